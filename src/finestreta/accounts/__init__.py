@@ -1,0 +1,1 @@
+"""Staff users (clerks, supervisors, admins), their sessions, and the booths' device identities."""

@@ -1,0 +1,84 @@
+"""Tables of the attention loop: requests, offers, calls, clerk presence and the event log.
+
+Rows are projections of the events (``store.apply``); the event log is the history from which
+waits, durations and outcomes are derived.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from finestreta.db import Base, UTCDateTime
+
+
+class AttentionRequestRow(Base):
+    __tablename__ = "attention_requests"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id"))
+    language: Mapped[str] = mapped_column(String(5))
+    topic: Mapped[str] = mapped_column(String(30))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OfferRow(Base):
+    __tablename__ = "offers"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("attention_requests.id"), index=True)
+    clerk_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(
+        String(20)
+    )  # ringing | accepted | declined | expired | withdrawn
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CallRow(Base):
+    __tablename__ = "calls"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("attention_requests.id"), unique=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id"))
+    clerk_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    wrapped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ClerkPresenceRow(Base):
+    __tablename__ = "clerk_presence"
+    clerk_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    idle_since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AttentionEventRow(Base):
+    __tablename__ = "attention_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(40))
+    request_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    call_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    clerk_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kiosk_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        Index("ix_attention_events_request", "request_id"),
+        Index("ix_attention_events_at", "at"),
+    )

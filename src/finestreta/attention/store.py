@@ -1,0 +1,293 @@
+"""Writing the switchboard's events down, and reading its state back after a restart.
+
+Every event becomes a row of ``attention_events`` and updates the projection tables (requests,
+offers, calls, clerk presence) in the same transaction, so a crash never leaves the two apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from finestreta.accounts.models import Kiosk, StaffUser
+from finestreta.attention.events import (
+    CallEnded,
+    CallStarted,
+    CallWrappedUp,
+    ClerkStateChanged,
+    Event,
+    OfferEnded,
+    OfferMade,
+    RequestAbandoned,
+    RequestCancelled,
+    RequestQueued,
+)
+from finestreta.attention.records import (
+    AttentionEventRow,
+    AttentionRequestRow,
+    CallRow,
+    ClerkPresenceRow,
+    OfferRow,
+)
+from finestreta.attention.states import CallState, ClerkState, RequestState
+from finestreta.attention.switchboard import Call, Request, Switchboard
+from finestreta.db import Database, from_epoch
+
+STAFF_WHO_ANSWER = ("clerk", "supervisor")
+
+
+class AttentionStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------ writing
+    def record(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        with self.db.session() as session:
+            for event in events:
+                _project(session, event)
+                session.add(_event_row(event))
+
+    # ------------------------------------------------------------------ reading back
+    def load(self, board: Switchboard, now: float) -> list[Event]:
+        """Fill ``board`` from the database; returns the events of offers that died with the
+        previous process (they expire, and are recorded as such by the caller)."""
+        expired: list[Event] = []
+        with self.db.session() as session:
+            presence = {p.clerk_id: p for p in session.scalars(select(ClerkPresenceRow))}
+            for user in session.scalars(
+                select(StaffUser).where(StaffUser.active, StaffUser.role.in_(STAFF_WHO_ANSWER))
+            ):
+                row = presence.get(user.id)
+                state = ClerkState(row.state) if row else ClerkState.OFFLINE
+                if state == ClerkState.RINGING:
+                    state = ClerkState.AVAILABLE
+                idle = row.idle_since.timestamp() if row else now
+                clerk = board.register_clerk(
+                    user.id, user.language_set, user.topic_set, state, idle
+                )
+                # As if every console had just blinked: they have the grace period to come back.
+                clerk.connected, clerk.disconnected_since = False, now
+            for call_row in session.scalars(
+                select(CallRow).where(CallRow.state.in_(("active", "ended")))
+            ):
+                call = Call(
+                    call_row.id,
+                    call_row.request_id,
+                    call_row.kiosk_id,
+                    call_row.clerk_id,
+                    call_row.started_at.timestamp(),
+                    CallState(call_row.state),
+                    call_row.ended_at.timestamp() if call_row.ended_at else None,
+                )
+                board.restore_call(call)
+                owner = board.clerks.get(call.clerk_id)
+                if owner is not None:
+                    owner.call_id = call.id
+                    owner.state = (
+                        ClerkState.IN_CALL if call.state == CallState.ACTIVE else ClerkState.WRAP_UP
+                    )
+            live_calls = {c.request_id: c.id for c in board.calls.values() if c.state == "active"}
+            for req_row in session.scalars(
+                select(AttentionRequestRow)
+                .where(AttentionRequestRow.state.in_(("waiting", "ringing", "in_call")))
+                .order_by(AttentionRequestRow.seq)
+            ):
+                req_state = RequestState(req_row.state)
+                if req_state == RequestState.IN_CALL and req_row.id not in live_calls:
+                    continue  # a call row is the truth for calls
+                request = Request(
+                    req_row.id,
+                    req_row.kiosk_id,
+                    req_row.language,
+                    req_row.topic,
+                    req_row.priority,
+                    req_row.seq,
+                    req_row.created_at.timestamp(),
+                    req_state,
+                    call_id=live_calls.get(req_row.id),
+                )
+                board.restore_request(request)
+                board.kiosk_disconnected(req_row.kiosk_id, now)
+            for offer in session.scalars(select(OfferRow).where(OfferRow.state == "ringing")):
+                expired.append(
+                    OfferEnded(now, offer.id, offer.request_id, offer.clerk_id, "expired")
+                )
+            top = session.scalar(select(func.max(AttentionRequestRow.seq)))
+            board.note_next_seq((top or 0) + 1)
+        return expired
+
+    # ------------------------------------------------------------------ questions
+    def rate(self, request_id: str, kiosk_id: int, rating: int, now: datetime) -> bool:
+        """Store the citizen's rating of a served request; once, and only by its own booth."""
+        with self.db.session() as session:
+            row = session.get(AttentionRequestRow, request_id)
+            if row is None or row.kiosk_id != kiosk_id or row.state != "served":
+                return False
+            if row.rating is not None:
+                return False
+            row.rating, row.rated_at = rating, now
+            session.add(
+                AttentionEventRow(
+                    at=now,
+                    kind="request_rated",
+                    request_id=request_id,
+                    kiosk_id=kiosk_id,
+                    data={"rating": rating},
+                )
+            )
+        return True
+
+    def attentions_of_day(self, clerk_id: int, day_start: datetime) -> list[dict[str, Any]]:
+        """The clerk's calls since ``day_start``: time, topic, language, wait, duration, outcome."""
+        with self.db.session() as session:
+            rows = session.execute(
+                select(CallRow, AttentionRequestRow, Kiosk)
+                .join(AttentionRequestRow, AttentionRequestRow.id == CallRow.request_id)
+                .join(Kiosk, Kiosk.id == CallRow.kiosk_id)
+                .where(CallRow.clerk_id == clerk_id, CallRow.started_at >= day_start)
+                .order_by(CallRow.started_at.desc())
+            ).all()
+            return [
+                {
+                    "call_id": call.id,
+                    "started_at": call.started_at.isoformat(),
+                    "topic": request.topic,
+                    "language": request.language,
+                    "kiosk": kiosk.name,
+                    "site": kiosk.site.name,
+                    "wait_s": round((call.started_at - request.created_at).total_seconds()),
+                    "duration_s": (
+                        round((call.ended_at - call.started_at).total_seconds())
+                        if call.ended_at
+                        else None
+                    ),
+                    "outcome": call.outcome,
+                    "rating": request.rating,
+                }
+                for call, request, kiosk in rows
+            ]
+
+    def average_handle_seconds(self, since: datetime, default: float) -> float:
+        """Mean talk time of calls ended since ``since`` (needs five calls to be trusted)."""
+        with self.db.session() as session:
+            rows = session.execute(
+                select(CallRow.started_at, CallRow.ended_at).where(
+                    CallRow.ended_at.is_not(None), CallRow.started_at >= since
+                )
+            ).all()
+        durations = [(end - start).total_seconds() for start, end in rows if end]
+        if len(durations) < 5:
+            return default
+        return float(max(30.0, sum(durations) / len(durations)))
+
+
+def _event_row(event: Event) -> AttentionEventRow:
+    data = event.data()
+    data.pop("at", None)
+    note = data.pop("note", "") if isinstance(event, CallWrappedUp) else ""
+    return AttentionEventRow(
+        at=from_epoch(event.at),
+        kind=event.kind,
+        request_id=data.get("request_id"),
+        call_id=data.get("call_id"),
+        clerk_id=data.get("clerk_id"),
+        kiosk_id=data.get("kiosk_id"),
+        data=data,
+        note=note,
+    )
+
+
+def _project(session: Session, event: Event) -> None:
+    at = from_epoch(event.at)
+    match event:
+        case RequestQueued():
+            session.add(
+                AttentionRequestRow(
+                    id=event.request_id,
+                    seq=event.seq,
+                    kiosk_id=event.kiosk_id,
+                    language=event.language,
+                    topic=event.topic,
+                    priority=event.priority,
+                    state="waiting",
+                    created_at=at,
+                )
+            )
+        case RequestCancelled() | RequestAbandoned():
+            request = session.get(AttentionRequestRow, event.request_id)
+            if request is not None:
+                request.state = "cancelled" if isinstance(event, RequestCancelled) else "abandoned"
+                request.ended_at = at
+        case OfferMade():
+            session.add(
+                OfferRow(
+                    id=event.offer_id,
+                    request_id=event.request_id,
+                    clerk_id=event.clerk_id,
+                    created_at=at,
+                    deadline=from_epoch(event.deadline),
+                    state="ringing",
+                )
+            )
+            _set_request_state(session, event.request_id, "ringing")
+        case OfferEnded():
+            offer = session.get(OfferRow, event.offer_id)
+            if offer is not None:
+                offer.state, offer.ended_at = event.reason, at
+            _set_request_state(session, event.request_id, "waiting", only_from="ringing")
+        case CallStarted():
+            offer = session.get(OfferRow, event.offer_id)
+            if offer is not None:
+                offer.state, offer.ended_at = "accepted", at
+            session.add(
+                CallRow(
+                    id=event.call_id,
+                    request_id=event.request_id,
+                    kiosk_id=event.kiosk_id,
+                    clerk_id=event.clerk_id,
+                    state="active",
+                    started_at=at,
+                )
+            )
+            _set_request_state(session, event.request_id, "in_call")
+        case CallEnded():
+            call = session.get(CallRow, event.call_id)
+            if call is not None:
+                call.state, call.ended_at, call.ended_by = "ended", at, event.ended_by
+            request = session.get(AttentionRequestRow, event.request_id)
+            if request is not None:
+                request.state, request.ended_at = "served", at
+        case CallWrappedUp():
+            call = session.get(CallRow, event.call_id)
+            if call is not None:
+                call.state, call.outcome, call.note = "wrapped_up", event.outcome, event.note
+                call.wrapped_at = at
+        case ClerkStateChanged():
+            presence = session.get(ClerkPresenceRow, event.clerk_id)
+            if presence is None:
+                presence = ClerkPresenceRow(clerk_id=event.clerk_id, idle_since=at)
+                session.add(presence)
+            presence.state, presence.since = event.state, at
+            if event.state == "available" and event.previous != "ringing":
+                presence.idle_since = at
+        case _:
+            pass
+
+
+def _set_request_state(
+    session: Session, request_id: str, state: str, only_from: str | None = None
+) -> None:
+    request = session.get(AttentionRequestRow, request_id)
+    if request is not None and (only_from is None or request.state == only_from):
+        request.state = state
+
+
+def start_of_day(moment: datetime, tz: Any) -> datetime:
+    local = moment.astimezone(tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(0)

@@ -1,0 +1,275 @@
+"""The ``finestreta`` command: run the server or the demo, migrate, manage users and booths.
+
+Bad input ends with a one-line message on stderr and exit status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from finestreta.config import Settings
+
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"finestreta: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_USAGE)
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"FINESTRETA_{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        _fail(f"bad configuration: {problems}")
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from finestreta.db import Database
+
+    return Database(settings.database_url)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> None:
+    from finestreta.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    print("database is at the newest schema")
+
+
+def cmd_user_add(args: argparse.Namespace) -> None:
+    from finestreta.accounts import service
+
+    password = args.password or os.environ.get("FINESTRETA_NEW_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            import getpass
+
+            password = getpass.getpass("Password: ")
+    db = _database(_settings())
+    try:
+        with db.session() as session:
+            user = service.add_user(
+                session,
+                args.username,
+                password,
+                args.role,
+                args.name or "",
+                _split(args.languages),
+                _split(args.topics),
+                args.locale,
+            )
+            print(f"added {user.role} {user.username}")
+    except service.AccountError as exc:
+        _fail(str(exc))
+
+
+def cmd_kiosk_add(args: argparse.Namespace) -> None:
+    from finestreta.accounts import service
+
+    db = _database(_settings())
+    try:
+        with db.session() as session:
+            made = service.add_kiosk(session, args.code, args.name or args.code, args.site)
+            print(f"added kiosk {made.kiosk.code} at {args.site}")
+            print(f"device secret (shown once, keep it safe): {made.secret}")
+    except service.AccountError as exc:
+        _fail(str(exc))
+
+
+def cmd_kiosk_enable(args: argparse.Namespace, enabled: bool) -> None:
+    from finestreta.accounts import service
+
+    db = _database(_settings())
+    try:
+        with db.session() as session:
+            kiosk = service.set_kiosk_enabled(session, args.code, enabled)
+            print(f"kiosk {kiosk.code} {'enabled' if enabled else 'disabled'}")
+    except service.AccountError as exc:
+        _fail(str(exc))
+
+
+def cmd_hours_set(args: argparse.Namespace) -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from finestreta.accounts.models import OfficeHours
+    from finestreta.attention.opening_hours import parse_hours
+
+    try:
+        parse_hours(args.spec)
+        closed = [date.fromisoformat(d.strip()) for d in _split(args.closed)]
+        ZoneInfo(args.timezone)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        _fail(f"bad opening hours: {exc}")
+    db = _database(_settings())
+    with db.session() as session:
+        row = session.get(OfficeHours, 1) or OfficeHours(id=1)
+        row.spec, row.timezone = args.spec, args.timezone
+        row.closed_days = ",".join(d.isoformat() for d in closed)
+        session.add(row)
+    print(f"opening hours: {args.spec} ({args.timezone})")
+
+
+def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
+    import logging
+
+    import uvicorn
+
+    from finestreta.app import create_app
+    from finestreta.context import build_context
+    from finestreta.migrate import upgrade
+
+    if demo:
+        os.environ.setdefault("FINESTRETA_DATABASE_URL", "sqlite:///var/demo.db")
+        os.environ["FINESTRETA_DEMO"] = "true"
+    if args.port is not None:
+        os.environ["FINESTRETA_PORT"] = str(args.port)
+    if args.host is not None:
+        os.environ["FINESTRETA_HOST"] = args.host
+    settings = _settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if demo and args.reset and settings.database_url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        for suffix in ("", "-wal", "-shm"):
+            Path(settings.database_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    if not args.no_migrate:
+        upgrade(settings.database_url)
+    ctx = build_context(settings)
+    if demo:
+        from finestreta import demo as demo_data
+
+        with ctx.db.session() as session:
+            demo_data.seed(session)
+        ctx.extra["demo_kiosks"] = [
+            {"code": k.code, "name": k.name, "secret": k.secret} for k in demo_data.KIOSKS
+        ]
+        base = f"http://{settings.host}:{settings.port}"
+        print("\nFinestreta demo", flush=True)
+        print(f"  booth:   {base}/kiosk   (pick a demo booth on the pairing page)")
+        print(f"  console: {base}/console")
+        print(f"  staff (password '{demo_data.DEMO_PASSWORD}' for all):")
+        for person in demo_data.STAFF:
+            print(
+                f"    {person.username:<7} {person.role:<10} languages {','.join(person.languages):<9}"
+                f" topics {','.join(person.topics)}"
+            )
+        print("  Open the booth and the console in two browser windows.\n", flush=True)
+    app = create_app(settings, ctx)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        ws_ping_interval=settings.heartbeat_seconds,
+        ws_ping_timeout=settings.heartbeat_seconds * 2,
+        ws_max_size=1024 * 1024,
+        proxy_headers=True,
+    )
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="finestreta", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for name, helptext in (
+        ("serve", "run the server"),
+        ("demo", "run the server with a demo database and seeded data"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--host", default=None)
+        p.add_argument("--port", type=int, default=None)
+        p.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema first")
+        if name == "demo":
+            p.add_argument("--reset", action="store_true", help="start from a fresh demo database")
+            p.set_defaults(func=lambda a: cmd_serve(a, demo=True))
+        else:
+            p.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="upgrade to the newest schema").set_defaults(func=cmd_db_upgrade)
+
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(
+        dest="user_command", required=True
+    )
+    add = user.add_parser(
+        "add",
+        help="add a staff user (password from --password, "
+        "FINESTRETA_NEW_PASSWORD, stdin or a prompt)",
+    )
+    add.add_argument("username")
+    add.add_argument("--role", choices=("clerk", "supervisor", "admin"), default="clerk")
+    add.add_argument("--name", help="display name")
+    add.add_argument("--password")
+    add.add_argument("--languages", default="ca,es", help="e.g. ca,es,en")
+    add.add_argument(
+        "--topics", default="general", help="e.g. general,census,taxes,works,complaints"
+    )
+    add.add_argument("--locale", choices=("ca", "es"), default="ca", help="console language")
+    add.set_defaults(func=cmd_user_add)
+
+    kiosk = sub.add_parser("kiosk", help="booths").add_subparsers(
+        dest="kiosk_command", required=True
+    )
+    kadd = kiosk.add_parser("add", help="register a booth and print its device secret once")
+    kadd.add_argument("code")
+    kadd.add_argument("--name")
+    kadd.add_argument("--site", required=True)
+    kadd.set_defaults(func=cmd_kiosk_add)
+    for verb, enabled in (("enable", True), ("disable", False)):
+        k = kiosk.add_parser(
+            verb, help=f"{verb} a booth" + ("" if enabled else " (closes its sockets)")
+        )
+        k.add_argument("code")
+        k.set_defaults(func=lambda a, e=enabled: cmd_kiosk_enable(a, e))
+
+    hours = sub.add_parser("hours", help="the office's opening hours").add_subparsers(
+        dest="hours_command", required=True
+    )
+    hset = hours.add_parser("set", help='e.g. "mon-fri 08:30-14:00,16:00-19:00; sat 09:00-13:00"')
+    hset.add_argument("spec")
+    hset.add_argument("--closed", default="", help="closed days, ISO dates, comma-separated")
+    hset.add_argument("--timezone", default="Europe/Madrid")
+    hset.set_defaults(func=cmd_hours_set)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except KeyboardInterrupt:
+        pass
+    except SystemExit:
+        raise
+    except Exception as exc:  # a clear line, not a traceback, for what we did not foresee
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            _fail(f"database error: {exc.orig}")
+        _fail(f"{type(exc).__name__}: {exc}")
+
+
+if __name__ == "__main__":
+    main()

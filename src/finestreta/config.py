@@ -1,0 +1,143 @@
+"""Settings, read from the environment (``FINESTRETA_*``) or a ``.env`` file.
+
+Every field carries its help text in ``description``; ``docs/configuration.md`` lists them all and
+a test fails when one is missing there, so the table and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_OUTCOMES = (
+    "information_given",
+    "procedure_completed",
+    "referred_to_office",
+    "appointment_booked",
+    "not_resolved",
+    "call_dropped",
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FINESTRETA_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = Field(
+        "sqlite:///var/finestreta.db",
+        description="SQLAlchemy URL of the database; SQLite by default, "
+        "`postgresql+psycopg://…` in production.",
+    )
+    host: str = Field("127.0.0.1", description="Address `serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
+    public_url: str = Field(
+        "",
+        description="External base URL (e.g. `https://oac.example.org`); when it is https, cookies "
+        "are marked Secure. Empty: derived from each request.",
+    )
+    ring_timeout_seconds: float = Field(
+        20.0, gt=0, le=300, description="How long an offer rings a clerk before it expires."
+    )
+    missed_rings_before_away: int = Field(
+        3, ge=1, le=100, description="Rings missed in a row after which a clerk is set *away*."
+    )
+    kiosk_grace_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="How long a booth may be disconnected before its waiting request is abandoned "
+        "(also counted from server start-up for requests restored from the database).",
+    )
+    console_grace_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="How long a clerk console may be disconnected before the clerk goes offline.",
+    )
+    heartbeat_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="Interval of WebSocket pings; a peer silent for three "
+        "intervals is considered dead.",
+    )
+    kiosk_idle_reset_seconds: float = Field(
+        90.0, gt=5, le=3600, description="Inactivity after which a booth screen returns to idle."
+    )
+    average_handle_seconds: float = Field(
+        240.0,
+        gt=0,
+        description="Handle time assumed for the estimated wait until enough calls "
+        "of the day exist to measure it.",
+    )
+    outcomes: Annotated[tuple[str, ...], NoDecode] = Field(
+        DEFAULT_OUTCOMES,
+        description="Wrap-up outcome codes offered to clerks, comma-separated "
+        "(labels come from the translation catalogues when they exist).",
+    )
+    max_frame_bytes: int = Field(
+        65536,
+        ge=1024,
+        description="Largest WebSocket frame accepted; larger ones get an error frame.",
+    )
+    frames_per_second: float = Field(
+        30.0, gt=0, description="Sustained frames per second accepted from one socket."
+    )
+    frame_burst: int = Field(
+        120, ge=1, description="Frames one socket may send in a burst before it is throttled."
+    )
+    login_attempts_per_minute: int = Field(
+        5, ge=1, description="Failed logins allowed per user name and per client address a minute."
+    )
+    session_hours: float = Field(12.0, gt=0, description="Lifetime of a staff session.")
+    stun_urls: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="STUN server URLs handed to browsers, comma-separated (e.g. "
+        "`stun:turn.example.org:3478`).",
+    )
+    turn_urls: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="TURN server URLs, comma-separated (e.g. "
+        "`turn:turn.example.org:3478?transport=udp`).",
+    )
+    turn_secret: str = Field(
+        "",
+        description="coturn `static-auth-secret`: TURN credentials are derived from it "
+        "(TURN REST scheme); never logged.",
+    )
+    turn_ttl_seconds: int = Field(
+        3600, ge=60, le=86400, description="Lifetime of TURN credentials."
+    )
+    ice_transport_policy: str = Field(
+        "all", pattern="^(all|relay)$", description="`all`, or `relay` to force calls through TURN."
+    )
+    demo: bool = Field(
+        False, description="Demo mode: shows demo hints on the login and booth pages."
+    )
+    log_level: str = Field("info", description="Log level of the server.")
+
+    @field_validator("outcomes", "stun_urls", "turn_urls", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @property
+    def var_dir(self) -> Path:
+        """Where local state (SQLite file, generated secret) lives."""
+        if self.database_url.startswith("sqlite:///") and not self.database_url.endswith(
+            ":memory:"
+        ):
+            return Path(self.database_url.removeprefix("sqlite:///")).parent
+        return Path("var")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

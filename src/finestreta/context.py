@@ -1,0 +1,102 @@
+"""Everything a running server holds: settings, database, hub, throttles, templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from finestreta.accounts.models import Kiosk, OfficeHours, StaffUser
+from finestreta.accounts.throttle import Throttle
+from finestreta.attention import RoutingRules, Switchboard
+from finestreta.attention.opening_hours import OpeningHours, parse_hours
+from finestreta.attention.store import AttentionStore
+from finestreta.config import Settings
+from finestreta.db import Database
+from finestreta.realtime.hub import Directory, Hub
+
+DEFAULT_HOURS = "mon-fri 08:30-19:00"
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    hub: Hub
+    login_throttle: Throttle
+    pair_throttle: Throttle
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_directory(db: Database) -> dict[str, Any]:
+    with db.session() as session:
+        kiosks = {
+            k.id: {"name": k.name, "site": k.site.name, "code": k.code, "enabled": k.enabled}
+            for k in session.scalars(select(Kiosk))
+        }
+        clerks = {
+            u.id: {
+                "name": u.display_name,
+                "first_name": u.display_name.split()[0] if u.display_name else "",
+                "active": u.active,
+            }
+            for u in session.scalars(select(StaffUser))
+        }
+        row = session.get(OfficeHours, 1)
+        spec = row.spec if row else DEFAULT_HOURS
+        closed = frozenset(
+            date.fromisoformat(d.strip())
+            for d in (row.closed_days if row else "").split(",")
+            if d.strip()
+        )
+        timezone = row.timezone if row else "Europe/Madrid"
+    return {
+        "kiosks": kiosks,
+        "clerks": clerks,
+        "hours": OpeningHours(parse_hours(spec), closed),
+        "timezone": timezone,
+    }
+
+
+def revoked_parties(
+    db: Database, kiosk_ids: list[int], clerk_ids: list[int]
+) -> tuple[set[int], set[int]]:
+    """Which of these connected booths and clerks may no longer be connected."""
+    if not kiosk_ids and not clerk_ids:
+        return set(), set()
+    with db.session() as session:
+        ok_kiosks = set(
+            session.scalars(select(Kiosk.id).where(Kiosk.id.in_(kiosk_ids), Kiosk.enabled))
+        )
+        ok_clerks = set(
+            session.scalars(
+                select(StaffUser.id).where(StaffUser.id.in_(clerk_ids), StaffUser.active)
+            )
+        )
+    return set(kiosk_ids) - ok_kiosks, set(clerk_ids) - ok_clerks
+
+
+def build_context(settings: Settings, db: Database | None = None) -> AppContext:
+    db = db or Database(settings.database_url)
+    rules = RoutingRules(
+        ring_timeout=settings.ring_timeout_seconds,
+        missed_rings_before_away=settings.missed_rings_before_away,
+        kiosk_grace=settings.kiosk_grace_seconds,
+        console_grace=settings.console_grace_seconds,
+    )
+    hub = Hub(
+        settings,
+        Switchboard(rules),
+        AttentionStore(db),
+        Directory(lambda: load_directory(db)),
+        revoked=lambda kiosks, clerks: revoked_parties(db, kiosks, clerks),
+    )
+    return AppContext(
+        settings=settings,
+        db=db,
+        hub=hub,
+        login_throttle=Throttle(settings.login_attempts_per_minute),
+        pair_throttle=Throttle(settings.login_attempts_per_minute),
+    )

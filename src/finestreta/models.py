@@ -1,0 +1,7 @@
+"""Imports every table so that ``Base.metadata`` knows them all (Alembic and tests use it)."""
+
+from finestreta.accounts import models as accounts_models
+from finestreta.attention import records as attention_records
+from finestreta.db import Base
+
+__all__ = ["Base", "accounts_models", "attention_records"]

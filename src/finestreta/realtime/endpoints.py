@@ -1,0 +1,155 @@
+"""The two sockets: ``/ws/kiosk`` for a paired booth page and ``/ws/console`` for a clerk.
+
+Authentication is the page's cookie (checked before the handshake is accepted) plus a
+same-origin check, so another site cannot open a socket with the user's cookie. After that, each
+frame is checked for size, rate and shape; a bad frame gets an ``error`` frame and the socket,
+the citizen's place and the call stay as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import TypeAdapter, ValidationError
+
+from finestreta.realtime import frames as f
+from finestreta.realtime.connections import Connection, TokenBucket
+from finestreta.web import security
+from finestreta.web.security import CALL_ROLES, ctx_of
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+# Close codes (4000–4999 are the application's own)
+CLOSE_UNAUTHORISED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+@router.websocket("/ws/kiosk")
+async def kiosk_socket(websocket: WebSocket) -> None:
+    if not security.same_origin(websocket):
+        await websocket.close(CLOSE_FORBIDDEN, "cross-site socket refused")
+        return
+    booth = security.booth_of(websocket)
+    if booth is None:
+        await websocket.close(CLOSE_UNAUTHORISED, "booth not paired")
+        return
+    hub = ctx_of(websocket).hub
+    await _serve(
+        websocket,
+        "kiosk",
+        booth.id,
+        f.kiosk_frames,
+        on_join=hub.kiosk_joined,
+        on_frame=hub.kiosk_frame,
+        on_leave=hub.kiosk_left,
+    )
+
+
+@router.websocket("/ws/console")
+async def console_socket(websocket: WebSocket) -> None:
+    if not security.same_origin(websocket):
+        await websocket.close(CLOSE_FORBIDDEN, "cross-site socket refused")
+        return
+    staff = security.staff_of(websocket)
+    if staff is None:
+        await websocket.close(CLOSE_UNAUTHORISED, "not logged in")
+        return
+    if staff.role not in CALL_ROLES:
+        await websocket.close(CLOSE_FORBIDDEN, "only clerks and supervisors answer calls")
+        return
+    hub = ctx_of(websocket).hub
+    await _serve(
+        websocket,
+        "clerk",
+        staff.id,
+        f.console_frames,
+        on_join=lambda conn: hub.clerk_joined(conn, staff.languages, staff.topics),
+        on_frame=hub.console_frame,
+        on_leave=hub.clerk_left,
+    )
+
+
+async def _serve(
+    websocket: WebSocket,
+    party: str,
+    party_id: int,
+    adapter: TypeAdapter[Any],
+    on_join: Callable[[Connection], None],
+    on_frame: Callable[[Connection, Any], None],
+    on_leave: Callable[[Connection], None],
+) -> None:
+    settings = ctx_of(websocket).settings
+    await websocket.accept()
+    conn = Connection(
+        websocket, party, party_id, TokenBucket(settings.frames_per_second, settings.frame_burst)
+    )
+    conn.start()
+    on_join(conn)
+    try:
+        while not conn.closed:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            conn.last_seen = time.monotonic()
+            text = message.get("text")
+            if text is None:
+                conn.send(f.error("binary_frame", "Frames are JSON text"))
+                continue
+            frame = _parse(conn, text, adapter, settings.max_frame_bytes)
+            if frame is None:
+                continue
+            try:
+                on_frame(conn, frame)
+            except Exception:  # a bug must cost one frame, not the citizen's connection
+                log.exception(
+                    "%s %s: frame %s failed", party, party_id, getattr(frame, "type", "?")
+                )
+                conn.send(f.error("internal", "That could not be done; try again", frame.ref))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        on_leave(conn)
+        await conn.finish()
+
+
+def _parse(conn: Connection, text: str, adapter: TypeAdapter[Any], max_bytes: int) -> Any | None:
+    if not conn.bucket.take():
+        now = time.monotonic()
+        if now - conn.throttled_notice_at > 1.0:  # one notice a second, not one per frame
+            conn.throttled_notice_at = now
+            conn.send(f.error("rate_limited", "Too many frames; slow down"))
+        return None
+    if len(text.encode()) > max_bytes:
+        conn.send(f.error("too_large", f"Frames are at most {max_bytes} bytes"))
+        return None
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        conn.send(f.error("bad_json", "Frames are JSON objects"))
+        return None
+    ref = raw.get("ref") if isinstance(raw, dict) and isinstance(raw.get("ref"), str) else None
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+        conn.send(f.error("bad_frame", "Frames are JSON objects with a 'type'", ref))
+        return None
+    try:
+        return adapter.validate_python(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0] if e['loc'] else 'frame'}: {e['msg']}"
+            for e in exc.errors()[:3]
+        )
+        code = (
+            "unknown_type"
+            if any(e["type"] == "union_tag_invalid" for e in exc.errors())
+            else "invalid"
+        )
+        conn.send(
+            f.error(code, f"Frame {raw['type']!r} refused: {problems}", ref[:64] if ref else None)
+        )
+        return None

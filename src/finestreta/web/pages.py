@@ -1,0 +1,180 @@
+"""HTML pages: landing, staff login, the clerk console, booth pairing and the booth itself."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from finestreta.accounts import service
+from finestreta.web import security
+from finestreta.web.i18n import (
+    CITIZEN_LANGUAGES,
+    LANGUAGE_NAMES,
+    STAFF_LANGUAGES,
+    pick_language,
+    translator,
+)
+from finestreta.web.security import CALL_ROLES, ctx_of
+
+router = APIRouter()
+
+Text = Annotated[str, Form(max_length=200)]
+
+
+def _page(
+    request: Request, template: str, lang: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "_": translator(lang),
+            "lang": lang,
+            "demo": ctx_of(request).settings.demo,
+            "language_names": LANGUAGE_NAMES,
+            **context,
+        },
+        status_code=status,
+    )
+    return response
+
+
+def _staff_lang(request: Request, preferred: str | None = None) -> str:
+    return pick_language(
+        [request.query_params.get("lang"), preferred, request.headers.get("accept-language")],
+        STAFF_LANGUAGES,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def landing(request: Request) -> HTMLResponse:
+    lang = pick_language(
+        [request.query_params.get("lang"), request.headers.get("accept-language")],
+        CITIZEN_LANGUAGES,
+    )
+    return _page(request, "landing.html", lang)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return _page(request, "login.html", _staff_lang(request), error=None, username="")
+
+
+@router.post("/login", dependencies=[Depends(security.require_same_origin)])
+def login(request: Request, username: Text, password: Text) -> Response:
+    ctx = ctx_of(request)
+    lang = _staff_lang(request)
+    _ = translator(lang)
+    client = request.client.host if request.client else "?"
+    keys = (f"user:{username.strip().lower()}", f"ip:{client}")
+    if ctx.login_throttle.blocked(*keys):
+        return _page(
+            request,
+            "login.html",
+            lang,
+            status=429,
+            error=_("Too many attempts. Wait a minute and try again."),
+            username=username,
+        )
+    with ctx.db.session() as session:
+        user = service.authenticate(session, username, password)
+        if user is None:
+            ctx.login_throttle.hit(*keys)
+            service.audit(session, f"ip:{client}", "login_failed", username.strip().lower()[:64])
+            error = _("Wrong user name or password.")
+            return _page(request, "login.html", lang, status=401, error=error, username=username)
+        token = service.open_staff_session(session, user, ctx.settings.session_hours)
+        service.audit(session, user.username, "login", user.username, f"ip={client}")
+        role = user.role
+    ctx.login_throttle.reset(f"user:{username.strip().lower()}")
+    target = "/console" if role in CALL_ROLES else "/"
+    response = RedirectResponse(target, status_code=303)
+    security.set_cookie(
+        response, request, security.STAFF_COOKIE, token, int(ctx.settings.session_hours * 3600)
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(security.require_same_origin)])
+def logout(request: Request) -> Response:
+    ctx = ctx_of(request)
+    with ctx.db.session() as session:
+        service.close_staff_session(session, request.cookies.get(security.STAFF_COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(security.STAFF_COOKIE, path="/")
+    return response
+
+
+@router.get("/console", response_class=HTMLResponse)
+def console(request: Request) -> Response:
+    staff = security.staff_of(request)
+    if staff is None:
+        return RedirectResponse("/login", status_code=303)
+    lang = _staff_lang(request, staff.locale)
+    if staff.role not in CALL_ROLES:
+        return _page(
+            request,
+            "error.html",
+            lang,
+            status=403,
+            code="forbidden",
+            message=translator(lang)("Only clerks and supervisors answer calls."),
+        )
+    return _page(request, "console.html", lang, staff=staff)
+
+
+@router.get("/kiosk", response_class=HTMLResponse)
+def kiosk(request: Request) -> Response:
+    booth = security.booth_of(request)
+    if booth is None:
+        return _page(
+            request,
+            "pair.html",
+            _staff_lang(request),
+            error=None,
+            demo_kiosks=_demo_kiosks(request),
+        )
+    return _page(request, "kiosk.html", "ca", booth=booth, languages=CITIZEN_LANGUAGES)
+
+
+def _demo_kiosks(request: Request) -> list[dict[str, str]]:
+    demo: list[dict[str, str]] = ctx_of(request).extra.get("demo_kiosks", [])
+    return demo
+
+
+@router.post("/kiosk/pair", dependencies=[Depends(security.require_same_origin)])
+def pair(request: Request, code: Text, secret: Text) -> Response:
+    ctx = ctx_of(request)
+    lang = _staff_lang(request)
+    _ = translator(lang)
+    client = request.client.host if request.client else "?"
+    keys = (f"kiosk:{code.strip().lower()}", f"ip:{client}")
+    if ctx.pair_throttle.blocked(*keys):
+        return _page(
+            request,
+            "pair.html",
+            lang,
+            status=429,
+            error=_("Too many attempts. Wait a minute and try again."),
+            demo_kiosks=_demo_kiosks(request),
+        )
+    with ctx.db.session() as session:
+        paired = service.pair_kiosk(session, code, secret)
+        if paired is None:
+            ctx.pair_throttle.hit(*keys)
+            service.audit(session, f"ip:{client}", "kiosk_pair_failed", code.strip().lower()[:64])
+            return _page(
+                request,
+                "pair.html",
+                lang,
+                status=401,
+                error=_("Unknown booth or wrong secret."),
+                demo_kiosks=_demo_kiosks(request),
+            )
+        _kiosk, token = paired
+    response = RedirectResponse("/kiosk", status_code=303)
+    security.set_cookie(response, request, security.KIOSK_COOKIE, token, 400 * 24 * 3600)
+    return response

@@ -1,0 +1,103 @@
+"""Who is asking: staff sessions and paired booths, read from cookies; same-origin checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from finestreta.accounts import service
+from finestreta.context import AppContext
+from finestreta.web.errors import Forbidden
+
+STAFF_COOKIE = "fs_staff"
+KIOSK_COOKIE = "fs_kiosk"
+CALL_ROLES = ("clerk", "supervisor")
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    locale: str
+    languages: frozenset[str]
+    topics: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Booth:
+    id: int
+    code: str
+    name: str
+    site: str
+
+
+def ctx_of(conn: HTTPConnection) -> AppContext:
+    ctx: AppContext = conn.app.state.ctx
+    return ctx
+
+
+def staff_of(conn: HTTPConnection) -> Staff | None:
+    ctx = ctx_of(conn)
+    with ctx.db.session() as session:
+        user = service.staff_of_token(session, conn.cookies.get(STAFF_COOKIE))
+        if user is None:
+            return None
+        return Staff(
+            user.id,
+            user.username,
+            user.display_name,
+            user.role,
+            user.locale,
+            user.language_set,
+            user.topic_set,
+        )
+
+
+def booth_of(conn: HTTPConnection) -> Booth | None:
+    ctx = ctx_of(conn)
+    with ctx.db.session() as session:
+        kiosk = service.kiosk_of_token(session, conn.cookies.get(KIOSK_COOKIE))
+        if kiosk is None:
+            return None
+        return Booth(kiosk.id, kiosk.code, kiosk.name, kiosk.site.name)
+
+
+def is_https(conn: HTTPConnection) -> bool:
+    ctx = ctx_of(conn)
+    if ctx.settings.public_url:
+        return ctx.settings.public_url.startswith("https://")
+    return conn.url.scheme in ("https", "wss")
+
+
+def set_cookie(
+    response: Response, conn: HTTPConnection, name: str, value: str, max_age: int
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=is_https(conn),
+        path="/",
+    )
+
+
+def same_origin(conn: HTTPConnection) -> bool:
+    """Cross-site POSTs and WebSocket handshakes are refused (cookies alone prove nothing)."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return True  # not a browser request made on a page's behalf
+    host = conn.headers.get("host", "")
+    return urlsplit(origin).netloc == host
+
+
+def require_same_origin(request: Request) -> None:
+    if not same_origin(request):
+        raise Forbidden("Cross-site request refused", "cross_site")

@@ -1,0 +1,130 @@
+// One side of a video call: an RTCPeerConnection with "perfect negotiation". The server tells
+// each side its role (the booth is polite, the clerk impolite) and relays descriptions and
+// candidates; media flows peer to peer (or through TURN).
+
+export async function openMedia() {
+  // Prefer HD from the booth camera; fall back to whatever the device offers.
+  try {
+    return await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: true, noiseSuppression: true },
+      video: { width: { ideal: 1280 }, height: { ideal: 720 } },
+    });
+  } catch (err) {
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    } catch {
+      throw err;
+    }
+  }
+}
+
+export class CallSession {
+  constructor({ callId, role, iceUrl, send, localVideo, remoteVideo, onState = () => {} }) {
+    this.callId = callId;
+    this.polite = role === "polite";
+    this.iceUrl = iceUrl;
+    this.sendSignal = (data) => send({ type: "signal", call_id: callId, data });
+    this.localVideo = localVideo;
+    this.remoteVideo = remoteVideo;
+    this.onState = onState;
+    this.stream = null;
+    this.pc = null;
+    this.closed = false;
+  }
+
+  async start(stream) {
+    this.stream = stream;
+    if (this.localVideo) {
+      this.localVideo.srcObject = stream;
+    }
+    const response = await fetch(this.iceUrl, { credentials: "same-origin" });
+    this.config = response.ok ? await response.json() : { iceServers: [] };
+    this.connect();
+  }
+
+  connect() {
+    if (this.closed) return;
+    const pc = new RTCPeerConnection({
+      iceServers: this.config.iceServers || [],
+      iceTransportPolicy: this.config.iceTransportPolicy || "all",
+    });
+    this.pc = pc;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    pc.ontrack = ({ streams }) => {
+      if (this.remoteVideo && this.remoteVideo.srcObject !== streams[0]) {
+        this.remoteVideo.srcObject = streams[0];
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.sendSignal({ candidate: candidate.toJSON() });
+    };
+    pc.onnegotiationneeded = async () => {
+      try {
+        this.makingOffer = true;
+        await pc.setLocalDescription();
+        this.sendSignal({ description: pc.localDescription.toJSON() });
+      } catch (err) {
+        console.warn("negotiation failed", err);
+      } finally {
+        this.makingOffer = false;
+      }
+    };
+    pc.onconnectionstatechange = () => {
+      this.onState(pc.connectionState);
+      if (pc.connectionState === "failed") pc.restartIce();
+    };
+    for (const track of this.stream ? this.stream.getTracks() : []) {
+      pc.addTrack(track, this.stream);
+    }
+  }
+
+  async handleSignal(data) {
+    const pc = this.pc;
+    if (!pc || !data) return;
+    const { description, candidate } = data;
+    try {
+      if (description) {
+        const collision =
+          description.type === "offer" && (this.makingOffer || pc.signalingState !== "stable");
+        this.ignoreOffer = !this.polite && collision;
+        if (this.ignoreOffer) return;
+        await pc.setRemoteDescription(description);
+        if (description.type === "offer") {
+          await pc.setLocalDescription();
+          this.sendSignal({ description: pc.localDescription.toJSON() });
+        }
+      } else if (candidate) {
+        try {
+          await pc.addIceCandidate(candidate);
+        } catch (err) {
+          if (!this.ignoreOffer) console.warn("candidate refused", err);
+        }
+      }
+    } catch (err) {
+      console.warn("signal failed", err);
+    }
+  }
+
+  // The other side came back (page reload, network blip): start a fresh connection.
+  restart() {
+    if (this.pc) this.pc.close();
+    this.connect();
+  }
+
+  setMuted(muted) {
+    for (const track of this.stream ? this.stream.getAudioTracks() : []) track.enabled = !muted;
+  }
+
+  setCameraOff(off) {
+    for (const track of this.stream ? this.stream.getVideoTracks() : []) track.enabled = !off;
+  }
+
+  close() {
+    this.closed = true;
+    if (this.pc) this.pc.close();
+    for (const track of this.stream ? this.stream.getTracks() : []) track.stop();
+    if (this.localVideo) this.localVideo.srcObject = null;
+    if (this.remoteVideo) this.remoteVideo.srcObject = null;
+  }
+}
