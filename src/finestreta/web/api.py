@@ -11,7 +11,7 @@ from finestreta import __version__
 from finestreta.media.ice import ice_configuration
 from finestreta.web import security
 from finestreta.web.errors import Forbidden, NotFound, Unauthorized
-from finestreta.web.i18n import kiosk_messages
+from finestreta.web.i18n import STAFF_LANGUAGES, console_messages, kiosk_messages
 from finestreta.web.security import CALL_ROLES, ctx_of
 
 router = APIRouter()
@@ -69,3 +69,10 @@ def attentions(request: Request) -> dict[str, Any]:
 @router.get("/i18n/kiosk.json")
 def kiosk_texts() -> dict[str, dict[str, str]]:
     return kiosk_messages()
+
+
+@router.get("/i18n/console/{lang}.json")
+def console_texts(lang: str) -> dict[str, str]:
+    if lang not in STAFF_LANGUAGES:
+        raise NotFound(f"The console speaks {', '.join(STAFF_LANGUAGES)}")
+    return console_messages(lang)

@@ -57,4 +57,8 @@ def pick_language(candidates: list[str | None], allowed: tuple[str, ...]) -> str
 
 def kiosk_messages() -> dict[str, dict[str, str]]:
     """Every language's table for the booth script (English ids map to themselves)."""
-    return {lang: catalogue(lang) for lang in CITIZEN_LANGUAGES}
+    return {lang: catalogue(lang, "kiosk") for lang in CITIZEN_LANGUAGES}
+
+
+def console_messages(lang: str) -> dict[str, str]:
+    return catalogue(lang, "console")
