@@ -1,0 +1,123 @@
+"""The command line: users and booths are created, bad input gets one line and exit status 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from finestreta.accounts.models import Kiosk, OfficeHours, StaffUser
+from finestreta.accounts.secrets import verify_secret
+from finestreta.cli import main
+from finestreta.db import Database
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("FINESTRETA_DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    main(["db", "upgrade"])
+    return url
+
+
+def run_failing(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err
+
+
+def test_user_add_stores_an_argon2_hash(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    main(
+        [
+            "user",
+            "add",
+            "nuria",
+            "--role",
+            "clerk",
+            "--password",
+            "s3cret-pass",
+            "--languages",
+            "ca,en",
+            "--topics",
+            "census,taxes",
+        ]
+    )
+    assert "added clerk nuria" in capsys.readouterr().out
+    with Database(db_url).session() as session:
+        user = session.scalars(select(StaffUser)).one()
+        assert user.password_hash.startswith("$argon2")
+        assert verify_secret(user.password_hash, "s3cret-pass")
+        assert user.language_set == {"ca", "en"} and user.topic_set == {"census", "taxes"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["user", "add", "x", "--password", "short"], "at least 8"),
+        (
+            ["user", "add", "x", "--password", "long-enough", "--languages", "fr"],
+            "Languages must be",
+        ),
+        (["user", "add", "bad name!", "--password", "long-enough"], "user name"),
+        (["hours", "set", "mon-fri 9-14"], "bad opening hours"),
+        (
+            ["hours", "set", "mon-fri 09:00-14:00", "--timezone", "Mars/Olympus"],
+            "bad opening hours",
+        ),
+        (["kiosk", "disable", "nope"], "No kiosk"),
+    ],
+)
+def test_bad_input_gets_one_clear_line(
+    db_url: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert message in run_failing(argv, capsys)
+
+
+def test_duplicate_user_is_refused(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["user", "add", "pau", "--password", "long-enough"])
+    assert "exists already" in run_failing(
+        ["user", "add", "pau", "--password", "other-pass"], capsys
+    )
+
+
+def test_kiosk_secret_is_shown_once_and_stored_hashed(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["kiosk", "add", "sants-1", "--site", "Casa del Mig", "--name", "Cabina Sants"])
+    out = capsys.readouterr().out
+    secret = out.split("device secret (shown once, keep it safe): ")[1].strip()
+    with Database(db_url).session() as session:
+        kiosk = session.scalars(select(Kiosk)).one()
+        assert secret not in kiosk.secret_hash
+        assert verify_secret(kiosk.secret_hash, secret)
+    main(["kiosk", "disable", "sants-1"])
+    with Database(db_url).session() as session:
+        assert session.scalars(select(Kiosk)).one().enabled is False
+
+
+def test_hours_set(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    main(
+        [
+            "hours",
+            "set",
+            "mon-fri 08:30-14:00,16:00-19:00; sat 09:00-13:00",
+            "--closed",
+            "2026-12-25",
+        ]
+    )
+    with Database(db_url).session() as session:
+        row = session.get(OfficeHours, 1)
+        assert row is not None and row.closed_days == "2026-12-25"
+
+
+def test_bad_configuration_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FINESTRETA_RING_TIMEOUT_SECONDS", "soon")
+    assert "FINESTRETA_RING_TIMEOUT_SECONDS" in run_failing(["db", "upgrade"], capsys)
