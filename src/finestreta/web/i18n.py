@@ -20,10 +20,15 @@ STAFF_LANGUAGES = ("ca", "es")
 LANGUAGE_NAMES = {"ca": "Català", "es": "Castellano", "en": "English"}
 
 
+# One catalogue per part of the product, so that each can be extracted and kept on its own:
+# ``messages`` (server pages), ``kiosk`` (the booth's script) and ``console`` (the clerk's).
+DOMAINS = ("messages", "kiosk", "console")
+
+
 @cache
-def catalogue(lang: str) -> dict[str, str]:
-    """msgid → translation for ``lang`` (untranslated and fuzzy entries left out)."""
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+def catalogue(lang: str, domain: str = "messages") -> dict[str, str]:
+    """msgid → translation for ``lang`` in one domain (untranslated and fuzzy entries left out)."""
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
     if not path.exists():
         return {}
     with path.open("rb") as handle:
