@@ -41,6 +41,8 @@ from finestreta.realtime.connections import Connection
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.1
+# Names, hours and the like are re-read this often, so command-line changes show up quickly.
+DIRECTORY_TTL_SECONDS = 5.0
 
 
 class Hub:
@@ -548,7 +550,7 @@ class Directory:
         self._loaded_at = 0.0
 
     def _get(self) -> dict[str, Any]:
-        if time.monotonic() - self._loaded_at > 30 or not self._data:
+        if time.monotonic() - self._loaded_at > DIRECTORY_TTL_SECONDS or not self._data:
             self._data = self._loader()
             self._loaded_at = time.monotonic()
         return self._data
