@@ -183,6 +183,21 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
     )
 
 
+def cmd_kiosk_agent(args: argparse.Namespace) -> None:
+    from finestreta.kiosk_agent.main import run
+
+    raise SystemExit(run(["--config", args.config]))
+
+
+def cmd_documents_purge(args: argparse.Namespace) -> None:
+    from finestreta.context import build_context
+
+    ctx = build_context(_settings())
+    with ctx.db.session() as session:
+        count = ctx.devices.documents.purge(session)
+    print(f"{count} documents past retention deleted")
+
+
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -243,6 +258,17 @@ def build_parser() -> argparse.ArgumentParser:
         )
         k.add_argument("code")
         k.set_defaults(func=lambda a, e=enabled: cmd_kiosk_enable(a, e))
+
+    agent = sub.add_parser("kiosk-agent", help="run the booth's device agent (printer, scanner)")
+    agent.add_argument("--config", required=True, help="TOML file, see docs/kiosk-setup.md")
+    agent.set_defaults(func=cmd_kiosk_agent)
+
+    documents = sub.add_parser("documents", help="stored documents").add_subparsers(
+        dest="documents_command", required=True
+    )
+    documents.add_parser("purge", help="delete files past their retention period").set_defaults(
+        func=cmd_documents_purge
+    )
 
     hours = sub.add_parser("hours", help="the office's opening hours").add_subparsers(
         dest="hours_command", required=True

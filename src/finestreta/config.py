@@ -116,6 +116,24 @@ class Settings(BaseSettings):
     ice_transport_policy: str = Field(
         "all", pattern="^(all|relay)$", description="`all`, or `relay` to force calls through TURN."
     )
+    storage_dir: str = Field(
+        "",
+        description="Where document files are kept (content-addressed by SHA-256). Empty: "
+        "`documents/` next to the SQLite database, or `var/documents`.",
+    )
+    document_retention_days: float = Field(
+        30.0,
+        gt=0,
+        le=3650,
+        description="Days a scan or uploaded document is kept before its "
+        "file is deleted (its row and hash stay).",
+    )
+    max_upload_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, description="Largest document accepted (uploads and scans)."
+    )
+    health_interval_seconds: float = Field(
+        30.0, gt=1, le=3600, description="How often the kiosk agent reports device health."
+    )
     demo: bool = Field(
         False, description="Demo mode: shows demo hints on the login and booth pages."
     )
@@ -127,6 +145,10 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @property
+    def documents_dir(self) -> Path:
+        return Path(self.storage_dir) if self.storage_dir else self.var_dir / "documents"
 
     @property
     def var_dir(self) -> Path:

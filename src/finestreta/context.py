@@ -15,6 +15,9 @@ from finestreta.attention.opening_hours import OpeningHours, parse_hours
 from finestreta.attention.store import AttentionStore
 from finestreta.config import Settings
 from finestreta.db import Database
+from finestreta.documents.service import Documents
+from finestreta.documents.storage import BlobStore
+from finestreta.realtime.device_desk import DeviceDesk
 from finestreta.realtime.hub import Directory, Hub
 
 DEFAULT_HOURS = "mon-fri 08:30-19:00"
@@ -27,6 +30,7 @@ class AppContext:
     hub: Hub
     login_throttle: Throttle
     pair_throttle: Throttle
+    devices: DeviceDesk
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -93,10 +97,18 @@ def build_context(settings: Settings, db: Database | None = None) -> AppContext:
         Directory(lambda: load_directory(db)),
         revoked=lambda kiosks, clerks: revoked_parties(db, kiosks, clerks),
     )
+    documents = Documents(
+        BlobStore(settings.documents_dir),
+        settings.document_retention_days,
+        settings.max_upload_bytes,
+    )
+    devices = DeviceDesk(hub, db, documents, settings.health_interval_seconds)
+    hub.devices = devices
     return AppContext(
         settings=settings,
         db=db,
         hub=hub,
+        devices=devices,
         login_throttle=Throttle(settings.login_attempts_per_minute),
         pair_throttle=Throttle(settings.login_attempts_per_minute),
     )

@@ -3,5 +3,13 @@
 from finestreta.accounts import models as accounts_models
 from finestreta.attention import records as attention_records
 from finestreta.db import Base
+from finestreta.devices import records as devices_records
+from finestreta.documents import records as documents_records
 
-__all__ = ["Base", "accounts_models", "attention_records"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "attention_records",
+    "devices_records",
+    "documents_records",
+]

@@ -75,6 +75,25 @@ async def console_socket(websocket: WebSocket) -> None:
     )
 
 
+@router.websocket("/ws/agent")
+async def agent_socket(websocket: WebSocket) -> None:
+    """The kiosk agent on the booth's computer (``Authorization: Kiosk <code>:<secret>``)."""
+    booth = security.booth_of_agent(websocket)
+    if booth is None:
+        await websocket.close(CLOSE_UNAUTHORISED, "unknown booth or wrong secret")
+        return
+    desk = ctx_of(websocket).devices
+    await _serve(
+        websocket,
+        "agent",
+        booth.id,
+        f.agent_frames,
+        on_join=desk.agent_joined,
+        on_frame=desk.agent_frame,
+        on_leave=desk.agent_left,
+    )
+
+
 async def _serve(
     websocket: WebSocket,
     party: str,

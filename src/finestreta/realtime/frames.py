@@ -86,17 +86,68 @@ class WrapUp(_Frame):
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
+class MediaStatus(_Frame):
+    """The booth page says whether it has a camera and a microphone."""
+
+    type: Literal["media_status"]
+    camera: bool
+    microphone: bool
+
+
+class JobStatus(_Frame):
+    """The kiosk agent's progress on a print or scan job."""
+
+    type: Literal["job_status"]
+    job_id: Id
+    state: Literal["received", "processing", "done", "failed"]
+    reason: Annotated[str, Field(max_length=60)] | None = None
+    detail: Annotated[str, Field(max_length=500)] | None = None
+
+
+class PrinterHealth(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    uri: Annotated[str, Field(max_length=300)] = ""
+    state: Literal["idle", "processing", "stopped", "unreachable"] = "unreachable"
+    reasons: Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=50)] = []
+    message: Annotated[str, Field(max_length=500)] = ""
+    markers: Annotated[list[dict[str, Any]], Field(max_length=20)] = []
+    accepting: bool | None = None
+
+
+class ScannerHealth(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    device: Annotated[str, Field(max_length=200)] = ""
+    present: bool = False
+    error: Annotated[str, Field(max_length=500)] = ""
+
+
+class Health(_Frame):
+    """The kiosk agent's report on the booth's devices."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    type: Literal["health"]
+    agent_version: Annotated[str, Field(max_length=40)] = ""
+    printer: PrinterHealth = PrinterHealth()
+    scanner: ScannerHealth = ScannerHealth()
+    disk_free_bytes: int | None = None
+    spool_pending: int | None = None
+
+
 KioskFrame = Annotated[
-    Ping | Signal | HangUp | RequestAttention | Cancel | Rate, Field(discriminator="type")
+    Ping | Signal | HangUp | RequestAttention | Cancel | Rate | MediaStatus,
+    Field(discriminator="type"),
 ]
+AgentFrame = Annotated[Ping | JobStatus | Health, Field(discriminator="type")]
 ConsoleFrame = Annotated[
     Ping | Signal | HangUp | SetState | Accept | Decline | WrapUp, Field(discriminator="type")
 ]
 
 kiosk_frames: TypeAdapter[KioskFrame] = TypeAdapter(KioskFrame)
 console_frames: TypeAdapter[ConsoleFrame] = TypeAdapter(ConsoleFrame)
+agent_frames: TypeAdapter[AgentFrame] = TypeAdapter(AgentFrame)
 
-KIOSK_INBOUND = ("ping", "signal", "hang_up", "request_attention", "cancel", "rate")
+KIOSK_INBOUND = ("ping", "signal", "hang_up", "request_attention", "cancel", "rate", "media_status")
+AGENT_INBOUND = ("ping", "job_status", "health")
 CONSOLE_INBOUND = ("ping", "signal", "hang_up", "set_state", "accept", "decline", "wrap_up")
 
 # What the server sends; every name here is documented in docs/protocol.md.
@@ -112,6 +163,9 @@ KIOSK_OUTBOUND = (
     "call_ended",
     "rated",
     "office",
+    "device_prompt",
+    "show_document",
+    "hide_document",
     "closed",
 )
 CONSOLE_OUTBOUND = (
@@ -127,8 +181,12 @@ CONSOLE_OUTBOUND = (
     "call_ended",
     "attentions",
     "queue_summary",
+    "job",
+    "devices",
+    "document",
     "closed",
 )
+AGENT_OUTBOUND = ("hello", "pong", "error", "job", "cancel", "closed")
 
 
 def error(code: str, message: str, ref: str | None = None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from finestreta.attention import AttentionError, ClerkState, Switchboard
@@ -37,6 +37,9 @@ from finestreta.attention.waiting import places
 from finestreta.config import Settings
 from finestreta.realtime import frames as f
 from finestreta.realtime.connections import Connection
+
+if TYPE_CHECKING:
+    from finestreta.realtime.device_desk import DeviceDesk
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,8 @@ class Hub:
         self._handle_s = settings.average_handle_seconds
         self._handle_checked = 0.0
         self._ticker: asyncio.Task[None] | None = None
+        self._purged_at = 0.0
+        self.devices: DeviceDesk | None = None  # set by the app when devices are wired in
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
@@ -102,6 +107,9 @@ class Hub:
         self._drop_silent()
         self._check_credentials(now)
         self._check_office(now)
+        if self.devices is not None and now - self._purged_at > 3600:
+            self._purged_at = now
+            self.devices.purge_expired()
         if self._queue_dirty:
             self._queue_dirty = False
             self._push_places(now)
@@ -127,15 +135,17 @@ class Hub:
     def _deliver(self, event: Event) -> None:
         match event:
             case OfferMade():
-                self._to_clerk(event.clerk_id, self._ring_frame(event.offer_id))
+                self.send_to_clerk(event.clerk_id, self._ring_frame(event.offer_id))
             case OfferEnded():
-                self._to_clerk(
+                self.send_to_clerk(
                     event.clerk_id,
                     {"type": "ring_ended", "offer_id": event.offer_id, "reason": event.reason},
                 )
             case CallStarted():
-                self._to_kiosk(event.kiosk_id, self._call_frame_for_kiosk(event.call_id))
-                self._to_clerk(event.clerk_id, self._call_frame_for_clerk(event.call_id))
+                self.send_to_kiosk(event.kiosk_id, self._call_frame_for_kiosk(event.call_id))
+                self.send_to_clerk(event.clerk_id, self._call_frame_for_clerk(event.call_id))
+                if self.devices is not None:
+                    self.devices.call_started(event.kiosk_id, event.clerk_id)
             case CallEnded():
                 frame = {
                     "type": "call_ended",
@@ -143,18 +153,20 @@ class Hub:
                     "request_id": event.request_id,
                     "ended_by": event.ended_by,
                 }
-                self._to_kiosk(event.kiosk_id, frame)
-                self._to_clerk(event.clerk_id, {**frame, "wrap_up": True})
+                self.send_to_kiosk(event.kiosk_id, frame)
+                self.send_to_clerk(event.clerk_id, {**frame, "wrap_up": True})
+                if self.devices is not None:
+                    self.devices.call_ended(event.call_id, event.kiosk_id)
             case CallWrappedUp():
-                self._to_clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
+                self.send_to_clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
             case ClerkStateChanged():
-                self._to_clerk(
+                self.send_to_clerk(
                     event.clerk_id,
                     {"type": "state", "state": event.state, "reason": event.reason},
                 )
             case RequestCancelled() | RequestAbandoned():
                 self._sent_places.pop(event.kiosk_id, None)
-                self._to_kiosk(
+                self.send_to_kiosk(
                     event.kiosk_id,
                     {
                         "type": "request_ended",
@@ -169,12 +181,12 @@ class Hub:
             case _:
                 pass
 
-    def _to_kiosk(self, kiosk_id: int, frame: dict[str, Any]) -> None:
+    def send_to_kiosk(self, kiosk_id: int, frame: dict[str, Any]) -> None:
         conn = self.kiosks.get(kiosk_id)
         if conn is not None:
             conn.send(frame)
 
-    def _to_clerk(self, clerk_id: int, frame: dict[str, Any]) -> None:
+    def send_to_clerk(self, clerk_id: int, frame: dict[str, Any]) -> None:
         conn = self.consoles.get(clerk_id)
         if conn is not None:
             conn.send(frame)
@@ -263,7 +275,7 @@ class Hub:
             if self._sent_places.get(place.kiosk_id) == key:
                 continue
             self._sent_places[place.kiosk_id] = key
-            self._to_kiosk(
+            self.send_to_kiosk(
                 place.kiosk_id,
                 {
                     "type": "queue",
@@ -316,7 +328,8 @@ class Hub:
         if self._revoked is None or now - self._credentials_checked < 2:
             return
         self._credentials_checked = now
-        kiosks, clerks = self._revoked(list(self.kiosks), list(self.consoles))
+        booths = set(self.kiosks) | set(self.devices.agents if self.devices else ())
+        kiosks, clerks = self._revoked(sorted(booths), list(self.consoles))
         for kiosk_id in kiosks:
             self.kiosk_disabled(kiosk_id)
         for clerk_id in clerks:
@@ -372,7 +385,7 @@ class Hub:
             if place:
                 conn.send(place)
         if call is not None and call.state == CallState.ACTIVE:
-            self._to_clerk(call.clerk_id, {"type": "call_restart", "call_id": call.id})
+            self.send_to_clerk(call.clerk_id, {"type": "call_restart", "call_id": call.id})
 
     def kiosk_left(self, conn: Connection) -> None:
         if self.kiosks.get(conn.party_id) is conn:
@@ -410,6 +423,9 @@ class Hub:
                     conn.send(f.error("no_call", "That call is not yours", frame.ref))
                     return
                 self._run(conn, lambda: self.board.hang_up(call.id, Party.KIOSK, now), frame.ref)
+            case f.MediaStatus():
+                if self.devices is not None:
+                    self.devices.media_status(kiosk_id, frame.camera, frame.microphone)
             case f.Rate():
                 stored = self.store.rate(
                     frame.request_id, kiosk_id, frame.rating, datetime.now(UTC)
@@ -470,7 +486,7 @@ class Hub:
         )
         self._apply(self.board.console_connected(clerk_id, now))
         if call is not None and call.state == CallState.ACTIVE:
-            self._to_kiosk(call.kiosk_id, {"type": "call_restart", "call_id": call.id})
+            self.send_to_kiosk(call.kiosk_id, {"type": "call_restart", "call_id": call.id})
 
     def clerk_left(self, conn: Connection) -> None:
         if self.consoles.get(conn.party_id) is conn:
@@ -529,12 +545,14 @@ class Hub:
             return
         out = {"type": "signal", "call_id": call.id, "data": frame.data}
         if sender == Party.KIOSK:
-            self._to_clerk(call.clerk_id, out)
+            self.send_to_clerk(call.clerk_id, out)
         else:
-            self._to_kiosk(call.kiosk_id, out)
+            self.send_to_kiosk(call.kiosk_id, out)
 
     # ------------------------------------------------------------------ admin
     def kiosk_disabled(self, kiosk_id: int) -> None:
+        if self.devices is not None:
+            self.devices.kiosk_disabled(kiosk_id)
         conn = self.kiosks.get(kiosk_id)
         if conn is not None:
             conn.send({"type": "closed", "reason": "disabled"})

@@ -46,6 +46,14 @@ class TooManyRequests(WebError):
     status, code = 429, "too_many_requests"
 
 
+class Refused(WebError):
+    """A refusal whose status is decided at run time (e.g. 413 for a too large upload)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message, code)
+        self.status = status
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
         "accept", ""

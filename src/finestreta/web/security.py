@@ -101,3 +101,18 @@ def same_origin(conn: HTTPConnection) -> bool:
 def require_same_origin(request: Request) -> None:
     if not same_origin(request):
         raise Forbidden("Cross-site request refused", "cross_site")
+
+
+def booth_of_agent(conn: HTTPConnection) -> Booth | None:
+    """The kiosk agent presents the booth's code and secret: ``Authorization: Kiosk code:secret``."""
+    header = conn.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    code, _, secret = credentials.strip().partition(":")
+    if scheme.lower() != "kiosk" or not code or not secret or len(header) > 300:
+        return None
+    ctx = ctx_of(conn)
+    with ctx.db.session() as session:
+        kiosk = service.kiosk_of_secret(session, code, secret)
+        if kiosk is None:
+            return None
+        return Booth(kiosk.id, kiosk.code, kiosk.name, kiosk.site.name)

@@ -1,0 +1,110 @@
+"""What an uploaded file really is, decided from its bytes, never from its name.
+
+Only PDF, PNG and JPEG are accepted. Images are opened with Pillow under a pixel limit (a
+decompression bomb is refused before it is decoded in full); PDFs are parsed with pypdf, must
+not be encrypted and must have between 1 and ``MAX_PDF_PAGES`` pages.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+MAX_IMAGE_PIXELS = 40_000_000  # an A4 page at 600 dpi is 35 Mpx
+MAX_PDF_PAGES = 200
+
+PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
+EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg"}
+
+
+class RejectedDocument(ValueError):
+    """The bytes are not an acceptable document; ``code`` says why, for the user's message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Checked:
+    media_type: str
+    pages: int
+    width: int | None = None
+    height: int | None = None
+
+
+def sniff(content: bytes) -> str | None:
+    if content.startswith(b"%PDF-") or content[:1024].lstrip().startswith(b"%PDF-"):
+        return PDF
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if content.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    return None
+
+
+def check(content: bytes, max_bytes: int) -> Checked:
+    if not content:
+        raise RejectedDocument("empty", "The file is empty")
+    if len(content) > max_bytes:
+        raise RejectedDocument("too_large", f"Files are at most {max_bytes // (1024 * 1024)} MiB")
+    media_type = sniff(content)
+    if media_type is None:
+        raise RejectedDocument("unsupported_type", "Only PDF, PNG and JPEG files are accepted")
+    if media_type == PDF:
+        return _check_pdf(content)
+    return _check_image(content, media_type)
+
+
+def _check_image(content: bytes, media_type: str) -> Checked:
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise RejectedDocument(
+                        "too_many_pixels", "The image is too large to open safely"
+                    )
+                image.verify()  # structure and checksums, without decoding everything
+            with Image.open(io.BytesIO(content)) as image:
+                image.load()  # a truncated or corrupt stream fails here
+                real = Image.MIME.get(image.format or "")
+    except RejectedDocument:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise RejectedDocument("too_many_pixels", "The image is too large to open safely") from None
+    except Exception:
+        raise RejectedDocument("corrupt", "The image could not be read") from None
+    if real != media_type:
+        raise RejectedDocument("unsupported_type", "Only PDF, PNG and JPEG files are accepted")
+    return Checked(media_type, 1, width, height)
+
+
+def _check_pdf(content: bytes) -> Checked:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(content), strict=False)
+            if reader.is_encrypted:
+                raise RejectedDocument("encrypted", "Encrypted PDFs are not accepted")
+            pages = len(reader.pages)
+            if pages:
+                reader.pages[0].mediabox  # noqa: B018  (parses the first page's tree)
+    except RejectedDocument:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError, OSError):
+        raise RejectedDocument("corrupt", "The PDF could not be read") from None
+    if pages < 1:
+        raise RejectedDocument("corrupt", "The PDF has no pages")
+    if pages > MAX_PDF_PAGES:
+        raise RejectedDocument("too_many_pages", f"PDFs are at most {MAX_PDF_PAGES} pages")
+    return Checked(PDF, pages)
