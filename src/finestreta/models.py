@@ -5,6 +5,8 @@ from finestreta.attention import records as attention_records
 from finestreta.db import Base
 from finestreta.devices import records as devices_records
 from finestreta.documents import records as documents_records
+from finestreta.padro import records as padro_records
+from finestreta.registry import records as registry_records
 
 __all__ = [
     "Base",
@@ -12,4 +14,6 @@ __all__ = [
     "attention_records",
     "devices_records",
     "documents_records",
+    "padro_records",
+    "registry_records",
 ]

@@ -1,0 +1,30 @@
+"""The registry (registre d'entrada i sortida, Ley 39/2015 art. 16): every submission the city
+receives and every document it issues becomes a numbered entry that is never changed.
+
+``service.register`` writes entries, ``receipt.render_receipt`` makes the citizen's PDF receipt
+(imported on its own: it needs reportlab).
+"""
+
+from finestreta.registry.records import DEFAULT_REGISTRY, RegistryCounter, RegistryEntry
+from finestreta.registry.service import (
+    AttachedDocument,
+    Direction,
+    PartyDocument,
+    attached_documents,
+    entries_of_call,
+    get_by_code,
+    register,
+)
+
+__all__ = [
+    "DEFAULT_REGISTRY",
+    "AttachedDocument",
+    "Direction",
+    "PartyDocument",
+    "RegistryCounter",
+    "RegistryEntry",
+    "attached_documents",
+    "entries_of_call",
+    "get_by_code",
+    "register",
+]
