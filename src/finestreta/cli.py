@@ -198,6 +198,22 @@ def cmd_documents_purge(args: argparse.Namespace) -> None:
     print(f"{count} documents past retention deleted")
 
 
+def cmd_padro_import(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from finestreta.padro.importer import format_report, import_csv
+
+    path = Path(args.file)
+    if not path.is_file():
+        _fail(f"no such file: {path}")
+    db = _database(_settings())
+    with db.session() as session:
+        report = import_csv(session, path)
+    print(format_report(report))
+    if not report.ok:
+        raise SystemExit(1)
+
+
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -269,6 +285,13 @@ def build_parser() -> argparse.ArgumentParser:
     documents.add_parser("purge", help="delete files past their retention period").set_defaults(
         func=cmd_documents_purge
     )
+
+    padro = sub.add_parser("padro", help="the population register").add_subparsers(
+        dest="padro_command", required=True
+    )
+    pimport = padro.add_parser("import", help="import residents from a CSV file (docs/padro.md)")
+    pimport.add_argument("file")
+    pimport.set_defaults(func=cmd_padro_import)
 
     hours = sub.add_parser("hours", help="the office's opening hours").add_subparsers(
         dest="hours_command", required=True
