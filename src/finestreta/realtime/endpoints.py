@@ -30,14 +30,21 @@ CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
+async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    """Accept, then close with our code: a browser refused at the handshake only sees 1006 and
+    cannot tell "not allowed" (stop reconnecting) from "network trouble" (try again)."""
+    await websocket.accept()
+    await websocket.close(code, reason)
+
+
 @router.websocket("/ws/kiosk")
 async def kiosk_socket(websocket: WebSocket) -> None:
     if not security.same_origin(websocket):
-        await websocket.close(CLOSE_FORBIDDEN, "cross-site socket refused")
+        await _refuse(websocket, CLOSE_FORBIDDEN, "cross-site socket refused")
         return
     booth = security.booth_of(websocket)
     if booth is None:
-        await websocket.close(CLOSE_UNAUTHORISED, "booth not paired")
+        await _refuse(websocket, CLOSE_UNAUTHORISED, "booth not paired")
         return
     hub = ctx_of(websocket).hub
     await _serve(
@@ -54,14 +61,14 @@ async def kiosk_socket(websocket: WebSocket) -> None:
 @router.websocket("/ws/console")
 async def console_socket(websocket: WebSocket) -> None:
     if not security.same_origin(websocket):
-        await websocket.close(CLOSE_FORBIDDEN, "cross-site socket refused")
+        await _refuse(websocket, CLOSE_FORBIDDEN, "cross-site socket refused")
         return
     staff = security.staff_of(websocket)
     if staff is None:
-        await websocket.close(CLOSE_UNAUTHORISED, "not logged in")
+        await _refuse(websocket, CLOSE_UNAUTHORISED, "not logged in")
         return
     if staff.role not in CALL_ROLES:
-        await websocket.close(CLOSE_FORBIDDEN, "only clerks and supervisors answer calls")
+        await _refuse(websocket, CLOSE_FORBIDDEN, "only clerks and supervisors answer calls")
         return
     hub = ctx_of(websocket).hub
     await _serve(
@@ -80,7 +87,7 @@ async def agent_socket(websocket: WebSocket) -> None:
     """The kiosk agent on the booth's computer (``Authorization: Kiosk <code>:<secret>``)."""
     booth = security.booth_of_agent(websocket)
     if booth is None:
-        await websocket.close(CLOSE_UNAUTHORISED, "unknown booth or wrong secret")
+        await _refuse(websocket, CLOSE_UNAUTHORISED, "unknown booth or wrong secret")
         return
     desk = ctx_of(websocket).devices
     await _serve(
