@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from finestreta.accounts.models import Kiosk, OfficeHours, StaffUser
+from finestreta.accounts.models import Kiosk, KioskSession, OfficeHours, StaffSession, StaffUser
 from finestreta.accounts.throttle import Throttle
 from finestreta.attention import RoutingRules, Switchboard
 from finestreta.attention.opening_hours import OpeningHours, parse_hours
 from finestreta.attention.store import AttentionStore
 from finestreta.config import Settings
-from finestreta.db import Database
+from finestreta.db import Database, utcnow
 from finestreta.documents.service import Documents
 from finestreta.documents.storage import BlobStore
 from finestreta.realtime.device_desk import DeviceDesk
@@ -65,21 +65,39 @@ def load_directory(db: Database) -> dict[str, Any]:
 
 
 def revoked_parties(
-    db: Database, kiosk_ids: list[int], clerk_ids: list[int]
+    db: Database, kiosks: dict[int, str], consoles: dict[int, str]
 ) -> tuple[set[int], set[int]]:
-    """Which of these connected booths and clerks may no longer be connected."""
-    if not kiosk_ids and not clerk_ids:
+    """Which connected booths and consoles may no longer be connected: booth disabled or
+    unpaired, staff deactivated, logged out or session expired. Values are the SHA-256 of the
+    token each socket was opened with ("" for the kiosk agent, which has no session)."""
+    if not kiosks and not consoles:
         return set(), set()
+    now = utcnow()
     with db.session() as session:
-        ok_kiosks = set(
-            session.scalars(select(Kiosk.id).where(Kiosk.id.in_(kiosk_ids), Kiosk.enabled))
+        enabled = set(
+            session.scalars(select(Kiosk.id).where(Kiosk.id.in_(list(kiosks)), Kiosk.enabled))
         )
-        ok_clerks = set(
+        paired = set(
             session.scalars(
-                select(StaffUser.id).where(StaffUser.id.in_(clerk_ids), StaffUser.active)
+                select(KioskSession.token_hash).where(
+                    KioskSession.token_hash.in_([t for t in kiosks.values() if t])
+                )
             )
         )
-    return set(kiosk_ids) - ok_kiosks, set(clerk_ids) - ok_clerks
+        live = set(
+            session.scalars(
+                select(StaffSession.token_hash)
+                .join(StaffUser, StaffUser.id == StaffSession.user_id)
+                .where(
+                    StaffSession.token_hash.in_(list(consoles.values())),
+                    StaffSession.expires_at > now,
+                    StaffUser.active,
+                )
+            )
+        )
+    bad_kiosks = {k for k, t in kiosks.items() if k not in enabled or (t and t not in paired)}
+    bad_consoles = {c for c, t in consoles.items() if t not in live}
+    return bad_kiosks, bad_consoles
 
 
 def build_context(settings: Settings, db: Database | None = None) -> AppContext:

@@ -44,6 +44,9 @@ class Connection:
         self.bucket = bucket
         self.last_seen = time.monotonic()
         self.throttled_notice_at = 0.0
+        # SHA-256 of the session or pairing token the socket was opened with: logging out or
+        # unpairing ends the session, and the hub then closes the socket too.
+        self.credential = ""
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self.closed = False

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 
+from finestreta.accounts.secrets import token_hash
 from finestreta.realtime import frames as f
 from finestreta.realtime.connections import Connection, TokenBucket
 from finestreta.web import security
@@ -55,6 +56,7 @@ async def kiosk_socket(websocket: WebSocket) -> None:
         on_join=hub.kiosk_joined,
         on_frame=hub.kiosk_frame,
         on_leave=hub.kiosk_left,
+        credential=token_hash(websocket.cookies.get(security.KIOSK_COOKIE, "")),
     )
 
 
@@ -79,6 +81,7 @@ async def console_socket(websocket: WebSocket) -> None:
         on_join=lambda conn: hub.clerk_joined(conn, staff.languages, staff.topics),
         on_frame=hub.console_frame,
         on_leave=hub.clerk_left,
+        credential=token_hash(websocket.cookies.get(security.STAFF_COOKIE, "")),
     )
 
 
@@ -109,12 +112,14 @@ async def _serve(
     on_join: Callable[[Connection], None],
     on_frame: Callable[[Connection, Any], None],
     on_leave: Callable[[Connection], None],
+    credential: str = "",
 ) -> None:
     settings = ctx_of(websocket).settings
     await websocket.accept()
     conn = Connection(
         websocket, party, party_id, TokenBucket(settings.frames_per_second, settings.frame_burst)
     )
+    conn.credential = credential
     conn.start()
     on_join(conn)
     try:
@@ -123,11 +128,7 @@ async def _serve(
             if message["type"] == "websocket.disconnect":
                 break
             conn.last_seen = time.monotonic()
-            text = message.get("text")
-            if text is None:
-                conn.send(f.error("binary_frame", "Frames are JSON text"))
-                continue
-            frame = _parse(conn, text, adapter, settings.max_frame_bytes)
+            frame = _parse(conn, message.get("text"), adapter, settings.max_frame_bytes)
             if frame is None:
                 continue
             try:
@@ -144,12 +145,17 @@ async def _serve(
         await conn.finish()
 
 
-def _parse(conn: Connection, text: str, adapter: TypeAdapter[Any], max_bytes: int) -> Any | None:
-    if not conn.bucket.take():
+def _parse(
+    conn: Connection, text: str | None, adapter: TypeAdapter[Any], max_bytes: int
+) -> Any | None:
+    if not conn.bucket.take():  # every frame counts, binary ones included
         now = time.monotonic()
         if now - conn.throttled_notice_at > 1.0:  # one notice a second, not one per frame
             conn.throttled_notice_at = now
             conn.send(f.error("rate_limited", "Too many frames; slow down"))
+        return None
+    if text is None:
+        conn.send(f.error("binary_frame", "Frames are JSON text"))
         return None
     if len(text.encode()) > max_bytes:
         conn.send(f.error("too_large", f"Frames are at most {max_bytes} bytes"))
@@ -159,7 +165,8 @@ def _parse(conn: Connection, text: str, adapter: TypeAdapter[Any], max_bytes: in
     except ValueError:
         conn.send(f.error("bad_json", "Frames are JSON objects"))
         return None
-    ref = raw.get("ref") if isinstance(raw, dict) and isinstance(raw.get("ref"), str) else None
+    raw_ref = raw.get("ref") if isinstance(raw, dict) else None
+    ref = raw_ref[:64] if isinstance(raw_ref, str) else None
     if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
         conn.send(f.error("bad_frame", "Frames are JSON objects with a 'type'", ref))
         return None

@@ -56,7 +56,8 @@ class Hub:
         store: AttentionStore,
         directory: Directory,
         clock: Callable[[], float] = time.time,
-        revoked: Callable[[list[int], list[int]], tuple[set[int], set[int]]] | None = None,
+        revoked: Callable[[dict[int, str], dict[int, str]], tuple[set[int], set[int]]]
+        | None = None,
     ) -> None:
         self._revoked = revoked
         self._credentials_checked = 0.0
@@ -328,8 +329,11 @@ class Hub:
         if self._revoked is None or now - self._credentials_checked < 2:
             return
         self._credentials_checked = now
-        booths = set(self.kiosks) | set(self.devices.agents if self.devices else ())
-        kiosks, clerks = self._revoked(sorted(booths), list(self.consoles))
+        booths = {k: c.credential for k, c in self.kiosks.items()}
+        for kiosk_id in self.devices.agents if self.devices else ():
+            booths.setdefault(kiosk_id, "")  # agents prove the secret itself, not a session
+        consoles = {k: c.credential for k, c in self.consoles.items()}
+        kiosks, clerks = self._revoked(booths, consoles)
         for kiosk_id in kiosks:
             self.kiosk_disabled(kiosk_id)
         for clerk_id in clerks:
