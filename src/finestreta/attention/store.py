@@ -123,14 +123,15 @@ class AttentionStore:
         return expired
 
     # ------------------------------------------------------------------ questions
-    def rate(self, request_id: str, kiosk_id: int, rating: int, now: datetime) -> bool:
-        """Store the citizen's rating of a served request; once, and only by its own booth."""
+    def rate(self, request_id: str, kiosk_id: int, rating: int, now: datetime) -> int | None:
+        """Store the citizen's rating of a served request, once and only by its own booth;
+        returns the id of the clerk who served it (None: refused)."""
         with self.db.session() as session:
             row = session.get(AttentionRequestRow, request_id)
             if row is None or row.kiosk_id != kiosk_id or row.state != "served":
-                return False
+                return None
             if row.rating is not None:
-                return False
+                return None
             row.rating, row.rated_at = rating, now
             session.add(
                 AttentionEventRow(
@@ -141,7 +142,10 @@ class AttentionStore:
                     data={"rating": rating},
                 )
             )
-        return True
+            clerk_id = session.scalar(
+                select(CallRow.clerk_id).where(CallRow.request_id == request_id)
+            )
+        return clerk_id if clerk_id is not None else 0
 
     def attentions_of_day(self, clerk_id: int, day_start: datetime) -> list[dict[str, Any]]:
         """The clerk's calls since ``day_start``: time, topic, language, wait, duration, outcome."""

@@ -431,13 +431,15 @@ class Hub:
                 if self.devices is not None:
                     self.devices.media_status(kiosk_id, frame.camera, frame.microphone)
             case f.Rate():
-                stored = self.store.rate(
+                clerk_id = self.store.rate(
                     frame.request_id, kiosk_id, frame.rating, datetime.now(UTC)
                 )
-                if stored:
-                    conn.send({"type": "rated", "request_id": frame.request_id})
-                else:
+                if clerk_id is None:
                     conn.send(f.error("not_rateable", "That attention cannot be rated", frame.ref))
+                    return
+                conn.send({"type": "rated", "request_id": frame.request_id})
+                if clerk_id:  # the clerk's list of the day shows the rating at once
+                    self.send_to_clerk(clerk_id, self.attentions_frame(clerk_id))
 
     # ------------------------------------------------------------------ consoles
     def clerk_joined(

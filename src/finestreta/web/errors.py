@@ -65,11 +65,17 @@ def _render(request: Request, status: int, code: str, message: str) -> Response:
         return JSONResponse(
             {"ok": False, "error": {"code": code, "message": message}}, status_code=status
         )
+    from finestreta.web.i18n import CITIZEN_LANGUAGES, pick_language, translator
+
+    lang = pick_language(
+        [request.query_params.get("lang"), request.headers.get("accept-language")],
+        CITIZEN_LANGUAGES,
+    )
     templates = request.app.state.templates
     response: Response = templates.TemplateResponse(
         request,
         "error.html",
-        {"status": status, "code": code, "message": message},
+        {"status": status, "code": code, "message": message, "_": translator(lang), "lang": lang},
         status_code=status,
     )
     return response

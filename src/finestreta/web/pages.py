@@ -114,6 +114,7 @@ def console(request: Request) -> Response:
     if staff is None:
         return RedirectResponse("/login", status_code=303)
     lang = _staff_lang(request, staff.locale)
+    _ = translator(lang)
     if staff.role not in CALL_ROLES:
         return _page(
             request,
@@ -121,7 +122,7 @@ def console(request: Request) -> Response:
             lang,
             status=403,
             code="forbidden",
-            message=translator(lang)("Only clerks and supervisors answer calls."),
+            message=_("Only clerks and supervisors answer calls."),
         )
     return _page(request, "console.html", lang, staff=staff)
 
