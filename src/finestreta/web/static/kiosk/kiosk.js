@@ -1,0 +1,964 @@
+// The booth: language → privacy notice → topic → waiting in the queue → video call → rating →
+// thanks → back to idle, clearing everything of the session. The server is the truth: every
+// "hello" (first connection or reconnection) says whether a request or a call is still alive, and
+// the booth follows it. Protocol: docs/protocol.md and finestreta/realtime/hub.py.
+
+import { Channel } from "/static/common/socket.js";
+import { CallSession, openMedia } from "/static/common/call.js";
+import { DEFAULT_LANGUAGE, LANGUAGES, loadTexts, setLanguage, t, textsLoaded } from "./i18n.js";
+import { LABELS, TEXTS, TOPIC_NAMES } from "./texts.js";
+import { describeHours } from "./hours.js";
+
+const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "rating", "thanks", "closed", "unavailable"];
+const TOPICS = ["general", "census", "taxes", "works", "complaints"];
+const STILL_THERE_SECONDS = 30;
+const THANKS_SECONDS = 6;
+const ANNOUNCE_GAP_MS = 20000; // queue positions are announced at most this often
+const BANNER_DELAY_MS = 1500; // a short blip does not flash the "Reconnecting" banner
+const NOTICE_MS = 10000;
+const MEDIA_TIMEOUT_MS = 10000;
+const TEXTS_RETRY_MS = 15000;
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  screen: "idle",
+  lang: DEFAULT_LANGUAGE,
+  chosen: false, // the citizen picked a language in this session
+  privacyAccepted: false,
+  topic: null,
+  requestId: null,
+  requesting: false, // a request went out, or the server told us of a live one
+  queue: null, // the last queue frame of our request
+  callId: null,
+  clerkName: "",
+  callState: "new",
+  media: null, // {audio, video} once known for the call
+  micOff: false,
+  cameraOff: false,
+  office: { open: true, hours: [] },
+  idleResetS: 90,
+  channel: null,
+  session: null,
+  stream: null,
+  mediaPromise: null,
+  mediaToken: 0,
+  pendingSignals: [],
+  signalChain: Promise.resolve(),
+  // protocol bookkeeping that survives a reset (no personal data): sent when the socket is back
+  pendingCancel: false,
+  pendingHangUp: null,
+  pendingRate: null,
+};
+
+const timers = { idle: 0, thanks: 0, still: 0, notice: 0, banner: 0, announce: 0 };
+let lastAnnounceAt = 0;
+let pendingAnnouncement = null;
+
+// ---------------------------------------------------------------- exposed for tests
+window.finestreta = {
+  get screen() { return state.screen; },
+  get channel() { return state.channel; },
+  get session() { return state.session; },
+  get lang() { return state.lang; },
+  get requestId() { return state.requestId; },
+};
+
+// ---------------------------------------------------------------- texts
+function applyTexts() {
+  for (const el of document.querySelectorAll("[data-t]")) {
+    const entry = TEXTS[el.dataset.t];
+    if (entry) el.textContent = entry(el.dataset.tLang || state.lang);
+  }
+  $("remote-video").setAttribute("aria-label", LABELS["remote-video"](state.lang));
+  $("local-video").setAttribute("aria-label", LABELS["local-video"](state.lang));
+  const skip = document.querySelector(".skip-link");
+  if (skip) skip.textContent = TEXTS.skip(state.lang);
+  document.title = `${t("City hall video attention")} · Finestreta`;
+}
+
+function setLang(lang) {
+  state.lang = setLanguage(lang);
+  document.documentElement.lang = state.lang;
+  applyTexts();
+  renderAll();
+}
+
+// ---------------------------------------------------------------- screens
+function show(name, { focus = true } = {}) {
+  const changed = state.screen !== name;
+  state.screen = name;
+  for (const screen of SCREENS) $(`screen-${screen}`).hidden = screen !== name;
+  document.body.dataset.screen = name;
+  if (name !== "waiting") closeStillThere();
+  if (name !== "thanks") clearTimeout(timers.thanks);
+  render(name);
+  if (focus && changed) {
+    window.scrollTo(0, 0);
+    const heading = document.querySelector(`#screen-${name} h1`);
+    if (heading) heading.focus({ preventScroll: true });
+  }
+  armIdleTimer();
+}
+
+function render(name) {
+  if (name === "topic") renderTopic();
+  else if (name === "waiting") renderWaiting();
+  else if (name === "call") renderCall();
+  else if (name === "closed") renderClosed();
+  else if (name === "rating") renderRating();
+}
+
+function renderAll() {
+  renderTopic();
+  renderWaiting();
+  renderCall();
+  renderClosed();
+}
+
+// Back to the start, clearing everything the session showed or held.
+function resetToIdle() {
+  for (const key of ["idle", "thanks", "still", "notice", "announce"]) {
+    clearTimeout(timers[key]);
+    clearInterval(timers[key]);
+  }
+  closeStillThere();
+  endCall();
+  releaseMedia();
+  Object.assign(state, {
+    chosen: false,
+    privacyAccepted: false,
+    topic: null,
+    requestId: null,
+    requesting: false,
+    queue: null,
+    callId: null,
+    clerkName: "",
+    callState: "new",
+    media: null,
+    micOff: false,
+    cameraOff: false,
+  });
+  pendingAnnouncement = null;
+  $("announcer").textContent = "";
+  hideNotice();
+  $("topic-error").textContent = "";
+  for (const id of ["queue-position", "queue-wait", "waiting-topic-name", "waiting-title", "call-title",
+    "call-status", "self-state", "call-media-notice", "closed-title", "closed-text"]) {
+    $(id).textContent = "";
+  }
+  for (const button of document.querySelectorAll(".rate")) button.setAttribute("aria-checked", "false");
+  const remote = $("remote-video");
+  remote.srcObject = null;
+  remote.muted = false;
+  $("local-video").srcObject = null;
+  setLang(DEFAULT_LANGUAGE);
+  show(state.office.open === false ? "closed" : "idle");
+}
+
+// ---------------------------------------------------------------- idle and language
+function chooseLanguage(lang) {
+  setLang(lang);
+  state.chosen = true;
+  if (state.office.open === false) show("closed");
+  else show("privacy");
+}
+
+// ---------------------------------------------------------------- topic
+function renderTopic() {
+  for (const button of document.querySelectorAll(".topic")) {
+    const checked = button.dataset.topic === state.topic;
+    button.setAttribute("aria-checked", String(checked));
+  }
+  rovingTabindex(".topic", state.topic ? `#topic-${state.topic}` : null);
+  const request = $("request-attention");
+  if (state.topic) request.removeAttribute("aria-disabled");
+  else request.setAttribute("aria-disabled", "true");
+}
+
+function rovingTabindex(selector, currentSelector) {
+  const items = [...document.querySelectorAll(selector)];
+  const current = (currentSelector && document.querySelector(currentSelector)) || items[0];
+  for (const item of items) item.tabIndex = item === current ? 0 : -1;
+}
+
+function chooseTopic(topic) {
+  if (!TOPICS.includes(topic)) return;
+  state.topic = topic;
+  $("topic-error").textContent = "";
+  renderTopic();
+}
+
+function requestAttention() {
+  if (!state.topic) {
+    $("topic-error").textContent = t("First choose what your query is about.");
+    return;
+  }
+  if (state.office.open === false) {
+    show("closed");
+    return;
+  }
+  const sent = state.channel.send({ type: "request_attention", language: state.lang, topic: state.topic });
+  if (!sent) {
+    $("topic-error").textContent = t("The booth has no connection right now. Wait a moment and try again.");
+    return;
+  }
+  $("topic-error").textContent = "";
+  state.requesting = true;
+  state.requestId = null;
+  state.queue = null;
+  show("waiting");
+}
+
+// ---------------------------------------------------------------- waiting
+function formatWait(seconds) {
+  if (seconds === null || seconds === undefined || Number.isNaN(Number(seconds))) return t("Not known yet");
+  const s = Number(seconds);
+  if (s < 60) return t("Less than a minute");
+  const minutes = Math.round(s / 60);
+  if (minutes <= 1) return t("About 1 minute");
+  if (minutes > 60) return t("More than an hour");
+  return t("About {n} minutes").replace("{n}", String(minutes));
+}
+
+function positionSentence(position) {
+  if (position <= 1) return t("You are next in the queue.");
+  return t("You are number {n} in the queue.").replace("{n}", String(position));
+}
+
+function renderWaiting() {
+  const section = $("screen-waiting");
+  const q = state.queue;
+  const mode = !q ? "joining" : q.state === "ringing" ? "ringing" : "waiting";
+  section.dataset.state = mode;
+  if (state.screen !== "waiting" && !state.requesting) return;
+  $("waiting-title").textContent =
+    mode === "joining" ? t("Joining the queue…") : mode === "ringing" ? t("A clerk is being called") : t("You are in the queue");
+  $("waiting-topic-name").textContent = state.topic && TOPIC_NAMES[state.topic] ? TOPIC_NAMES[state.topic]() : "";
+  $("queue-panel").hidden = mode === "ringing";
+  $("ringing-panel").hidden = mode !== "ringing";
+  const position = $("queue-position");
+  if (q && Number.isFinite(q.position)) {
+    position.textContent = String(q.position);
+  } else {
+    position.replaceChildren(Object.assign(document.createElement("span"), { textContent: "…", ariaHidden: "true" }));
+  }
+  $("queue-next").hidden = !(q && q.position === 1 && mode === "waiting");
+  $("queue-wait").textContent = q ? formatWait(q.estimated_wait_s) : "…";
+}
+
+function onQueue(frame) {
+  if (state.screen !== "waiting") return; // a late frame after a cancel or a call
+  const previous = state.queue;
+  state.requestId = frame.request_id || state.requestId;
+  state.requesting = true;
+  state.queue = frame;
+  if (frame.state === "ringing") {
+    acquireMedia(); // ready before the clerk picks up
+  } else if (previous && previous.state === "ringing" && !state.session) {
+    releaseMedia(); // the clerk did not answer: no camera while waiting
+  }
+  renderWaiting();
+  announceQueue(previous, frame);
+}
+
+function announceQueue(previous, frame) {
+  if (frame.state === "ringing") {
+    if (!previous || previous.state !== "ringing") {
+      pendingAnnouncement = null;
+      clearTimeout(timers.announce);
+      timers.announce = 0;
+      announce(t("A clerk is being called. Please stay in front of the screen."));
+    }
+    return;
+  }
+  if (!previous || previous.position !== frame.position || previous.state !== frame.state) {
+    pendingAnnouncement = () => positionSentence(frame.position);
+    const wait = lastAnnounceAt + ANNOUNCE_GAP_MS - Date.now();
+    if (wait <= 0) flushAnnouncement();
+    else if (!timers.announce) timers.announce = setTimeout(flushAnnouncement, wait);
+  }
+}
+
+function flushAnnouncement() {
+  timers.announce = 0;
+  if (!pendingAnnouncement || state.screen !== "waiting") return;
+  const message = pendingAnnouncement();
+  pendingAnnouncement = null;
+  announce(message);
+}
+
+function announce(message) {
+  const region = $("announcer");
+  region.textContent = "";
+  lastAnnounceAt = Date.now();
+  setTimeout(() => { region.textContent = message; }, 60);
+}
+
+function cancelRequest() {
+  const frame = { type: "cancel" };
+  if (state.requestId) frame.request_id = state.requestId;
+  if (!state.channel.send(frame)) state.pendingCancel = true;
+  resetToIdle();
+}
+
+function onRequestEnded(frame) {
+  if (state.screen !== "waiting") return;
+  if (state.requestId && frame.request_id && frame.request_id !== state.requestId) return;
+  releaseMedia();
+  state.requestId = null;
+  state.requesting = false;
+  state.queue = null;
+  show("topic");
+  showNotice(t("Your request has ended. If you still need help, you can request attention again."));
+}
+
+// "Are you still there?": asked on the waiting screen after idle_reset_s without a touch.
+function openStillThere() {
+  const dialog = $("still-there");
+  if (dialog.open) return;
+  let left = STILL_THERE_SECONDS;
+  $("still-there-text").textContent =
+    t("If nobody touches the screen, we will cancel your request in {n} seconds.").replace("{n}", String(STILL_THERE_SECONDS));
+  $("still-there-count").textContent = String(left);
+  dialog.showModal();
+  $("keep-waiting").focus();
+  clearInterval(timers.still);
+  timers.still = setInterval(() => {
+    left -= 1;
+    $("still-there-count").textContent = String(Math.max(0, left));
+    if (left <= 0) {
+      closeStillThere();
+      if (state.screen === "waiting") cancelRequest();
+    }
+  }, 1000);
+}
+
+function closeStillThere() {
+  clearInterval(timers.still);
+  const dialog = $("still-there");
+  if (dialog.open) dialog.close();
+}
+
+function keepWaiting() {
+  closeStillThere();
+  armIdleTimer();
+  if (state.screen === "waiting") $("waiting-title").focus({ preventScroll: true });
+}
+
+// ---------------------------------------------------------------- media
+function stopStream(stream) {
+  if (!stream) return;
+  for (const track of stream.getTracks()) track.stop();
+}
+
+async function getMedia() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return null;
+  try {
+    return await openMedia(); // camera + microphone, or microphone only
+  } catch {
+    // neither worked together: try the camera alone
+  }
+  try {
+    return await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } } });
+  } catch {
+    return null;
+  }
+}
+
+// Camera and microphone for the call; resolves to a stream or null (then the booth joins anyway).
+function acquireMedia() {
+  if (state.stream) return Promise.resolve(state.stream);
+  if (state.mediaPromise) return state.mediaPromise;
+  const token = ++state.mediaToken;
+  const attempt = getMedia();
+  const timeout = new Promise((resolve) => { setTimeout(() => resolve("timeout"), MEDIA_TIMEOUT_MS); });
+  state.mediaPromise = Promise.race([attempt, timeout]).then((result) => {
+    let stream = result;
+    if (result === "timeout") {
+      attempt.then(stopStream); // too late to be used: never leave the camera on
+      stream = null;
+    }
+    if (token !== state.mediaToken) {
+      stopStream(stream); // released meanwhile
+      return null;
+    }
+    state.stream = stream;
+    return stream;
+  });
+  return state.mediaPromise;
+}
+
+function releaseMedia() {
+  state.mediaToken += 1;
+  state.mediaPromise = null;
+  stopStream(state.stream);
+  state.stream = null;
+}
+
+// ---------------------------------------------------------------- call
+async function startCall(call) {
+  closeStillThere();
+  const existing = state.session;
+  if (existing && existing.callId === call.call_id) {
+    // Our socket came back during the call: the clerk starts a fresh connection, so do we.
+    if (existing.ready) existing.restart();
+    else state.pendingSignals = [];
+    if (state.screen !== "call") show("call");
+    return;
+  }
+  endCall();
+  Object.assign(state, {
+    callId: call.call_id,
+    requestId: call.request_id || state.requestId,
+    clerkName: (call.clerk && call.clerk.name) || "",
+    requesting: false,
+    queue: null,
+    callState: "new",
+    media: null,
+    micOff: false,
+    cameraOff: false,
+  });
+  const session = new CallSession({
+    callId: call.call_id,
+    role: call.role || "polite",
+    iceUrl: call.ice_url || `/api/calls/${call.call_id}/ice`,
+    send: (frame) => state.channel.send(frame),
+    localVideo: $("local-video"),
+    remoteVideo: $("remote-video"),
+    onState: (connectionState) => {
+      if (state.session !== session) return;
+      state.callState = connectionState;
+      renderCall();
+    },
+  });
+  session.ready = false;
+  state.session = session;
+  state.pendingSignals = [];
+  show("call");
+
+  const stream = await acquireMedia();
+  if (state.session !== session) return; // ended while the camera was starting
+  state.media = {
+    audio: !!stream && stream.getAudioTracks().length > 0,
+    video: !!stream && stream.getVideoTracks().length > 0,
+  };
+  // The clerk's console shows whether the booth has a camera and a microphone.
+  state.channel.send({ type: "media_status", camera: state.media.video, microphone: state.media.audio, ref: "media_status" });
+  renderCall();
+  try {
+    await session.start(stream);
+  } catch (err) {
+    console.warn("call start failed; joining without ICE servers", err);
+    if (!session.closed && !session.pc) {
+      session.config = session.config || { iceServers: [] };
+      session.connect();
+    }
+  }
+  if (session.closed || state.session !== session) return;
+  session.ready = true;
+  const pending = state.pendingSignals;
+  state.pendingSignals = [];
+  for (const data of pending) routeSignal(session, data);
+}
+
+function routeSignal(session, data) {
+  state.signalChain = state.signalChain
+    .then(() => (session.closed ? null : session.handleSignal(data)))
+    .catch((err) => console.warn("signal", err));
+}
+
+function onSignal(frame) {
+  const session = state.session;
+  if (!session || frame.call_id !== session.callId) return;
+  if (session.ready) routeSignal(session, frame.data);
+  else state.pendingSignals.push(frame.data);
+}
+
+function onCallRestart(frame) {
+  const session = state.session;
+  if (!session || frame.call_id !== session.callId) return;
+  if (session.ready) session.restart();
+  else state.pendingSignals = []; // the clerk starts over; its old offer is worthless
+}
+
+function endCall() {
+  const session = state.session;
+  state.session = null;
+  state.pendingSignals = [];
+  if (session) session.close();
+  $("remote-sound").hidden = true;
+  $("remote-placeholder").hidden = false;
+}
+
+function hangUp() {
+  const callId = state.callId;
+  if (!callId) return;
+  if (!state.channel.send({ type: "hang_up", call_id: callId })) state.pendingHangUp = callId;
+  finishCall();
+}
+
+function finishCall() {
+  endCall();
+  releaseMedia();
+  state.callId = null;
+  show("rating");
+}
+
+function onCallStarted(frame) {
+  if (state.screen !== "waiting" && !(state.session && state.session.callId === frame.call_id)) {
+    // Nobody is waiting at the booth any more (the request was being cancelled): end it politely.
+    state.channel.send({ type: "hang_up", call_id: frame.call_id });
+    return;
+  }
+  startCall(frame);
+}
+
+function onCallEnded(frame) {
+  if (!state.callId || frame.call_id !== state.callId) return;
+  state.requestId = frame.request_id || state.requestId;
+  finishCall();
+}
+
+function toggleMute() {
+  if (!state.session) return;
+  state.micOff = !state.micOff;
+  state.session.setMuted(state.micOff);
+  renderCall();
+}
+
+function toggleCamera() {
+  if (!state.session) return;
+  state.cameraOff = !state.cameraOff;
+  state.session.setCameraOff(state.cameraOff);
+  renderCall();
+}
+
+function renderCall() {
+  if (!state.callId) return;
+  $("call-title").textContent = state.clerkName
+    ? t("You are talking with {name}").replace("{name}", state.clerkName)
+    : t("You are talking with a clerk");
+  let status;
+  if (state.callState === "connected") status = t("Connected");
+  else if (state.callState === "disconnected" || state.callState === "failed") {
+    status = t("The connection is unstable. Trying to recover it…");
+  } else status = t("Connecting…");
+  if ($("call-status").textContent !== status) $("call-status").textContent = status;
+  $("remote-placeholder").textContent = t("Waiting for the image…");
+
+  const media = state.media;
+  const notice = $("call-media-notice");
+  let message = "";
+  if (media && !media.audio && !media.video) {
+    message = t("The camera and the microphone are not available: you will see and hear the clerk, but they will not see or hear you.");
+  } else if (media && !media.video) {
+    message = t("Your camera is not available: the clerk will hear you but will not see you.");
+  } else if (media && !media.audio) {
+    message = t("Your microphone is not available: the clerk will see you but will not hear you.");
+  }
+  notice.textContent = message;
+  notice.hidden = !message;
+
+  const mute = $("toggle-mute");
+  mute.hidden = !!media && !media.audio;
+  mute.setAttribute("aria-pressed", String(state.micOff));
+  const camera = $("toggle-camera");
+  camera.hidden = !!media && !media.video;
+  camera.setAttribute("aria-pressed", String(state.cameraOff));
+
+  const self = document.querySelector(".self");
+  const noVideo = !!media && !media.video;
+  self.dataset.off = String(state.cameraOff || noVideo);
+  const states = [];
+  if (noVideo) states.push(t("No camera"));
+  else if (state.cameraOff) states.push(t("Camera off"));
+  if (media && !media.audio) states.push(t("No microphone"));
+  else if (state.micOff) states.push(t("Microphone off"));
+  $("self-state").textContent = states.join("\n");
+}
+
+function onRemotePlaying() {
+  $("remote-placeholder").hidden = true;
+}
+
+async function playRemote() {
+  const video = $("remote-video");
+  if (!video.srcObject) return;
+  try {
+    await video.play();
+  } catch (err) {
+    if (err && err.name === "NotAllowedError") {
+      // Autoplay with sound refused (no touch since the page loaded): play muted, ask for a tap.
+      video.muted = true;
+      try { await video.play(); } catch { /* nothing more to try */ }
+      $("remote-sound").hidden = false;
+    }
+  }
+}
+
+function unmuteRemote() {
+  const video = $("remote-video");
+  video.muted = false;
+  video.play().catch(() => {});
+  $("remote-sound").hidden = true;
+}
+
+// ---------------------------------------------------------------- rating and thanks
+function renderRating() {
+  rovingTabindex(".rate", null);
+}
+
+function rate(rating) {
+  if (state.screen !== "rating") return;
+  for (const button of document.querySelectorAll(".rate")) {
+    button.setAttribute("aria-checked", String(Number(button.dataset.rating) === rating));
+  }
+  if (state.requestId) {
+    const frame = { type: "rate", request_id: state.requestId, rating };
+    if (!state.channel.send(frame)) state.pendingRate = frame;
+  }
+  showThanks();
+}
+
+function showThanks() {
+  show("thanks");
+  clearTimeout(timers.thanks);
+  timers.thanks = setTimeout(() => {
+    if (state.screen === "thanks") resetToIdle();
+  }, THANKS_SECONDS * 1000);
+}
+
+// ---------------------------------------------------------------- office hours
+function renderClosed() {
+  const open = state.office.open !== false;
+  $("closed-title").textContent = open ? t("The service is open again") : t("The service is closed now");
+  $("closed-text").textContent = open
+    ? t("You can continue with your request now.")
+    : t("Video attention is available only during opening hours. Please come back later.");
+  $("closed-continue").hidden = !(open && state.chosen);
+  const list = $("closed-hours");
+  const rows = describeHours(state.office.hours, state.lang);
+  list.replaceChildren();
+  if (!rows.length) {
+    const row = document.createElement("div");
+    const dd = document.createElement("dd");
+    dd.textContent = t("No opening hours have been set.");
+    const dt = document.createElement("dt");
+    dt.textContent = t("Opening hours");
+    dt.className = "sr-only";
+    row.append(dt, dd);
+    list.append(row);
+  }
+  for (const { days, times } of rows) {
+    const row = document.createElement("div");
+    const dt = document.createElement("dt");
+    dt.textContent = days;
+    const dd = document.createElement("dd");
+    dd.textContent = times;
+    row.append(dt, dd);
+    list.append(row);
+  }
+  for (const button of document.querySelectorAll("[data-switch-lang]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.switchLang === state.lang));
+  }
+}
+
+function onOffice(frame) {
+  state.office = { open: frame.open !== false, hours: Array.isArray(frame.hours) ? frame.hours : [] };
+  if (!state.office.open) {
+    if (["idle", "privacy", "topic"].includes(state.screen)) show("closed");
+    else if (state.screen === "closed") renderClosed();
+  } else if (state.screen === "closed") {
+    if (state.chosen) renderClosed();
+    else show("idle");
+  }
+}
+
+// ---------------------------------------------------------------- notices and errors
+function showNotice(message) {
+  const notice = $("notice");
+  notice.textContent = message;
+  notice.hidden = false;
+  clearTimeout(timers.notice);
+  timers.notice = setTimeout(hideNotice, NOTICE_MS);
+}
+
+function hideNotice() {
+  const notice = $("notice");
+  notice.hidden = true;
+  notice.textContent = "";
+}
+
+function onError(frame) {
+  if (frame.ref === "media_status") return; // informative only; an older server may not know it
+  switch (frame.code) {
+    case "closed":
+      state.requesting = false;
+      state.requestId = null;
+      state.queue = null;
+      if (state.screen !== "call") show("closed");
+      break;
+    case "already_requested":
+      showNotice(t("This booth already has a request in progress."));
+      state.requesting = true;
+      if (state.screen !== "waiting" && state.screen !== "call") show("waiting");
+      resync();
+      break;
+    case "no_request":
+      if (state.screen === "waiting") {
+        releaseMedia();
+        state.requesting = false;
+        state.requestId = null;
+        state.queue = null;
+        show("topic");
+        showNotice(t("Your request is no longer in the queue. You can request attention again."));
+      }
+      break;
+    case "rate_limited":
+      showNotice(t("You pressed too many times in a row. Wait a moment and try again."));
+      break;
+    case "no_call":
+    case "not_rateable":
+      console.info("booth:", frame.code, frame.message); // stale frames around the end of a call
+      break;
+    default:
+      console.warn("booth error", frame);
+      if (!["idle", "unavailable"].includes(state.screen)) {
+        showNotice(t("Something went wrong. Please try again or ask the staff of the centre."));
+      }
+  }
+}
+
+// Ask the server for the truth again: a new connection gets a fresh "hello".
+function resync() {
+  const ws = state.channel && state.channel.ws;
+  if (ws && ws.readyState === WebSocket.OPEN) ws.close();
+}
+
+function showUnavailable() {
+  closeStillThere();
+  endCall();
+  releaseMedia();
+  for (const key of ["idle", "thanks", "still", "announce"]) clearTimeout(timers[key]);
+  clearBanner();
+  show("unavailable");
+}
+
+// ---------------------------------------------------------------- connection
+function onStatus(status) {
+  if (status === "open") {
+    clearBanner();
+  } else if (status === "refused") {
+    showUnavailable();
+  } else if (!timers.banner) {
+    timers.banner = setTimeout(() => {
+      if (state.screen !== "unavailable") $("connection-text").hidden = false;
+    }, BANNER_DELAY_MS);
+  }
+}
+
+function clearBanner() {
+  clearTimeout(timers.banner);
+  timers.banner = 0;
+  $("connection-text").hidden = true;
+}
+
+function onHello(frame) {
+  const idle = Number(frame.idle_reset_s);
+  if (idle > 0) state.idleResetS = idle;
+  if (state.pendingRate) {
+    state.channel.send(state.pendingRate);
+    state.pendingRate = null;
+  }
+  const { request, call } = frame;
+  if (call) {
+    if (state.pendingHangUp === call.call_id || state.pendingCancel) {
+      state.channel.send({ type: "hang_up", call_id: call.call_id }); // the citizen has left
+      state.pendingHangUp = null;
+      state.pendingCancel = false;
+      return;
+    }
+    state.pendingCancel = false;
+    state.pendingHangUp = null;
+    if (!state.session || state.session.callId !== call.call_id) {
+      if (request && request.language) setLang(request.language);
+      state.topic = (request && request.topic) || state.topic;
+      state.chosen = true;
+    }
+    startCall({ ...call, request_id: call.request_id || (request && request.request_id) });
+    return;
+  }
+  state.pendingHangUp = null;
+  if (request) {
+    if (state.pendingCancel) {
+      state.channel.send({ type: "cancel", request_id: request.request_id });
+      state.pendingCancel = false;
+      return;
+    }
+    if (state.session) {
+      endCall();
+      releaseMedia();
+    }
+    if (state.screen !== "waiting" || (state.requestId && state.requestId !== request.request_id)) {
+      state.queue = null;
+    }
+    if (request.language && request.language !== state.lang) setLang(request.language);
+    Object.assign(state, {
+      topic: request.topic || state.topic,
+      requestId: request.request_id,
+      requesting: true,
+      chosen: true,
+      callId: null,
+    });
+    if (state.screen !== "waiting") show("waiting");
+    else renderWaiting();
+    return;
+  }
+  state.pendingCancel = false;
+  if (state.screen === "waiting" || state.screen === "call") resetToIdle(); // the server ended it
+}
+
+function onFrame(frame) {
+  switch (frame.type) {
+    case "hello": onHello(frame); break;
+    case "office": onOffice(frame); break;
+    case "queue": onQueue(frame); break;
+    case "request_ended": onRequestEnded(frame); break;
+    case "call_started": onCallStarted(frame); break;
+    case "call_restart": onCallRestart(frame); break;
+    case "signal": onSignal(frame); break;
+    case "call_ended": onCallEnded(frame); break;
+    case "rated": break;
+    case "error": onError(frame); break;
+    case "closed": showUnavailable(); break;
+    default: break;
+  }
+}
+
+// ---------------------------------------------------------------- inactivity
+function armIdleTimer() {
+  clearTimeout(timers.idle);
+  if (["idle", "call", "thanks", "unavailable"].includes(state.screen)) return;
+  if ($("still-there").open) return;
+  if (state.screen === "closed" && !state.chosen && state.lang === DEFAULT_LANGUAGE) return;
+  timers.idle = setTimeout(onInactive, state.idleResetS * 1000);
+}
+
+function onInactive() {
+  if (state.screen === "waiting") openStillThere();
+  else if (!["idle", "call", "thanks", "unavailable"].includes(state.screen)) resetToIdle();
+}
+
+// ---------------------------------------------------------------- wiring
+function radioKeys(selector, event, { select }) {
+  const keys = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: "first", End: "last" };
+  const move = keys[event.key];
+  if (move === undefined) return;
+  const items = [...document.querySelectorAll(selector)].filter((el) => !el.hidden);
+  const index = items.indexOf(document.activeElement);
+  if (index < 0) return;
+  event.preventDefault();
+  let next;
+  if (move === "first") next = items[0];
+  else if (move === "last") next = items[items.length - 1];
+  else next = items[(index + move + items.length) % items.length];
+  for (const item of items) item.tabIndex = item === next ? 0 : -1;
+  next.focus();
+  if (select) select(next);
+}
+
+function wire() {
+  for (const lang of LANGUAGES) $(`lang-${lang}`).addEventListener("click", () => chooseLanguage(lang));
+  $("privacy-back").addEventListener("click", resetToIdle);
+  $("privacy-accept").addEventListener("click", () => {
+    state.privacyAccepted = true;
+    show(state.office.open === false ? "closed" : "topic");
+  });
+  for (const button of document.querySelectorAll(".topic")) {
+    button.addEventListener("click", () => chooseTopic(button.dataset.topic));
+  }
+  document.querySelector(".topics").addEventListener("keydown", (event) =>
+    radioKeys(".topic", event, { select: (el) => chooseTopic(el.dataset.topic) }));
+  $("topic-back").addEventListener("click", () => show("privacy"));
+  $("request-attention").addEventListener("click", requestAttention);
+  $("cancel-request").addEventListener("click", cancelRequest);
+
+  $("toggle-mute").addEventListener("click", toggleMute);
+  $("toggle-camera").addEventListener("click", toggleCamera);
+  $("hang-up").addEventListener("click", hangUp);
+  const remote = $("remote-video");
+  remote.addEventListener("playing", onRemotePlaying);
+  remote.addEventListener("loadedmetadata", playRemote);
+  remote.addEventListener("emptied", () => { $("remote-placeholder").hidden = false; });
+  $("remote-sound").addEventListener("click", unmuteRemote);
+
+  for (const button of document.querySelectorAll(".rate")) {
+    button.addEventListener("click", () => rate(Number(button.dataset.rating)));
+  }
+  document.querySelector(".rating").addEventListener("keydown", (event) => radioKeys(".rate", event, {}));
+  $("rate-skip").addEventListener("click", showThanks);
+  $("thanks-done").addEventListener("click", resetToIdle);
+
+  $("closed-continue").addEventListener("click", () => show(state.privacyAccepted ? "topic" : "privacy"));
+  for (const button of document.querySelectorAll("[data-switch-lang]")) {
+    button.addEventListener("click", () => {
+      setLang(button.dataset.switchLang);
+      state.chosen = true;
+      armIdleTimer();
+    });
+  }
+
+  const dialog = $("still-there");
+  $("keep-waiting").addEventListener("click", keepWaiting);
+  $("still-cancel").addEventListener("click", () => {
+    closeStillThere();
+    cancelRequest();
+  });
+  dialog.addEventListener("cancel", (event) => { // Escape
+    event.preventDefault();
+    keepWaiting();
+  });
+  dialog.addEventListener("pointerdown", (event) => {
+    if (event.target === dialog) keepWaiting(); // a touch outside the box: someone is there
+  });
+
+  // Any touch, click or key counts as someone being there.
+  for (const type of ["pointerdown", "keydown", "touchstart"]) {
+    document.addEventListener(type, () => {
+      if (!dialog.open) armIdleTimer();
+    }, { capture: true, passive: true });
+  }
+  // A long press must not open the browser's menu on the booth.
+  document.addEventListener("contextmenu", (event) => event.preventDefault());
+}
+
+async function boot() {
+  wire();
+  const texts = loadTexts();
+  await Promise.race([texts, new Promise((resolve) => { setTimeout(resolve, 3000); })]);
+  setLang(DEFAULT_LANGUAGE);
+  show("idle", { focus: false });
+  state.channel = new Channel("/ws/kiosk", {
+    onFrame: (frame) => {
+      try {
+        onFrame(frame);
+      } catch (err) {
+        console.error("booth frame failed", frame && frame.type, err);
+      }
+    },
+    onStatus,
+  });
+  // Texts missing (server restarting?): keep the English ids on screen and try again later.
+  const retry = async () => {
+    if (!textsLoaded() && !(await loadTexts())) {
+      setTimeout(retry, TEXTS_RETRY_MS);
+      return;
+    }
+    applyTexts();
+    renderAll();
+  };
+  texts.then((ok) => (ok ? (applyTexts(), renderAll()) : setTimeout(retry, TEXTS_RETRY_MS)));
+}
+
+boot();

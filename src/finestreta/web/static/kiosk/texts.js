@@ -1,0 +1,102 @@
+// The fixed texts of the booth page, by key: an element with data-t="key" gets TEXTS[key] in the
+// current language (or in its data-t-lang). Each entry is a literal t("…") so that pybabel finds
+// it; texts that change with the state live in kiosk.js, also as literal t("…") calls.
+
+import { t } from "./i18n.js";
+
+export const TEXTS = {
+  "brand.sub": (l) => t("City hall video attention", l),
+  "skip": (l) => t("Skip to content", l),
+  "conn.reconnecting": (l) => t("Reconnecting… Please wait a moment.", l),
+
+  "idle.welcome": (l) => t("Welcome", l),
+  "idle.intro": (l) => t("Talk by video with the city hall's citizen service staff.", l),
+  "idle.choose": (l) => t("Choose your language", l),
+  "idle.language": (l) => t("Language", l),
+
+  "step.1": (l) => t("Step 1 of 2", l),
+  "step.2": (l) => t("Step 2 of 2", l),
+  "common.back": (l) => t("Back", l),
+
+  "privacy.title": (l) => t("Before we start", l),
+  "privacy.lead": (l) => t("Please read how video attention works.", l),
+  "privacy.video": (l) => t("A city hall clerk will attend you by live video call, as if you were at the counter.", l),
+  "privacy.recording": (l) => t("Nothing is recorded: neither the image nor the sound of the call.", l),
+  "privacy.devices": (l) => t("The camera and the microphone are used only during the call.", l),
+  "privacy.basis": (l) => t("The city council handles your data to carry out a task in the public interest (GDPR, article 6.1.e).", l),
+  "privacy.clear": (l) => t("When you finish, the booth clears everything from the screen.", l),
+  "privacy.rights": (l) => t("You can ask the clerk how to exercise your data protection rights.", l),
+  "privacy.accept": (l) => t("Accept and continue", l),
+
+  "topic.title": (l) => t("What is your query about?", l),
+  "topic.hint": (l) => t("Choose one option and then press “Request attention”.", l),
+  "topic.general": (l) => t("General information", l),
+  "topic.general.desc": (l) => t("Procedures, services, addresses and timetables", l),
+  "topic.census": (l) => t("Census certificates", l),
+  "topic.census.desc": (l) => t("Registration, changes of address and certificates", l),
+  "topic.taxes": (l) => t("Taxes and payments", l),
+  "topic.taxes.desc": (l) => t("Local taxes, fees, bills and instalments", l),
+  "topic.works": (l) => t("Works notices", l),
+  "topic.works.desc": (l) => t("Minor works, notices and permits", l),
+  "topic.complaints": (l) => t("Complaints and suggestions", l),
+  "topic.complaints.desc": (l) => t("Tell us what went wrong or what we can improve", l),
+  "topic.request": (l) => t("Request attention", l),
+
+  "waiting.topic": (l) => t("Your query:", l),
+  "waiting.position": (l) => t("Your position in the queue", l),
+  "waiting.next": (l) => t("You are next", l),
+  "waiting.wait": (l) => t("Estimated wait", l),
+  "waiting.ringing.text": (l) => t("Please stay in front of the screen: the call will start by itself in a moment.", l),
+  "waiting.help": (l) => t("Stay near the booth. When a clerk answers, the call will start on this screen.", l),
+  "waiting.cancel": (l) => t("Cancel my request", l),
+
+  "still.title": (l) => t("Are you still there?", l),
+  "still.keep": (l) => t("Keep waiting", l),
+
+  "call.you": (l) => t("Your image", l),
+  "call.mute": (l) => t("Mute", l),
+  "call.camera": (l) => t("Turn camera off", l),
+  "call.hangup": (l) => t("Hang up", l),
+  "call.sound": (l) => t("Tap to hear the clerk", l),
+
+  "rating.title": (l) => t("The call has ended", l),
+  "rating.question": (l) => t("How was the attention you received?", l),
+  "rating.hint": (l) => t("Your answer is anonymous and helps us improve.", l),
+  "rating.1": (l) => t("Very poor", l),
+  "rating.2": (l) => t("Poor", l),
+  "rating.3": (l) => t("Fair", l),
+  "rating.4": (l) => t("Good", l),
+  "rating.5": (l) => t("Very good", l),
+  "rating.skip": (l) => t("Skip", l),
+
+  "thanks.title": (l) => t("Thank you!", l),
+  "thanks.text": (l) => t("Thank you for using the city hall's video attention. Goodbye!", l),
+  "thanks.cleared": (l) => t("The booth has cleared everything and will return to the start in a few seconds.", l),
+  "thanks.done": (l) => t("Finish", l),
+
+  "closed.hours": (l) => t("Opening hours", l),
+  "closed.inperson": (l) => t("You can also be attended in person at the citizen service offices.", l),
+  "closed.continue": (l) => t("Continue", l),
+
+  "unavailable.title": (l) => t("This booth is not available", l),
+  "unavailable.text": (l) => t("Please ask the staff of the centre for help.", l),
+};
+
+// Labels that are attributes rather than text (data-t-label="key" → aria-label).
+export const LABELS = {
+  "remote-video": (l) => t("Video of the clerk", l),
+  "local-video": (l) => t("Your own image, as the clerk sees it", l),
+};
+
+export const TOPIC_NAMES = {
+  general: () => t("General information"),
+  census: () => t("Census certificates"),
+  taxes: () => t("Taxes and payments"),
+  works: () => t("Works notices"),
+  complaints: () => t("Complaints and suggestions"),
+};
+
+export function text(key, lang) {
+  const entry = TEXTS[key] || LABELS[key];
+  return entry ? entry(lang) : "";
+}
