@@ -154,8 +154,11 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
     if demo:
         from finestreta import demo as demo_data
 
+        from finestreta.catalogue import seed_demo
+
         with ctx.db.session() as session:
             demo_data.seed(session)
+            seed_demo(session)
         ctx.extra["demo_kiosks"] = [
             {"code": k.code, "name": k.name, "secret": k.secret} for k in demo_data.KIOSKS
         ]
@@ -209,6 +212,21 @@ def cmd_padro_import(args: argparse.Namespace) -> None:
     db = _database(_settings())
     with db.session() as session:
         report = import_csv(session, path)
+    print(format_report(report))
+    if not report.ok:
+        raise SystemExit(1)
+
+
+def cmd_catalogue_import(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from finestreta.catalogue.importer import format_report, import_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        _fail(f"no such file: {path}")
+    with _database(_settings()).session() as session:
+        report = import_file(session, path, prune=args.prune)
     print(format_report(report))
     if not report.ok:
         raise SystemExit(1)
@@ -292,6 +310,16 @@ def build_parser() -> argparse.ArgumentParser:
     pimport = padro.add_parser("import", help="import residents from a CSV file (docs/padro.md)")
     pimport.add_argument("file")
     pimport.set_defaults(func=cmd_padro_import)
+
+    catalogue = sub.add_parser("catalogue", help="the information catalogue").add_subparsers(
+        dest="catalogue_command", required=True
+    )
+    cimport = catalogue.add_parser(
+        "import", help="import entries from a JSON file (docs/catalogue.md)"
+    )
+    cimport.add_argument("file")
+    cimport.add_argument("--prune", action="store_true", help="remove entries not in the file")
+    cimport.set_defaults(func=cmd_catalogue_import)
 
     hours = sub.add_parser("hours", help="the office's opening hours").add_subparsers(
         dest="hours_command", required=True

@@ -30,6 +30,9 @@ export class CallSession {
     this.stream = null;
     this.pc = null;
     this.closed = false;
+    // Signals that arrive while start() is still fetching the ICE configuration are kept and
+    // applied in order once the peer connection exists; dropping them loses the other's offer.
+    this.early = [];
   }
 
   async start(stream) {
@@ -77,11 +80,25 @@ export class CallSession {
     for (const track of this.stream ? this.stream.getTracks() : []) {
       pc.addTrack(track, this.stream);
     }
+    const early = this.early;
+    this.early = [];
+    this.chain = early.reduce((done, data) => done.then(() => this.apply(data)), Promise.resolve());
   }
 
-  async handleSignal(data) {
+  handleSignal(data) {
+    if (!data) return Promise.resolve();
+    if (!this.pc) {
+      this.early.push(data);
+      return Promise.resolve();
+    }
+    // One at a time, in arrival order: a candidate must not overtake its description.
+    this.chain = (this.chain || Promise.resolve()).then(() => this.apply(data));
+    return this.chain;
+  }
+
+  async apply(data) {
     const pc = this.pc;
-    if (!pc || !data) return;
+    if (!pc || this.closed) return;
     const { description, candidate } = data;
     try {
       if (description) {
