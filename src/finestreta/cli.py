@@ -153,7 +153,6 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
     ctx = build_context(settings)
     if demo:
         from finestreta import demo as demo_data
-
         from finestreta.catalogue import seed_demo
 
         with ctx.db.session() as session:
