@@ -88,7 +88,8 @@ def booth_request(booth: Any, language: str = "es", topic: str = "census") -> No
 def go_available(console: Any) -> None:
     console.wait_for_function("() => window.finestreta && window.finestreta.state !== undefined")
     console.click("#state-available")
-    console.wait_for_function("() => window.finestreta.state === 'available'")
+    # a waiting citizen may ring the clerk at once: "available" can be gone by the next look
+    console.wait_for_function("() => ['available', 'ringing'].includes(window.finestreta.state)")
 
 
 def booth_screen(booth: Any) -> str:

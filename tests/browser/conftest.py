@@ -76,14 +76,14 @@ class Server:
             "FINESTRETA_LOG_LEVEL": "info",
             **self.env_extra,
         }
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "finestreta.cli", "serve"],
-            cwd=self.workdir,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "finestreta.cli", "serve"],
+                cwd=self.workdir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -273,6 +273,7 @@ def coturn(tmp_path: Path) -> Iterator[Turn]:
             f"--pidfile={tmp_path / 'turnserver.pid'}",
             f"--log-file={log_path}",
             "--simple-log",
+            "--verbose",  # logs each allocation with its REST username
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
