@@ -14,7 +14,7 @@ _SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 class Span:
     weekday: int  # 0 = Monday
     opens: time
-    closes: time  # time(23, 59, 59) stands for "until midnight"
+    closes: time  # time.max stands for "until midnight" (24:00)
 
 
 class OpeningHours:
@@ -34,7 +34,7 @@ class OpeningHours:
             {
                 "day": _DAYS[s.weekday],
                 "opens": s.opens.strftime("%H:%M"),
-                "closes": "24:00" if s.closes == time(23, 59, 59) else s.closes.strftime("%H:%M"),
+                "closes": "24:00" if s.closes == time.max else s.closes.strftime("%H:%M"),
             }
             for s in self.spans
         ]
@@ -57,7 +57,11 @@ def parse_hours(text: str) -> list[Span]:
             if not match:
                 raise ValueError(f"Expected a span like 08:30-14:00, got {span_text.strip()!r}")
             h1, m1, h2, m2 = (int(g) for g in match.groups())
-            closes = time(23, 59, 59) if h2 == 24 and m2 == 0 else time(h2, m2)
+            if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2 != 0):
+                raise ValueError(
+                    f"Times run from 00:00 to 24:00; got {span_text.strip()!r} in {part!r}"
+                )
+            closes = time.max if h2 == 24 else time(h2, m2)
             opens = time(h1, m1)
             if closes <= opens:
                 raise ValueError(f"A span must close after it opens: {span_text.strip()!r}")
