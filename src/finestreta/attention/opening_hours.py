@@ -83,8 +83,19 @@ def _parse_days(text: str) -> list[int]:
     return days
 
 
+_DAY_NAMES = {
+    **{d: i for i, d in enumerate(_DAYS)},
+    **{
+        name: i
+        for i, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+}
+
+
 def _day(text: str) -> int:
     try:
-        return _DAYS.index(text.strip()[:3])
-    except ValueError:
+        return _DAY_NAMES[text.strip().lower()]
+    except KeyError:
         raise ValueError(f"Expected a day (mon…sun), got {text!r}") from None

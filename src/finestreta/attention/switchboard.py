@@ -185,6 +185,10 @@ class Switchboard:
     def set_clerk_state(self, clerk_id: int, state: ClerkState, now: float) -> list[Event]:
         """The clerk chooses available, away or offline (not while ringing, in a call or wrap-up)."""
         clerk = self.clerk(clerk_id)
+        try:
+            state = ClerkState(state)
+        except ValueError:
+            raise AttentionError("bad_state", f"Unknown clerk state {state!r}") from None
         if state not in CHOOSABLE_CLERK_STATES:
             raise AttentionError("bad_state", f"A clerk cannot choose the state {state!r}")
         if clerk.state not in CHOOSABLE_CLERK_STATES:
