@@ -127,6 +127,26 @@ def console(request: Request) -> Response:
     return _page(request, "console.html", lang, staff=staff)
 
 
+@router.get("/supervisor", response_class=HTMLResponse)
+def supervisor(request: Request) -> Response:
+    """The fleet of booths: online, in call, printer and scanner state (supervisors, admins)."""
+    staff = security.staff_of(request)
+    if staff is None:
+        return RedirectResponse("/login", status_code=303)
+    lang = _staff_lang(request, staff.locale)
+    _ = translator(lang)
+    if staff.role not in ("supervisor", "admin"):
+        return _page(
+            request,
+            "error.html",
+            lang,
+            status=403,
+            code="forbidden",
+            message=_("Only supervisors and administrators see the booths."),
+        )
+    return _page(request, "supervisor.html", lang, staff=staff)
+
+
 @router.get("/kiosk", response_class=HTMLResponse)
 def kiosk(request: Request) -> Response:
     booth = security.booth_of(request)
