@@ -231,6 +231,31 @@ def cmd_catalogue_import(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def cmd_seal_init(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from finestreta.documents.seal import SealError, init_seal
+
+    settings = _settings()
+    password = settings.seal_password.get_secret_value()
+    if not password:
+        if not sys.stdin.isatty():
+            _fail("set FINESTRETA_SEAL_PASSWORD (the password is never read from arguments)")
+        import getpass
+
+        password = getpass.getpass("Seal password: ")
+    path = Path(args.output or settings.seal_pkcs12 or (settings.var_dir / "seal.p12"))
+    try:
+        info = init_seal(path, password, settings.city_name, overwrite=args.overwrite)
+    except (SealError, FileExistsError, ValueError) as exc:
+        _fail(str(exc))
+    print(f"self-signed demo seal written to {path} (mode 0600)")
+    print(f"  subject:   {info.subject}")
+    print(f"  valid to:  {info.not_after}")
+    print(f"  SHA-256:   {info.sha256}")
+    print(f"set FINESTRETA_SEAL_PKCS12={path} to use it")
+
+
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -319,6 +344,16 @@ def build_parser() -> argparse.ArgumentParser:
     cimport.add_argument("file")
     cimport.add_argument("--prune", action="store_true", help="remove entries not in the file")
     cimport.set_defaults(func=cmd_catalogue_import)
+
+    seal = sub.add_parser("seal", help="the city's electronic seal").add_subparsers(
+        dest="seal_command", required=True
+    )
+    sinit = seal.add_parser("init", help="create a self-signed seal for demos (PKCS#12)")
+    sinit.add_argument(
+        "--output", help="file to write (default: FINESTRETA_SEAL_PKCS12 or var/seal.p12)"
+    )
+    sinit.add_argument("--overwrite", action="store_true")
+    sinit.set_defaults(func=cmd_seal_init)
 
     hours = sub.add_parser("hours", help="the office's opening hours").add_subparsers(
         dest="hours_command", required=True

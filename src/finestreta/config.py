@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_OUTCOMES = (
@@ -134,12 +134,40 @@ class Settings(BaseSettings):
     health_interval_seconds: float = Field(
         30.0, gt=1, le=3600, description="How often the kiosk agent reports device health."
     )
+    city_name: str = Field("Barcelona", description="The city, as printed on its documents.")
+    city_council: str = Field(
+        "", description="Issuing body on documents; empty: `Ajuntament de <city name>`."
+    )
+    city_address: str = Field("", description="Address line under the city heading.")
+    city_lines: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Further heading lines (comma-separated), e.g. the office's name."
+    )
+    city_timezone: str = Field(
+        "Europe/Madrid", description="Time zone of issue dates and registry years."
+    )
+    seal_pkcs12: str = Field(
+        "",
+        description="PKCS#12 file with the city's electronic seal (certificate + key). "
+        "`finestreta seal init` makes a self-signed one for demos.",
+    )
+    seal_password: SecretStr = Field(
+        SecretStr(""), description="Password of the seal's PKCS#12 file; never logged."
+    )
+    certificate_retention_days: float = Field(
+        3650, gt=0, description="Days an issued certificate's PDF is kept for `/verify`."
+    )
+    verify_misses_per_minute: int = Field(
+        10, ge=1, description="Unknown codes one client address may try a minute on `/verify`."
+    )
+    verify_lookups_per_minute: int = Field(
+        30, ge=1, description="Look-ups of any outcome one client address may make a minute."
+    )
     demo: bool = Field(
         False, description="Demo mode: shows demo hints on the login and booth pages."
     )
     log_level: str = Field("info", description="Log level of the server.")
 
-    @field_validator("outcomes", "stun_urls", "turn_urls", mode="before")
+    @field_validator("outcomes", "stun_urls", "turn_urls", "city_lines", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

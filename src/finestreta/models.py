@@ -2,8 +2,10 @@
 
 from finestreta.accounts import models as accounts_models
 from finestreta.attention import records as attention_records
+from finestreta.catalogue import records as catalogue_records
 from finestreta.db import Base
 from finestreta.devices import records as devices_records
+from finestreta.documents import issued as documents_issued
 from finestreta.documents import records as documents_records
 from finestreta.padro import records as padro_records
 from finestreta.registry import records as registry_records
@@ -12,7 +14,9 @@ __all__ = [
     "Base",
     "accounts_models",
     "attention_records",
+    "catalogue_records",
     "devices_records",
+    "documents_issued",
     "documents_records",
     "padro_records",
     "registry_records",

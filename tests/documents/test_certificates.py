@@ -1,0 +1,273 @@
+"""The volant as PDF/A-2b: what it says (read back with pypdf), the PDF/A markers, the QR code."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import IndirectObject
+
+from finestreta.documents.certificates import (
+    LABELS,
+    CertificateKind,
+    CertifiedAddress,
+    CertifiedPerson,
+    CityHeading,
+    QrCode,
+    render_certificate,
+)
+from finestreta.documents.pdfa import pdf_date, xmp_date
+from finestreta.padro.identity import parse_id
+from finestreta.padro.model import Address, AddressKind, Person, Sex
+from tests.conftest import need
+from tests.documents.conftest import (
+    ADDRESS,
+    CODE,
+    PERSONS,
+    URL,
+    make_data,
+    pdf_text,
+    run,
+    tool,
+)
+
+
+@pytest.mark.parametrize("lang", ["ca", "es", "en"])
+def test_a_household_volant_shows_everyone_at_the_address(lang: str) -> None:
+    pages, text = pdf_text(render_certificate(make_data("household", lang)))
+    flat = " ".join(text.split())  # cells wrap: compare words, not lines
+    labels = LABELS[lang]
+    expected = [
+        "Ajuntament de Barcelona",
+        "Plaça de Sant Jaume, 1 · 08002 Barcelona",
+        labels["title_household"],
+        "2026/0000042",
+        "05/03/2026 10:07:03 CET",
+        "Carrer de Mallorca, 401, 3r 2a · 08013 Barcelona",
+        "Eixample",
+        *(person.full_name for person in PERSONS),
+        "DNI 12345678Z",
+        "NIE X1234567L",
+        "DNI 87654321X",
+        f"{labels['passport']} PAB123456",
+        "17/05/1980",
+        "Kraków (Polònia)",
+        "12/09/2016",
+        CODE,
+        "https://oac.example.cat/verify",
+        labels["privacy_title"],
+    ]
+    assert [item for item in expected if item not in flat] == []
+    assert labels["intro_household"].format(count=4) in flat
+    assert pages == 1
+
+
+@pytest.mark.parametrize("lang", ["ca", "es", "en"])
+def test_a_residence_volant_shows_one_person_and_says_it_is_a_volant(lang: str) -> None:
+    pages, text = pdf_text(render_certificate(make_data("residence", lang)))
+    labels = LABELS[lang]
+    flat = " ".join(text.split())
+    expected = [
+        labels["title_residence"],
+        "Núria Puig i Ferrer",
+        "DNI 12345678Z",
+        "Espanya",
+        "02/03/2015",
+        labels["volant"],
+        labels["verify"].format(url="https://oac.example.cat/verify", code=CODE),
+    ]
+    assert [item for item in expected if item not in flat] == []
+    assert "Łukasz" not in text
+    assert pages == 1
+
+
+def test_a_large_household_runs_onto_a_second_page_with_the_header_repeated() -> None:
+    many = tuple(
+        CertifiedPerson(
+            f"Persona{i}",
+            "Prova",
+            "dni",
+            "12345678Z",
+            p.birth_date,
+            "Girona",
+            "Espanya",
+            p.registered_since,
+        )
+        for i, p in enumerate(PERSONS * 6)
+    )
+    pages, text = pdf_text(render_certificate(make_data(persons=many)))
+    assert pages == 2
+    assert all(f"Persona{i} Prova" in text for i in range(len(many)))
+    assert text.count(LABELS["ca"]["name"]) == 2  # the table header, on both pages
+    assert text.count(f"CSV {CODE}") == 2  # the footer, on both pages
+
+
+def test_the_three_languages_have_the_same_labels() -> None:
+    assert LABELS["es"].keys() == LABELS["ca"].keys() == LABELS["en"].keys()
+    assert [lang for lang, labels in LABELS.items() if not all(labels.values())] == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"lang": "fr"}, "lang must be one of ca, es, en"),
+        ({"kind": "residence"}, "exactly one person"),
+        ({"persons": ()}, "at least one person"),
+        ({"kind": "certificat"}, "certificat"),
+        ({"issued_at": datetime(2026, 3, 5, 10, 0)}, "aware"),
+    ],
+)
+def test_bad_data_is_refused(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        replace(make_data("household"), **changes)
+
+
+def test_the_city_heading_comes_from_the_settings() -> None:
+    settings = SimpleNamespace(
+        city_name="Girona", city_council="", city_address="Plaça del Vi, 1", city_lines="NIF X, web"
+    )
+    heading = CityHeading.from_settings(settings)
+    assert heading == CityHeading(
+        "Girona", "Ajuntament de Girona", "Plaça del Vi, 1", ("NIF X", "web")
+    )
+    _pages, text = pdf_text(render_certificate(make_data(city=heading)))
+    assert "Ajuntament de Girona\nPlaça del Vi, 1\nNIF X\nweb" in text
+
+
+def test_the_padro_values_convert() -> None:
+    person = Person(
+        id="7",
+        document=parse_id("nie", "x1234567l"),
+        given_name="Łukasz",
+        surnames="Kowalski",
+        sex=Sex.MALE,
+        birth_date=PERSONS[1].birth_date,
+        birth_place="Kraków (Polònia)",
+        nationality="Polònia",
+    )
+    address = Address(
+        "3", "Carrer de Mallorca", "401", "3r", "2a", "08013", "Eixample", AddressKind.DWELLING
+    )
+    assert CertifiedPerson.from_padro(person, PERSONS[1].registered_since) == PERSONS[1]
+    assert CertifiedAddress.from_padro(address, "Barcelona") == ADDRESS
+
+
+# ------------------------------------------------------------------------ PDF/A markers
+
+
+def _xmp(reader: PdfReader) -> str:
+    stream = reader.trailer["/Root"]["/Metadata"].get_object()
+    assert "/Filter" not in stream  # PDF/A: the XMP packet is not compressed
+    return bytes(stream.get_data()).decode("utf-8")
+
+
+@pytest.mark.parametrize("which", ["rendered", "sealed"])
+def test_pdfa_markers(which: str, household_pdf: bytes, sealed_pdf: bytes) -> None:
+    pdf = household_pdf if which == "rendered" else sealed_pdf
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    xmp = _xmp(reader)
+    assert "<pdfaid:part>2</pdfaid:part>" in xmp
+    assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+
+    intents = root["/OutputIntents"]
+    assert len(intents) == 1
+    intent = intents[0].get_object()
+    assert intent["/S"] == "/GTS_PDFA1"
+    assert intent["/OutputConditionIdentifier"] == "sRGB IEC61966-2.1"
+    profile = intent["/DestOutputProfile"].get_object()
+    assert profile["/N"] == 3
+    icc = profile.get_data()
+    assert icc[36:40] == b"acsp" and icc[16:20] == b"RGB "
+
+    # Information dictionary and XMP say the same things (ISO 19005-2 §6.6.2.3).
+    info = reader.trailer["/Info"].get_object()
+    moment = make_data().local_issued_at
+    assert info["/CreationDate"] == info["/ModDate"] == pdf_date(moment)
+    assert f"<xmp:CreateDate>{xmp_date(moment)}</xmp:CreateDate>" in xmp
+    assert f"<xmp:ModifyDate>{xmp_date(moment)}</xmp:ModifyDate>" in xmp
+    for key, tag in [
+        ("/Title", 'rdf:li xml:lang="x-default"'),
+        ("/Author", "rdf:li"),
+        ("/Producer", "pdf:Producer"),
+        ("/Creator", "xmp:CreatorTool"),
+    ]:
+        assert f"<{tag}>{info[key]}</" in xmp, key
+    assert set(info) == {
+        "/Title",
+        "/Author",
+        "/Subject",
+        "/Creator",
+        "/Producer",
+        "/CreationDate",
+        "/ModDate",
+    }
+
+    # Fonts: every font of every page is embedded (no standard 14 font).
+    fonts = [
+        font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()
+    ]
+    assert fonts
+    assert [f["/BaseFont"] for f in fonts if "/FontFile2" not in f["/FontDescriptor"]] == []
+    assert b"/Helvetica" not in pdf and b"/Courier" not in pdf
+
+    # Stream framing (§6.1.7.1), header (§6.1.2), no encryption or scripts (§6.1.3, §6.6.1).
+    assert re.findall(rb"[^\r\n]endstream", pdf) == []
+    assert pdf.startswith(b"%PDF-1.7\n%") and all(b > 127 for b in pdf[10:14])
+    assert "/Encrypt" not in reader.trailer and b"/JavaScript" not in pdf
+    assert "/ID" in reader.trailer
+
+
+def test_the_seal_field_is_invisible_and_printable(sealed_pdf: bytes) -> None:
+    reader = PdfReader(io.BytesIO(sealed_pdf))
+    annotations = [a.get_object() for a in reader.pages[0]["/Annots"]]
+    assert len(annotations) == 1
+    widget = annotations[0]
+    assert widget["/FT"] == "/Sig" and widget["/T"] == "SegellElectronic"
+    assert [float(v) for v in widget["/Rect"]] == [0, 0, 0, 0]
+    assert widget["/F"] & 4 and not widget["/F"] & (1 | 2 | 32)  # print; not hidden/invisible
+    assert "/NeedAppearances" not in reader.trailer["/Root"]["/AcroForm"]
+    assert isinstance(reader.trailer["/Root"].get("/Perms", {}).get("/DocMDP"), IndirectObject)
+
+
+# ------------------------------------------------------------------------ QR code
+
+
+def test_the_qr_code_encodes_the_verification_url() -> None:
+    story_qr = QrCode(URL, 30)
+    assert story_qr.value == URL
+    assert len(story_qr.modules) == len(story_qr.modules[0]) >= 21  # a real QR symbol
+
+
+def test_the_printed_qr_code_decodes_to_the_verification_url(
+    household_pdf: bytes, tmp_path: Path
+) -> None:
+    need(tool("pdftoppm") is not None, "pdftoppm (poppler-utils) is not installed")
+    need(tool("zbarimg") is not None, "zbarimg (zbar-tools) is not installed")
+    (tmp_path / "v.pdf").write_bytes(household_pdf)
+    rendered = run("pdftoppm", "-png", "-r", "150", str(tmp_path / "v.pdf"), str(tmp_path / "p"))
+    assert rendered.returncode == 0, rendered.stderr
+    decoded = run("zbarimg", "--quiet", "--raw", str(tmp_path / "p-1.png"))
+    assert decoded.stdout.strip().splitlines() == [URL]
+
+
+def test_pdfinfo_reads_the_metadata(household_pdf: bytes, tmp_path: Path) -> None:
+    need(tool("pdfinfo") is not None, "pdfinfo (poppler-utils) is not installed")
+    (tmp_path / "v.pdf").write_bytes(household_pdf)
+    info = run("pdfinfo", str(tmp_path / "v.pdf"))
+    assert info.returncode == 0, info.stderr
+    lines = dict(line.split(":", 1) for line in info.stdout.splitlines() if ":" in line)
+    assert lines["Title"].strip() == "Volant de convivència 2026/0000042"
+    assert lines["Metadata Stream"].strip() == "yes"
+    assert lines["PDF version"].strip() == "1.7"
+    assert lines["Page size"].strip().startswith("595.276 x 841.89")
+
+
+def test_the_kind_enum_matches_the_titles() -> None:
+    assert {k.value for k in CertificateKind} == {"residence", "household"}
