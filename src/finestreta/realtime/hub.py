@@ -493,6 +493,8 @@ class Hub:
         self._apply(self.board.console_connected(clerk_id, now))
         if call is not None and call.state == CallState.ACTIVE:
             self.send_to_kiosk(call.kiosk_id, {"type": "call_restart", "call_id": call.id})
+            if self.devices is not None:  # the devices panel is current after a reload too
+                conn.send(self.devices.devices_frame(call.kiosk_id))
 
     def clerk_left(self, conn: Connection) -> None:
         if self.consoles.get(conn.party_id) is conn:

@@ -7,6 +7,7 @@ import { CallSession, openMedia } from "/static/common/call.js";
 import { t, lang, formatClock, formatSpan, formatTimer, parseTime } from "./i18n.js";
 import { errorText, languageLabel, outcomeLabel, stateLabel, topicLabel } from "./labels.js";
 import { Ringer } from "./ring.js";
+import { deviceHandlers, deviceState, setDeviceCall } from "./devices.js";
 
 const $ = (id) => document.getElementById(id);
 const CHOOSABLE = ["available", "away", "offline"];
@@ -64,6 +65,7 @@ Object.defineProperties(window.finestreta, {
   attentions: { get: () => S.attentions, enumerable: true },
   queue: { get: () => ({ waiting: S.queue.waiting, longest_wait_s: S.queue.longest }), enumerable: true },
   audible: { get: () => ringer.audible, enumerable: true },
+  devices: { get: () => deviceState, enumerable: true },
 });
 
 // ------------------------------------------------------------------ small helpers
@@ -511,6 +513,7 @@ function clearRing() {
 
 // ------------------------------------------------------------------ the call
 async function joinCall(info) {
+  setDeviceCall(info.call_id);
   if (S.session && S.session.callId === info.call_id) {
     S.call = info;
     if (S.sessionReady) S.session.restart();  // we came back: start afresh with the booth
@@ -598,6 +601,7 @@ function endCall(frame) {
   const duration = S.call && S.call.call_id === frame.call_id ? Math.round((Date.now() - S.callStartedAt) / 1000) : null;
   dropSession();
   S.call = null;
+  setDeviceCall(null);
   S.hangingUp = false;
   if (frame.wrap_up !== false) {
     S.wrapUp = { call_id: frame.call_id, info, ended_by: frame.ended_by, duration_s: duration };
@@ -648,6 +652,7 @@ const handlers = {
     } else if (S.call || S.session) {
       dropSession();
       S.call = null;
+      setDeviceCall(null);
     }
 
     if (frame.wrap_up) showWrapUp(frame.wrap_up.call_id);
@@ -770,6 +775,8 @@ const handlers = {
   closed(frame) {
     shutDown(frame.reason || "closed");
   },
+
+  ...deviceHandlers,
 };
 
 function shutDown(reason) {

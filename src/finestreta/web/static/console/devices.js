@@ -1,0 +1,438 @@
+// The booth's devices during a call: printer/scanner status, scan and print jobs, the documents
+// of this attention and what the booth screen shows. Fed by the console's `devices`, `job` and
+// `document` frames and by the HTTP endpoints of web/devices_api.py.
+
+import { t, formatClock } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+
+const D = {
+  callId: null,
+  devices: null,     // last `devices` frame
+  documents: [],     // document summaries, oldest first
+  jobs: new Map(),   // job_id -> last job frame
+  latestJob: null,
+  shown: null,       // document id on the booth screen
+  busy: false,       // a scan/upload request on its way
+};
+
+export function printerReasonText(code) {
+  const names = {
+    agent_offline: t("The booth's device service is not connected"),
+    printer_unreachable: t("The printer does not answer"),
+    printer_stopped: t("The printer is stopped"),
+    media_empty: t("The printer is out of paper"),
+    media_jam: t("Paper jam in the printer"),
+    door_open: t("A printer door is open"),
+    toner_empty: t("The printer is out of toner"),
+    job_aborted: t("The printer cancelled the job"),
+    document_unavailable: t("The booth could not download the document"),
+    printer_error: t("Printer error"),
+    call_ended: t("The call ended before the job started"),
+  };
+  return names[code] || code || "";
+}
+
+export function scanReasonText(code) {
+  const names = {
+    agent_offline: t("The booth's device service is not connected"),
+    scanner_missing: t("The booth has no scanner connected"),
+    no_document: t("There was no document on the scanner"),
+    feeder_empty: t("The document feeder is empty"),
+    paper_jam: t("Paper jam in the scanner"),
+    cover_open: t("The scanner cover is open"),
+    scanner_busy: t("The scanner is busy"),
+    scanner_error: t("Scanner error"),
+    upload_failed: t("The scan could not be uploaded"),
+    expired: t("The job expired"),
+    call_ended: t("The call ended before the job started"),
+  };
+  return names[code] || code || "";
+}
+
+function jobText(job) {
+  const scan = job.kind === "scan";
+  const unknown = t("unknown reason");
+  const reason = (scan ? scanReasonText(job.reason) : printerReasonText(job.reason)) || unknown;
+  switch (job.state) {
+    case "queued":
+      return scan ? t("Scan: waiting for the booth") : t("Print: waiting for the booth");
+    case "sent":
+    case "received":
+      return scan ? t("Scan: waiting for the citizen to place the document") : t("Printing…");
+    case "processing":
+      return scan ? t("Scanning…") : t("Printing…");
+    case "done":
+      return scan ? t("Scan done") : t("Printed: the citizen can collect it");
+    case "failed":
+      return scan
+        ? t("Scan failed: {reason}", { reason })
+        : t("Print failed: {reason}", { reason });
+    case "expired":
+      return scan ? t("Scan expired: it was not done in time") : t("Print expired: it was not done in time");
+    default:
+      return job.state || "";
+  }
+}
+
+function apiError(body, status) {
+  const error = (body && body.error) || {};
+  const known = {
+    unsupported_type: t("Only PDF, PNG or JPEG files can be added."),
+    too_large: t("The file is too large."),
+    too_many_pages: t("The PDF has too many pages."),
+    too_many_pixels: t("The image is too large (too many pixels)."),
+    corrupt: t("The file is damaged or is not really a PDF, PNG or JPEG."),
+    empty: t("The file is empty."),
+    encrypted: t("The PDF is password-protected."),
+    call_ended: t("The call has already ended."),
+    no_call: t("There is no call in progress."),
+    no_document: t("That document is no longer in this attention."),
+  }[error.code];
+  if (known) return known;
+  if (error.message) return error.message;
+  if (status === 413) return t("The file is too large.");
+  return t("The request failed (error {status}).", { status });
+}
+
+async function post(path, payload, isForm = false) {
+  const init = { method: "POST", credentials: "same-origin" };
+  if (isForm) init.body = payload;
+  else {
+    init.headers = { "Content-Type": "application/json" };
+    init.body = JSON.stringify(payload);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new Error(t("No connection to the office. Try again when it is back."));
+  }
+  let body = null;
+  try { body = await response.json(); } catch { /* not JSON */ }
+  if (!response.ok || (body && body.ok === false)) throw new Error(apiError(body, response.status));
+  return body;
+}
+
+function say(message, kind = "error") {
+  const box = $("devices-message");
+  box.dataset.kind = message ? kind : "";
+  box.textContent = message || "";
+}
+
+// ------------------------------------------------------------------ rendering
+function statusItem(id, ok, label, detail) {
+  const el = $(id);
+  el.dataset.ok = String(ok);
+  el.querySelector("use").setAttribute("href", ok ? "#i-available" : "#i-alert");
+  el.querySelector(".dev-text").textContent = detail ? `${label} — ${detail}` : label;
+}
+
+function renderDevices() {
+  const dev = D.devices;
+  const printer = dev ? dev.printer || {} : null;
+  const scanner = dev ? dev.scanner || {} : null;
+  const printerOk = Boolean(printer && printer.ok);
+  const scannerOk = Boolean(scanner && scanner.ok);
+  if (!dev) {
+    statusItem("printer-status", false, t("Printer: status unknown"), "");
+    statusItem("scanner-status", false, t("Scanner: status unknown"), "");
+  } else {
+    statusItem("printer-status", printerOk,
+      printerOk ? t("Printer ready") : t("Printer not ready: do not promise a printout"),
+      printerOk ? "" : printerReasonText(printer.reason));
+    statusItem("scanner-status", scannerOk,
+      scannerOk ? t("Scanner ready") : t("Scanner not available"),
+      scannerOk ? "" : scanReasonText(scanner.reason));
+  }
+  const media = [];
+  if (dev && dev.camera !== null && dev.camera !== undefined) {
+    media.push(dev.camera ? t("Booth camera working") : t("Booth camera not working"));
+  }
+  if (dev && dev.microphone !== null && dev.microphone !== undefined) {
+    media.push(dev.microphone ? t("Booth microphone working") : t("Booth microphone not working"));
+  }
+  const mediaOk = dev && dev.camera !== false && dev.microphone !== false;
+  statusItem("media-status", Boolean(mediaOk),
+    media.length ? media.join(" · ") : t("Booth camera and microphone: not reported"), "");
+  const lastError = $("devices-last-error");
+  lastError.hidden = !(dev && dev.last_error);
+  lastError.textContent = dev && dev.last_error ? t("Last device error: {error}", { error: dev.last_error }) : "";
+  $("devices-panel").dataset.printerOk = String(printerOk);
+
+  const scanButton = $("scan-button");
+  scanButton.disabled = !D.callId || D.busy;
+  scanButton.setAttribute("aria-describedby", scannerOk ? "scan-hint" : "scanner-status scan-hint");
+  renderDocuments();
+}
+
+function renderJob() {
+  const line = $("job-status");
+  const job = D.latestJob;
+  line.dataset.state = job ? job.state : "";
+  line.dataset.kind = job ? job.kind : "";
+  line.hidden = !job;
+  const next = job ? jobText(job) : "";
+  if (line.querySelector(".job-text").textContent !== next) line.querySelector(".job-text").textContent = next;
+  line.querySelector("use").setAttribute("href",
+    !job ? "#i-info" : job.state === "failed" || job.state === "expired" ? "#i-alert"
+      : job.state === "done" ? "#i-available" : "#i-clock");
+}
+
+function lastPrintJob(documentId) {
+  let found = null;
+  for (const job of D.jobs.values()) if (job.kind === "print" && job.document_id === documentId) found = job;
+  return found;
+}
+
+function renderDocuments() {
+  const listEl = $("documents-list");
+  const printerOk = Boolean(D.devices && D.devices.printer && D.devices.printer.ok);
+  const focused = document.activeElement;
+  const focusKey = focused && focused.closest("#documents-list li")
+    ? [focused.closest("li").dataset.documentId, focused.className] : null;
+
+  const items = D.documents.map((doc) => {
+    const li = document.createElement("li");
+    li.dataset.documentId = doc.document_id;
+    li.className = "document";
+    const head = document.createElement("div");
+    head.className = "document-head";
+    const title = document.createElement("span");
+    title.className = "document-title";
+    title.id = `doc-title-${doc.document_id}`;
+    title.textContent = doc.title || t("Document");
+    const meta = document.createElement("span");
+    meta.className = "document-meta";
+    const kind = doc.kind === "scan" ? t("Scan") : t("Uploaded");
+    const type = doc.media_type === "application/pdf" ? "PDF" : (doc.media_type || "").replace("image/", "").toUpperCase();
+    meta.textContent = ` ${kind} · ${type} · ${formatClock(doc.created_at)}`;
+    head.append(title, meta);
+    if (D.shown === doc.document_id) {
+      const badge = document.createElement("span");
+      badge.className = "document-shown";
+      badge.textContent = t("On the booth screen");
+      head.append(badge);
+    }
+    li.append(head);
+
+    if ((doc.media_type || "").startsWith("image/")) {
+      const img = document.createElement("img");
+      img.className = "document-preview";
+      img.src = doc.url;
+      img.alt = t("Preview of {title}", { title: doc.title || t("Document") });
+      img.loading = "lazy";
+      li.append(img);
+    }
+
+    const actions = document.createElement("div");
+    actions.className = "document-actions";
+    const printBtn = document.createElement("button");
+    printBtn.type = "button";
+    printBtn.className = "print-document secondary";
+    printBtn.textContent = t("Print at the booth");
+    printBtn.setAttribute("aria-describedby", title.id + (printerOk ? "" : " print-warning"));
+    if (!printerOk && D.devices) {  // status unknown (e.g. after a reload): warn, do not block
+      printBtn.disabled = true;
+      printBtn.title = t("The booth's printer cannot print now");
+    }
+    const shown = D.shown === doc.document_id;
+    const showBtn = document.createElement("button");
+    showBtn.type = "button";
+    showBtn.className = "show-document secondary";
+    showBtn.textContent = shown ? t("Remove from the booth screen") : t("Show on the booth screen");
+    showBtn.setAttribute("aria-pressed", String(shown));
+    showBtn.setAttribute("aria-describedby", title.id);
+    const open = document.createElement("a");
+    open.className = "open-document";
+    open.href = doc.url;
+    open.target = "_blank";
+    open.rel = "noopener";
+    open.textContent = t("Open");
+    const hint = document.createElement("span");
+    hint.className = "visually-hidden";
+    const newTab = t("opens in a new tab");
+    hint.textContent = ` ${doc.title || ""} (${newTab})`;
+    open.append(hint);
+    printBtn.disabled = printBtn.disabled || !D.callId;
+    showBtn.disabled = !D.callId;
+    printBtn.addEventListener("click", () => printDocument(doc.document_id));
+    showBtn.addEventListener("click", () => showDocument(shown ? null : doc.document_id));
+    actions.append(printBtn, showBtn, open);
+    li.append(actions);
+
+    const job = lastPrintJob(doc.document_id);
+    if (job) {
+      const p = document.createElement("p");
+      p.className = "document-job";
+      p.dataset.state = job.state;
+      p.textContent = jobText(job);
+      li.append(p);
+    }
+    return li;
+  });
+  listEl.replaceChildren(...items);
+  $("documents-empty").hidden = D.documents.length > 0;
+  const warning = $("print-warning");
+  warning.hidden = printerOk || !D.callId;
+  warning.querySelector(".warning-text").textContent = printerOk ? "" : t("Printing is not possible now: {reason}", {
+    reason: printerReasonText(D.devices && D.devices.printer ? D.devices.printer.reason : "") || t("the printer status is unknown"),
+  });
+  if (focusKey) {
+    const li = listEl.querySelector(`li[data-document-id="${CSS.escape(focusKey[0])}"]`);
+    const again = li && li.querySelector(`.${focusKey[1].split(" ")[0]}`);
+    if (again) again.focus();
+  }
+}
+
+function render() {
+  renderDevices();
+  renderJob();
+}
+
+// ------------------------------------------------------------------ actions
+async function scan() {
+  if (!D.callId || D.busy) return;
+  D.busy = true;
+  say("");
+  render();
+  try {
+    const result = await post(`/api/calls/${encodeURIComponent(D.callId)}/scan`, {
+      resolution: Number($("scan-resolution").value),
+      mode: $("scan-mode").value,
+      source: $("scan-source").value,
+      format: $("scan-format").value,
+    });
+    if (result && result.job_id && !D.jobs.has(result.job_id)) {
+      onJob({ job_id: result.job_id, kind: "scan", state: result.state });
+    }
+  } catch (err) {
+    say(t("The scan could not be requested: {error}", { error: err.message }));
+  } finally {
+    D.busy = false;
+    render();
+  }
+}
+
+async function printDocument(documentId) {
+  if (!D.callId) return;
+  say("");
+  try {
+    const result = await post(`/api/calls/${encodeURIComponent(D.callId)}/print`, { document_id: documentId, copies: 1 });
+    if (result && result.job_id && !D.jobs.has(result.job_id)) {
+      onJob({ job_id: result.job_id, kind: "print", state: result.state, document_id: documentId });
+    }
+  } catch (err) {
+    say(t("The printout could not be requested: {error}", { error: err.message }));
+  }
+}
+
+async function showDocument(documentId) {
+  if (!D.callId) return;
+  say("");
+  try {
+    await post(`/api/calls/${encodeURIComponent(D.callId)}/show`, { document_id: documentId });
+    D.shown = documentId;
+    say(documentId ? t("The document is on the booth screen.") : t("The booth screen no longer shows the document."), "ok");
+    renderDocuments();
+  } catch (err) {
+    say(t("The booth screen could not be changed: {error}", { error: err.message }));
+  }
+}
+
+async function upload(file) {
+  if (!D.callId || !file) return;
+  const allowed = ["application/pdf", "image/png", "image/jpeg"];
+  if (file.type && !allowed.includes(file.type)) {
+    say(t("Only PDF, PNG or JPEG files can be added."));
+    return;
+  }
+  D.busy = true;
+  say(t("Uploading {name}…", { name: file.name }), "info");
+  const form = new FormData();
+  form.append("file", file);
+  form.append("title", file.name.replace(/\.[^.]+$/, "").slice(0, 200));
+  try {
+    const doc = await post(`/api/calls/${encodeURIComponent(D.callId)}/documents`, form, true);
+    if (doc && doc.document_id) onDocument(doc);
+    say(t("Document added: {name}", { name: file.name }), "ok");
+  } catch (err) {
+    say(t("The document could not be added: {error}", { error: err.message }));
+  } finally {
+    D.busy = false;
+    $("upload-document").value = "";
+    render();
+  }
+}
+
+async function load() {
+  const callId = D.callId;
+  if (!callId) return;
+  try {
+    const response = await fetch(`/api/calls/${encodeURIComponent(callId)}/documents`, { credentials: "same-origin" });
+    if (!response.ok || D.callId !== callId) return;
+    const body = await response.json();
+    for (const doc of body.documents || []) onDocument(doc, false);
+    for (const job of body.jobs || []) {
+      if (!D.jobs.has(job.job_id)) D.jobs.set(job.job_id, job);
+    }
+    if (!D.latestJob && body.jobs && body.jobs.length) D.latestJob = body.jobs[body.jobs.length - 1];
+    render();
+  } catch (err) {
+    console.warn("documents unavailable", err);
+  }
+}
+
+// ------------------------------------------------------------------ frames and the call
+function onDocument(doc, draw = true) {
+  const at = D.documents.findIndex((d) => d.document_id === doc.document_id);
+  if (at >= 0) D.documents[at] = { ...D.documents[at], ...doc };
+  else D.documents.push(doc);
+  if (draw) renderDocuments();
+}
+
+function onJob(frame) {
+  if (frame.call_id && D.callId && frame.call_id !== D.callId) return;
+  const old = D.jobs.get(frame.job_id) || {};
+  const job = { ...old, ...frame };
+  D.jobs.set(job.job_id, job);
+  D.latestJob = job;
+  if (job.result_document) onDocument(job.result_document, false);
+  render();
+}
+
+export const deviceHandlers = {
+  devices(frame) {
+    D.devices = frame;
+    render();
+  },
+  job: onJob,
+  document(frame) {
+    const { type, ...doc } = frame;
+    onDocument(doc);
+  },
+};
+
+// The console calls this with the call id when a call starts (or is rejoined) and null after.
+export function setDeviceCall(callId) {
+  if (callId === D.callId) {
+    if (callId) load();  // reconnected: catch up
+    return;
+  }
+  D.callId = callId;
+  D.devices = null;
+  D.documents = [];
+  D.jobs = new Map();
+  D.latestJob = null;
+  D.shown = null;
+  D.busy = false;
+  say("");
+  render();
+  if (callId) load();
+}
+
+export const deviceState = D;
+
+$("scan-button").addEventListener("click", scan);
+$("upload-document").addEventListener("change", (event) => upload(event.target.files && event.target.files[0]));
+render();
