@@ -6,7 +6,7 @@
 import { Channel } from "/static/common/socket.js";
 import { CallSession, openMedia } from "/static/common/call.js";
 import { DEFAULT_LANGUAGE, LANGUAGES, loadTexts, setLanguage, t, textsLoaded } from "./i18n.js";
-import { LABELS, TEXTS, TOPIC_NAMES } from "./texts.js";
+import { LABELS, PROMPTS, TEXTS, TOPIC_NAMES } from "./texts.js";
 import { describeHours } from "./hours.js";
 
 const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "rating", "thanks", "closed", "unavailable"];
@@ -18,6 +18,10 @@ const BANNER_DELAY_MS = 1500; // a short blip does not flash the "Reconnecting" 
 const NOTICE_MS = 10000;
 const MEDIA_TIMEOUT_MS = 10000;
 const TEXTS_RETRY_MS = 15000;
+const COLLECT_PROMPT_MS = 15000; // "collect your document" goes away by itself
+const ZOOM_STEPS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4]; // 1 = fit the document to its area
+const DOCUMENT_TYPES = ["application/pdf", "image/png", "image/jpeg"];
+const DOCUMENT_PATH = "/api/kiosk/documents/";
 
 const $ = (id) => document.getElementById(id);
 
@@ -49,9 +53,12 @@ const state = {
   pendingCancel: false,
   pendingHangUp: null,
   pendingRate: null,
+  prompt: null, // {code, jobId, source}: what the booth asks while the clerk scans or prints
+  doc: null, // {id, title, type, url}: the document the clerk shows on the booth screen
+  zoom: 1,
 };
 
-const timers = { idle: 0, thanks: 0, still: 0, notice: 0, banner: 0, announce: 0 };
+const timers = { idle: 0, thanks: 0, still: 0, notice: 0, banner: 0, announce: 0, prompt: 0 };
 let lastAnnounceAt = 0;
 let pendingAnnouncement = null;
 
@@ -62,6 +69,7 @@ window.finestreta = {
   get session() { return state.session; },
   get lang() { return state.lang; },
   get requestId() { return state.requestId; },
+  get callId() { return state.callId; },
 };
 
 // ---------------------------------------------------------------- texts
@@ -114,6 +122,8 @@ function renderAll() {
   renderWaiting();
   renderCall();
   renderClosed();
+  renderPrompt();
+  renderDocument();
 }
 
 // Back to the start, clearing everything the session showed or held.
@@ -487,6 +497,8 @@ function endCall() {
   state.session = null;
   state.pendingSignals = [];
   if (session) session.close();
+  clearPrompt();
+  clearDocument();
   $("remote-sound").hidden = true;
   $("remote-placeholder").hidden = false;
 }
@@ -602,6 +614,158 @@ function unmuteRemote() {
   video.muted = false;
   video.play().catch(() => {});
   $("remote-sound").hidden = true;
+}
+
+// ---------------------------------------------------------------- scanner and printer prompts
+function onDevicePrompt(frame) {
+  const code = frame.prompt || null;
+  if (!code) {
+    const current = state.prompt;
+    // the end of another job must not clear the prompt of the one still running
+    if (current && frame.job_id && current.jobId && frame.job_id !== current.jobId) return;
+    clearPrompt();
+    return;
+  }
+  if (!PROMPTS[code] || !state.callId) return;
+  state.prompt = { code, jobId: frame.job_id || null, source: frame.source || null };
+  clearTimeout(timers.prompt);
+  timers.prompt = 0;
+  if (code === "collect_printout") timers.prompt = setTimeout(clearPrompt, COLLECT_PROMPT_MS);
+  renderPrompt();
+}
+
+function clearPrompt() {
+  clearTimeout(timers.prompt);
+  timers.prompt = 0;
+  state.prompt = null;
+  renderPrompt();
+}
+
+function renderPrompt() {
+  const box = $("device-prompt");
+  const prompt = state.prompt;
+  const message = prompt ? PROMPTS[prompt.code](prompt.source) : "";
+  if (prompt) box.dataset.prompt = prompt.code;
+  else box.removeAttribute("data-prompt");
+  box.hidden = !prompt;
+  const text = $("device-prompt-text");
+  if (text.textContent !== message) text.textContent = message;
+}
+
+// ---------------------------------------------------------------- documents shown by the clerk
+function onShowDocument(frame) {
+  if (!state.callId) return;
+  const url = String(frame.url || "");
+  const type = String(frame.media_type || "");
+  if (!url.startsWith(DOCUMENT_PATH) || !DOCUMENT_TYPES.includes(type)) return;
+  clearDocument();
+  const title = String(frame.title || "").trim();
+  const doc = { id: String(frame.document_id || ""), title, type, url, blobUrl: null };
+  state.doc = doc;
+  state.zoom = 1;
+  let content;
+  if (type === "application/pdf") {
+    content = document.createElement("iframe");
+    content.className = "doc-content doc-pdf";
+  } else {
+    content = document.createElement("img");
+    content.className = "doc-content doc-image";
+    content.addEventListener("load", layoutDocument);
+  }
+  content.id = "shown-document-content";
+  $("shown-document-view").replaceChildren(content);
+  renderDocument();
+  announce(t("The clerk is showing you a document: {title}").replace("{title}", title || t("Document")));
+  loadDocument(doc, content);
+}
+
+// The bytes come with the booth's cookie and stay in memory only (a blob: URL, revoked when the
+// document goes away): nothing in the browser's cache, and a PDF may be framed by the booth page
+// although the server forbids framing its own responses.
+async function loadDocument(doc, content) {
+  try {
+    const response = await fetch(doc.url, { credentials: "same-origin", cache: "no-store" });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const blob = new Blob([await response.blob()], { type: doc.type });
+    if (state.doc !== doc) return; // hidden or replaced meanwhile
+    doc.blobUrl = URL.createObjectURL(blob);
+    content.src = doc.type === "application/pdf" ? `${doc.blobUrl}#toolbar=0&navpanes=0&view=Fit` : doc.blobUrl;
+  } catch (err) {
+    if (state.doc !== doc) return;
+    console.warn("document", doc.id, err);
+    const message = document.createElement("p");
+    message.className = "doc-error";
+    message.textContent = t("The document cannot be shown. Please tell the clerk.");
+    $("shown-document-view").replaceChildren(message);
+  }
+}
+
+// Removes the document and unloads it: nothing of it may stay for the next citizen.
+function clearDocument() {
+  const view = $("shown-document-view");
+  for (const el of view.querySelectorAll("img, iframe")) {
+    if (el.tagName === "IFRAME") el.src = "about:blank";
+    el.removeAttribute("src");
+  }
+  view.replaceChildren();
+  view.scrollTo(0, 0);
+  if (state.doc && state.doc.blobUrl) URL.revokeObjectURL(state.doc.blobUrl);
+  state.doc = null;
+  state.zoom = 1;
+  renderDocument();
+}
+
+function renderDocument() {
+  const doc = state.doc;
+  const box = $("shown-document");
+  box.hidden = !doc;
+  $("call-body").dataset.document = String(!!doc);
+  if (doc) box.dataset.documentId = doc.id;
+  else box.removeAttribute("data-document-id");
+  const name = doc ? doc.title || t("Document") : "";
+  if ($("shown-document-name").textContent !== name) $("shown-document-name").textContent = name;
+  const content = $("shown-document-content");
+  if (content && content.tagName === "IMG") content.alt = name;
+  else if (content) content.title = name;
+  const index = ZOOM_STEPS.indexOf(state.zoom);
+  $("zoom-out").setAttribute("aria-disabled", String(index <= 0));
+  $("zoom-in").setAttribute("aria-disabled", String(index >= ZOOM_STEPS.length - 1));
+  if (doc) layoutDocument();
+}
+
+// Images are sized by hand (fit × zoom); a PDF's frame grows with the zoom and Chromium's viewer
+// fits the page to it. The area scrolls when the document is bigger than it.
+function layoutDocument() {
+  const content = $("shown-document-content");
+  const view = $("shown-document-view");
+  if (!content || !state.doc) return;
+  const width = view.clientWidth;
+  const height = view.clientHeight;
+  if (!width || !height) return;
+  if (content.tagName === "IMG") {
+    if (!content.naturalWidth || !content.naturalHeight) return;
+    const scale = Math.min(width / content.naturalWidth, height / content.naturalHeight) * state.zoom;
+    content.style.width = `${Math.max(1, Math.round(content.naturalWidth * scale))}px`;
+    content.style.height = `${Math.max(1, Math.round(content.naturalHeight * scale))}px`;
+  } else {
+    content.style.width = `${Math.round(width * state.zoom)}px`;
+    content.style.height = `${Math.round(height * state.zoom)}px`;
+  }
+}
+
+function zoom(step) {
+  if (!state.doc) return;
+  const index = ZOOM_STEPS.indexOf(state.zoom);
+  const next = step === 0 ? 1 : ZOOM_STEPS[Math.min(ZOOM_STEPS.length - 1, Math.max(0, index + step))];
+  if (next === state.zoom) return;
+  const view = $("shown-document-view");
+  // keep the middle of what the citizen looks at in the middle
+  const cx = (view.scrollLeft + view.clientWidth / 2) / Math.max(1, view.scrollWidth);
+  const cy = (view.scrollTop + view.clientHeight / 2) / Math.max(1, view.scrollHeight);
+  state.zoom = next;
+  renderDocument();
+  view.scrollLeft = cx * view.scrollWidth - view.clientWidth / 2;
+  view.scrollTop = cy * view.scrollHeight - view.clientHeight / 2;
 }
 
 // ---------------------------------------------------------------- rating and thanks
@@ -829,6 +993,9 @@ function onFrame(frame) {
     case "call_restart": onCallRestart(frame); break;
     case "signal": onSignal(frame); break;
     case "call_ended": onCallEnded(frame); break;
+    case "device_prompt": onDevicePrompt(frame); break;
+    case "show_document": onShowDocument(frame); break;
+    case "hide_document": clearDocument(); break;
     case "rated": break;
     case "error": onError(frame); break;
     case "closed": showUnavailable(); break;
@@ -892,6 +1059,11 @@ function wire() {
   remote.addEventListener("loadedmetadata", playRemote);
   remote.addEventListener("emptied", () => { $("remote-placeholder").hidden = false; });
   $("remote-sound").addEventListener("click", unmuteRemote);
+  $("zoom-in").addEventListener("click", () => zoom(1));
+  $("zoom-out").addEventListener("click", () => zoom(-1));
+  $("zoom-fit").addEventListener("click", () => zoom(0));
+  if (window.ResizeObserver) new ResizeObserver(() => layoutDocument()).observe($("shown-document-view"));
+  else window.addEventListener("resize", layoutDocument);
 
   for (const button of document.querySelectorAll(".rate")) {
     button.addEventListener("click", () => rate(Number(button.dataset.rating)));

@@ -59,6 +59,12 @@ export const TEXTS = {
   "call.hangup": (l) => t("Hang up", l),
   "call.sound": (l) => t("Tap to hear the clerk", l),
 
+  "doc.kicker": (l) => t("Document from the clerk:", l),
+  "doc.zoom": (l) => t("Document size", l),
+  "doc.zoom_in": (l) => t("Zoom in", l),
+  "doc.zoom_out": (l) => t("Zoom out", l),
+  "doc.zoom_fit": (l) => t("Fit to screen", l),
+
   "rating.title": (l) => t("The call has ended", l),
   "rating.question": (l) => t("How was the attention you received?", l),
   "rating.hint": (l) => t("Your answer is anonymous and helps us improve.", l),
@@ -94,6 +100,17 @@ export const TOPIC_NAMES = {
   taxes: () => t("Taxes and payments"),
   works: () => t("Works notices"),
   complaints: () => t("Complaints and suggestions"),
+};
+
+// What the booth asks the citizen to do while the clerk scans or prints (device_prompt frames).
+export const PROMPTS = {
+  place_on_scanner: (source) => (source === "feeder"
+    ? t("Place your pages in the document feeder")
+    : t("Place your document face down on the scanner glass")),
+  scanning: () => t("Scanning… keep the document still"),
+  printing: () => t("Printing your document…"),
+  collect_printout: () => t("Please collect your document from the printer"),
+  device_problem: () => t("There is a problem with the booth's device. The clerk will tell you what to do."),
 };
 
 export function text(key, lang) {
