@@ -121,12 +121,16 @@ def main() -> None:
             floor_page.close()
 
             console = open_console(browser, server, "jordi")
-            console.wait_for_function("() => window.finestreta && window.finestreta.state !== undefined")
+            console.wait_for_function(
+                "() => window.finestreta && window.finestreta.state !== undefined"
+            )
             console.click("#state-available")
             booth = pair_booth(browser, server, "sants")
             booth.add_init_script(WATCH_FIRST_FRAME)
             booth.reload()
-            booth.wait_for_function("() => window.finestreta && window.finestreta.screen === 'idle'")
+            booth.wait_for_function(
+                "() => window.finestreta && window.finestreta.screen === 'idle'"
+            )
             setup = [one_call(booth, console) for _ in range(args.calls)]
         finally:
             browser.close()
@@ -141,11 +145,17 @@ def main() -> None:
     }
     result["ratio_p50"] = round(result["accept_to_first_frame_p50_ms"] / result["floor_p50_ms"], 2)
     result["target_met"] = result["ratio_p50"] <= 2.0
-    print(f"accept → first frame at the booth: p50 {result['accept_to_first_frame_p50_ms']} ms, "
-          f"p99 {result['accept_to_first_frame_p99_ms']} ms over {args.calls} calls")
-    print(f"floor (two peer connections in one page): p50 {result['floor_p50_ms']} ms, "
-          f"p99 {result['floor_p99_ms']} ms")
-    print(f"ratio p50 {result['ratio_p50']} (target ≤ 2.0: {'met' if result['target_met'] else 'MISSED'})")
+    print(
+        f"accept → first frame at the booth: p50 {result['accept_to_first_frame_p50_ms']} ms, "
+        f"p99 {result['accept_to_first_frame_p99_ms']} ms over {args.calls} calls"
+    )
+    print(
+        f"floor (two peer connections in one page): p50 {result['floor_p50_ms']} ms, "
+        f"p99 {result['floor_p99_ms']} ms"
+    )
+    print(
+        f"ratio p50 {result['ratio_p50']} (target ≤ 2.0: {'met' if result['target_met'] else 'MISSED'})"
+    )
     print(json.dumps(result))
 
 

@@ -9,7 +9,6 @@ import json
 import time
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from finestreta.attention.waiting import places

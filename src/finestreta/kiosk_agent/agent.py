@@ -84,7 +84,7 @@ class ScanJob(_Lenient):
 
 
 Job = Annotated[PrintJob | ScanJob, Field(discriminator="kind")]
-_job_adapter: TypeAdapter[PrintJob | ScanJob] = TypeAdapter(Job)
+_job_adapter: TypeAdapter[PrintJob | ScanJob] = TypeAdapter(Job)  # type: ignore[arg-type, unused-ignore]
 
 
 @dataclass(frozen=True)

@@ -142,9 +142,9 @@ ConsoleFrame = Annotated[
     Ping | Signal | HangUp | SetState | Accept | Decline | WrapUp, Field(discriminator="type")
 ]
 
-kiosk_frames: TypeAdapter[KioskFrame] = TypeAdapter(KioskFrame)
-console_frames: TypeAdapter[ConsoleFrame] = TypeAdapter(ConsoleFrame)
-agent_frames: TypeAdapter[AgentFrame] = TypeAdapter(AgentFrame)
+kiosk_frames: TypeAdapter[KioskFrame] = TypeAdapter(KioskFrame)  # type: ignore[arg-type, unused-ignore]
+console_frames: TypeAdapter[ConsoleFrame] = TypeAdapter(ConsoleFrame)  # type: ignore[arg-type, unused-ignore]
+agent_frames: TypeAdapter[AgentFrame] = TypeAdapter(AgentFrame)  # type: ignore[arg-type, unused-ignore]
 
 KIOSK_INBOUND = ("ping", "signal", "hang_up", "request_attention", "cancel", "rate", "media_status")
 AGENT_INBOUND = ("ping", "job_status", "health")
