@@ -6,6 +6,7 @@ The server's log is printed when it does not come up, or when a test fails (data
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -163,10 +164,39 @@ def playwright_instance() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def browser(playwright_instance: Any, chromium_path: str) -> Iterator[Any]:
+def shared_browser(playwright_instance: Any, chromium_path: str) -> Iterator[Any]:
     browser = playwright_instance.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
+
+
+class _ClosingBrowser:
+    """The session's Chromium, but every context a test opens is closed after it: pages left
+    open would keep their calls streaming video and starve the next tests of CPU."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.contexts: list[Any] = []
+
+    def new_context(self, **kwargs: Any) -> Any:
+        context = self._browser.new_context(**kwargs)
+        self.contexts.append(context)
+        return context
+
+    def new_page(self, **kwargs: Any) -> Any:
+        return self.new_context(**kwargs).new_page()
+
+    def close_all(self) -> None:
+        for context in self.contexts:
+            with contextlib.suppress(Exception):  # already gone: nothing left to free
+                context.close()
+
+
+@pytest.fixture
+def browser(shared_browser: Any) -> Iterator[Any]:
+    closing = _ClosingBrowser(shared_browser)
+    yield closing
+    closing.close_all()
 
 
 def make_server(tmp_path: Path, env: dict[str, str] | None = None) -> Server:
