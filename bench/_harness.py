@@ -302,20 +302,27 @@ def raise_fd_limit(needed: int) -> None:
 
 
 def start_finestreta(
-    ws: Workspace, port: int, db_url: str, extra_env: dict[str, str] | None = None
+    ws: Workspace,
+    port: int,
+    db_url: str,
+    extra_env: dict[str, str] | None = None,
+    stall_file: Path | None = None,
 ) -> Child:
-    """``finestreta serve`` on 127.0.0.1:port against db_url; returns once /api/health is 200."""
+    """``finestreta serve`` on 127.0.0.1:port against db_url; returns once /api/health is 200.
+    With ``stall_file``, the same command runs under the stall watchdog (``_stallwatch_serve``)."""
     env = {
         "FINESTRETA_DATABASE_URL": db_url,
         "FINESTRETA_LOG_LEVEL": "warning",
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
-    child = ws.spawn(
-        "server",
-        [str(VENV_BIN / "finestreta"), "serve", "--host", LOOPBACK, "--port", str(port)],
-        env,
-    )
+    serve = ["serve", "--host", LOOPBACK, "--port", str(port)]
+    if stall_file is not None:
+        env[STALL_ENV] = str(stall_file)
+        argv = [str(VENV_BIN / "python"), str(Path(__file__)), "stallwatch-serve", *serve]
+    else:
+        argv = [str(VENV_BIN / "finestreta"), *serve]
+    child = ws.spawn("server", argv, env)
     try:
         wait_for_http(f"http://{LOOPBACK}:{port}/api/health", child.proc, 60)
     except RuntimeError as exc:
@@ -524,12 +531,161 @@ async def _forwarder(port: int) -> None:
         await asyncio.Future()
 
 
+# ---------------------------------------------------------------------- stall watch
+STALL_ENV = "FINESTRETA_BENCH_STALLS"
+
+
+def _stallwatch_serve(argv: list[str], threshold: float = 0.05) -> None:
+    """Run ``finestreta <argv>`` unchanged, plus a watchdog that reports event-loop stalls.
+
+    A task on the server's loop (started with the hub) notes the time every 5 ms; a thread
+    checks it. When the loop has not come round for ``threshold`` seconds, the thread takes the
+    main thread's stack, and when the loop is back it writes one JSON line to $STALL_ENV: the
+    stall's length, the main thread's CPU time meanwhile (CPU << wall: the process was waiting
+    for a CPU or for I/O; CPU ~ wall: the stack shows the work) and the stack. Garbage
+    collections longer than 10 ms are written too."""
+    import gc
+    import json
+    import threading
+    import traceback
+
+    from finestreta.realtime import hub as hub_module
+
+    out = open(os.environ[STALL_ENV], "a", buffering=1)  # noqa: SIM115 (lives as the process)
+    beat = [time.monotonic()]
+    main_clock = time.pthread_getcpuclockid(threading.main_thread().ident or 0)
+
+    def short(fs: traceback.FrameSummary) -> str:
+        path = fs.filename
+        for marker in ("site-packages/", "src/", "lib/python3"):
+            if marker in path:
+                path = path.split(marker, 1)[1]
+                break
+        return f"{fs.name} ({path}:{fs.lineno})"
+
+    gc_started = [0.0, 0.0]
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            gc_started[:] = [time.perf_counter(), time.thread_time()]
+            return
+        took = time.perf_counter() - gc_started[0]
+        if took > 0.01:
+            cpu = time.thread_time() - gc_started[1]
+            row = {"t": time.time(), "gc_ms": round(took * 1000, 1), "gc_cpu_ms": cpu * 1000}
+            out.write(json.dumps({**row, **info}) + "\n")
+
+    gc.callbacks.append(on_gc)
+    # Experiment knob (no change to the server's code): FINESTRETA_BENCH_GC_THRESHOLD=a,b,c
+    threshold_env = os.environ.get("FINESTRETA_BENCH_GC_THRESHOLD")
+    if threshold_env:
+        gc.set_threshold(*(int(x) for x in threshold_env.split(",")))
+    original_start = hub_module.Hub.start
+
+    async def start(self: Any) -> None:
+        await original_start(self)
+
+        async def tick() -> None:
+            while True:
+                beat[0] = time.monotonic()
+                await asyncio.sleep(0.005)
+
+        self._bench_stall_tick = asyncio.get_running_loop().create_task(tick())
+
+    hub_module.Hub.start = start  # type: ignore[method-assign]
+
+    def watchdog() -> None:
+        while True:
+            time.sleep(0.005)
+            seen = beat[0]
+            if time.monotonic() - seen < threshold:
+                continue
+            cpu0 = time.clock_gettime(main_clock)
+            wall0 = time.monotonic()
+            frame = sys._current_frames().get(threading.main_thread().ident or 0)
+            stack = [short(fs) for fs in traceback.extract_stack(frame)][-14:] if frame else []
+            while beat[0] == seen:
+                time.sleep(0.002)
+            stalled = time.monotonic() - seen
+            cpu = time.clock_gettime(main_clock) - cpu0 + (wall0 - seen)  # first part: assume busy
+            row = {
+                "t": time.time(),
+                "stalled_ms": round(stalled * 1000, 1),
+                "cpu_ms_at_most": round(min(cpu, stalled) * 1000, 1),
+                "stack": stack,
+            }
+            out.write(json.dumps(row) + "\n")
+
+    threading.Thread(target=watchdog, name="bench-stall-watch", daemon=True).start()
+    from finestreta.cli import main as finestreta_main
+
+    finestreta_main(argv)
+
+
+def stall_report(
+    path: Path, since: float = 0.0, until: float = math.inf, top: int = 6
+) -> tuple[list[str], dict[str, Any]]:
+    """Readable lines and figures from a stall-watch file (rows ending in [since, until])."""
+    import json
+    from collections import defaultdict
+
+    stalls, gcs = [], []
+    with contextlib.suppress(OSError):
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            if since <= row["t"] <= until:
+                (stalls if "stalled_ms" in row else gcs).append(row)
+    by_place: dict[str, list[float]] = defaultdict(list)
+    busy_at: dict[str, float] = defaultdict(float)
+    for row in stalls:
+        frames = row["stack"]
+        ours = [f for f in frames if "finestreta/" in f and "cli.py" not in f]
+        place = " <- ".join(reversed(ours[-3:])) if ours else (frames[-1] if frames else "?")
+        leaf = frames[-1] if frames else "?"
+        by_place[f"{place} | in {leaf}"].append(row["stalled_ms"])
+        busy_at[f"{place} | in {leaf}"] += row["cpu_ms_at_most"]
+    lines = [
+        f"server event-loop stalls >= 50 ms: {len(stalls)}, "
+        f"{sum(r['stalled_ms'] for r in stalls) / 1000:.1f} s in all; "
+        f"main thread busy for {sum(r['cpu_ms_at_most'] for r in stalls) / 1000:.1f} s of it "
+        "(the rest waiting for a CPU or I/O)"
+    ]
+    for gen in sorted({g["generation"] for g in gcs}):
+        these = [g for g in gcs if g["generation"] == gen]
+        lines.append(
+            f"    GC generation {gen} pauses >= 10 ms: {len(these)}, "
+            f"{sum(g['gc_ms'] for g in these):.0f} ms in all (CPU "
+            f"{sum(g['gc_cpu_ms'] for g in these):.0f} ms), longest "
+            f"{max(g['gc_ms'] for g in these):.0f} ms"
+        )
+    ranked = sorted(by_place.items(), key=lambda kv: -sum(kv[1]))[:top]
+    for place, durations in ranked:
+        lines.append(
+            f"    {len(durations)}x, {sum(durations):.0f} ms in all (busy <= "
+            f"{busy_at[place]:.0f}), longest {max(durations):.0f} ms: {place}"
+        )
+    figures = {
+        "count": len(stalls),
+        "total_ms": round(sum(r["stalled_ms"] for r in stalls), 1),
+        "busy_ms": round(sum(r["cpu_ms_at_most"] for r in stalls), 1),
+        "gc_pauses": len(gcs),
+    }
+    return lines, figures
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="bench helpers")
     sub = parser.add_subparsers(dest="command", required=True)
     fwd = sub.add_parser("forwarder", help="bare WebSocket forwarder /pair/<key>/a <-> /b")
     fwd.add_argument("--port", type=int, required=True)
+    watch = sub.add_parser(
+        "stallwatch-serve", help=f"finestreta ARGS with an event-loop stall watchdog (${STALL_ENV})"
+    )
+    watch.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
+    if args.command == "stallwatch-serve":
+        _stallwatch_serve(args.args)
+        return
     exit_on_sigterm()
     new_event_loop_policy()
     with contextlib.suppress(KeyboardInterrupt, SystemExit):

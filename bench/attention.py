@@ -465,6 +465,7 @@ class Options:
     parallel_connects: int
     py_spy: str | None
     deflate: bool
+    stall_watch: bool
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -500,6 +501,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
         help="seconds idle sockets live before RSS is read (default 6, one heartbeat; quick 2)",
     )
     p.add_argument(
+        "--stall-watch",
+        action="store_true",
+        help="run the server under a watchdog that reports event-loop stalls >= 50 ms with "
+        "the stack and CPU time (own server only)",
+    )
+    p.add_argument(
         "--no-deflate",
         dest="deflate",
         action="store_false",
@@ -526,6 +533,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     def pick(value: Any, full: Any, quick: Any) -> Any:
         return value if value is not None else (quick if q else full)
 
+    if a.url and a.stall_watch:
+        p.error("--stall-watch needs the benchmark's own server (no --url)")
     if a.url and not a.db_url:
         p.error("--url needs --db-url (the benchmark seeds its booths and clerks there)")
     if a.url:
@@ -553,6 +562,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         parallel_connects=a.parallel_connects,
         py_spy=a.py_spy,
         deflate=a.deflate,
+        stall_watch=a.stall_watch,
     )
     if opts.booths < 2 or opts.clerks < 1 or opts.rate < 0:
         p.error("need at least 2 booths, 1 clerk and a rate >= 0")
@@ -576,6 +586,7 @@ class Run:
     relay_cpu: float | None = None
     other_cpu: float | None = None
     lags: list[float] = field(default_factory=list)
+    stalls: dict[str, Any] | None = None
     complete: bool = False
 
 
@@ -587,6 +598,7 @@ async def run(opts: Options, ws: h.Workspace, server_cpus: set[int] | None, out:
     prefix = "bench" + secrets.token_hex(3)
 
     # ------------------------------------------------------------ server(s)
+    stall_file: Path | None = None
     if opts.url:
         base = opts.url
         db_url = opts.db_url
@@ -598,11 +610,12 @@ async def run(opts: Options, ws: h.Workspace, server_cpus: set[int] | None, out:
         log(f"  added booths/clerks '{prefix}-*'; the server re-reads names and hours every 30 s")
     else:
         db_url = f"sqlite:///{ws.dir / 'bench.db'}"
+        stall_file = ws.dir / "stalls.jsonl" if opts.stall_watch else None
         with h.timed(f"seeded {opts.booths} booths and {opts.clerks} clerks (SQLite)", log):
             seeded = h.seed(db_url, opts.booths, opts.clerks, prefix)
         port = h.free_port()
         with h.timed(f"started finestreta serve on 127.0.0.1:{port}", log):
-            server = h.start_finestreta(ws, port, db_url)
+            server = h.start_finestreta(ws, port, db_url, stall_file=stall_file)
         server_pid = server.pid
         base = f"http://127.0.0.1:{port}"
     if server_pid:
@@ -693,6 +706,7 @@ async def run(opts: Options, ws: h.Workspace, server_cpus: set[int] | None, out:
         meter.start()
         lag.start()
         others.start()
+        call_t0 = time.time()
         budget = opts.timeout - (time.monotonic() - started) - 2 * STEP_TIMEOUT - 10
         limit = max(5.0, min(opts.max_seconds, budget))
         if limit < opts.max_seconds:
@@ -704,6 +718,7 @@ async def run(opts: Options, ws: h.Workspace, server_cpus: set[int] | None, out:
         out.server_cpu = meter.stop()
         out.other_cpu = others.stop()
         out.lags += await lag.stop()
+        call_t1 = time.time()
         if spy is not None:
             h.stop_py_spy(ws, spy, opts.py_spy or "")
             log(f"  py-spy profile of the server during the call phase: {opts.py_spy}")
@@ -735,6 +750,11 @@ async def run(opts: Options, ws: h.Workspace, server_cpus: set[int] | None, out:
             )
         log(f"  accept (accept -> both call_started):        {h.describe_ms(stats.accept)}")
         log(f"  relay under call load (booth -> clerk):      {h.describe_ms(stats.relay_load)}")
+        if stall_file is not None:
+            await asyncio.sleep(0.5)  # the watchdog writes a stall when it ends
+            lines, out.stalls = h.stall_report(stall_file, call_t0, call_t1 + 0.5)
+            for line in lines:
+                log(f"  {line}")
 
         log(
             f"load generator loop lag: p50 {h.ms(h.percentile(out.lags, 50))} ms, "
@@ -807,6 +827,7 @@ def figures(opts: Options, out: Run) -> dict[str, Any]:
         "server_idle_cpu_pct": out.idle_cpu,
         "other_processes_cpu_pct": out.other_cpu,
         "client_loop_lag_p99_ms": h.ms(h.percentile(out.lags, 99)),
+        "server_stalls": out.stalls,
         "failed_calls": phase.failed,
         "errors": len(stats.errors),
         "sockets_closed_by_server": len(stats.closed),

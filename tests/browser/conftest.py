@@ -155,7 +155,9 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an asyncio loop running in the main
+# thread while it lives, and later tests that call asyncio.run() (the kiosk agent, pyHanko) fail.
+@pytest.fixture(scope="package")
 def playwright_instance() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -163,7 +165,7 @@ def playwright_instance() -> Iterator[Any]:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shared_browser(playwright_instance: Any, chromium_path: str) -> Iterator[Any]:
     browser = playwright_instance.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
     yield browser
