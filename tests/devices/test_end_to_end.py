@@ -83,7 +83,10 @@ class Agent:
 def booth_rig(tmp_path: Path, printer: Any, sane_config: Any) -> Iterator[dict[str, Any]]:
     eve = printer()
     sane = sane_config()
-    server = make_server(tmp_path, {"FINESTRETA_HEALTH_INTERVAL_SECONDS": "5"})
+    # The test's own sockets send no heartbeat while they wait for a print: give them time.
+    server = make_server(
+        tmp_path, {"FINESTRETA_HEALTH_INTERVAL_SECONDS": "5", "FINESTRETA_HEARTBEAT_SECONDS": "60"}
+    )
     server.start()
     config = tmp_path / "agent.toml"
     config.write_text(
