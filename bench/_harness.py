@@ -603,7 +603,13 @@ def _stallwatch_serve(argv: list[str], threshold: float = 0.05) -> None:
             cpu0 = time.clock_gettime(main_clock)
             wall0 = time.monotonic()
             frame = sys._current_frames().get(threading.main_thread().ident or 0)
-            stack = [short(fs) for fs in traceback.extract_stack(frame)][-14:] if frame else []
+            stack = [short(fs) for fs in traceback.extract_stack(frame)][-60:] if frame else []
+            sql = ""
+            probe = frame
+            while probe is not None and not sql:  # the statement SQLite is running, if any
+                if probe.f_code.co_name in ("do_execute", "do_executemany"):
+                    sql = " ".join(str(probe.f_locals.get("statement", "")).split())[:100]
+                probe = probe.f_back
             while beat[0] == seen:
                 time.sleep(0.002)
             stalled = time.monotonic() - seen
@@ -613,6 +619,7 @@ def _stallwatch_serve(argv: list[str], threshold: float = 0.05) -> None:
                 "stalled_ms": round(stalled * 1000, 1),
                 "cpu_ms_at_most": round(min(cpu, stalled) * 1000, 1),
                 "stack": stack,
+                "sql": sql,
             }
             out.write(json.dumps(row) + "\n")
 
@@ -642,6 +649,8 @@ def stall_report(
         ours = [f for f in frames if "finestreta/" in f and "cli.py" not in f]
         place = " <- ".join(reversed(ours[-3:])) if ours else (frames[-1] if frames else "?")
         leaf = frames[-1] if frames else "?"
+        if row.get("sql"):
+            leaf = f"{leaf} {row['sql'][:60]!r}"
         by_place[f"{place} | in {leaf}"].append(row["stalled_ms"])
         busy_at[f"{place} | in {leaf}"] += row["cpu_ms_at_most"]
     lines = [

@@ -404,21 +404,31 @@ async def call_phase(
     result.seconds = time.monotonic() - t0
 
 
+def negotiated_deflate(peer: Peer) -> bool:
+    """Whether the server agreed to permessage-deflate on this socket."""
+    response = peer.ws.response if peer.ws is not None else None
+    extensions = response.headers.get("Sec-WebSocket-Extensions", "") if response else ""
+    return "permessage-deflate" in extensions
+
+
 async def relay_vs_forwarder(
     calls: list[Call],
     fwd_base: str,
     rounds: int,
     gap: float,
     stats: Stats,
+    deflate: bool,
 ) -> None:
     """Alternate one finestreta relay sample and one forwarder sample, one frame in flight at a
-    time, spread over the open calls (each booth stays far below the server's frame limit)."""
+    time, spread over the open calls (each booth stays far below the server's frame limit).
+    The forwarder sockets use compression exactly when the Finestreta server agreed to it."""
     pairs: list[tuple[ClientConnection, ClientConnection]] = []
     key = secrets.token_hex(4)
+    same: dict[str, Any] = {"compression": "deflate" if deflate else None}
     try:
         for i in range(len(calls)):
-            a = await connect(f"{fwd_base}/pair/{key}{i}/a", ping_interval=None, **COMPRESSION)
-            b = await connect(f"{fwd_base}/pair/{key}{i}/b", ping_interval=None, **COMPRESSION)
+            a = await connect(f"{fwd_base}/pair/{key}{i}/a", ping_interval=None, **same)
+            b = await connect(f"{fwd_base}/pair/{key}{i}/b", ping_interval=None, **same)
             pairs.append((a, b))
         for r in range(rounds):
             i = r % len(calls)
@@ -587,6 +597,7 @@ class Run:
     other_cpu: float | None = None
     lags: list[float] = field(default_factory=list)
     stalls: dict[str, Any] | None = None
+    server_deflate: bool = False
     complete: bool = False
 
 
@@ -656,9 +667,12 @@ async def run(opts: Options, ws: h.Workspace, server_cpus: set[int] | None, out:
             f"server RSS {out.rss_before} KiB -> {out.rss_after} KiB after {len(rest)} idle "
             f"booth sockets ({opts.settle:g} s idle): {kib_per_socket(out)} KiB per socket"
         )
+        out.server_deflate = negotiated_deflate(booths[-1])
         log(
             f"server CPU with {len(all_peers)} idle sockets (heartbeats both ways): "
-            f"{out.idle_cpu}% of a core"
+            f"{out.idle_cpu}% of a core; permessage-deflate "
+            + ("offered and accepted" if out.server_deflate else "not in use")
+            + (" (server refused it)" if opts.deflate and not out.server_deflate else "")
         )
 
         # -------------------------------------------------------- relay vs bare forwarder
@@ -673,7 +687,9 @@ async def run(opts: Options, ws: h.Workspace, server_cpus: set[int] | None, out:
         meter.start()
         lag.start()
         others.start()
-        await relay_vs_forwarder(held, fwd_base, opts.relay_samples, 0.002, stats)
+        await relay_vs_forwarder(
+            held, fwd_base, opts.relay_samples, 0.002, stats, out.server_deflate
+        )
         out.relay_cpu = meter.stop()
         relay_others = others.stop()
         out.lags = await lag.stop()
@@ -808,7 +824,7 @@ def figures(opts: Options, out: Run) -> dict[str, Any]:
             "after": out.rss_after,
             "idle_sockets": out.idle_sockets,
         },
-        "permessage_deflate": opts.deflate,
+        "permessage_deflate": out.server_deflate,
         "booths": out.booths,
         "clerks": out.clerks,
         "samples": len(stats.ring),
