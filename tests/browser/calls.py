@@ -47,7 +47,7 @@ def connection_state(page: Any) -> str | None:
     return state
 
 
-def wait_connected(page: Any, timeout_s: float = 20) -> None:
+def wait_connected(page: Any, timeout_s: float = 45) -> None:
     page.wait_for_function(
         "() => { const s = window.finestreta && window.finestreta.session;"
         " return !!(s && s.pc && s.pc.connectionState === 'connected'); }",
