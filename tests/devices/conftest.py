@@ -98,7 +98,12 @@ def printer(tmp_path: Path) -> Iterator[Callable[..., IppEvePrinter]]:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                pytest.fail(f"ippeveprinter exited: {log.read_text(errors='replace')[-500:]}")
+                output = log.read_text(errors="replace")
+                need(
+                    "DNS-SD" not in output,
+                    "ippeveprinter needs DNS-SD: a system D-Bus and avahi-daemon (scripts/services)",
+                )
+                pytest.fail(f"ippeveprinter exited: {output[-500:]}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 return eve

@@ -1109,8 +1109,11 @@ async function boot() {
   wire();
   const texts = loadTexts();
   await Promise.race([texts, new Promise((resolve) => { setTimeout(resolve, 3000); })]);
-  setLang(DEFAULT_LANGUAGE);
-  show("idle", { focus: false });
+  // A citizen quick enough to tap a language before the texts arrived keeps their choice.
+  if (!state.chosen) {
+    setLang(DEFAULT_LANGUAGE);
+    show("idle", { focus: false });
+  }
   state.channel = new Channel("/ws/kiosk", {
     onFrame: (frame) => {
       try {
