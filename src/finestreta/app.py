@@ -15,7 +15,7 @@ from finestreta import __version__
 from finestreta.config import Settings, get_settings
 from finestreta.context import AppContext, build_context
 from finestreta.realtime import endpoints
-from finestreta.web import api, catalogue_api, devices_api, errors, pages, verify
+from finestreta.web import api, catalogue_api, census_api, devices_api, errors, pages, verify
 
 WEB = Path(__file__).resolve().parent / "web"
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.include_router(api.router)
     app.include_router(devices_api.router)
     app.include_router(catalogue_api.router)
+    app.include_router(census_api.router)
     app.include_router(verify.router)
     app.include_router(endpoints.router)
 

@@ -17,6 +17,9 @@ from finestreta.config import Settings
 from finestreta.db import Database, utcnow
 from finestreta.documents.service import Documents
 from finestreta.documents.storage import BlobStore
+from finestreta.padro.lookups import LookupService
+from finestreta.padro.port import PopulationRegister
+from finestreta.procedures.census import CensusDesk
 from finestreta.realtime.device_desk import DeviceDesk
 from finestreta.realtime.hub import Directory, Hub
 
@@ -31,6 +34,7 @@ class AppContext:
     login_throttle: Throttle
     pair_throttle: Throttle
     devices: DeviceDesk
+    census: CensusDesk
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -122,11 +126,60 @@ def build_context(settings: Settings, db: Database | None = None) -> AppContext:
     )
     devices = DeviceDesk(hub, db, documents, settings.health_interval_seconds)
     hub.devices = devices
+    # Issued volants are kept as long as /verify must be able to show them.
+    certificates = Documents(
+        documents.blobs, settings.certificate_retention_days, settings.max_upload_bytes
+    )
+    census = CensusDesk(
+        db,
+        LookupService(population_register(settings, db), db.session),
+        certificates,
+        settings,
+        seal=lambda: _seal(settings),
+    )
+    hub.call_end_hooks.append(census.forget)
     return AppContext(
         settings=settings,
         db=db,
         hub=hub,
         devices=devices,
+        census=census,
         login_throttle=Throttle(settings.login_attempts_per_minute),
         pair_throttle=Throttle(settings.login_attempts_per_minute),
     )
+
+
+def population_register(settings: Settings, db: Database) -> PopulationRegister:
+    """The built-in register over our own tables, or the city's adapter named in settings
+    (``package.module:factory``, called with the settings and the database)."""
+    spec = settings.population_register
+    if not spec:
+        from finestreta.padro.sql_register import SqlPopulationRegister
+
+        return SqlPopulationRegister(db.session)
+    import importlib
+
+    module_name, _, attribute = spec.partition(":")
+    factory = getattr(importlib.import_module(module_name), attribute)
+    register = factory(settings, db)
+    if not isinstance(register, PopulationRegister):
+        raise TypeError(f"{spec} did not return a PopulationRegister")
+    return register
+
+
+_SEALS: dict[tuple[str, float], Any] = {}
+
+
+def _seal(settings: Settings) -> Any:
+    """The seal of the settings' PKCS#12 file, loaded once per version of the file."""
+    from pathlib import Path
+
+    from finestreta.documents.seal import load_seal_from_settings
+
+    path = settings.seal_pkcs12
+    if not path or not Path(path).is_file():
+        return None
+    key = (path, Path(path).stat().st_mtime)
+    if key not in _SEALS:
+        _SEALS[key] = load_seal_from_settings(settings)
+    return _SEALS[key]

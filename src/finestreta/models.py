@@ -8,6 +8,7 @@ from finestreta.devices import records as devices_records
 from finestreta.documents import issued as documents_issued
 from finestreta.documents import records as documents_records
 from finestreta.padro import records as padro_records
+from finestreta.procedures import records as procedures_records
 from finestreta.registry import records as registry_records
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "documents_issued",
     "documents_records",
     "padro_records",
+    "procedures_records",
     "registry_records",
 ]

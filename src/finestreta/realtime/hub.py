@@ -78,6 +78,8 @@ class Hub:
         self._ticker: asyncio.Task[None] | None = None
         self._purged_at = 0.0
         self.devices: DeviceDesk | None = None  # set by the app when devices are wired in
+        # Called with the call id when a call ends (e.g. to drop personal data held for it).
+        self.call_end_hooks: list[Callable[[str], None]] = []
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
@@ -158,6 +160,8 @@ class Hub:
                 self.send_to_clerk(event.clerk_id, {**frame, "wrap_up": True})
                 if self.devices is not None:
                     self.devices.call_ended(event.call_id, event.kiosk_id)
+                for hook in self.call_end_hooks:
+                    hook(event.call_id)
             case CallWrappedUp():
                 self.send_to_clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
             case ClerkStateChanged():

@@ -1,0 +1,1 @@
+"""Procedures the clerk runs during an attention (today: census volants)."""

@@ -1,0 +1,382 @@
+"""Census volants during a call: identify the citizen, check who may ask for what, issue.
+
+The console follows three steps, each one a method of :class:`CensusDesk`:
+
+1. :meth:`~CensusDesk.identify`: the clerk types the number of the ID the citizen shows on
+   camera (or that was scanned at the booth) and says how it was checked. The register is
+   asked (audited), and the check is written to ``identity_checks``.
+2. :meth:`~CensusDesk.check`: a request (residence or household volant, about the citizen or
+   about someone else, with the authorisations shown) gives the rules' :class:`Decision` and
+   what the volant would show.
+3. :meth:`~CensusDesk.issue`: checks again (the server never trusts an earlier answer the
+   console holds), then renders, seals, registers and stores the volant in the attention.
+
+The rules themselves are :mod:`finestreta.padro.eligibility`; :func:`assess` ties them to the
+register's answers and is pure, so it is tested without a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from finestreta.db import Database, utcnow
+from finestreta.documents.certificates import (
+    CertifiedAddress,
+    CertifiedPerson,
+    CityHeading,
+    Requester,
+)
+from finestreta.documents.service import Documents
+from finestreta.documents.verification import IssuedCertificate, issue_certificate
+from finestreta.padro import eligibility
+from finestreta.padro.eligibility import CertificateKind, Decision
+from finestreta.padro.identity import DocumentType, IdDocument
+from finestreta.padro.lookups import LookupService
+from finestreta.padro.model import Address, Household, LookupResult, Person, Status
+from finestreta.procedures.records import IdentityCheckRow
+
+ID_METHODS = ("id_on_camera", "id_scanned")
+PURPOSE_IDENTIFY = "census volant: identify the citizen"
+PURPOSE_SUBJECT = "census volant: the person the volant is about"
+
+
+class CensusError(ValueError):
+    """A step that cannot be taken; ``code`` is stable, ``message`` is for the clerk."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class NotAllowed(CensusError):
+    """The rules refuse the volant: ``decision`` says why."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.code, decision.message)
+        self.decision = decision
+
+
+@dataclass(frozen=True)
+class Declared:
+    """Read off the ID by the clerk, for a citizen the register does not know."""
+
+    given_name: str
+    surnames: str
+    birth_date: date
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the clerk is dealing with in one call, and how they know."""
+
+    check_id: int
+    method: str
+    result: LookupResult
+    household: Household | None = None
+    declared: Declared | None = None
+
+    @property
+    def document(self) -> IdDocument:
+        return self.result.document
+
+    @property
+    def name(self) -> str:
+        if self.result.person is not None:
+            return self.result.person.full_name
+        if self.declared is not None:
+            return f"{self.declared.given_name} {self.declared.surnames}".strip()
+        return ""
+
+    def age_on(self, today: date) -> int | None:
+        if self.result.person is not None:
+            return self.result.person.age_on(today)
+        if self.declared is not None:
+            from finestreta.padro.model import age_on
+
+            return age_on(self.declared.birth_date, today)
+        return None
+
+
+@dataclass(frozen=True)
+class VolantRequest:
+    """``subject`` None: the volant is about the citizen (their household for ``household``).
+    ``incapacitated``: person ids the clerk declares legally incapacitated."""
+
+    kind: CertificateKind
+    subject: IdDocument | None = None
+    express_authorisation: bool = False
+    accredited_representative: bool = False
+    incapacitated: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Certified:
+    person: Person
+    registered_since: date
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The rules' answer and, when allowed, what the volant would show."""
+
+    decision: Decision
+    subject: LookupResult
+    persons: tuple[Certified, ...] = ()
+    address: Address | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision.allowed
+
+
+def assess(
+    identity: Identity,
+    request: VolantRequest,
+    today: date,
+    subject: LookupResult | None = None,
+    household: Household | None = None,
+) -> Assessment:
+    """Decide ``request`` of the identified citizen. ``subject`` and ``household`` are the
+    register's answers about the other person (None when the volant is about the citizen)."""
+    requester_age = identity.age_on(today)
+    if requester_age is None:
+        raise CensusError(
+            "birth_date_needed",
+            "The register does not know this person: enter the name and date of birth shown "
+            "on their ID.",
+        )
+    requester = eligibility.party(
+        identity.result,
+        today,
+        age=requester_age,
+        incapacitated=_id_of(identity.result) in request.incapacitated,
+    )
+    about_self = request.subject is None or request.subject == identity.document
+    if about_self:
+        subject, household = identity.result, identity.household
+    if subject is None:
+        raise ValueError("the register's answer about the subject is needed")
+    # Someone the register does not know is refused by the first rule whatever their age.
+    target = eligibility.party(
+        subject, today, age=0, incapacitated=_id_of(subject) in request.incapacitated
+    )
+    residents: tuple[eligibility.Party, ...] = ()
+    if household is not None and request.kind is CertificateKind.HOUSEHOLD:
+        residents = eligibility.residents(household, today, request.incapacitated)
+    decision = eligibility.decide(
+        eligibility.Request(
+            requester=requester,
+            kind=request.kind,
+            subject=None if about_self else target,
+            residents=residents,
+            express_authorisation=request.express_authorisation,
+            accredited_representative=request.accredited_representative,
+        )
+    )
+    if not decision.allowed:
+        return Assessment(decision, subject)
+    if request.kind is CertificateKind.HOUSEHOLD:
+        assert household is not None  # an allowed household volant has residents
+        persons = tuple(Certified(m.person, m.registered_since) for m in household.members)
+        return Assessment(decision, subject, persons, household.address)
+    assert subject.person is not None and subject.registered_since is not None
+    return Assessment(
+        decision, subject, (Certified(subject.person, subject.registered_since),), subject.address
+    )
+
+
+def _id_of(result: LookupResult) -> str:
+    return result.person.id if result.person else str(result.document)
+
+
+@dataclass(frozen=True)
+class Issued:
+    certificate: IssuedCertificate
+    assessment: Assessment
+
+
+class CensusDesk:
+    """The census steps of the clerks' calls. ``seal`` is called when a volant is issued (the
+    seal file may appear after start-up, e.g. ``finestreta seal init``)."""
+
+    def __init__(
+        self,
+        db: Database,
+        lookups: LookupService,
+        documents: Documents,
+        settings: Any,
+        seal: Callable[[], Any],
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.lookups = lookups
+        self.documents = documents
+        self.settings = settings
+        self._seal = seal
+        self._clock = clock
+        self._identities: dict[str, Identity] = {}
+
+    def today(self) -> date:
+        return self._clock().astimezone(ZoneInfo(self.settings.city_timezone)).date()
+
+    # ------------------------------------------------------------------ 1. identify
+    def identify(
+        self,
+        *,
+        call_id: str,
+        clerk_id: int,
+        document: IdDocument,
+        method: str,
+        scan_document_id: str | None = None,
+        declared: Declared | None = None,
+    ) -> Identity:
+        if method not in ID_METHODS:
+            raise CensusError("bad_method", f"How the ID was checked: one of {ID_METHODS}")
+        if method == "id_scanned" and not scan_document_id:
+            raise CensusError("scan_needed", "Choose the scan of the ID document.")
+        result = self.lookups.find(
+            document, clerk_id=clerk_id, call_id=call_id, purpose=PURPOSE_IDENTIFY
+        )
+        household = self._household(result, clerk_id, call_id, PURPOSE_IDENTIFY)
+        with self.db.session() as session:
+            row = IdentityCheckRow(
+                at=self._clock(),
+                call_id=call_id,
+                clerk_id=clerk_id,
+                document_type=document.type.value,
+                document_number=document.number,
+                method=method,
+                scan_document_id=scan_document_id,
+                status=result.status.value,
+                person_id=result.person.id if result.person else None,
+                given_name=declared.given_name if declared and not result.person else None,
+                surnames=declared.surnames if declared and not result.person else None,
+                birth_date=declared.birth_date if declared and not result.person else None,
+            )
+            session.add(row)
+            session.flush()
+            check_id = row.id
+        identity = Identity(
+            check_id,
+            method,
+            result,
+            household,
+            declared if result.person is None else None,
+        )
+        self._identities[call_id] = identity
+        return identity
+
+    def identity_of(self, call_id: str, clerk_id: int) -> Identity:
+        """The last identification in the call (after a restart: read back and asked again)."""
+        identity = self._identities.get(call_id)
+        if identity is not None:
+            return identity
+        with self.db.session() as session:
+            row = session.scalars(
+                select(IdentityCheckRow)
+                .where(IdentityCheckRow.call_id == call_id)
+                .order_by(IdentityCheckRow.id.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                raise CensusError("not_identified", "Identify the citizen first.")
+            document = IdDocument(DocumentType(row.document_type), row.document_number)
+            declared = (
+                Declared(row.given_name or "", row.surnames or "", row.birth_date)
+                if row.birth_date
+                else None
+            )
+            check_id, method = row.id, row.method
+        result = self.lookups.find(
+            document, clerk_id=clerk_id, call_id=call_id, purpose=PURPOSE_IDENTIFY
+        )
+        household = self._household(result, clerk_id, call_id, PURPOSE_IDENTIFY)
+        identity = Identity(check_id, method, result, household, declared)
+        self._identities[call_id] = identity
+        return identity
+
+    def forget(self, call_id: str) -> None:
+        """The call ended: personal data leaves memory (the audit rows stay)."""
+        self._identities.pop(call_id, None)
+
+    def options(self, identity: Identity) -> list[tuple[CertificateKind, Assessment]]:
+        """What the citizen may ask about themself: their residence and household volants."""
+        today = self.today()
+        if identity.age_on(today) is None:
+            return []
+        return [(kind, assess(identity, VolantRequest(kind), today)) for kind in CertificateKind]
+
+    # ------------------------------------------------------------------ 2. check
+    def check(self, *, call_id: str, clerk_id: int, request: VolantRequest) -> Assessment:
+        identity = self.identity_of(call_id, clerk_id)
+        subject = household = None
+        if request.subject is not None and request.subject != identity.document:
+            subject = self.lookups.find(
+                request.subject, clerk_id=clerk_id, call_id=call_id, purpose=PURPOSE_SUBJECT
+            )
+            if request.kind is CertificateKind.HOUSEHOLD:
+                household = self._household(subject, clerk_id, call_id, PURPOSE_SUBJECT)
+        return assess(identity, request, self.today(), subject, household)
+
+    # ------------------------------------------------------------------ 3. issue
+    def issue(
+        self,
+        *,
+        call_id: str,
+        clerk_id: int,
+        request: VolantRequest,
+        lang: str,
+        public_url: str,
+    ) -> Issued:
+        assessment = self.check(call_id=call_id, clerk_id=clerk_id, request=request)
+        if not assessment.allowed:
+            raise NotAllowed(assessment.decision)
+        seal = self._seal()
+        if seal is None:
+            raise CensusError(
+                "no_seal",
+                "The city's electronic seal is not configured (FINESTRETA_SEAL_PKCS12; "
+                "`finestreta seal init` makes a demo one).",
+            )
+        identity = self.identity_of(call_id, clerk_id)
+        assert assessment.address is not None
+        municipality = self.settings.city_name
+        with self.db.session() as session:
+            certificate = issue_certificate(
+                session,
+                kind=request.kind.value,
+                persons=[
+                    CertifiedPerson.from_padro(c.person, c.registered_since)
+                    for c in assessment.persons
+                ],
+                address=CertifiedAddress.from_padro(assessment.address, municipality),
+                requester=Requester(
+                    identity.name, identity.document.type.value, identity.document.number
+                ),
+                city=CityHeading.from_settings(self.settings),
+                lang=lang,
+                seal=seal,
+                documents=self.documents,
+                public_url=public_url,
+                created_by=f"clerk:{clerk_id}",
+                tz=self.settings.city_timezone,
+                call_id=call_id,
+            )
+        return Issued(certificate, assessment)
+
+    # ------------------------------------------------------------------ helpers
+    def _household(
+        self, result: LookupResult, clerk_id: int, call_id: str, purpose: str
+    ) -> Household | None:
+        if result.status is not Status.REGISTERED or result.person is None:
+            return None
+        return self.lookups.household(
+            result.person.id, clerk_id=clerk_id, call_id=call_id, purpose=purpose
+        )

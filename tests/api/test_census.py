@@ -1,0 +1,263 @@
+"""Census volants during a call over HTTP: identify, see why a request is refused, issue,
+verify; only the clerk of the call may ask, and every look-up is audited."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from finestreta.documents.issued import IssuedDocument
+from finestreta.documents.seal import init_seal
+from finestreta.padro import synthetic
+from finestreta.padro.importer import import_csv
+from finestreta.padro.records import LookupRow
+from finestreta.procedures.records import IdentityCheckRow
+from finestreta.registry.records import RegistryEntry
+from finestreta.registry.service import get_by_code
+from tests.api.conftest import ORIGIN, open_socket, start_call
+
+
+@pytest.fixture
+def register(ctx: Any, tmp_path: Path) -> None:
+    """The fixed demo people of docs/padro.md (and a care home), nobody else."""
+    path = tmp_path / "padro.csv"
+    synthetic.write_csv(path, n_households=0)
+    with ctx.db.session() as session:
+        assert import_csv(session, path).ok
+
+
+@pytest.fixture
+def seal(ctx: Any, tmp_path: Path) -> None:
+    path = tmp_path / "seal.p12"
+    init_seal(path, "seal password", "Barcelona")
+    object.__setattr__(ctx.settings, "seal_pkcs12", str(path))
+    object.__setattr__(ctx.settings, "seal_password", SecretStr("seal password"))
+
+
+@pytest.fixture
+def call(clerk_browser, booth_browser, register) -> Any:  # type: ignore[no-untyped-def]
+    anna, anna_id = clerk_browser("anna")
+    sants, _ = booth_browser("sants")
+    with open_socket(anna, "/ws/console") as console, open_socket(sants, "/ws/kiosk") as kiosk:
+        console.expect("hello")
+        kiosk.expect("hello")
+        _, started, _ = start_call(console, kiosk)
+        yield {
+            "clerk": anna,
+            "clerk_id": anna_id,
+            "booth": sants,
+            "console": console,
+            "kiosk": kiosk,
+            "id": started["call_id"],
+        }
+
+
+def identify(call: Any, number: str, id_type: str = "dni", **extra: Any) -> Any:
+    return call["clerk"].post(
+        f"/api/calls/{call['id']}/census/identify",
+        json={"id_type": id_type, "number": number, "method": "id_on_camera", **extra},
+        headers=ORIGIN,
+    )
+
+
+def post(call: Any, step: str, **body: Any) -> Any:
+    return call["clerk"].post(f"/api/calls/{call['id']}/census/{step}", json=body, headers=ORIGIN)
+
+
+def options(answer: Any) -> dict[str, tuple[bool, str]]:
+    return {o["kind"]: (o["allowed"], o["code"]) for o in answer.json()["identity"]["options"]}
+
+
+def test_a_registered_citizen_is_found_with_their_household(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    answer = identify(call, "11111111-h")
+    assert answer.status_code == 200, answer.text
+    identity = answer.json()["identity"]
+    assert identity["status"] == "registered"
+    assert identity["name"] == "Marta Soler Puig"
+    assert identity["document"] == {"type": "dni", "number": "11111111H"}
+    members = {m["name"] for m in identity["household"]["members"]}
+    assert members == {"Marta Soler Puig", "Jordi Vidal Roca", "Pol Vidal Soler"}
+    assert options(answer) == {
+        "residence": (True, "own_residence"),
+        "household": (True, "own_household"),
+    }
+    # the look-ups are audited against the clerk and the call, with a purpose
+    with ctx.db.session() as session:
+        rows = session.scalars(select(LookupRow).where(LookupRow.call_id == call["id"])).all()
+        assert {(r.action, r.outcome) for r in rows} == {
+            ("find", "registered"),
+            ("household", "found"),
+        }
+        assert all(r.clerk_id == call["clerk_id"] and r.purpose for r in rows)
+        check = session.scalars(select(IdentityCheckRow)).one()
+        assert (check.call_id, check.method, check.document_number) == (
+            call["id"],
+            "id_on_camera",
+            "11111111H",
+        )
+
+
+@pytest.mark.parametrize(
+    ("number", "status", "code"),
+    [
+        ("55555555K", "moved_out", "moved_out"),
+        ("44444444A", "registered", "collective_establishment"),  # household refused
+        ("66666666Q", "registered", "household_under_18"),
+    ],
+)
+def test_the_clerk_sees_why_a_volant_is_refused(call, number, status, code) -> None:  # type: ignore[no-untyped-def]
+    answer = identify(call, number)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["identity"]["status"] == status
+    refused = {c for allowed, c in options(answer).values() if not allowed}
+    assert code in refused
+    message = next(o["message"] for o in answer.json()["identity"]["options"] if o["code"] == code)
+    assert len(message) > 20
+
+
+def test_a_wrong_check_letter_is_refused_before_the_register_is_asked(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    answer = identify(call, "11111111A")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "bad_check_letter"
+    assert "H" in answer.json()["error"]["message"]  # names the right letter
+    assert identify(call, "X1234567L", id_type="dni").json()["error"]["code"] == "bad_format"
+    with ctx.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(LookupRow)) == 0
+
+
+def test_someone_not_in_the_register_needs_their_data_and_gets_no_volant(call) -> None:  # type: ignore[no-untyped-def]
+    answer = identify(call, "00000000T")
+    assert answer.status_code == 200
+    identity = answer.json()["identity"]
+    assert identity["status"] == "not_found" and identity["options"] == []
+    declared = identify(
+        call, "00000000T", given_name="Rosa", surnames="Camps", birth_date="1980-05-01"
+    )
+    assert declared.json()["identity"]["name"] == "Rosa Camps"
+    assert options(declared)["residence"] == (False, "not_registered")
+    # a volant about a registered adult elsewhere needs their authorisation
+    other = post(call, "check", kind="residence", subject_type="dni", subject_number="33333333P")
+    assert other.json()["assessment"]["code"] == "authorisation_required"
+    authorised = post(
+        call,
+        "check",
+        kind="residence",
+        subject_type="dni",
+        subject_number="33333333P",
+        express_authorisation=True,
+    )
+    assert authorised.json()["assessment"]["allowed"] is True
+    assert [p["name"] for p in authorised.json()["assessment"]["persons"]] == ["Joan Martí Serra"]
+    future = identify(call, "00000000T", given_name="A", surnames="B", birth_date="2999-01-01")
+    assert future.json()["error"]["code"] == "bad_birth_date"
+
+
+def test_a_household_volant_of_another_address_with_a_minor_is_refused(call) -> None:  # type: ignore[no-untyped-def]
+    assert identify(call, "33333333P").status_code == 200
+    answer = post(
+        call,
+        "check",
+        kind="household",
+        subject_type="dni",
+        subject_number="22222222J",
+        express_authorisation=True,
+    )
+    assert answer.status_code == 200
+    assert answer.json()["assessment"]["code"] == "minor_not_cohabiting"
+    assert answer.json()["assessment"]["persons"] == []  # nothing about the household leaks
+
+
+def test_issue_a_household_volant_then_verify_it(call, ctx, seal) -> None:  # type: ignore[no-untyped-def]
+    assert identify(call, "11111111H").status_code == 200
+    issued = post(call, "issue", kind="household", lang="es")
+    assert issued.status_code == 200, issued.text
+    body = issued.json()
+    assert body["document"]["kind"] == "certificate"
+    assert re.fullmatch(r"\d{4}/\d{7}", body["registry_number"]), body["registry_number"]
+    assert len(body["assessment"]["persons"]) == 3
+    call["console"].expect("document", document_id=body["document"]["document_id"])
+    # the clerk downloads it; it is one of the attention's documents
+    pdf = call["clerk"].get(body["document"]["url"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    listed = call["clerk"].get(f"/api/calls/{call['id']}/documents").json()["documents"]
+    assert body["document"]["document_id"] in {d["document_id"] for d in listed}
+    # anyone verifies it with the code
+    code = body["code"].replace("-", "")
+    verified = call["booth"].get(f"/api/verify/{code}")
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["status"] == "valid"
+    with ctx.db.session() as session:
+        record = session.scalars(select(IssuedDocument)).one()
+        assert record.registry_code == body["registry_code"]
+        entry = get_by_code(session, body["registry_code"])
+        assert entry is not None and entry.call_id == call["id"]
+        assert entry.party_name == "Marta Soler Puig"
+    # the citizen can have the registry receipt
+    receipt = call["clerk"].post(
+        f"/api/calls/{call['id']}/receipts",
+        json={"registry_code": body["registry_code"], "lang": "es"},
+        headers=ORIGIN,
+    )
+    assert receipt.status_code == 200, receipt.text
+    assert receipt.json()["document"]["kind"] == "receipt"
+    wrong = call["clerk"].post(
+        f"/api/calls/{call['id']}/receipts",
+        json={"registry_code": "GEN/1999/0000001"},
+        headers=ORIGIN,
+    )
+    assert wrong.status_code == 404
+
+
+def test_a_refused_volant_takes_no_registry_number(call, ctx, seal) -> None:  # type: ignore[no-untyped-def]
+    assert identify(call, "66666666Q").status_code == 200
+    refused = post(call, "issue", kind="household", lang="ca")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "household_under_18"
+    with ctx.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(RegistryEntry)) == 0
+        assert session.scalar(select(func.count()).select_from(IssuedDocument)) == 0
+
+
+def test_without_a_seal_nothing_is_issued(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    assert identify(call, "33333333P").status_code == 200
+    answer = post(call, "issue", kind="residence", lang="ca")
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "no_seal"
+    with ctx.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(RegistryEntry)) == 0
+
+
+def test_only_the_clerk_of_the_call_may_ask(call, clerk_browser, booth_browser) -> None:  # type: ignore[no-untyped-def]
+    body = {"id_type": "dni", "number": "11111111H", "method": "id_on_camera"}
+    path = f"/api/calls/{call['id']}/census/identify"
+    jordi, _ = clerk_browser("jordi")
+    assert jordi.post(path, json=body, headers=ORIGIN).status_code == 404
+    assert call["booth"].post(path, json=body, headers=ORIGIN).status_code == 401
+    admin, _ = clerk_browser("root", role="admin")
+    assert admin.post(path, json=body, headers=ORIGIN).status_code == 403
+    cross = call["clerk"].post(path, json=body, headers={"origin": "http://evil.example"})
+    assert cross.status_code == 403
+    # steps out of order and bad bodies get clear errors
+    assert post(call, "check", kind="household").json()["error"]["code"] == "not_identified"
+    bad = call["clerk"].post(path, json={**body, "method": "telepathy"}, headers=ORIGIN)
+    assert bad.status_code == 422 or bad.status_code == 400
+    scanned = call["clerk"].post(
+        path, json={**body, "method": "id_scanned", "scan_document_id": "nope"}, headers=ORIGIN
+    )
+    assert scanned.status_code == 404
+
+
+def test_the_identification_survives_a_restart_and_ends_with_the_call(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    assert identify(call, "11111111H").status_code == 200
+    ctx.census._identities.clear()  # as after a restart: read back from identity_checks
+    again = post(call, "check", kind="household")
+    assert again.status_code == 200 and again.json()["assessment"]["allowed"] is True
+    call["console"].send({"type": "hang_up", "call_id": call["id"]})
+    call["console"].expect("call_ended")
+    assert call["id"] not in ctx.census._identities
+    assert post(call, "check", kind="household").status_code == 409
