@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from finestreta.config import Settings
 
@@ -135,6 +135,10 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
     if demo:
         os.environ.setdefault("FINESTRETA_DATABASE_URL", "sqlite:///var/demo.db")
         os.environ["FINESTRETA_DEMO"] = "true"
+        # A self-signed seal, made on first run, so that volants can be issued in the demo.
+        if not os.environ.get("FINESTRETA_SEAL_PKCS12"):
+            os.environ["FINESTRETA_SEAL_PKCS12"] = "var/demo-seal.p12"
+            os.environ["FINESTRETA_SEAL_PASSWORD"] = DEMO_SEAL_PASSWORD
     if args.port is not None:
         os.environ["FINESTRETA_PORT"] = str(args.port)
     if args.host is not None:
@@ -150,6 +154,8 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
             Path(settings.database_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     if not args.no_migrate:
         upgrade(settings.database_url)
+    if demo:
+        _demo_seal(settings)
     ctx = build_context(settings)
     if demo:
         from finestreta import demo as demo_data
@@ -186,6 +192,21 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
         ws_per_message_deflate=False,
         proxy_headers=True,
     )
+
+
+DEMO_SEAL_PASSWORD = "demo-seal"  # the demo seal is self-signed and says DEMO: no secret
+
+
+def _demo_seal(settings: Any) -> None:
+    from pathlib import Path
+
+    from finestreta.documents.seal import init_seal
+
+    path = Path(settings.seal_pkcs12)
+    if settings.seal_pkcs12 and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        init_seal(path, settings.seal_password.get_secret_value(), settings.city_name)
+        print(f"demo seal written to {path} (self-signed, no legal value)", flush=True)
 
 
 def cmd_kiosk_agent(args: argparse.Namespace) -> None:

@@ -124,7 +124,7 @@ def test_a_wrong_check_letter_is_refused_before_the_register_is_asked(call, ctx)
     answer = identify(call, "11111111A")
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "bad_check_letter"
-    assert "H" in answer.json()["error"]["message"]  # names the right letter
+    assert answer.json()["error"]["details"] == {"expected": "H"}  # names the right letter
     assert identify(call, "X1234567L", id_type="dni").json()["error"]["code"] == "bad_format"
     with ctx.db.session() as session:
         assert session.scalar(select(func.count()).select_from(LookupRow)) == 0

@@ -3,12 +3,14 @@ shown on the booth screen, and the device health everyone needs to see.
 
 Jobs live in the database (``devices.service``); this desk delivers them to the agent, follows
 the agent's reports, and tells the clerk (``job``, ``devices``, ``document`` frames) and the
-citizen (``device_prompt``, ``show_document``, ``hide_document``) what is going on.
+citizen (``device_prompt``, ``show_document``, ``show_entry``, ``hide_document``) what is going on.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from finestreta.attention.states import CallState
@@ -41,6 +43,10 @@ _PROMPTS = {
 }
 
 
+# A catalogue slug (docs/catalogue.md): lower-case letters, digits, single hyphens, ≤ 80.
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
 class DeskError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
@@ -57,6 +63,7 @@ class DeviceDesk:
         self.health_interval_s = health_interval_s
         self.agents: dict[int, Connection] = {}
         self.shown: dict[int, str] = {}  # kiosk id -> document id on its screen
+        self.shown_entries: dict[int, str] = {}  # kiosk id -> catalogue slug on its screen
 
     # ------------------------------------------------------------------ who is in which call
     def _active_call_of_kiosk(self, kiosk_id: int) -> Any | None:
@@ -304,9 +311,12 @@ class DeviceDesk:
         return job
 
     def show(self, clerk_id: int, call_id: str, document_id: str | None) -> None:
+        """Show a document of the attention on the booth screen; ``None`` clears the screen
+        (a document or a catalogue entry alike)."""
         call = self.call_for_clerk(clerk_id, call_id)
         if document_id is None:
             self.shown.pop(call.kiosk_id, None)
+            self.shown_entries.pop(call.kiosk_id, None)
             self.hub.send_to_kiosk(call.kiosk_id, {"type": "hide_document"})
             return
         with self.db.session() as session:
@@ -315,7 +325,22 @@ class DeviceDesk:
                 raise DeskError(404, "no_document", "No such document in this attention")
             summary = document_summary(document, base="/api/kiosk/documents")
         self.shown[call.kiosk_id] = document_id
+        self.shown_entries.pop(call.kiosk_id, None)  # the booth shows one thing at a time
         self.hub.send_to_kiosk(call.kiosk_id, {"type": "show_document", **summary})
+
+    def show_entry(
+        self, clerk_id: int, call_id: str, slug: str, *, exists: Callable[[str], bool]
+    ) -> None:
+        """Show a catalogue entry on the booth screen, next to the call; it replaces a document
+        shown before. ``exists(slug)`` says whether the catalogue has it (e.g.
+        ``lambda s: catalogue_of(ctx).entry(s) is not None``). The booth fetches the entry in
+        the citizen's language; ``show(…, None)`` or the end of the call removes it."""
+        call = self.call_for_clerk(clerk_id, call_id)
+        if not (len(slug) <= 80 and _SLUG.match(slug) and exists(slug)):
+            raise DeskError(404, "no_entry", "No such entry in the catalogue")
+        self.shown.pop(call.kiosk_id, None)  # a document no longer on screen is not readable
+        self.shown_entries[call.kiosk_id] = slug
+        self.hub.send_to_kiosk(call.kiosk_id, {"type": "show_entry", "slug": slug})
 
     def add_document(self, clerk_id: int, call_id: str, content: bytes, title: str) -> DocumentRow:
         call = self.call_for_clerk(clerk_id, call_id)
@@ -426,7 +451,9 @@ class DeviceDesk:
             if agent is not None and moved.previous != JobState.QUEUED:
                 agent.send({"type": "cancel", "job_id": moved.job.id})
             self._after_move(moved)
-        if self.shown.pop(kiosk_id, None) is not None:
+        document = self.shown.pop(kiosk_id, None)
+        entry = self.shown_entries.pop(kiosk_id, None)
+        if document is not None or entry is not None:
             self.hub.send_to_kiosk(kiosk_id, {"type": "hide_document"})
         self.hub.send_to_kiosk(kiosk_id, {"type": "device_prompt", "prompt": None})
 

@@ -165,6 +165,7 @@ KIOSK_OUTBOUND = (
     "office",
     "device_prompt",
     "show_document",
+    "show_entry",
     "hide_document",
     "closed",
 )

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from finestreta.padro.eligibility import CertificateKind
-from finestreta.padro.identity import InvalidId, parse_id
+from finestreta.padro.identity import InvalidId, check_letter, compact, parse_id
 from finestreta.padro.model import Household, LookupResult, Person, Status
 from finestreta.procedures.census import (
     Assessment,
@@ -91,7 +91,10 @@ def _document(id_type: str, number: str) -> Any:
     try:
         return parse_id(id_type, number)
     except InvalidId as exc:
-        raise Refused(400, exc.code, exc.message) from None
+        details: dict[str, object] = {}
+        if exc.code == "bad_check_letter":  # the clerk asks the citizen to read it again
+            details["expected"] = check_letter(compact(number)[:-1])
+        raise Refused(400, exc.code, exc.message, details) from None
 
 
 def _volant(body: CheckBody) -> VolantRequest:

@@ -5,6 +5,7 @@ fetches the document shown to the citizen; supervisors see the fleet."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -238,12 +239,16 @@ def fleet_status(request: Request) -> list[dict[str, Any]]:
 
 
 def _file(content: bytes, media_type: str, title: str) -> Response:
-    safe = "".join(c for c in title if c.isalnum() or c in " ._-")[:80] or "document"
+    # Titles are Catalan/Spanish ("Volant de residència"): an ASCII name for old clients and the
+    # real one per RFC 6266/5987 (headers are Latin-1 on the wire).
+    name = "".join(c for c in title if c.isalnum() or c in " ._-")[:80].strip() or "document"
+    ascii_name = "".join(c if c.isascii() else "_" for c in name)
+    disposition = f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(
         content,
         media_type=media_type,
         headers={
-            "Content-Disposition": f'inline; filename="{safe}"',
+            "Content-Disposition": disposition,
             "Cache-Control": "no-store",
             "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
         },

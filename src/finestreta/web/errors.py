@@ -19,9 +19,12 @@ class WebError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, code: str | None = None, details: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details or {}  # machine-readable extras, e.g. the expected check letter
         if code:
             self.code = code
 
@@ -49,8 +52,10 @@ class TooManyRequests(WebError):
 class Refused(WebError):
     """A refusal whose status is decided at run time (e.g. 413 for a too large upload)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message, code)
+    def __init__(
+        self, status: int, code: str, message: str, details: dict[str, object] | None = None
+    ) -> None:
+        super().__init__(message, code, details)
         self.status = status
 
 
@@ -60,11 +65,18 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-def _render(request: Request, status: int, code: str, message: str) -> Response:
+def _render(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, object] | None = None,
+) -> Response:
     if _wants_json(request):
-        return JSONResponse(
-            {"ok": False, "error": {"code": code, "message": message}}, status_code=status
-        )
+        error: dict[str, object] = {"code": code, "message": message}
+        if details:
+            error["details"] = details
+        return JSONResponse({"ok": False, "error": error}, status_code=status)
     from finestreta.web.i18n import CITIZEN_LANGUAGES, pick_language, translator
 
     lang = pick_language(
@@ -84,7 +96,7 @@ def _render(request: Request, status: int, code: str, message: str) -> Response:
 def install(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def _web_error(request: Request, exc: WebError) -> Response:
-        return _render(request, exc.status, exc.code, exc.message)
+        return _render(request, exc.status, exc.code, exc.message, exc.details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

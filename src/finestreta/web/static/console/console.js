@@ -8,6 +8,7 @@ import { t, lang, formatClock, formatSpan, formatTimer, parseTime } from "./i18n
 import { errorText, languageLabel, outcomeLabel, stateLabel, topicLabel } from "./labels.js";
 import { Ringer } from "./ring.js";
 import { deviceHandlers, deviceState, setDeviceCall } from "./devices.js";
+import { procedureState, setProcedureCall } from "./procedures.js";
 
 const $ = (id) => document.getElementById(id);
 const CHOOSABLE = ["available", "away", "offline"];
@@ -66,6 +67,7 @@ Object.defineProperties(window.finestreta, {
   queue: { get: () => ({ waiting: S.queue.waiting, longest_wait_s: S.queue.longest }), enumerable: true },
   audible: { get: () => ringer.audible, enumerable: true },
   devices: { get: () => deviceState, enumerable: true },
+  procedures: { get: () => procedureState, enumerable: true },
 });
 
 // ------------------------------------------------------------------ small helpers
@@ -514,6 +516,7 @@ function clearRing() {
 // ------------------------------------------------------------------ the call
 async function joinCall(info) {
   setDeviceCall(info.call_id);
+  setProcedureCall(info);
   if (S.session && S.session.callId === info.call_id) {
     S.call = info;
     if (S.sessionReady) S.session.restart();  // we came back: start afresh with the booth
@@ -602,6 +605,7 @@ function endCall(frame) {
   dropSession();
   S.call = null;
   setDeviceCall(null);
+  setProcedureCall(null);
   S.hangingUp = false;
   if (frame.wrap_up !== false) {
     S.wrapUp = { call_id: frame.call_id, info, ended_by: frame.ended_by, duration_s: duration };
@@ -653,6 +657,7 @@ const handlers = {
       dropSession();
       S.call = null;
       setDeviceCall(null);
+      setProcedureCall(null);
     }
 
     if (frame.wrap_up) showWrapUp(frame.wrap_up.call_id);

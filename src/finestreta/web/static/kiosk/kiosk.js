@@ -2,14 +2,18 @@
 // thanks → back to idle, clearing everything of the session. The server is the truth: every
 // "hello" (first connection or reconnection) says whether a request or a call is still alive, and
 // the booth follows it. Protocol: docs/protocol.md and finestreta/realtime/hub.py.
+// The information catalogue (catalogue.js) is open to the citizen from the idle and closed
+// screens and while waiting (the queue strip keeps their place in sight); the clerk may show an
+// entry of it during a call (show_entry).
 
 import { Channel } from "/static/common/socket.js";
 import { CallSession, openMedia } from "/static/common/call.js";
 import { DEFAULT_LANGUAGE, LANGUAGES, loadTexts, setLanguage, t, textsLoaded } from "./i18n.js";
 import { LABELS, PROMPTS, TEXTS, TOPIC_NAMES } from "./texts.js";
 import { describeHours } from "./hours.js";
+import { createCatalogue, loadEntry, renderEntry, validSlug } from "./catalogue.js";
 
-const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "rating", "thanks", "closed", "unavailable"];
+const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "rating", "thanks", "closed", "unavailable", "catalogue"];
 const TOPICS = ["general", "census", "taxes", "works", "complaints"];
 const STILL_THERE_SECONDS = 30;
 const THANKS_SECONDS = 6;
@@ -56,6 +60,8 @@ const state = {
   prompt: null, // {code, jobId, source}: what the booth asks while the clerk scans or prints
   doc: null, // {id, title, type, url}: the document the clerk shows on the booth screen
   zoom: 1,
+  shownEntry: null, // {slug, entry, controller}: the catalogue entry the clerk shows
+  catalogueFrom: "idle", // the screen the catalogue was opened from
 };
 
 const timers = { idle: 0, thanks: 0, still: 0, notice: 0, banner: 0, announce: 0, prompt: 0 };
@@ -70,13 +76,27 @@ window.finestreta = {
   get lang() { return state.lang; },
   get requestId() { return state.requestId; },
   get callId() { return state.callId; },
+  get catalogue() { return { view: catalogue.view, query: catalogue.query, category: catalogue.category, slug: catalogue.slug }; },
+  get shownEntry() { return state.shownEntry ? state.shownEntry.slug : null; },
 };
+
+const catalogue = createCatalogue({ lang: () => state.lang, back: catalogueBack, talk: talkToClerk });
+
+// The citizen has a live request (waiting or being rung for) and is on its screen or browsing
+// the catalogue meanwhile: their place is kept either way.
+function waitingHere() {
+  return state.screen === "waiting" || (state.screen === "catalogue" && state.requesting);
+}
 
 // ---------------------------------------------------------------- texts
 function applyTexts() {
   for (const el of document.querySelectorAll("[data-t]")) {
     const entry = TEXTS[el.dataset.t];
     if (entry) el.textContent = entry(el.dataset.tLang || state.lang);
+  }
+  for (const el of document.querySelectorAll("[data-t-label]")) {
+    const entry = LABELS[el.dataset.tLabel];
+    if (entry) el.setAttribute("aria-label", entry(state.lang));
   }
   $("remote-video").setAttribute("aria-label", LABELS["remote-video"](state.lang));
   $("local-video").setAttribute("aria-label", LABELS["local-video"](state.lang));
@@ -103,7 +123,7 @@ function show(name, { focus = true } = {}) {
   render(name);
   if (focus && changed) {
     window.scrollTo(0, 0);
-    const heading = document.querySelector(`#screen-${name} h1`);
+    const heading = [...document.querySelectorAll(`#screen-${name} h1`)].find((h) => h.getClientRects().length);
     if (heading) heading.focus({ preventScroll: true });
   }
   armIdleTimer();
@@ -115,6 +135,7 @@ function render(name) {
   else if (name === "call") renderCall();
   else if (name === "closed") renderClosed();
   else if (name === "rating") renderRating();
+  else if (name === "catalogue") renderCatalogue();
 }
 
 function renderAll() {
@@ -124,6 +145,8 @@ function renderAll() {
   renderClosed();
   renderPrompt();
   renderDocument();
+  renderCatalogue();
+  renderShownEntry();
 }
 
 // Back to the start, clearing everything the session showed or held.
@@ -135,7 +158,9 @@ function resetToIdle() {
   closeStillThere();
   endCall();
   releaseMedia();
+  catalogue.reset();
   Object.assign(state, {
+    catalogueFrom: "idle",
     chosen: false,
     privacyAccepted: false,
     topic: null,
@@ -241,6 +266,7 @@ function renderWaiting() {
   const q = state.queue;
   const mode = !q ? "joining" : q.state === "ringing" ? "ringing" : "waiting";
   section.dataset.state = mode;
+  renderQueueStrip();
   if (state.screen !== "waiting" && !state.requesting) return;
   $("waiting-title").textContent =
     mode === "joining" ? t("Joining the queue…") : mode === "ringing" ? t("A clerk is being called") : t("You are in the queue");
@@ -258,7 +284,7 @@ function renderWaiting() {
 }
 
 function onQueue(frame) {
-  if (state.screen !== "waiting") return; // a late frame after a cancel or a call
+  if (!waitingHere()) return; // a late frame after a cancel or a call
   const previous = state.queue;
   state.requestId = frame.request_id || state.requestId;
   state.requesting = true;
@@ -292,7 +318,7 @@ function announceQueue(previous, frame) {
 
 function flushAnnouncement() {
   timers.announce = 0;
-  if (!pendingAnnouncement || state.screen !== "waiting") return;
+  if (!pendingAnnouncement || !waitingHere()) return;
   const message = pendingAnnouncement();
   pendingAnnouncement = null;
   announce(message);
@@ -313,7 +339,7 @@ function cancelRequest() {
 }
 
 function onRequestEnded(frame) {
-  if (state.screen !== "waiting") return;
+  if (!waitingHere()) return;
   if (state.requestId && frame.request_id && frame.request_id !== state.requestId) return;
   releaseMedia();
   state.requestId = null;
@@ -327,6 +353,7 @@ function onRequestEnded(frame) {
 function openStillThere() {
   const dialog = $("still-there");
   if (dialog.open) return;
+  clearTimeout(timers.idle);
   let left = STILL_THERE_SECONDS;
   $("still-there-text").textContent =
     t("If nobody touches the screen, we will cancel your request in {n} seconds.").replace("{n}", String(STILL_THERE_SECONDS));
@@ -354,6 +381,67 @@ function keepWaiting() {
   closeStillThere();
   armIdleTimer();
   if (state.screen === "waiting") $("waiting-title").focus({ preventScroll: true });
+}
+
+// ---------------------------------------------------------------- the catalogue, self-service
+function openCatalogue(from) {
+  state.catalogueFrom = from;
+  show("catalogue");
+  catalogue.open();
+}
+
+// "Back" from the catalogue's list: to the queue while waiting (the search is kept for coming
+// back), otherwise to where the citizen started, clearing what they searched.
+function catalogueBack() {
+  if (state.requesting) {
+    show("waiting");
+    return;
+  }
+  catalogue.reset();
+  if (state.office.open === false || state.catalogueFrom === "closed") show("closed");
+  else resetToIdle();
+}
+
+function talkToClerk() {
+  if (state.requesting || state.office.open === false) return;
+  catalogue.reset();
+  state.chosen = true;
+  show(state.privacyAccepted ? "topic" : "privacy");
+}
+
+function renderCatalogue() {
+  const canTalk = !state.requesting && state.office.open !== false;
+  for (const button of document.querySelectorAll("#screen-catalogue .talk")) button.hidden = !canTalk;
+  // the language of a request is chosen: it is not switched while waiting
+  $("catalogue-langs").hidden = state.requesting;
+  renderLanguageSwitches();
+  renderQueueStrip();
+  catalogue.render();
+}
+
+// While the citizen browses, their place in the queue stays on screen, one tap from the queue.
+function renderQueueStrip() {
+  const strip = $("queue-strip");
+  strip.hidden = !state.requesting;
+  if (!state.requesting) return;
+  const q = state.queue;
+  const mode = !q ? "joining" : q.state === "ringing" ? "ringing" : "waiting";
+  strip.dataset.state = mode;
+  let place;
+  let wait = "";
+  if (mode === "joining") {
+    place = t("Joining the queue…");
+  } else if (mode === "ringing") {
+    place = t("A clerk is being called");
+    wait = t("Please stay in front of the screen: the call will start by itself in a moment.");
+  } else {
+    place = Number(q.position) <= 1
+      ? t("You are next")
+      : t("Your place in the queue: {n}").replace("{n}", String(q.position));
+    wait = t("Estimated wait: {time}").replace("{time}", formatWait(q.estimated_wait_s));
+  }
+  if ($("strip-place").textContent !== place) $("strip-place").textContent = place;
+  if ($("strip-wait").textContent !== wait) $("strip-wait").textContent = wait;
 }
 
 // ---------------------------------------------------------------- media
@@ -499,6 +587,7 @@ function endCall() {
   if (session) session.close();
   clearPrompt();
   clearDocument();
+  clearShownEntry();
   $("remote-sound").hidden = true;
   $("remote-placeholder").hidden = false;
 }
@@ -518,7 +607,7 @@ function finishCall() {
 }
 
 function onCallStarted(frame) {
-  if (state.screen !== "waiting" && !(state.session && state.session.callId === frame.call_id)) {
+  if (!waitingHere() && !(state.session && state.session.callId === frame.call_id)) {
     // Nobody is waiting at the booth any more (the request was being cancelled): end it politely.
     state.channel.send({ type: "hang_up", call_id: frame.call_id });
     return;
@@ -659,6 +748,7 @@ function onShowDocument(frame) {
   const type = String(frame.media_type || "");
   if (!url.startsWith(DOCUMENT_PATH) || !DOCUMENT_TYPES.includes(type)) return;
   clearDocument();
+  clearShownEntry();
   const title = String(frame.title || "").trim();
   const doc = { id: String(frame.document_id || ""), title, type, url, blobUrl: null };
   state.doc = doc;
@@ -768,6 +858,61 @@ function zoom(step) {
   view.scrollTop = cy * view.scrollHeight - view.clientHeight / 2;
 }
 
+// ---------------------------------------------------------------- catalogue entries shown by the clerk
+function onShowEntry(frame) {
+  if (!state.callId) return;
+  const slug = String(frame.slug || "");
+  if (!validSlug(slug)) return;
+  clearDocument(); // one thing at a time next to the call
+  clearShownEntry();
+  const shown = { slug, entry: null, failed: false, controller: new AbortController() };
+  state.shownEntry = shown;
+  renderShownEntry();
+  loadEntry(slug, state.lang, shown.controller.signal).then((entry) => {
+    if (state.shownEntry !== shown) return;
+    shown.entry = entry;
+    renderEntry($("shown-entry-view"), entry, { level: 3, category: true });
+    renderShownEntry();
+    announce(t("The clerk is showing you information: {title}").replace("{title}", String(entry.title || "")));
+  }).catch((err) => {
+    if (state.shownEntry !== shown) return;
+    console.warn("entry", slug, err);
+    shown.failed = true;
+    const message = document.createElement("p");
+    message.className = "doc-error";
+    message.textContent = t("This information cannot be shown. Please tell the clerk.");
+    $("shown-entry-view").replaceChildren(message);
+    renderShownEntry();
+  });
+}
+
+// Removes the entry (the clerk hid it, the citizen closed it, or the call ended).
+function clearShownEntry() {
+  const shown = state.shownEntry;
+  const box = $("shown-entry");
+  const hadFocus = box.contains(document.activeElement);
+  if (shown) shown.controller.abort();
+  state.shownEntry = null;
+  const view = $("shown-entry-view");
+  view.replaceChildren();
+  view.scrollTo(0, 0);
+  renderShownEntry();
+  if (hadFocus && state.screen === "call") $("call-title").focus({ preventScroll: true });
+}
+
+function renderShownEntry() {
+  const shown = state.shownEntry;
+  const box = $("shown-entry");
+  box.hidden = !shown;
+  $("call-body").dataset.entry = String(!!shown);
+  if (shown) box.dataset.slug = shown.slug;
+  else box.removeAttribute("data-slug");
+  let name = "";
+  if (shown && shown.entry) name = String(shown.entry.title || "");
+  else if (shown && !shown.failed) name = t("Loading…");
+  if ($("shown-entry-name").textContent !== name) $("shown-entry-name").textContent = name;
+}
+
 // ---------------------------------------------------------------- rating and thanks
 function renderRating() {
   rovingTabindex(".rate", null);
@@ -823,6 +968,10 @@ function renderClosed() {
     row.append(dt, dd);
     list.append(row);
   }
+  renderLanguageSwitches();
+}
+
+function renderLanguageSwitches() {
   for (const button of document.querySelectorAll("[data-switch-lang]")) {
     button.setAttribute("aria-pressed", String(button.dataset.switchLang === state.lang));
   }
@@ -837,6 +986,7 @@ function onOffice(frame) {
     if (state.chosen) renderClosed();
     else show("idle");
   }
+  if (state.screen === "catalogue") renderCatalogue(); // "talk to a clerk" comes and goes
 }
 
 // ---------------------------------------------------------------- notices and errors
@@ -866,11 +1016,11 @@ function onError(frame) {
     case "already_requested":
       showNotice(t("This booth already has a request in progress."));
       state.requesting = true;
-      if (state.screen !== "waiting" && state.screen !== "call") show("waiting");
+      if (!waitingHere() && state.screen !== "call") show("waiting");
       resync();
       break;
     case "no_request":
-      if (state.screen === "waiting") {
+      if (waitingHere()) {
         releaseMedia();
         state.requesting = false;
         state.requestId = null;
@@ -904,6 +1054,7 @@ function showUnavailable() {
   closeStillThere();
   endCall();
   releaseMedia();
+  catalogue.reset();
   for (const key of ["idle", "thanks", "still", "announce"]) clearTimeout(timers[key]);
   clearBanner();
   show("unavailable");
@@ -964,7 +1115,8 @@ function onHello(frame) {
       endCall();
       releaseMedia();
     }
-    if (state.screen !== "waiting" || (state.requestId && state.requestId !== request.request_id)) {
+    const here = waitingHere(); // browsing the catalogue meanwhile is fine
+    if (!here || (state.requestId && state.requestId !== request.request_id)) {
       state.queue = null;
     }
     if (request.language && request.language !== state.lang) setLang(request.language);
@@ -975,12 +1127,12 @@ function onHello(frame) {
       chosen: true,
       callId: null,
     });
-    if (state.screen !== "waiting") show("waiting");
+    if (!here) show("waiting");
     else renderWaiting();
     return;
   }
   state.pendingCancel = false;
-  if (state.screen === "waiting" || state.screen === "call") resetToIdle(); // the server ended it
+  if (waitingHere() || state.screen === "call") resetToIdle(); // the server ended it
 }
 
 function onFrame(frame) {
@@ -995,7 +1147,8 @@ function onFrame(frame) {
     case "call_ended": onCallEnded(frame); break;
     case "device_prompt": onDevicePrompt(frame); break;
     case "show_document": onShowDocument(frame); break;
-    case "hide_document": clearDocument(); break;
+    case "show_entry": onShowEntry(frame); break;
+    case "hide_document": clearDocument(); clearShownEntry(); break;
     case "rated": break;
     case "error": onError(frame); break;
     case "closed": showUnavailable(); break;
@@ -1014,7 +1167,10 @@ function armIdleTimer() {
 
 function onInactive() {
   if (state.screen === "waiting") openStillThere();
-  else if (!["idle", "call", "thanks", "unavailable"].includes(state.screen)) resetToIdle();
+  else if (waitingHere()) { // browsing while waiting: back to the place, and ask
+    show("waiting");
+    openStillThere();
+  } else if (!["idle", "call", "thanks", "unavailable"].includes(state.screen)) resetToIdle();
 }
 
 // ---------------------------------------------------------------- wiring
@@ -1075,11 +1231,18 @@ function wire() {
   $("closed-continue").addEventListener("click", () => show(state.privacyAccepted ? "topic" : "privacy"));
   for (const button of document.querySelectorAll("[data-switch-lang]")) {
     button.addEventListener("click", () => {
+      const changed = button.dataset.switchLang !== state.lang;
       setLang(button.dataset.switchLang);
       state.chosen = true;
       armIdleTimer();
+      if (changed && state.screen === "catalogue") catalogue.languageChanged();
     });
   }
+  $("idle-catalogue").addEventListener("click", () => openCatalogue("idle"));
+  $("closed-catalogue").addEventListener("click", () => openCatalogue("closed"));
+  $("waiting-catalogue").addEventListener("click", () => openCatalogue("waiting"));
+  $("strip-back").addEventListener("click", () => show("waiting"));
+  $("shown-entry-close").addEventListener("click", clearShownEntry);
 
   const dialog = $("still-there");
   $("keep-waiting").addEventListener("click", keepWaiting);

@@ -84,6 +84,26 @@ export const TEXTS = {
   "closed.inperson": (l) => t("You can also be attended in person at the citizen service offices.", l),
   "closed.continue": (l) => t("Continue", l),
 
+  "catalogue.open": (l) => t("Look up information about procedures", l),
+  "catalogue.open_waiting": (l) => t("Browse information while you wait", l),
+  "catalogue.title": (l) => t("Information about procedures and services", l),
+  "catalogue.search_label": (l) => t("What are you looking for?", l),
+  "catalogue.search_hint": (l) => t("Type a few letters, for example “census”, “parking” or “wedding”.", l),
+  "catalogue.clear": (l) => t("Clear the search", l),
+  "catalogue.keyboard": (l) => t("Keyboard", l),
+  "catalogue.space": (l) => t("Space", l),
+  "catalogue.hide_keyboard": (l) => t("Hide the keyboard", l),
+  "catalogue.topic": (l) => t("Topic:", l),
+  "catalogue.all_topics": (l) => t("All topics", l),
+  "catalogue.categories": (l) => t("Browse by topic", l),
+  "catalogue.results": (l) => t("Results", l),
+  "catalogue.talk": (l) => t("Talk to a clerk by video", l),
+  "catalogue.back_list": (l) => t("Back to the list", l),
+  "catalogue.to_queue": (l) => t("Back to the queue", l),
+
+  "entry.kicker": (l) => t("Information from the clerk:", l),
+  "entry.close": (l) => t("Close", l),
+
   "unavailable.title": (l) => t("This booth is not available", l),
   "unavailable.text": (l) => t("Please ask the staff of the centre for help.", l),
 };
@@ -92,6 +112,17 @@ export const TEXTS = {
 export const LABELS = {
   "remote-video": (l) => t("Video of the clerk", l),
   "local-video": (l) => t("Your own image, as the clerk sees it", l),
+  "catalogue.backspace": (l) => t("Delete the last letter", l),
+};
+
+// The headings of a catalogue entry (the booth's own screen and the one the clerk shows).
+export const ENTRY_HEADINGS = {
+  who: () => t("Who can ask for it"),
+  requirements: () => t("What you need"),
+  fees: () => t("What it costs"),
+  channels: () => t("Where you can do it"),
+  where_when: () => t("Where and when"),
+  links: () => t("More information"),
 };
 
 export const TOPIC_NAMES = {
