@@ -35,6 +35,7 @@ from finestreta.attention.states import CallState, Party
 from finestreta.attention.store import AttentionStore
 from finestreta.attention.waiting import places
 from finestreta.config import Settings
+from finestreta.media.ice import ice_configuration
 from finestreta.realtime import frames as f
 from finestreta.realtime.connections import Connection
 
@@ -225,6 +226,7 @@ class Hub:
             "role": "polite",
             "clerk": {"name": clerk["first_name"]},
             "ice_url": f"/api/calls/{call.id}/ice",
+            "ice": self._ice(f"kiosk-{call.kiosk_id}"),
         }
 
     def _call_frame_for_clerk(self, call_id: str) -> dict[str, Any]:
@@ -242,7 +244,22 @@ class Hub:
             "language": request.language if request else None,
             "started_at": datetime.fromtimestamp(call.started_at, UTC).isoformat(),
             "ice_url": f"/api/calls/{call.id}/ice",
+            "ice": self._ice(f"clerk-{call.clerk_id}"),
         }
+
+    def _ice(self, user: str) -> dict[str, Any]:
+        """The call's STUN/TURN servers, sent with ``call_started`` so that neither side waits
+        for a request to ``ice_url`` before it can connect (it stays for reconnections)."""
+        s = self.settings
+        return ice_configuration(
+            s.stun_urls,
+            s.turn_urls,
+            s.turn_secret,
+            user,
+            time.time(),
+            s.turn_ttl_seconds,
+            s.ice_transport_policy,
+        )
 
     def attentions_frame(self, clerk_id: int) -> dict[str, Any]:
         return {

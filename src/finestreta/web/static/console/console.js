@@ -514,6 +514,43 @@ function clearRing() {
 }
 
 // ------------------------------------------------------------------ the call
+// Camera and microphone are opened while the console rings, so that an accepted call starts
+// with them ready (bench/call_setup.py: opening them after the accept was most of the set-up).
+// A ring that ends without a call closes them again: no camera while merely available.
+let warm = null;  // { promise, cancelled }
+
+function stopTracks(stream) {
+  for (const track of stream ? stream.getTracks() : []) track.stop();
+}
+
+function warmMedia() {
+  if (warm) return;
+  const entry = { cancelled: false };
+  entry.promise = openMedia().then((stream) => {
+    if (entry.cancelled) {
+      stopTracks(stream);
+      return null;
+    }
+    return stream;
+  });
+  entry.promise.catch(() => {});  // reported when the call takes it
+  warm = entry;
+}
+
+function coolMedia() {
+  if (!warm) return;
+  const entry = warm;
+  warm = null;
+  entry.cancelled = true;
+  entry.promise.then(stopTracks, () => {});
+}
+
+function takeWarmMedia() {
+  const entry = warm;
+  warm = null;
+  return entry ? entry.promise : openMedia();
+}
+
 async function joinCall(info) {
   setDeviceCall(info.call_id);
   setProcedureCall(info);
@@ -538,6 +575,7 @@ async function joinCall(info) {
     callId: info.call_id,
     role: info.role || "impolite",
     iceUrl: info.ice_url,
+    ice: info.ice || null,
     send: (frame) => channel.send(frame),
     localVideo: $("local-video"),
     remoteVideo: $("remote-video"),
@@ -551,7 +589,7 @@ async function joinCall(info) {
 
   let stream = null;
   try {
-    stream = await openMedia();
+    stream = await takeWarmMedia();
   } catch (err) {
     console.warn("no camera or microphone", err);
     notify("error", [
@@ -699,6 +737,7 @@ const handlers = {
 
   ring(frame) {
     if (["ok", "info"].includes($("status").dataset.kind)) notify("", "");
+    warmMedia();
     showRing(frame);
     render();
   },
@@ -707,6 +746,7 @@ const handlers = {
     if (!S.offer || S.offer.offer_id !== frame.offer_id) return;
     const booth = S.offer.kiosk;
     clearRing();
+    if (frame.reason !== "accepted") coolMedia();
     if (frame.reason === "expired") {
       notify("warn", t("You missed a call from {booth}. It has gone back to the queue.", { booth }), { sticky: true });
     } else if (frame.reason === "withdrawn") {

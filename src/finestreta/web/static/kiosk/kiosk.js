@@ -521,6 +521,7 @@ async function startCall(call) {
     callId: call.call_id,
     role: call.role || "polite",
     iceUrl: call.ice_url || `/api/calls/${call.call_id}/ice`,
+    ice: call.ice || null,
     send: (frame) => state.channel.send(frame),
     localVideo: $("local-video"),
     remoteVideo: $("remote-video"),
