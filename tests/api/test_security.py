@@ -165,6 +165,13 @@ def test_ice_configuration_only_for_the_two_parties(
             assert config["iceTransportPolicy"] == "all"
             assert config["expiresAt"] == int(expiry)
 
+        # the same configuration rides on each party's call_started, each with its own name
+        for frame, user in ((clerk_call, f"clerk-{anna_id}"), (kiosk_call, f"kiosk-{booth.id}")):
+            turn = frame["ice"]["iceServers"][1]
+            assert turn["username"].partition(":")[2] == user
+            assert turn["credential"] == _expected_credential(turn["username"])
+            assert TURN_SECRET not in str(frame)
+
 
 def test_ice_configuration_without_turn_has_no_credentials(
     client: TestClient, clerk_browser, booth_browser
