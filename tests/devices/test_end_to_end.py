@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,18 +19,9 @@ from websockets.sync.client import ClientConnection, connect
 from finestreta.devices.records import DeviceJobRow
 from tests.browser.conftest import Server, make_server
 from tests.conftest import PASSWORD
+from tests.devices.rig import Agent, small_pdf, write_agent_config
 
 pytestmark = [pytest.mark.slow]
-
-
-def small_pdf(text: str) -> bytes:
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer)
-    page.drawString(72, 720, text)
-    page.save()
-    return buffer.getvalue()
 
 
 def frames_until(ws: ClientConnection, wanted: Any, timeout_s: float = 60) -> dict[str, Any]:
@@ -53,32 +42,6 @@ def socket_for(server: Server, client: httpx.Client, path: str) -> ClientConnect
     )
 
 
-class Agent:
-    def __init__(self, config: Path, log: Path) -> None:
-        self.config, self.log = config, log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "finestreta.cli",
-                    "kiosk-agent",
-                    "--config",
-                    str(self.config),
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(15)
-
-
 @pytest.fixture
 def booth_rig(tmp_path: Path, printer: Any, sane_config: Any) -> Iterator[dict[str, Any]]:
     eve = printer()
@@ -88,16 +51,8 @@ def booth_rig(tmp_path: Path, printer: Any, sane_config: Any) -> Iterator[dict[s
         tmp_path, {"FINESTRETA_HEALTH_INTERVAL_SECONDS": "5", "FINESTRETA_HEARTBEAT_SECONDS": "60"}
     )
     server.start()
-    config = tmp_path / "agent.toml"
-    config.write_text(
-        f'server_url = "{server.url}"\n'
-        f'kiosk_code = "sants"\n'
-        f'kiosk_secret = "{server.booths["sants"]}"\n'
-        f'printer_uri = "{eve.uri}"\n'
-        f'scanner_device = "test"\n'
-        f'sane_config_dir = "{sane}"\n'
-        f'spool_dir = "{tmp_path / "agent-spool"}"\n'
-        "heartbeat_s = 2\nhealth_interval_s = 5\n"
+    config = write_agent_config(
+        tmp_path / "agent.toml", server, eve.uri, sane, tmp_path / "agent-spool"
     )
     agent = Agent(config, tmp_path / "agent.log")
     agent.start()
@@ -117,7 +72,7 @@ def booth_rig(tmp_path: Path, printer: Any, sane_config: Any) -> Iterator[dict[s
         server.stop()
         clerk.close()
         booth.close()
-        print(f"--- agent log ---\n{agent.log.read_text(errors='replace')[-5000:]}")
+        print(f"--- agent log ---\n{agent.output()[-5000:]}")
 
 
 def start_call(rig: dict[str, Any]) -> tuple[ClientConnection, ClientConnection, str]:

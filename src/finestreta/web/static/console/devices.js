@@ -14,7 +14,12 @@ const D = {
   latestJob: null,
   shown: null,       // document id on the booth screen
   busy: false,       // a scan/upload request on its way
+  printing: new Set(), // document ids whose print request is on its way
 };
+
+// A print job of a document not yet finished: printing it again now (a double click, an
+// impatient second click) would put a second copy of the citizen's papers in the tray.
+const PRINT_ACTIVE = new Set(["queued", "sent", "received", "processing"]);
 
 export function printerReasonText(code) {
   const names = {
@@ -185,6 +190,11 @@ function lastPrintJob(documentId) {
   return found;
 }
 
+function printPending(documentId) {
+  const job = lastPrintJob(documentId);
+  return D.printing.has(documentId) || Boolean(job && PRINT_ACTIVE.has(job.state));
+}
+
 function renderDocuments() {
   const listEl = $("documents-list");
   const printerOk = Boolean(D.devices && D.devices.printer && D.devices.printer.ok);
@@ -204,7 +214,12 @@ function renderDocuments() {
     title.textContent = doc.title || t("Document");
     const meta = document.createElement("span");
     meta.className = "document-meta";
-    const kind = doc.kind === "scan" ? t("Scan") : t("Uploaded");
+    const kind = {
+      scan: t("Scan"),
+      certificate: t("Volant"),
+      receipt: t("Registry receipt"),
+      info_sheet: t("Information sheet"),
+    }[doc.kind] || t("Uploaded");
     const type = doc.media_type === "application/pdf" ? "PDF" : (doc.media_type || "").replace("image/", "").toUpperCase();
     meta.textContent = ` ${kind} · ${type} · ${formatClock(doc.created_at)}`;
     head.append(title, meta);
@@ -255,6 +270,8 @@ function renderDocuments() {
     hint.textContent = ` ${doc.title || ""} (${newTab})`;
     open.append(hint);
     printBtn.disabled = printBtn.disabled || !D.callId;
+    // aria-disabled, not disabled: a button that keeps the keyboard focus while its job runs
+    if (!printBtn.disabled && printPending(doc.document_id)) printBtn.setAttribute("aria-disabled", "true");
     showBtn.disabled = !D.callId;
     printBtn.addEventListener("click", () => printDocument(doc.document_id));
     showBtn.addEventListener("click", () => showDocument(shown ? null : doc.document_id));
@@ -315,15 +332,21 @@ async function scan() {
 }
 
 async function printDocument(documentId) {
-  if (!D.callId) return;
+  if (!D.callId || printPending(documentId)) return;
+  const callId = D.callId;
+  D.printing.add(documentId);
   say("");
+  renderDocuments();
   try {
-    const result = await post(`/api/calls/${encodeURIComponent(D.callId)}/print`, { document_id: documentId, copies: 1 });
-    if (result && result.job_id && !D.jobs.has(result.job_id)) {
+    const result = await post(`/api/calls/${encodeURIComponent(callId)}/print`, { document_id: documentId, copies: 1 });
+    if (result && result.job_id && !D.jobs.has(result.job_id) && D.callId === callId) {
       onJob({ job_id: result.job_id, kind: "print", state: result.state, document_id: documentId });
     }
   } catch (err) {
     say(t("The printout could not be requested: {error}", { error: err.message }));
+  } finally {
+    D.printing.delete(documentId);
+    renderDocuments();
   }
 }
 
@@ -426,6 +449,7 @@ export function setDeviceCall(callId) {
   D.latestJob = null;
   D.shown = null;
   D.busy = false;
+  D.printing = new Set();
   say("");
   render();
   if (callId) load();

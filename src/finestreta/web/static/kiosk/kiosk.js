@@ -233,7 +233,11 @@ function requestAttention() {
     show("closed");
     return;
   }
-  const sent = state.channel.send({ type: "request_attention", language: state.lang, topic: state.topic });
+  // The socket is opened once the texts are in (at most 3 s after the page loads): a tap
+  // before that gets the same answer as a lost connection, never a silent failure.
+  const sent = state.channel
+    ? state.channel.send({ type: "request_attention", language: state.lang, topic: state.topic })
+    : false;
   if (!sent) {
     $("topic-error").textContent = t("The booth has no connection right now. Wait a moment and try again.");
     return;
