@@ -7,7 +7,6 @@ bytes in the printer's spool, the jobs in the database)."""
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -214,9 +213,20 @@ def test_clerk_scans_prints_and_shows_a_document_at_the_booth(
     console.click("#scan-button")
     prompt = booth.locator("#device-prompt")
     expect(prompt).to_be_visible(timeout=WAIT)
-    expect(prompt).to_have_attribute("data-prompt", re.compile("place_on_scanner|scanning"))
+    # the scan waits until the citizen has placed the document and says so
+    expect(prompt).to_have_attribute("data-prompt", "place_on_scanner")
     job_status = console.locator("#job-status")
     expect(job_status).to_have_attribute("data-kind", "scan")
+    expect(job_status).to_have_text(
+        texts.clerk(
+            "Scan: waiting for the citizen to place the document and tap “scan” on the booth"
+        )
+    )
+    expect(console.locator("#scan-now")).to_be_visible()
+    assert latest_job(server, "scan").state == "queued"
+    expect(booth.locator("#scan-ready")).to_have_text(texts.citizen("Done: scan it"))
+    booth.click("#scan-ready")
+    expect(console.locator("#scan-now")).to_be_hidden(timeout=WAIT)
     expect(job_status).to_have_attribute("data-state", "done", timeout=WAIT)
     expect(job_status).to_have_text(texts.clerk("Scan done"))
     expect(prompt).to_be_hidden(timeout=WAIT)  # the booth stops asking once the scan is in
@@ -369,6 +379,9 @@ def test_an_unreachable_printer_and_an_empty_feeder_show_their_errors(
     # A scan from the empty feeder fails, and the clerk reads why.
     choose_scan(console, "feeder")
     console.click("#scan-button")
+    # this time the clerk starts it (a citizen who cannot reach the screen)
+    console.click("#scan-now", timeout=WAIT)
+    expect(booth.locator("#scan-ready")).to_be_hidden(timeout=WAIT)
     expect(job_status).to_have_attribute("data-kind", "scan", timeout=WAIT)
     expect(job_status).to_have_attribute("data-state", "failed", timeout=WAIT)
     expect(job_status).to_have_text(

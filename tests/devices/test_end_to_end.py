@@ -132,6 +132,14 @@ def test_print_and_scan_during_a_call_then_a_queued_job_survives_a_restart(
 
     # scan: the image arrives at the console as a document of the attention
     scan = clerk.post(f"/api/calls/{call_id}/scan", json={"resolution": 75, "format": "png"}).json()
+    # it waits for the citizen: the booth asks them to place the document and tap "scan"
+    asked = frames_until(
+        kiosk, lambda f: f["type"] == "device_prompt" and f.get("job_id") == scan["job_id"]
+    )
+    assert asked["prompt"] == "place_on_scanner" and asked["confirm"] is True
+    waiting = clerk.get(f"/api/calls/{call_id}/documents").json()["jobs"]
+    assert [j["state"] for j in waiting if j["job_id"] == scan["job_id"]] == ["queued"]
+    kiosk.send(json.dumps({"type": "scan_ready", "job_id": scan["job_id"]}))
     finished = frames_until(
         console,
         lambda f: (

@@ -90,6 +90,8 @@ class DeviceDesk:
             "state": job.state,
             "reason": job.reason,
             "detail": job.detail,
+            "waiting_for_citizen": job.params.get("ready") is False
+            and JobState(job.state) == JobState.QUEUED,
             "document_id": job.document_id,
             "params": job.params,
         }
@@ -202,6 +204,8 @@ class DeviceDesk:
         frames: list[dict[str, Any]] = []
         with self.db.session() as session:
             for job in service.pending_for_kiosk(session, kiosk_id):
+                if job.params.get("ready") is False:
+                    continue  # a scan that waits for the citizen to place the document
                 frames.append(self._agent_job_frame(session, job))
                 if job.state == JobState.QUEUED.value:
                     moved = service.move(session, job.id, JobState.SENT, by="server")
@@ -296,6 +300,9 @@ class DeviceDesk:
         return job
 
     def request_scan(self, clerk_id: int, call_id: str, options: dict[str, Any]) -> DeviceJobRow:
+        """A scan waits for the citizen: the booth asks them to place the document and tap
+        "scan" (``scan_ready``); only then does the agent scan. The clerk may start it too
+        (:meth:`start_scan`), e.g. for a citizen who cannot reach the screen."""
         call = self.call_for_clerk(clerk_id, call_id)
         with self.db.session() as session:
             job = service.new_job(
@@ -304,11 +311,51 @@ class DeviceDesk:
                 call_id=call.id,
                 kind="scan",
                 created_by=f"clerk:{clerk_id}",
-                params={**service.SCAN_DEFAULTS, **options},
+                params={**service.SCAN_DEFAULTS, **options, "ready": False},
             )
         self.hub.send_to_clerk(clerk_id, self._job_frame(job))
-        self._deliver_pending(call.kiosk_id)
+        self.hub.send_to_kiosk(
+            call.kiosk_id,
+            {
+                "type": "device_prompt",
+                "prompt": "place_on_scanner",
+                "job_id": job.id,
+                "source": job.params.get("source"),
+                "confirm": True,
+            },
+        )
         return job
+
+    def start_scan(self, clerk_id: int, call_id: str, job_id: str) -> None:
+        """The clerk starts a scan that waits for the citizen."""
+        call = self.call_for_clerk(clerk_id, call_id)
+        if not self._release_scan(call.kiosk_id, job_id, by=f"clerk:{clerk_id}"):
+            raise DeskError(404, "no_job", "No scan of this attention waits to start")
+
+    def scan_ready(self, kiosk_id: int, job_id: str) -> bool:
+        """The citizen tapped "scan" on the booth. False when no such scan waits."""
+        return self._release_scan(kiosk_id, job_id, by=f"kiosk:{kiosk_id}")
+
+    def _release_scan(self, kiosk_id: int, job_id: str, by: str) -> bool:
+        call = self._active_call_of_kiosk(kiosk_id)
+        with self.db.session() as session:
+            job = session.get(DeviceJobRow, job_id)
+            if (
+                job is None
+                or call is None
+                or job.kiosk_id != kiosk_id
+                or job.call_id != call.id
+                or job.kind != "scan"
+                or JobState(job.state) != JobState.QUEUED
+            ):
+                return False
+            if job.params.get("ready") is False:
+                job.params = {**job.params, "ready": True}  # a new dict: JSON columns
+                log.info("scan %s released by %s", job.id, by)
+            frame = self._job_frame(job)
+        self.hub.send_to_clerk(call.clerk_id, frame)
+        self._deliver_pending(kiosk_id)
+        return True
 
     def show(self, clerk_id: int, call_id: str, document_id: str | None) -> None:
         """Show a document of the attention on the booth screen; ``None`` clears the screen

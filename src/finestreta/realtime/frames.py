@@ -94,6 +94,13 @@ class MediaStatus(_Frame):
     microphone: bool
 
 
+class ScanReady(_Frame):
+    """The citizen placed the document and tapped "scan" on the booth."""
+
+    type: Literal["scan_ready"]
+    job_id: Id
+
+
 class JobStatus(_Frame):
     """The kiosk agent's progress on a print or scan job."""
 
@@ -134,7 +141,7 @@ class Health(_Frame):
 
 
 KioskFrame = Annotated[
-    Ping | Signal | HangUp | RequestAttention | Cancel | Rate | MediaStatus,
+    Ping | Signal | HangUp | RequestAttention | Cancel | Rate | MediaStatus | ScanReady,
     Field(discriminator="type"),
 ]
 AgentFrame = Annotated[Ping | JobStatus | Health, Field(discriminator="type")]
@@ -146,7 +153,16 @@ kiosk_frames: TypeAdapter[KioskFrame] = TypeAdapter(KioskFrame)  # type: ignore[
 console_frames: TypeAdapter[ConsoleFrame] = TypeAdapter(ConsoleFrame)  # type: ignore[arg-type, unused-ignore]
 agent_frames: TypeAdapter[AgentFrame] = TypeAdapter(AgentFrame)  # type: ignore[arg-type, unused-ignore]
 
-KIOSK_INBOUND = ("ping", "signal", "hang_up", "request_attention", "cancel", "rate", "media_status")
+KIOSK_INBOUND = (
+    "ping",
+    "signal",
+    "hang_up",
+    "request_attention",
+    "cancel",
+    "rate",
+    "media_status",
+    "scan_ready",
+)
 AGENT_INBOUND = ("ping", "job_status", "health")
 CONSOLE_INBOUND = ("ping", "signal", "hang_up", "set_state", "accept", "decline", "wrap_up")
 

@@ -451,6 +451,9 @@ class Hub:
             case f.MediaStatus():
                 if self.devices is not None:
                     self.devices.media_status(kiosk_id, frame.camera, frame.microphone)
+            case f.ScanReady():
+                if self.devices is None or not self.devices.scan_ready(kiosk_id, frame.job_id):
+                    conn.send(f.error("no_job", "No scan of this booth waits for that", frame.ref))
             case f.Rate():
                 clerk_id = self.store.rate(
                     frame.request_id, kiosk_id, frame.rating, datetime.now(UTC)

@@ -68,7 +68,18 @@ def scan_at_booth(call_id: str, body: ScanBody, request: Request) -> dict[str, A
     staff = _clerk(request)
     desk = ctx_of(request).devices
     job = _run(lambda: desk.request_scan(staff.id, call_id[:64], body.model_dump()))
-    return {"ok": True, "job_id": job.id, "state": job.state}
+    return {"ok": True, "job_id": job.id, "state": job.state, "waiting_for_citizen": True}
+
+
+@router.post(
+    "/api/calls/{call_id}/scan/{job_id}/start", dependencies=[Depends(security.require_same_origin)]
+)
+def start_scan(call_id: str, job_id: str, request: Request) -> dict[str, Any]:
+    """Start a scan that waits for the citizen to tap "scan" on the booth."""
+    staff = _clerk(request)
+    desk = ctx_of(request).devices
+    _run(lambda: desk.start_scan(staff.id, call_id[:64], job_id[:64]))
+    return {"ok": True}
 
 
 @router.post("/api/calls/{call_id}/show", dependencies=[Depends(security.require_same_origin)])

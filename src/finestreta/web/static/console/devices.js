@@ -61,6 +61,9 @@ function jobText(job) {
   const reason = (scan ? scanReasonText(job.reason) : printerReasonText(job.reason)) || unknown;
   switch (job.state) {
     case "queued":
+      if (scan && job.waiting_for_citizen) {
+        return t("Scan: waiting for the citizen to place the document and tap “scan” on the booth");
+      }
       return scan ? t("Scan: waiting for the booth") : t("Print: waiting for the booth");
     case "sent":
     case "received":
@@ -174,6 +177,7 @@ function renderDevices() {
 function renderJob() {
   const line = $("job-status");
   const job = D.latestJob;
+  $("scan-now-box").hidden = !(job && job.kind === "scan" && job.waiting_for_citizen && D.callId);
   line.dataset.state = job ? job.state : "";
   line.dataset.kind = job ? job.kind : "";
   line.hidden = !job;
@@ -321,10 +325,24 @@ async function scan() {
       format: $("scan-format").value,
     });
     if (result && result.job_id && !D.jobs.has(result.job_id)) {
-      onJob({ job_id: result.job_id, kind: "scan", state: result.state });
+      onJob({ job_id: result.job_id, kind: "scan", state: result.state, waiting_for_citizen: result.waiting_for_citizen });
     }
   } catch (err) {
     say(t("The scan could not be requested: {error}", { error: err.message }));
+  } finally {
+    D.busy = false;
+    render();
+  }
+}
+
+async function startScan() {
+  const job = D.latestJob;
+  if (!D.callId || !job || !job.waiting_for_citizen || D.busy) return;
+  D.busy = true;
+  try {
+    await post(`/api/calls/${encodeURIComponent(D.callId)}/scan/${encodeURIComponent(job.job_id)}/start`, {});
+  } catch (err) {
+    say(t("The scan could not be started: {error}", { error: err.message }));
   } finally {
     D.busy = false;
     render();
@@ -458,5 +476,6 @@ export function setDeviceCall(callId) {
 export const deviceState = D;
 
 $("scan-button").addEventListener("click", scan);
+$("scan-now").addEventListener("click", startScan);
 $("upload-document").addEventListener("change", (event) => upload(event.target.files && event.target.files[0]));
 render();

@@ -721,7 +721,9 @@ function onDevicePrompt(frame) {
     return;
   }
   if (!PROMPTS[code] || !state.callId) return;
-  state.prompt = { code, jobId: frame.job_id || null, source: frame.source || null };
+  // confirm: the scan waits until the citizen says the document is in place.
+  const confirm = Boolean(frame.confirm && frame.job_id);
+  state.prompt = { code, jobId: frame.job_id || null, source: frame.source || null, confirm };
   clearTimeout(timers.prompt);
   timers.prompt = 0;
   if (code === "collect_printout") timers.prompt = setTimeout(clearPrompt, COLLECT_PROMPT_MS);
@@ -744,6 +746,19 @@ function renderPrompt() {
   box.hidden = !prompt;
   const text = $("device-prompt-text");
   if (text.textContent !== message) text.textContent = message;
+  const ready = $("scan-ready");
+  const wasShown = !ready.hidden;
+  ready.hidden = !(prompt && prompt.confirm);
+  if (!ready.hidden && !wasShown) ready.focus({ preventScroll: true });
+}
+
+function scanReady() {
+  const prompt = state.prompt;
+  if (!prompt || !prompt.confirm || !state.channel) return;
+  if (state.channel.send({ type: "scan_ready", job_id: prompt.jobId })) {
+    prompt.confirm = false;  // the scan starts: "keep the document still" follows
+    renderPrompt();
+  }
 }
 
 // ---------------------------------------------------------------- documents shown by the clerk
@@ -1215,6 +1230,7 @@ function wire() {
   $("toggle-mute").addEventListener("click", toggleMute);
   $("toggle-camera").addEventListener("click", toggleCamera);
   $("hang-up").addEventListener("click", hangUp);
+  $("scan-ready").addEventListener("click", scanReady);
   const remote = $("remote-video");
   remote.addEventListener("playing", onRemotePlaying);
   remote.addEventListener("loadedmetadata", playRemote);

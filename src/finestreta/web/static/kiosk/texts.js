@@ -28,6 +28,8 @@ export const TEXTS = {
   "privacy.rights": (l) => t("You can ask the clerk how to exercise your data protection rights.", l),
   "privacy.accept": (l) => t("Accept and continue", l),
 
+  "prompt.scanReady": (l) => t("Done: scan it", l),
+
   "topic.title": (l) => t("What is your query about?", l),
   "topic.hint": (l) => t("Choose one option and then press “Request attention”.", l),
   "topic.general": (l) => t("General information", l),
