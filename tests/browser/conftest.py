@@ -39,6 +39,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
+    # Plain IP host candidates, not .local mDNS names: a name that must be resolved by
+    # multicast is one more thing that can stall a call's ICE on a loaded test machine.
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
 ROOT = Path(__file__).resolve().parents[2]
 
