@@ -179,6 +179,13 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
             )
         print("  Open the booth and the console in two browser windows.\n", flush=True)
     app = create_app(settings, ctx)
+    # Everything loaded so far (modules, the ORM's metadata, templates, translations) lives as
+    # long as the process: keep it out of the collector's full passes, which otherwise walk it
+    # all and stall the event loop for a few hundred ms (bench/attention.py --stall-watch).
+    import gc
+
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
         app,
         host=settings.host,
