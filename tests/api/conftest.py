@@ -43,7 +43,7 @@ from finestreta.context import AppContext, build_context
 from finestreta.db import Database
 from finestreta.migrate import upgrade
 from finestreta.models import Base
-from tests.conftest import PASSWORD, PG_URL, Booth, need
+from tests.conftest import PASSWORD, PG_URL, Booth, migrated_sqlite, need
 
 ORIGIN = {"origin": "http://testserver"}
 CROSS_SITE = {"origin": "https://evil.example"}
@@ -65,14 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    engine = create_engine(url)
-    with engine.connect() as connection:  # fold the WAL in: one file is the whole database
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return migrated_sqlite(tmp_path_factory.mktemp("template") / "template.db")
 
 
 def _pg_schema_url(admin: Engine) -> tuple[str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,13 +20,12 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
-from tests.conftest import PASSWORD, PG_URL, Booth, need
+from tests.conftest import PASSWORD, Booth, migrated_sqlite, postgres_schema
 
 from finestreta.app import create_app
 from finestreta.config import Settings
 from finestreta.context import build_context
 from finestreta.db import Database
-from finestreta.migrate import upgrade
 from finestreta.models import Base
 from finestreta.web import catalogue_api
 
@@ -36,34 +34,15 @@ ORIGIN = {"origin": "http://testserver"}
 
 @pytest.fixture(scope="session")
 def catalogue_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("catalogue") / "template.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    engine = create_engine(url)
-    with engine.connect() as connection:  # fold the WAL in: one file is the whole database
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return migrated_sqlite(tmp_path_factory.mktemp("catalogue") / "template.db")
 
 
 @pytest.fixture(scope="session")
 def catalogue_postgres() -> Iterator[tuple[str, Engine]]:
-    need(bool(PG_URL), "FINESTRETA_TEST_DATABASE_URL is not set (PostgreSQL tests)")
-    schema = f"c_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    engine = create_engine(url)
-    try:
-        upgrade(url)
+    with postgres_schema("c") as url:
+        engine = create_engine(url)
         yield url, engine
-    finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -7,7 +7,6 @@ import hashlib
 import io
 import shutil
 import subprocess
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -16,7 +15,6 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import create_engine, text
 
 from finestreta.db import Database
 from finestreta.documents.certificates import (
@@ -30,7 +28,7 @@ from finestreta.documents.certificates import (
 )
 from finestreta.documents.seal import Seal, make_demo_seal, seal_from_objects
 from finestreta.migrate import upgrade
-from tests.conftest import PG_URL, need
+from tests.conftest import postgres_schema
 
 TZ = "Europe/Madrid"
 CODE = "7K3M9Q-XD2RTP-4HWZN4"  # any text: the renderer does not check it
@@ -160,22 +158,10 @@ def documents_db(
         yield database
         database.dispose()
         return
-    need(bool(PG_URL), "FINESTRETA_TEST_DATABASE_URL is not set (PostgreSQL tests)")
-    schema = f"d_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    try:
-        upgrade(url)
+    with postgres_schema("d") as url:
         database = Database(url)
         yield database
         database.dispose()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,9 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from finestreta.migrate import upgrade
 from finestreta.padro.importer import COLUMNS
-from tests.conftest import PG_URL, need
+from tests.conftest import migrated_sqlite, postgres_schema
 
 EMPTIED = (
     "padro_lookups",
@@ -29,29 +27,15 @@ EMPTIED = (
 
 @pytest.fixture(scope="session")
 def padro_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("padro") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
+    return migrated_sqlite(tmp_path_factory.mktemp("padro") / "template.db")
 
 
 @pytest.fixture(scope="session")
 def padro_postgres() -> Iterator[tuple[str, Engine]]:
-    need(bool(PG_URL), "FINESTRETA_TEST_DATABASE_URL is not set (PostgreSQL tests)")
-    schema = f"p_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    engine = create_engine(url)
-    try:
-        upgrade(url)
+    with postgres_schema("p") as url:
+        engine = create_engine(url)
         yield url, engine
-    finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

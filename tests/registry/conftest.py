@@ -11,14 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from finestreta.accounts.models import Kiosk, Site, StaffUser
 from finestreta.attention.records import AttentionRequestRow, CallRow
 from finestreta.db import Database
 from finestreta.migrate import upgrade
 from finestreta.registry import RegistryEntry, register
-from tests.conftest import PG_URL, need
+from tests.conftest import postgres_schema
 
 TZ = "Europe/Madrid"
 
@@ -36,22 +35,10 @@ def registry_db(
         yield database
         database.dispose()
         return
-    need(bool(PG_URL), "FINESTRETA_TEST_DATABASE_URL is not set (PostgreSQL tests)")
-    schema = f"r_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    try:
-        upgrade(url)
+    with postgres_schema("r") as url:
         database = Database(url)
         yield database
         database.dispose()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
