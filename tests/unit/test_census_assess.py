@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -121,3 +122,18 @@ def test_a_household_with_a_minor_elsewhere_is_refused_and_names_nobody() -> Non
     assessment = assess(asker, request, TODAY, registered(MARTA), FAMILY)
     assert assessment.decision.code == "minor_not_cohabiting"
     assert assessment.persons == () and assessment.address is None
+
+
+def test_an_incapacitated_adult_only_through_their_representative() -> None:
+    joan = person("joan", "33333333P", date(1959, 1, 1))
+    asker = identity(registered(MARTA), FAMILY)
+    about_joan = VolantRequest(
+        CertificateKind.RESIDENCE,
+        joan.document,
+        express_authorisation=True,
+        subject_incapacitated=True,
+    )
+    refused = assess(asker, about_joan, TODAY, registered(joan))
+    assert refused.decision.code == "representative_required"
+    represented = replace(about_joan, accredited_representative=True)
+    assert assess(asker, represented, TODAY, registered(joan)).allowed

@@ -18,7 +18,7 @@ register's answers and is pure, so it is tested without a database.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -114,6 +114,7 @@ class VolantRequest:
     express_authorisation: bool = False
     accredited_representative: bool = False
     incapacitated: frozenset[str] = frozenset()
+    subject_incapacitated: bool = False  # the clerk declares the other person incapacitated
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,8 @@ def assess(
         subject, household = identity.result, identity.household
     if subject is None:
         raise ValueError("the register's answer about the subject is needed")
+    if request.subject_incapacitated and not about_self:
+        request = replace(request, incapacitated=request.incapacitated | {_id_of(subject)})
     # Someone the register does not know is refused by the first rule whatever their age.
     target = eligibility.party(
         subject, today, age=0, incapacitated=_id_of(subject) in request.incapacitated

@@ -71,6 +71,7 @@ class CheckBody(BaseModel):
     subject_number: Number | None = None
     express_authorisation: bool = False
     accredited_representative: bool = False
+    subject_incapacitated: bool = False
     incapacitated: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=30)] = []
 
 
@@ -107,6 +108,7 @@ def _volant(body: CheckBody) -> VolantRequest:
         express_authorisation=body.express_authorisation,
         accredited_representative=body.accredited_representative,
         incapacitated=frozenset(body.incapacitated),
+        subject_incapacitated=body.subject_incapacitated,
     )
 
 

@@ -369,6 +369,7 @@ function otherRequest() {
     subject_number: $("other-number").value.trim(),
     express_authorisation: $("other-authorisation").checked,
     accredited_representative: $("other-representative").checked,
+    subject_incapacitated: $("other-incapacitated").checked,
   };
 }
 
