@@ -261,3 +261,18 @@ def test_the_identification_survives_a_restart_and_ends_with_the_call(call, ctx)
     call["console"].expect("call_ended")
     assert call["id"] not in ctx.census._identities
     assert post(call, "check", kind="household").status_code == 409
+
+
+def test_a_register_that_does_not_answer_is_a_clear_503(call, ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from finestreta.padro.port import RegisterUnavailable
+
+    def down(document: Any) -> Any:
+        raise RegisterUnavailable("time-out")
+
+    monkeypatch.setattr(ctx.census.lookups.register, "find", down)
+    answer = identify(call, "11111111H")
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "register_unavailable"
+    with ctx.db.session() as session:  # the attempt is audited all the same
+        outcomes = session.scalars(select(LookupRow.outcome)).all()
+        assert outcomes == ["error"]

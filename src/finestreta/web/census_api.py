@@ -16,6 +16,8 @@ them is audited in ``padro_lookups``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -25,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from finestreta.padro.eligibility import CertificateKind
 from finestreta.padro.identity import InvalidId, check_letter, compact, parse_id
 from finestreta.padro.model import Household, LookupResult, Person, Status
+from finestreta.padro.port import RegisterError, RegisterUnavailable
 from finestreta.procedures.census import (
     Assessment,
     CensusError,
@@ -117,6 +120,25 @@ def _refused(exc: CensusError) -> Refused:
     return Refused(status, exc.code, exc.message)
 
 
+@contextmanager
+def _register_errors() -> Iterator[None]:
+    """The register's own failures, as answers the clerk can act on (never a 500)."""
+    try:
+        yield
+    except CensusError as exc:
+        raise _refused(exc) from None
+    except RegisterUnavailable:
+        raise Refused(
+            503,
+            "register_unavailable",
+            "The population register does not answer. Try again in a moment.",
+        ) from None
+    except RegisterError:  # the person changed in the register between two questions
+        raise Refused(
+            409, "register_changed", "The register changed meanwhile: look the person up again."
+        ) from None
+
+
 # ------------------------------------------------------------------------ JSON shapes
 
 
@@ -206,7 +228,7 @@ def identify(call_id: str, body: IdentifyBody, request: Request) -> dict[str, An
         if body.birth_date > ctx.census.today():
             raise Refused(400, "bad_birth_date", "The date of birth is in the future.")
         declared = Declared(body.given_name, body.surnames, body.birth_date)
-    try:
+    with _register_errors():
         identity = ctx.census.identify(
             call_id=call.id,
             clerk_id=staff.id,
@@ -216,8 +238,6 @@ def identify(call_id: str, body: IdentifyBody, request: Request) -> dict[str, An
             declared=declared,
         )
         options = ctx.census.options(identity)
-    except CensusError as exc:
-        raise _refused(exc) from None
     return {"ok": True, "identity": _identity(identity, options, ctx.census.today())}
 
 
@@ -228,10 +248,8 @@ def check(call_id: str, body: CheckBody, request: Request) -> dict[str, Any]:
     staff, call = _call(request, call_id)
     ctx = ctx_of(request)
     volant = _volant(body)
-    try:
+    with _register_errors():
         assessment = ctx.census.check(call_id=call.id, clerk_id=staff.id, request=volant)
-    except CensusError as exc:
-        raise _refused(exc) from None
     return {"ok": True, "assessment": _assessment(assessment, ctx.census.today())}
 
 
@@ -245,7 +263,7 @@ def issue(call_id: str, body: IssueBody, request: Request) -> dict[str, Any]:
     ctx = ctx_of(request)
     volant = _volant(body)
     public_url = ctx.settings.public_url or str(request.base_url)
-    try:
+    with _register_errors():
         issued = ctx.census.issue(
             call_id=call.id,
             clerk_id=staff.id,
@@ -253,8 +271,6 @@ def issue(call_id: str, body: IssueBody, request: Request) -> dict[str, Any]:
             lang=body.lang,
             public_url=public_url,
         )
-    except CensusError as exc:
-        raise _refused(exc) from None
     certificate = issued.certificate
     with ctx.db.session() as session:
         row = session.get(DocumentRow, certificate.document_id)

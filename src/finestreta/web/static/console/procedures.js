@@ -39,6 +39,8 @@ function apiError(body, status) {
     name_needed: t("Enter the given name and surnames on the ID."),
     bad_birth_date: t("The date of birth is in the future."),
     birth_date_needed: t("The register does not know this person: enter the name and date of birth shown on their ID."),
+    register_unavailable: t("The population register does not answer. Try again in a moment."),
+    register_changed: t("The register changed meanwhile: look the person up again."),
     no_entry: t("That entry is no longer in the catalogue."),
     not_found: t("That entry is no longer in the catalogue."),
   }[error.code];
