@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,6 +32,7 @@ from finestreta.realtime.device_desk import DeviceDesk
 from finestreta.realtime.hub import Directory, Hub
 
 DEFAULT_HOURS = "mon-fri 08:30-19:00"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -184,6 +186,7 @@ def population_register(settings: Settings, db: Database) -> PopulationRegister:
 
 
 _SEALS: dict[tuple[str, float], Any] = {}
+_MISSING_SEALS: set[str] = set()
 
 
 def _seal(settings: Settings) -> Any:
@@ -193,9 +196,15 @@ def _seal(settings: Settings) -> Any:
     from finestreta.documents.seal import load_seal_from_settings
 
     path = settings.seal_pkcs12
-    if not path or not Path(path).is_file():
+    if not path:
         return None
-    key = (path, Path(path).stat().st_mtime)
+    try:
+        key = (path, Path(path).stat().st_mtime)
+    except OSError:
+        if path not in _MISSING_SEALS:  # said once, not at every volant
+            _MISSING_SEALS.add(path)
+            log.error("FINESTRETA_SEAL_PKCS12 names %s, which cannot be read", path)
+        return None
     if key not in _SEALS:
         _SEALS[key] = load_seal_from_settings(settings)
     return _SEALS[key]

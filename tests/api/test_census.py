@@ -142,7 +142,7 @@ def test_someone_not_in_the_register_needs_their_data_and_gets_no_volant(call) -
     assert options(declared)["residence"] == (False, "not_registered")
     # a volant about a registered adult elsewhere needs their authorisation
     other = post(call, "check", kind="residence", subject_type="dni", subject_number="33333333P")
-    assert other.json()["assessment"]["code"] == "authorisation_required"
+    assert other.json()["assessment"]["code"] == "authorisation_first"
     authorised = post(
         call,
         "check",
@@ -153,7 +153,7 @@ def test_someone_not_in_the_register_needs_their_data_and_gets_no_volant(call) -
     )
     assert authorised.json()["assessment"]["allowed"] is True
     assert [p["name"] for p in authorised.json()["assessment"]["persons"]] == ["Joan Martí Serra"]
-    future = identify(call, "00000000T", given_name="A", surnames="B", birth_date="2999-01-01")
+    future = identify(call, "00000000T", given_name="A", surnames="B", birth_date="2099-01-01")
     assert future.json()["error"]["code"] == "bad_birth_date"
 
 
@@ -169,7 +169,20 @@ def test_a_household_volant_of_another_address_with_a_minor_is_refused(call) -> 
     )
     assert answer.status_code == 200
     assert answer.json()["assessment"]["code"] == "minor_not_cohabiting"
-    assert answer.json()["assessment"]["persons"] == []  # nothing about the household leaks
+    # nothing about the other household leaves the server
+    assert answer.json()["assessment"]["persons"] == []
+    assert answer.json()["assessment"]["address"] is None
+    assert "Vidal" not in answer.text and "Mallorca" not in answer.text
+
+
+def test_nothing_is_told_about_a_stranger_without_their_authorisation(call) -> None:  # type: ignore[no-untyped-def]
+    assert identify(call, "33333333P").status_code == 200
+    about = {"kind": "residence", "subject_type": "dni", "subject_number": "55555555K"}
+    stranger = post(call, "check", **about)
+    assert stranger.json()["assessment"]["code"] == "authorisation_first"
+    assert "Roig" not in stranger.text  # not even that they moved out
+    authorised = post(call, "check", **about, express_authorisation=True)
+    assert authorised.json()["assessment"]["code"] == "moved_out"
 
 
 def test_issue_a_household_volant_then_verify_it(call, ctx, seal) -> None:  # type: ignore[no-untyped-def]
@@ -211,6 +224,12 @@ def test_issue_a_household_volant_then_verify_it(call, ctx, seal) -> None:  # ty
         headers=ORIGIN,
     )
     assert wrong.status_code == 404
+    assert wrong.json()["error"]["code"] == "no_registry_entry"
+    # an issued volant is not an ID scan
+    volant_as_scan = identify(
+        call, "11111111H", method="id_scanned", scan_document_id=body["document"]["document_id"]
+    )
+    assert volant_as_scan.status_code == 404
 
 
 def test_a_refused_volant_takes_no_registry_number(call, ctx, seal) -> None:  # type: ignore[no-untyped-def]
@@ -221,6 +240,30 @@ def test_a_refused_volant_takes_no_registry_number(call, ctx, seal) -> None:  # 
     with ctx.db.session() as session:
         assert session.scalar(select(func.count()).select_from(RegistryEntry)) == 0
         assert session.scalar(select(func.count()).select_from(IssuedDocument)) == 0
+
+
+def test_a_seal_that_cannot_be_opened_is_a_clear_503(call, ctx, seal) -> None:  # type: ignore[no-untyped-def]
+    object.__setattr__(ctx.settings, "seal_password", SecretStr("not the password"))
+    assert identify(call, "33333333P").status_code == 200
+    answer = post(call, "issue", kind="residence", lang="ca")
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "bad_seal"
+    assert "not the password" not in answer.text
+    with ctx.db.session() as session:  # no registry number taken
+        assert session.scalar(select(func.count()).select_from(RegistryEntry)) == 0
+
+
+def test_names_read_off_an_id_are_plain_text(call) -> None:  # type: ignore[no-untyped-def]
+    sneaky = identify(
+        call, "00000000T", given_name="Rosa\u202e", surnames="Camps", birth_date="1980-05-01"
+    )
+    assert sneaky.status_code == 422
+    old = identify(call, "00000000T", given_name="Rosa", surnames="Camps", birth_date="1850-01-01")
+    assert old.json()["error"]["code"] == "bad_birth_date"
+    ok = identify(
+        call, "00000000T", given_name="Maria-Rosa", surnames="D'Ors", birth_date="1980-05-01"
+    )
+    assert ok.status_code == 200
 
 
 def test_without_a_seal_nothing_is_issued(call, ctx) -> None:  # type: ignore[no-untyped-def]

@@ -121,9 +121,38 @@ CASES = [
     Case("not in the register", residence(UNKNOWN), False, "not_registered"),
     Case("moved out, own residence", residence(MOVED), False, "moved_out"),
     # someone else's residence volant
-    Case("about a deceased person", residence(ADULT, DEAD), False, "deceased"),
-    Case("about someone who moved out", residence(ADULT, MOVED), False, "moved_out"),
-    Case("about an unknown person", residence(ADULT, UNKNOWN), False, "not_registered"),
+    Case(
+        "about a deceased person, authorised",
+        residence(ADULT, DEAD, express_authorisation=True),
+        False,
+        "deceased",
+    ),
+    Case(
+        "about someone who moved out, authorised",
+        residence(ADULT, MOVED, express_authorisation=True),
+        False,
+        "moved_out",
+    ),
+    Case(
+        "about an unknown person, authorised",
+        residence(ADULT, UNKNOWN, express_authorisation=True),
+        False,
+        "not_registered",
+    ),
+    # without authorisation nothing is told about a stranger, not even that they moved out
+    Case(
+        "about someone who moved out, no authorisation",
+        residence(ADULT, MOVED),
+        False,
+        "authorisation_first",
+    ),
+    Case(
+        "about a deceased person, no authorisation",
+        residence(ADULT, DEAD),
+        False,
+        "authorisation_first",
+    ),
+    Case("the ID shown is of someone deceased", residence(DEAD), False, "requester_deceased"),
     Case("partner at the same address", residence(ADULT, PARTNER), True, "same_address"),
     Case(
         "adult elsewhere, authorised",
@@ -134,6 +163,12 @@ CASES = [
     Case(
         "adult elsewhere, no authorisation",
         residence(ADULT, NEIGHBOUR),
+        False,
+        "authorisation_first",
+    ),
+    Case(
+        "adult elsewhere, a representation that does not apply to an adult",
+        residence(ADULT, NEIGHBOUR, accredited_representative=True),
         False,
         "authorisation_required",
     ),
@@ -239,6 +274,12 @@ CASES = [
     Case(
         "household of other adults, no authorisation",
         household(ADULT, NEIGHBOUR, (NEIGHBOUR, NEIGHBOUR_2)),
+        False,
+        "authorisation_first",
+    ),
+    Case(
+        "household of other adults, a representation but no authorisation",
+        household(ADULT, NEIGHBOUR, (NEIGHBOUR, NEIGHBOUR_2), accredited_representative=True),
         False,
         "authorisation_required",
     ),

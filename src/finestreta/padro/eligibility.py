@@ -12,7 +12,9 @@ from the city's procedure (see ``docs/padro.md``):
   gives express authorisation; minors and incapacitated persons only through an accredited
   representative;
 - a volant covers one person or everyone at the address, never a subset;
-- nobody gets a volant about someone who is not (or no longer) registered.
+- nobody gets a volant about someone who is not (or no longer) registered;
+- nothing is said about someone who does not live with the requester (not even whether they
+  are registered) until their authorisation or the requester's representation is shown.
 """
 
 from __future__ import annotations
@@ -138,7 +140,35 @@ def _other_household(r: Request) -> bool:
     return r.household and not r.same_address
 
 
+def _unauthorised_stranger(r: Request) -> bool:
+    """A request about someone who does not live with the requester, with neither their
+    authorisation nor an accredited representation: nothing about them may be told, not even
+    whether they are registered, moved out or died."""
+    return (
+        not r.for_self
+        and not r.same_address
+        and not r.express_authorisation
+        and not r.accredited_representative
+    )
+
+
 RULES: tuple[Rule, ...] = (
+    # -- privacy first: whether the requester may hear anything about the person ------------
+    Rule(
+        "requester_deceased",
+        False,
+        "The register records the death of the holder of this ID: check the document shown "
+        "and the citizen's identity again.",
+        lambda r: r.requester.status is Status.DECEASED,
+    ),
+    Rule(
+        "authorisation_first",
+        False,
+        "Nothing can be said about a person who does not live with the requester without "
+        "their express written authorisation (shown with a copy of their ID) or proof that "
+        "the requester is their legal representative.",
+        _unauthorised_stranger,
+    ),
     # -- the person the volant is about must be registered today --------------------------
     Rule(
         "not_registered",

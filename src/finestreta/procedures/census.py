@@ -17,6 +17,7 @@ register's answers and is pure, so it is tested without a database.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -40,6 +41,8 @@ from finestreta.padro.identity import DocumentType, IdDocument
 from finestreta.padro.lookups import LookupService
 from finestreta.padro.model import Address, Household, LookupResult, Person, Status
 from finestreta.procedures.records import IdentityCheckRow
+
+log = logging.getLogger(__name__)
 
 ID_METHODS = ("id_on_camera", "id_scanned")
 PURPOSE_IDENTIFY = "census volant: identify the citizen"
@@ -338,10 +341,21 @@ class CensusDesk:
         lang: str,
         public_url: str,
     ) -> Issued:
+        # The register is asked again (audited): a volant shows the register as it is now,
+        # not as it was when the citizen was identified minutes ago.
+        self._identities.pop(call_id, None)
         assessment = self.check(call_id=call_id, clerk_id=clerk_id, request=request)
         if not assessment.allowed:
             raise NotAllowed(assessment.decision)
-        seal = self._seal()
+        try:
+            seal = self._seal()
+        except Exception as exc:  # a wrong password, a damaged or unreadable file
+            log.error("the city's seal cannot be loaded: %s", exc)
+            raise CensusError(
+                "bad_seal",
+                "The city's electronic seal cannot be loaded (wrong password or damaged "
+                "file): tell the administrator.",
+            ) from None
         if seal is None:
             raise CensusError(
                 "no_seal",

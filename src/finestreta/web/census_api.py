@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from finestreta.attention.states import CallState
 from finestreta.padro.eligibility import CertificateKind
 from finestreta.padro.identity import InvalidId, check_letter, compact, parse_id
 from finestreta.padro.model import Household, LookupResult, Person, Status
@@ -44,7 +45,13 @@ from finestreta.web.security import ctx_of
 
 router = APIRouter()
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+# Printed on a sealed volant: letters, marks, spaces, apostrophes, hyphens and dots only (no
+# control or bidirectional-override characters that could disguise what the PDF says).
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[\w\s'’.·-]*$"),
+]
+EARLIEST_BIRTH = date(1900, 1, 1)
 Number = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
 
 STATUS_MESSAGES = {
@@ -82,6 +89,14 @@ class IssueBody(CheckBody):
     lang: Literal["ca", "es", "en"]
 
 
+def _still_active(ctx: Any, call: Any) -> None:
+    """The call may have ended while the register answered: then nothing of the citizen may
+    stay in memory for it (the hub's end-of-call hook has already run)."""
+    if call.state != CallState.ACTIVE:
+        ctx.census.forget(call.id)
+        raise Refused(409, "call_ended", "The call has ended")
+
+
 def _call(request: Request, call_id: str) -> tuple[Any, Any]:
     staff = _clerk(request)
     try:
@@ -115,8 +130,18 @@ def _volant(body: CheckBody) -> VolantRequest:
     )
 
 
+BAD_INPUT = frozenset({"bad_method", "scan_needed", "birth_date_needed"})
+
+
 def _refused(exc: CensusError) -> Refused:
-    status = 503 if exc.code == "no_seal" else 403 if isinstance(exc, NotAllowed) else 409
+    if isinstance(exc, NotAllowed):
+        status = 403
+    elif exc.code in ("no_seal", "bad_seal"):
+        status = 503
+    elif exc.code in BAD_INPUT:
+        status = 400
+    else:
+        status = 409
     return Refused(status, exc.code, exc.message)
 
 
@@ -143,13 +168,12 @@ def _register_errors() -> Iterator[None]:
 
 
 def _person(person: Person, today: date) -> dict[str, Any]:
+    """What the clerk's screen shows of a person, no more (birth date and nationality stay in
+    the register and on the sealed volant)."""
     return {
-        "id": person.id,
         "name": person.full_name,
         "document": {"type": person.document.type.value, "number": person.document.number},
-        "birth_date": person.birth_date.isoformat(),
         "age": person.age_on(today),
-        "nationality": person.nationality,
     }
 
 
@@ -186,7 +210,8 @@ def _assessment(assessment: Assessment, today: date) -> dict[str, Any]:
         "allowed": decision.allowed,
         "code": decision.code,
         "message": decision.message,
-        "subject": _result(assessment.subject, today),
+        # Only what the volant would show, and only when it may be issued: nothing about
+        # another person leaves the server when the rules refuse (docs/procedures.md).
         "persons": [
             {**_person(c.person, today), "registered_since": c.registered_since.isoformat()}
             for c in assessment.persons
@@ -225,8 +250,8 @@ def identify(call_id: str, body: IdentifyBody, request: Request) -> dict[str, An
     if body.birth_date is not None:
         if not body.given_name or not body.surnames:
             raise Refused(400, "name_needed", "Enter the given name and surnames on the ID.")
-        if body.birth_date > ctx.census.today():
-            raise Refused(400, "bad_birth_date", "The date of birth is in the future.")
+        if body.birth_date > ctx.census.today() or body.birth_date < EARLIEST_BIRTH:
+            raise Refused(400, "bad_birth_date", "The date of birth is not a plausible one.")
         declared = Declared(body.given_name, body.surnames, body.birth_date)
     with _register_errors():
         identity = ctx.census.identify(
@@ -238,6 +263,7 @@ def identify(call_id: str, body: IdentifyBody, request: Request) -> dict[str, An
             declared=declared,
         )
         options = ctx.census.options(identity)
+    _still_active(ctx, call)
     return {"ok": True, "identity": _identity(identity, options, ctx.census.today())}
 
 
@@ -250,6 +276,7 @@ def check(call_id: str, body: CheckBody, request: Request) -> dict[str, Any]:
     volant = _volant(body)
     with _register_errors():
         assessment = ctx.census.check(call_id=call.id, clerk_id=staff.id, request=volant)
+    _still_active(ctx, call)
     return {"ok": True, "assessment": _assessment(assessment, ctx.census.today())}
 
 
@@ -271,6 +298,8 @@ def issue(call_id: str, body: IssueBody, request: Request) -> dict[str, Any]:
             lang=body.lang,
             public_url=public_url,
         )
+    if call.state != CallState.ACTIVE:  # ended meanwhile: the volant stands, memory goes
+        ctx.census.forget(call.id)
     certificate = issued.certificate
     with ctx.db.session() as session:
         row = session.get(DocumentRow, certificate.document_id)
@@ -310,7 +339,9 @@ def receipt(call_id: str, body: ReceiptBody, request: Request) -> dict[str, Any]
     with ctx.db.session() as session:
         entry = get_by_code(session, body.registry_code)
         if entry is None or entry.call_id != call.id:
-            raise Refused(404, "no_entry", "No registry entry of this attention with that code")
+            raise Refused(
+                404, "no_registry_entry", "No registry entry of this attention with that code"
+            )
         city = CityHeading.from_settings(ctx.settings)
         issued = session.scalar(
             select(IssuedDocument).where(IssuedDocument.registry_code == entry.code)
@@ -349,5 +380,10 @@ def _scan_of_call(ctx: Any, call_id: str, document_id: str) -> None:
 
     with ctx.db.session() as session:
         row = session.get(DocumentRow, document_id)
-        if row is None or row.call_id != call_id or row.deleted_at is not None:
-            raise Refused(404, "no_document", "No such document in this attention")
+        if (
+            row is None
+            or row.call_id != call_id
+            or row.deleted_at is not None
+            or row.kind not in ("scan", "upload")
+        ):
+            raise Refused(404, "no_document", "No scan or upload of this attention with that id")

@@ -129,7 +129,10 @@ export class CallSession {
   }
 
   // The other side came back (page reload, network blip): start a fresh connection.
-  restart() {
+  // A fresh peer connection; ``ice`` (from the call_started of a reconnection) brings TURN
+  // credentials that have not expired in a long call.
+  restart(ice = null) {
+    if (ice) this.ice = this.config = ice;
     if (this.pc) this.pc.close();
     this.connect();
   }

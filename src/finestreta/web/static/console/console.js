@@ -507,10 +507,12 @@ function showRing(frame) {
   ringer.start(t("Incoming call"));
 }
 
-function clearRing() {
+// keepMedia: the ring ends because the call starts, and the call takes the warm camera.
+function clearRing({ keepMedia = false } = {}) {
   S.offer = null;
   S.answering = false;
   ringer.stop();
+  if (!keepMedia) coolMedia();
 }
 
 // ------------------------------------------------------------------ the call
@@ -556,7 +558,7 @@ async function joinCall(info) {
   setProcedureCall(info);
   if (S.session && S.session.callId === info.call_id) {
     S.call = info;
-    if (S.sessionReady) S.session.restart();  // we came back: start afresh with the booth
+    if (S.sessionReady) S.session.restart(info.ice || null);  // we came back: start afresh
     return;
   }
   if (S.session) dropSession();
@@ -758,7 +760,7 @@ const handlers = {
   },
 
   call_started(frame) {
-    clearRing();
+    clearRing({ keepMedia: true });
     if ($("status").dataset.kind !== "error") notify("", "");
     if (S.wrapUp && S.wrapUp.call_id !== frame.call_id) finishWrapUp();
     joinCall(frame);

@@ -341,6 +341,7 @@ async function startScan() {
   D.busy = true;
   try {
     await post(`/api/calls/${encodeURIComponent(D.callId)}/scan/${encodeURIComponent(job.job_id)}/start`, {});
+    $("job-status").focus();  // the button hides: keep the clerk's place next to the job
   } catch (err) {
     say(t("The scan could not be started: {error}", { error: err.message }));
   } finally {

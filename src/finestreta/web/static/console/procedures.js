@@ -41,6 +41,11 @@ function apiError(body, status) {
     birth_date_needed: t("The register does not know this person: enter the name and date of birth shown on their ID."),
     register_unavailable: t("The population register does not answer. Try again in a moment."),
     register_changed: t("The register changed meanwhile: look the person up again."),
+    bad_seal: t("The city's electronic seal cannot be loaded: volants cannot be issued. Tell the administrator."),
+    scan_needed: t("Choose the scan of the ID, or scan it first with the booth's scanner."),
+    bad_method: t("Say how the identity was checked."),
+    no_registry_entry: t("That registry entry is not part of this attention."),
+    invalid: t("Some data is not valid: check the names (letters only) and the dates."),
     no_entry: t("That entry is no longer in the catalogue."),
     not_found: t("That entry is no longer in the catalogue."),
   }[error.code];
@@ -272,7 +277,14 @@ async function identify(event) {
     number,
     method: $("method-scan").checked ? "id_scanned" : "id_on_camera",
   };
-  if (payload.method === "id_scanned") payload.scan_document_id = $("id-scan").value || null;
+  if (payload.method === "id_scanned") {
+    payload.scan_document_id = $("id-scan").value || null;
+    if (!payload.scan_document_id) {
+      say("census-message", t("Choose the scan of the ID, or scan it first with the booth's scanner."));
+      $("id-scan").focus();
+      return;
+    }
+  }
   if (!$("declared").hidden && $("declared-birth").value) {
     payload.given_name = $("declared-given").value.trim();
     payload.surnames = $("declared-surnames").value.trim();
@@ -285,8 +297,16 @@ async function identify(event) {
     const body = await call(callPath("/census/identify"), payload);
     P.identity = body.identity;
     P.issued = null;
-    say("census-message", "");
     renderIdentity();
+    // One short sentence for screen readers (the block itself is not a live region: it holds
+    // form controls), and the clerk's focus where the answer starts.
+    const id = body.identity;
+    const count = id.options.filter((option) => option.allowed).length;
+    const status = STATUS_TEXT()[id.status] || id.status;
+    say("census-message", t("{who}: {status}. Volants that may be issued: {count}.", {
+      who: id.name || `${id.document.type.toUpperCase()} ${id.document.number}`, status, count,
+    }), id.status === "registered" ? "ok" : "info");
+    $("identity-title").focus();
   } catch (err) {
     if (["bad_check_letter", "bad_format", "empty"].includes(err.code)) {
       error.textContent = err.message;
@@ -348,7 +368,8 @@ function renderIdentity() {
 // One decision: allowed (with an "Issue" button) or refused with the reason the clerk reads.
 function volantOption(assessment, request) {
   const li = el("li", { className: "volant-option", dataset: { kind: request.kind, allowed: String(assessment.allowed), code: assessment.code } });
-  li.append(el("strong", {}, KIND_TEXT()[request.kind]));
+  const titleId = `volant-${request.subject_number ? "other" : "own"}-${request.kind}`;
+  li.append(el("strong", { id: titleId }, KIND_TEXT()[request.kind]));
   li.append(el("p", { className: "volant-verdict" },
     assessment.allowed ? t("May be issued.") : t("Cannot be issued."), " ", reasonText(assessment)));
   if (assessment.allowed) {
@@ -356,7 +377,7 @@ function volantOption(assessment, request) {
       li.append(el("p", { className: "volant-persons" },
         t("It will show: {names}", { names: assessment.persons.map((p) => p.name).join(", ") })));
     }
-    const issue = el("button", { type: "button", className: "primary issue-volant" }, t("Issue the volant"));
+    const issue = el("button", { type: "button", className: "primary issue-volant", "aria-describedby": titleId }, t("Issue the volant"));
     issue.dataset.kind = request.kind;
     issue.addEventListener("click", () => issueVolant(request, issue));
     li.append(issue);

@@ -504,7 +504,7 @@ async function startCall(call) {
   const existing = state.session;
   if (existing && existing.callId === call.call_id) {
     // Our socket came back during the call: the clerk starts a fresh connection, so do we.
-    if (existing.ready) existing.restart();
+    if (existing.ready) existing.restart(call.ice || null);
     else state.pendingSignals = [];
     if (state.screen !== "call") show("call");
     return;
@@ -758,6 +758,7 @@ function scanReady() {
   if (state.channel.send({ type: "scan_ready", job_id: prompt.jobId })) {
     prompt.confirm = false;  // the scan starts: "keep the document still" follows
     renderPrompt();
+    $("device-prompt-text").focus({ preventScroll: true });  // the button is gone
   }
 }
 
@@ -1054,6 +1055,7 @@ function onError(frame) {
       break;
     case "no_call":
     case "not_rateable":
+    case "no_job": // the clerk started the scan just before the citizen's tap: nothing to say
       console.info("booth:", frame.code, frame.message); // stale frames around the end of a call
       break;
     default:
