@@ -68,3 +68,23 @@ def test_the_clerk_may_start_it_and_nobody_else(clerk_browser, booth_browser, ct
         assert anna.post(f"{base}/scan/not-a-job/start", headers=ORIGIN).status_code == 404
         assert anna.post(start, headers=ORIGIN).status_code == 200
         assert job_row(ctx, job_id).params["ready"] is True
+
+
+def test_a_booth_page_that_comes_back_is_asked_again(clerk_browser, booth_browser, ctx) -> None:  # type: ignore[no-untyped-def]
+    anna, _ = clerk_browser("anna")
+    sants, _ = booth_browser("sants")
+    with open_socket(anna, "/ws/console") as console:
+        console.expect("hello")
+        with open_socket(sants, "/ws/kiosk") as kiosk:
+            kiosk.expect("hello")
+            _, call, _ = start_call(console, kiosk)
+            job_id = anna.post(
+                f"/api/calls/{call['call_id']}/scan", json={}, headers=ORIGIN
+            ).json()["job_id"]
+            kiosk.expect("device_prompt", job_id=job_id)
+        # the booth page reloads within the grace period: the scan still waits for the citizen
+        with open_socket(sants, "/ws/kiosk") as again:
+            hello = again.expect("hello")
+            assert hello["call"]["call_id"] == call["call_id"]
+            asked = again.expect("device_prompt", job_id=job_id)
+            assert asked["confirm"] is True

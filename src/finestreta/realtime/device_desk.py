@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from finestreta.attention.states import CallState
 from finestreta.db import Database
@@ -64,6 +65,7 @@ class DeviceDesk:
         self.agents: dict[int, Connection] = {}
         self.shown: dict[int, str] = {}  # kiosk id -> document id on its screen
         self.shown_entries: dict[int, str] = {}  # kiosk id -> catalogue slug on its screen
+        self._zone = ZoneInfo(getattr(hub.settings, "city_timezone", "Europe/Madrid"))
 
     # ------------------------------------------------------------------ who is in which call
     def _active_call_of_kiosk(self, kiosk_id: int) -> Any | None:
@@ -419,7 +421,9 @@ class DeviceDesk:
                     session,
                     content,
                     kind="scan",
-                    title=f"Scan {job.created_at.astimezone().strftime('%H:%M:%S')}",
+                    # the time in the city, no words: the console labels it "scan" in the
+                    # clerk's language and the booth shows it to the citizen as it is
+                    title=job.created_at.astimezone(self._zone).strftime("%H:%M:%S"),
                     created_by=f"kiosk:{kiosk_id}",
                     call_id=job.call_id,
                     kiosk_id=kiosk_id,
@@ -478,6 +482,41 @@ class DeviceDesk:
                 session, kiosk_id, page={"camera": camera, "microphone": microphone}
             )
         self._tell_clerk_of_kiosk(kiosk_id, self.devices_frame(kiosk_id))
+
+    def kiosk_page_back(self, kiosk_id: int) -> None:
+        """The booth page came back during a call (a reload, a network cut): it gets again
+        what it was showing and any scan still waiting for the citizen's "scan"."""
+        call = self._active_call_of_kiosk(kiosk_id)
+        if call is None:
+            return
+        frames: list[dict[str, Any]] = []
+        with self.db.session() as session:
+            for job in service.jobs_of_call(session, call.id):
+                waiting = job.state == JobState.QUEUED.value and job.params.get("ready") is False
+                if job.kind == "scan" and waiting:
+                    frames.append(
+                        {
+                            "type": "device_prompt",
+                            "prompt": "place_on_scanner",
+                            "job_id": job.id,
+                            "source": job.params.get("source"),
+                            "confirm": True,
+                        }
+                    )
+            shown = self.shown.get(kiosk_id)
+            document = session.get(DocumentRow, shown) if shown else None
+            if document is not None and document.deleted_at is None:
+                frames.append(
+                    {
+                        "type": "show_document",
+                        **document_summary(document, base="/api/kiosk/documents"),
+                    }
+                )
+        entry = self.shown_entries.get(kiosk_id)
+        if entry is not None:
+            frames.append({"type": "show_entry", "slug": entry})
+        for frame in frames:
+            self.hub.send_to_kiosk(kiosk_id, frame)
 
     def call_started(self, kiosk_id: int, clerk_id: int) -> None:
         self.hub.send_to_clerk(clerk_id, self.devices_frame(kiosk_id))

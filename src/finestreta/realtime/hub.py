@@ -411,6 +411,8 @@ class Hub:
                 conn.send(place)
         if call is not None and call.state == CallState.ACTIVE:
             self.send_to_clerk(call.clerk_id, {"type": "call_restart", "call_id": call.id})
+            if self.devices is not None:
+                self.devices.kiosk_page_back(kiosk_id)
 
     def kiosk_left(self, conn: Connection) -> None:
         if self.kiosks.get(conn.party_id) is conn:

@@ -365,7 +365,7 @@ def receipt(call_id: str, body: ReceiptBody, request: Request) -> dict[str, Any]
             session,
             pdf,
             kind="receipt",
-            title=f"Registry receipt {entry.number_text}",
+            title=f"{receipts.LABELS[body.lang]['title']} {entry.number_text}",
             created_by=f"clerk:{staff.id}",
             call_id=call.id,
             kiosk_id=call.kiosk_id,

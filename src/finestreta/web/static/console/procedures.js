@@ -246,7 +246,10 @@ async function loadScans() {
   try {
     const body = await call(callPath("/documents"));
     const scans = body.documents.filter((doc) => doc.kind === "scan" || doc.kind === "upload");
-    for (const doc of scans.reverse()) select.append(el("option", { value: doc.document_id }, doc.title));
+    for (const doc of scans.reverse()) {
+      const label = doc.kind === "scan" ? `${t("Scan")} ${doc.title}` : doc.title;
+      select.append(el("option", { value: doc.document_id }, label));
+    }
     if (!scans.length) select.append(el("option", { value: "" }, t("No scan yet: scan the ID first")));
   } catch (err) {
     say("census-message", err.message);
