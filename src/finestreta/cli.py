@@ -216,6 +216,57 @@ def _demo_seal(settings: Any) -> None:
         print(f"demo seal written to {path} (self-signed, no legal value)", flush=True)
 
 
+def cmd_audit_lookups(args: argparse.Namespace) -> None:
+    """The register's look-up audit as CSV on stdout, for the data protection officer."""
+    import csv
+    from datetime import UTC, date, datetime, time, timedelta
+
+    from sqlalchemy import select
+
+    from finestreta.accounts.models import StaffUser
+    from finestreta.db import Database
+    from finestreta.padro.records import LookupRow
+
+    def day(text: str, option: str) -> datetime:
+        try:
+            return datetime.combine(date.fromisoformat(text), time(), UTC)
+        except ValueError:
+            _fail(f"{option}: a date as YYYY-MM-DD, not {text!r}")
+
+    since = day(args.since, "--since") if args.since else None
+    until = day(args.until, "--until") + timedelta(days=1) if args.until else None
+    db = Database(_settings().database_url)
+    with db.session() as session:
+        query = (
+            select(LookupRow, StaffUser.username)
+            .join(StaffUser, StaffUser.id == LookupRow.clerk_id, isouter=True)
+            .order_by(LookupRow.at, LookupRow.id)
+        )
+        if since is not None:
+            query = query.where(LookupRow.at >= since)
+        if until is not None:
+            query = query.where(LookupRow.at < until)
+        if args.clerk:
+            query = query.where(StaffUser.username == args.clerk)
+        if args.document:
+            query = query.where(LookupRow.document_number == args.document.strip().upper())
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(
+            ["at", "clerk", "call_id", "action", "document_type", "document_number",
+             "person_id", "outcome", "purpose"]
+        )  # fmt: skip
+        count = 0
+        for row, username in session.execute(query):
+            writer.writerow(
+                [row.at.isoformat(), username or f"#{row.clerk_id}", row.call_id or "",
+                 row.action, row.document_type or "", row.document_number or "",
+                 row.person_id or "", row.outcome, row.purpose]
+            )  # fmt: skip
+            count += 1
+    db.dispose()
+    print(f"{count} look-ups", file=sys.stderr)
+
+
 def cmd_kiosk_agent(args: argparse.Namespace) -> None:
     from finestreta.kiosk_agent.main import run
 
@@ -385,6 +436,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sinit.add_argument("--overwrite", action="store_true")
     sinit.set_defaults(func=cmd_seal_init)
+
+    audit = sub.add_parser("audit", help="audit trails").add_subparsers(
+        dest="audit_command", required=True
+    )
+    alookups = audit.add_parser(
+        "lookups", help="look-ups in the population register, as CSV (who, when, whom, why)"
+    )
+    alookups.add_argument("--since", help="first day, YYYY-MM-DD (UTC)")
+    alookups.add_argument("--until", help="last day, YYYY-MM-DD (UTC)")
+    alookups.add_argument("--clerk", help="only this staff user")
+    alookups.add_argument("--document", help="only look-ups of this ID number")
+    alookups.set_defaults(func=cmd_audit_lookups)
 
     hours = sub.add_parser("hours", help="the office's opening hours").add_subparsers(
         dest="hours_command", required=True

@@ -121,3 +121,43 @@ def test_bad_configuration_is_one_line(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FINESTRETA_RING_TIMEOUT_SECONDS", "soon")
     assert "FINESTRETA_RING_TIMEOUT_SECONDS" in run_failing(["db", "upgrade"], capsys)
+
+
+def test_audit_lookups_lists_who_looked_up_whom(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from finestreta.padro.records import LookupRow
+
+    db = Database(db_url)
+    with db.session() as session:
+        anna = StaffUser(
+            username="anna", display_name="Anna", role="clerk", password_hash="x", locale="ca"
+        )
+        session.add(anna)
+        session.flush()
+        for number, day in (("11111111H", 27), ("33333333P", 28)):
+            session.add(
+                LookupRow(
+                    at=datetime(2026, 11, day, 10, tzinfo=UTC),
+                    clerk_id=anna.id,
+                    call_id="c1",
+                    action="find",
+                    document_type="dni",
+                    document_number=number,
+                    outcome="registered",
+                    purpose="census volant: identify the citizen",
+                )
+            )
+    db.dispose()
+    capsys.readouterr()
+    main(["audit", "lookups", "--since", "2026-11-28"])
+    out = capsys.readouterr()
+    lines = out.out.strip().splitlines()
+    assert lines[0].startswith("at,clerk,call_id,action")
+    assert len(lines) == 2 and "33333333P" in lines[1] and ",anna," in lines[1]
+    assert "1 look-ups" in out.err
+    main(["audit", "lookups", "--document", "11111111h"])
+    assert "11111111H" in capsys.readouterr().out
+    assert "--since" in run_failing(["audit", "lookups", "--since", "yesterday"], capsys)
