@@ -21,6 +21,7 @@ from finestreta.devices.records import DeviceHealthRow, DeviceJobRow
 from finestreta.web.i18n import console_messages, kiosk_messages
 from tests.browser.calls import booth_request, go_available, wait_connected
 from tests.browser.conftest import Server, open_console, pair_booth
+from tests.browser.test_accessibility import violations
 from tests.devices import conftest as devices
 from tests.devices.rig import Agent, small_pdf, write_agent_config
 
@@ -225,6 +226,9 @@ def test_clerk_scans_prints_and_shows_a_document_at_the_booth(
     expect(console.locator("#scan-now")).to_be_visible()
     assert latest_job(server, "scan").state == "queued"
     expect(booth.locator("#scan-ready")).to_have_text(texts.citizen("Done: scan it"))
+    expect(booth.locator("#scan-ready")).to_be_focused()  # a tap away, and for keyboards too
+    assert violations(booth) == []  # the prompt with its button, beside the running call
+    assert violations(console) == []  # the devices panel while a scan waits
     booth.click("#scan-ready")
     expect(console.locator("#scan-now")).to_be_hidden(timeout=WAIT)
     expect(job_status).to_have_attribute("data-state", "done", timeout=WAIT)
