@@ -195,6 +195,9 @@ function renderStage() {
   S.view = view;
   $("stage").dataset.view = view;
   for (const [name, id] of Object.entries(VIEWS)) $(id).hidden = name !== view;
+  // In a call the right-hand column holds the procedures; otherwise the day's attentions.
+  $("procedures").hidden = view !== "call";
+  $("today").hidden = view === "call";
 
   if (view === "idle") renderIdle();
   if (view === "ring") renderRing();

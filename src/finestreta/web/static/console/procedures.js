@@ -130,6 +130,10 @@ async function search() {
   if (!P.callId) return;
   const query = $("catalogue-query").value.trim();
   const seq = ++P.searchSeq;
+  if (!query) {  // nothing typed: keep the panel short, the census panel is below
+    renderResults({ results: [], total: 0 }, "");
+    return;
+  }
   const params = new URLSearchParams({ q: query, lang: P.citizenLang, limit: "8" });
   let body;
   try {
@@ -177,7 +181,7 @@ async function openEntry(slug) {
   const parts = [el("p", {}, entry.summary)];
   const section = (label, content) => {
     if (!content || (Array.isArray(content) && !content.length)) return;
-    parts.push(el("h6", {}, label));
+    parts.push(el("h4", {}, label));
     if (Array.isArray(content)) parts.push(el("ul", {}, ...content.map((item) => el("li", {}, item))));
     else parts.push(el("p", {}, content));
   };
