@@ -20,6 +20,7 @@ from finestreta.documents.certificates import (
     CertifiedPerson,
     CityHeading,
     QrCode,
+    nationality_in,
     render_certificate,
 )
 from finestreta.documents.pdfa import pdf_date, xmp_date
@@ -271,3 +272,24 @@ def test_pdfinfo_reads_the_metadata(household_pdf: bytes, tmp_path: Path) -> Non
 
 def test_the_kind_enum_matches_the_titles() -> None:
     assert {k.value for k in CertificateKind} == {"residence", "household"}
+
+
+@pytest.mark.parametrize(
+    ("held", "lang", "printed"),
+    [
+        ("Spain", "ca", "Espanya"),
+        ("Spain", "es", "España"),
+        ("morocco", "es", "Marruecos"),
+        ("PL", "ca", "Polònia"),
+        ("United Kingdom", "en", "United Kingdom"),
+        ("Polònia", "es", "Polònia"),  # not a name CLDR knows in English: printed as held
+    ],
+)
+def test_the_nationality_is_printed_in_the_volants_language(
+    held: str, lang: str, printed: str
+) -> None:
+    assert nationality_in(held, lang) == printed
+    person = replace(PERSONS[0], nationality=held)
+    data = replace(make_data("residence", lang), persons=(person,))
+    _, text = pdf_text(render_certificate(data))
+    assert printed in " ".join(text.split())

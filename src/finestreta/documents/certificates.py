@@ -33,6 +33,7 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import segno
+from babel import Locale
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -452,6 +453,26 @@ def _para(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(fragment.text, style, frags=[fragment])
 
 
+@lru_cache(maxsize=1)
+def _territory_codes() -> dict[str, str]:
+    """Upper-cased English country names (as many registers and our CSV format hold them) and
+    ISO 3166 codes, to the ISO code."""
+    english = {str(code): str(name) for code, name in Locale("en").territories.items()}
+    codes = {name.upper(): code for code, name in english.items() if code.isalpha()}
+    codes.update({code.upper(): code for code in english if code.isalpha()})
+    return codes
+
+
+def nationality_in(value: str, lang: str) -> str:
+    """The nationality in the volant's language ("Spain" → "Espanya", "MA" → "Marruecos"):
+    an English country name or an ISO code is translated with CLDR (Babel); anything else is
+    printed as the register holds it."""
+    code = _territory_codes().get(value.strip().upper())
+    if code is None:
+        return value
+    return str(Locale(lang).territories.get(code, value))
+
+
 def _day(value: date) -> str:
     return f"{value:%d/%m/%Y}"
 
@@ -557,7 +578,7 @@ def _persons_table(data: CertificateData, labels: dict[str, str], styles: _Style
                     _para(_day(person.birth_date), styles.cell),
                     _para(person.birth_place, styles.small),
                 ],
-                _para(person.nationality, styles.cell),
+                _para(nationality_in(person.nationality, data.lang), styles.cell),
                 _para(_day(person.registered_since), styles.cell),
             ]
         )
@@ -649,7 +670,7 @@ def render_certificate(data: CertificateData) -> bytes:
                     (labels["id_document"], _id_text(labels, person.id_type, person.id_number)),
                     (labels["birth_date"], _day(person.birth_date)),
                     (labels["birth_place"], person.birth_place),
-                    (labels["nationality"], person.nationality),
+                    (labels["nationality"], nationality_in(person.nationality, data.lang)),
                     (labels["registered_since_long"], _day(person.registered_since)),
                 ],
                 styles,
