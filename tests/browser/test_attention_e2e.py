@@ -151,3 +151,53 @@ def test_kill_dash_nine_keeps_the_queue(browser: Any, server: Server) -> None:
     marta.click("#accept-call")
     wait_connected(first)
     assert booth_screen(second) == "waiting"
+
+
+# Both pages lose every ICE candidate they send for the first seconds of the call (as when a
+# peer's gathering stalls): the console's watchdog restarts ICE and the call still connects.
+DROP_CANDIDATES = """(ms) => {
+  const send = WebSocket.prototype.send;
+  const until = Date.now() + ms;
+  window.droppedCandidates = 0;
+  WebSocket.prototype.send = function (data) {
+    if (Date.now() < until && typeof data === "string" && data.includes('"candidate":{')) {
+      window.droppedCandidates += 1;
+      return;
+    }
+    return send.call(this, data);
+  };
+}"""
+
+
+def test_a_call_whose_candidates_were_lost_connects_after_an_ice_restart(
+    browser: Any, server: Server
+) -> None:
+    console = open_console(browser, server, "anna")
+    go_available(console)
+    booth = pair_booth(browser, server, "sants")
+    booth_request(booth, language="ca", topic="general")
+    for page in (console, booth):
+        page.evaluate(DROP_CANDIDATES, 6_000)
+    console.locator("#accept-call").click(timeout=10_000)
+    wait_connected(console)
+    wait_connected(booth)
+    assert_video_flows(booth)
+    dropped = console.evaluate("() => window.droppedCandidates") + booth.evaluate(
+        "() => window.droppedCandidates"
+    )
+    assert dropped > 0  # the loss really happened
+    restarts = console.evaluate("() => window.finestreta.session.iceRestarts")
+    connected_via = booth.evaluate(
+        """async () => {
+          const stats = await window.finestreta.session.pc.getStats();
+          for (const s of stats.values()) {
+            if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
+              return stats.get(s.remoteCandidateId).candidateType;
+            }
+          }
+          return null;
+        }"""
+    )
+    # Connected either by an ICE restart, or by peer-reflexive candidates learnt from the
+    # other side's checks once some candidate got through: never with none of the two.
+    assert restarts >= 1 or connected_via == "prflx", (restarts, connected_via)

@@ -18,6 +18,11 @@ export async function openMedia() {
   }
 }
 
+// A call whose connection has not come up this long after negotiation is retried with an ICE
+// restart (new credentials, fresh candidate gathering on both sides). Seen in the tests: under
+// load a peer's candidate gathering can stall, leaving both sides "new" for good.
+export const STALL_MS = 8000;
+
 export class CallSession {
   constructor({ callId, role, iceUrl, ice = null, send, localVideo, remoteVideo, onState = () => {} }) {
     this.callId = callId;
@@ -81,7 +86,11 @@ export class CallSession {
     pc.onconnectionstatechange = () => {
       this.onState(pc.connectionState);
       if (pc.connectionState === "failed") pc.restartIce();
+      if (pc.connectionState === "connected") clearTimeout(this.watchdog);
+      else this.armWatchdog();
     };
+    this.iceRestarts = 0;
+    this.armWatchdog();
     for (const track of this.stream ? this.stream.getTracks() : []) {
       pc.addTrack(track, this.stream);
     }
@@ -128,11 +137,27 @@ export class CallSession {
     }
   }
 
+  // Only the impolite side restarts (it would win any glare anyway); the polite side answers.
+  armWatchdog() {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      const pc = this.pc;
+      if (!pc || this.closed || pc.connectionState === "connected") return;
+      if (!this.polite && pc.signalingState === "stable" && pc.remoteDescription) {
+        this.iceRestarts += 1;
+        console.info("call not connected after", STALL_MS, "ms: restarting ICE", this.iceRestarts);
+        pc.restartIce();
+      }
+      this.armWatchdog();
+    }, STALL_MS);
+  }
+
   // The other side came back (page reload, network blip): start a fresh connection.
   // A fresh peer connection; ``ice`` (from the call_started of a reconnection) brings TURN
   // credentials that have not expired in a long call.
   restart(ice = null) {
     if (ice) this.ice = this.config = ice;
+    clearTimeout(this.watchdog);
     if (this.pc) this.pc.close();
     this.connect();
   }
@@ -147,6 +172,7 @@ export class CallSession {
 
   close() {
     this.closed = true;
+    clearTimeout(this.watchdog);
     if (this.pc) this.pc.close();
     for (const track of this.stream ? this.stream.getTracks() : []) track.stop();
     if (this.localVideo) this.localVideo.srcObject = null;
