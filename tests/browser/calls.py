@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 INBOUND_VIDEO_FRAMES = """async () => {
@@ -47,12 +48,27 @@ def connection_state(page: Any) -> str | None:
     return state
 
 
+PEER_STATE = """() => {
+  const s = window.finestreta && window.finestreta.session;
+  const pc = s && s.pc;
+  return pc ? {connection: pc.connectionState, ice: pc.iceConnectionState,
+    gathering: pc.iceGatheringState, signaling: pc.signalingState,
+    restarts: s.iceRestarts} : null;
+}"""
+
+
 def wait_connected(page: Any, timeout_s: float = 45) -> None:
-    page.wait_for_function(
-        "() => { const s = window.finestreta && window.finestreta.session;"
-        " return !!(s && s.pc && s.pc.connectionState === 'connected'); }",
-        timeout=timeout_s * 1000,
-    )
+    """The page's call is connected; if not in time, the failure says how far it got."""
+    try:
+        page.wait_for_function(
+            "() => { const s = window.finestreta && window.finestreta.session;"
+            " return !!(s && s.pc && s.pc.connectionState === 'connected'); }",
+            timeout=timeout_s * 1000,
+        )
+    except PlaywrightTimeoutError:
+        raise AssertionError(
+            f"the call did not connect in {timeout_s} s: {page.evaluate(PEER_STATE)}"
+        ) from None
 
 
 def frames_decoded(page: Any) -> int:

@@ -89,7 +89,7 @@ export class CallSession {
       if (pc.connectionState === "connected") clearTimeout(this.watchdog);
       else this.armWatchdog();
     };
-    this.iceRestarts = 0;
+    this.iceRestarts = this.iceRestarts || 0;
     this.armWatchdog();
     for (const track of this.stream ? this.stream.getTracks() : []) {
       pc.addTrack(track, this.stream);
@@ -113,6 +113,10 @@ export class CallSession {
   async apply(data) {
     const pc = this.pc;
     if (!pc || this.closed) return;
+    if (data.restart) {  // the other side starts over: so do we (see armWatchdog)
+      this.restart();
+      return;
+    }
     const { description, candidate } = data;
     try {
       if (description) {
@@ -137,16 +141,28 @@ export class CallSession {
     }
   }
 
-  // Only the impolite side restarts (it would win any glare anyway); the polite side answers.
+  // Only the impolite side acts (it would win any glare anyway); the polite side follows.
+  // First an ICE restart; if that does not help either (or negotiation itself is stuck, e.g.
+  // an offer that got no answer), both sides start over with new peer connections: the other
+  // side is told with a {restart: true} signal, relayed untouched like any other.
   armWatchdog() {
     clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => {
       const pc = this.pc;
       if (!pc || this.closed || pc.connectionState === "connected") return;
-      if (!this.polite && pc.signalingState === "stable" && pc.remoteDescription) {
-        this.iceRestarts += 1;
-        console.info("call not connected after", STALL_MS, "ms: restarting ICE", this.iceRestarts);
-        pc.restartIce();
+      if (!this.polite) {
+        const negotiated = pc.signalingState === "stable" && pc.remoteDescription;
+        if (negotiated && this.iceRestarts % 2 === 0) {
+          this.iceRestarts += 1;
+          console.info("call not connected after", STALL_MS, "ms: restarting ICE");
+          pc.restartIce();
+        } else {
+          this.iceRestarts += 1;
+          console.info("call still not connected: new peer connections on both sides");
+          this.sendSignal({ restart: true });
+          this.restart();
+          return;  // restart() arms a new watchdog
+        }
       }
       this.armWatchdog();
     }, STALL_MS);
