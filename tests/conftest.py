@@ -4,6 +4,7 @@ FINESTRETA_TEST_DATABASE_URL is set), the real app, and helpers to add staff and
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,6 +69,13 @@ def migrated_sqlite(path: Path) -> Path:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
+
+
+def copy_of(template: Path, tmp_path: Path) -> str:
+    """A fresh database: a copy of a migrated SQLite file (see ``migrated_sqlite``)."""
+    path = tmp_path / "test.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=_backends())

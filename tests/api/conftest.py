@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 import socket
 import threading
 import time
@@ -43,7 +42,7 @@ from finestreta.context import AppContext, build_context
 from finestreta.db import Database
 from finestreta.migrate import upgrade
 from finestreta.models import Base
-from tests.conftest import PASSWORD, PG_URL, Booth, migrated_sqlite, need
+from tests.conftest import PASSWORD, PG_URL, Booth, copy_of, migrated_sqlite, need
 
 ORIGIN = {"origin": "http://testserver"}
 CROSS_SITE = {"origin": "https://evil.example"}
@@ -118,9 +117,7 @@ def postgres_shared(postgres_admin: tuple[Engine, list[str]]) -> Iterator[tuple[
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database (the root fixture's contract, made faster)."""
     if request.param == "sqlite":
-        path = tmp_path / "test.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
+        return copy_of(request.getfixturevalue("sqlite_template"), tmp_path)
     url, engine = request.getfixturevalue("postgres_shared")
     if _emptied(engine):
         return str(url)

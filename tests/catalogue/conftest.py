@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
-from tests.conftest import PASSWORD, Booth, migrated_sqlite, postgres_schema
+from tests.conftest import PASSWORD, Booth, copy_of, migrated_sqlite, postgres_schema
 
 from finestreta.app import create_app
 from finestreta.config import Settings
@@ -49,9 +48,7 @@ def catalogue_postgres() -> Iterator[tuple[str, Engine]]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database (same contract as the root fixture)."""
     if request.param == "sqlite":
-        path = tmp_path / "test.db"
-        shutil.copyfile(request.getfixturevalue("catalogue_sqlite_template"), path)
-        return f"sqlite:///{path}"
+        return copy_of(request.getfixturevalue("catalogue_sqlite_template"), tmp_path)
     url, engine = request.getfixturevalue("catalogue_postgres")
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as conn:

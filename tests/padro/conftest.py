@@ -5,7 +5,6 @@ padró tables (a copied SQLite file; truncated tables in a PostgreSQL schema of 
 from __future__ import annotations
 
 import csv
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from finestreta.padro.importer import COLUMNS
-from tests.conftest import migrated_sqlite, postgres_schema
+from tests.conftest import copy_of, migrated_sqlite, postgres_schema
 
 EMPTIED = (
     "padro_lookups",
@@ -42,9 +41,7 @@ def padro_postgres() -> Iterator[tuple[str, Engine]]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated database with empty padró tables (same contract as the root fixture)."""
     if request.param == "sqlite":
-        path = tmp_path / "test.db"
-        shutil.copyfile(request.getfixturevalue("padro_sqlite_template"), path)
-        return f"sqlite:///{path}"
+        return copy_of(request.getfixturevalue("padro_sqlite_template"), tmp_path)
     url, engine = request.getfixturevalue("padro_postgres")
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(EMPTIED)} RESTART IDENTITY"))

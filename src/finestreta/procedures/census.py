@@ -39,7 +39,7 @@ from finestreta.padro import eligibility
 from finestreta.padro.eligibility import CertificateKind, Decision
 from finestreta.padro.identity import DocumentType, IdDocument
 from finestreta.padro.lookups import LookupService
-from finestreta.padro.model import Address, Household, LookupResult, Person, Status
+from finestreta.padro.model import Address, Household, LookupResult, Person, Status, age_on
 from finestreta.procedures.records import IdentityCheckRow
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,6 @@ class Identity:
         if self.result.person is not None:
             return self.result.person.age_on(today)
         if self.declared is not None:
-            from finestreta.padro.model import age_on
-
             return age_on(self.declared.birth_date, today)
         return None
 

@@ -316,16 +316,7 @@ class DeviceDesk:
                 params={**service.SCAN_DEFAULTS, **options, "ready": False},
             )
         self.hub.send_to_clerk(clerk_id, self._job_frame(job))
-        self.hub.send_to_kiosk(
-            call.kiosk_id,
-            {
-                "type": "device_prompt",
-                "prompt": "place_on_scanner",
-                "job_id": job.id,
-                "source": job.params.get("source"),
-                "confirm": True,
-            },
-        )
+        self.hub.send_to_kiosk(call.kiosk_id, _scan_prompt(job))
         return job
 
     def start_scan(self, clerk_id: int, call_id: str, job_id: str) -> None:
@@ -494,15 +485,7 @@ class DeviceDesk:
             for job in service.jobs_of_call(session, call.id):
                 waiting = job.state == JobState.QUEUED.value and job.params.get("ready") is False
                 if job.kind == "scan" and waiting:
-                    frames.append(
-                        {
-                            "type": "device_prompt",
-                            "prompt": "place_on_scanner",
-                            "job_id": job.id,
-                            "source": job.params.get("source"),
-                            "confirm": True,
-                        }
-                    )
+                    frames.append(_scan_prompt(job))
             shown = self.shown.get(kiosk_id)
             document = session.get(DocumentRow, shown) if shown else None
             if document is not None and document.deleted_at is None:
@@ -552,6 +535,17 @@ class DeviceDesk:
         if conn is not None:
             conn.send({"type": "closed", "reason": "disabled"})
             conn.close(4403, "kiosk disabled")
+
+
+def _scan_prompt(job: DeviceJobRow) -> dict[str, Any]:
+    """The booth asks the citizen to place the document and tap "scan" (``scan_ready``)."""
+    return {
+        "type": "device_prompt",
+        "prompt": "place_on_scanner",
+        "job_id": job.id,
+        "source": job.params.get("source"),
+        "confirm": True,
+    }
 
 
 def document_summary(document: DocumentRow, base: str = "/api/documents") -> dict[str, Any]:

@@ -23,6 +23,7 @@ from finestreta.catalogue.model import CHANNEL_LABELS, Category, LocalizedEntry
 from finestreta.catalogue.search import Hit
 from finestreta.catalogue.service import catalogue_of
 from finestreta.web import security
+from finestreta.web.devices_api import call_of_clerk
 from finestreta.web.errors import NotFound, Refused, Unauthorized
 from finestreta.web.security import ctx_of
 
@@ -124,17 +125,6 @@ class SheetBody(BaseModel):
     print: bool = True  # False: only add the sheet to the attention's documents
 
 
-def _call_of_clerk(request: Request, call_id: str) -> tuple[Any, Any]:
-    from finestreta.realtime.device_desk import DeskError
-    from finestreta.web.devices_api import _clerk
-
-    staff = _clerk(request)
-    try:
-        return staff, ctx_of(request).devices.call_for_clerk(staff.id, call_id[:64])
-    except DeskError as exc:
-        raise Refused(exc.status, exc.code, exc.message) from None
-
-
 @router.post(
     "/api/calls/{call_id}/catalogue/{slug}/sheet",
     dependencies=[Depends(security.require_same_origin)],
@@ -144,7 +134,7 @@ def print_sheet(call_id: str, slug: str, body: SheetBody, request: Request) -> d
     from finestreta.catalogue.info_sheet import render_info_sheet
     from finestreta.realtime.device_desk import DeskError, document_summary
 
-    staff, call = _call_of_clerk(request, call_id)
+    staff, call = call_of_clerk(request, call_id)
     ctx = ctx_of(request)
     found = catalogue_of(ctx).entry(slug[:80], body.lang)
     if found is None:
@@ -180,7 +170,7 @@ def show_entry(call_id: str, slug: str, request: Request) -> dict[str, Any]:
     """Show the entry on the booth screen (the booth reads it in the citizen's language)."""
     from finestreta.realtime.device_desk import DeskError
 
-    staff, call = _call_of_clerk(request, call_id)
+    staff, call = call_of_clerk(request, call_id)
     ctx = ctx_of(request)
     catalogue = catalogue_of(ctx)
     try:

@@ -37,9 +37,9 @@ from finestreta.procedures.census import (
     NotAllowed,
     VolantRequest,
 )
-from finestreta.realtime.device_desk import DeskError, document_summary
+from finestreta.realtime.device_desk import document_summary
 from finestreta.web import security
-from finestreta.web.devices_api import _clerk
+from finestreta.web.devices_api import call_of_clerk
 from finestreta.web.errors import Refused
 from finestreta.web.security import ctx_of
 
@@ -95,15 +95,6 @@ def _still_active(ctx: Any, call: Any) -> None:
     if call.state != CallState.ACTIVE:
         ctx.census.forget(call.id)
         raise Refused(409, "call_ended", "The call has ended")
-
-
-def _call(request: Request, call_id: str) -> tuple[Any, Any]:
-    staff = _clerk(request)
-    try:
-        call = ctx_of(request).devices.call_for_clerk(staff.id, call_id[:64])
-    except DeskError as exc:
-        raise Refused(exc.status, exc.code, exc.message) from None
-    return staff, call
 
 
 def _document(id_type: str, number: str) -> Any:
@@ -241,7 +232,7 @@ def _identity(identity: Identity, options: list[Any], today: date) -> dict[str, 
     "/api/calls/{call_id}/census/identify", dependencies=[Depends(security.require_same_origin)]
 )
 def identify(call_id: str, body: IdentifyBody, request: Request) -> dict[str, Any]:
-    staff, call = _call(request, call_id)
+    staff, call = call_of_clerk(request, call_id)
     ctx = ctx_of(request)
     document = _document(body.id_type, body.number)
     if body.scan_document_id:
@@ -271,7 +262,7 @@ def identify(call_id: str, body: IdentifyBody, request: Request) -> dict[str, An
     "/api/calls/{call_id}/census/check", dependencies=[Depends(security.require_same_origin)]
 )
 def check(call_id: str, body: CheckBody, request: Request) -> dict[str, Any]:
-    staff, call = _call(request, call_id)
+    staff, call = call_of_clerk(request, call_id)
     ctx = ctx_of(request)
     volant = _volant(body)
     with _register_errors():
@@ -286,7 +277,7 @@ def check(call_id: str, body: CheckBody, request: Request) -> dict[str, Any]:
 def issue(call_id: str, body: IssueBody, request: Request) -> dict[str, Any]:
     from finestreta.documents.records import DocumentRow
 
-    staff, call = _call(request, call_id)
+    staff, call = call_of_clerk(request, call_id)
     ctx = ctx_of(request)
     volant = _volant(body)
     public_url = ctx.settings.public_url or str(request.base_url)
@@ -334,7 +325,7 @@ def receipt(call_id: str, body: ReceiptBody, request: Request) -> dict[str, Any]
     from finestreta.registry import receipt as receipts
     from finestreta.registry.service import get_by_code
 
-    staff, call = _call(request, call_id)
+    staff, call = call_of_clerk(request, call_id)
     ctx = ctx_of(request)
     with ctx.db.session() as session:
         entry = get_by_code(session, body.registry_code)

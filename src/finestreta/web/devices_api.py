@@ -29,6 +29,16 @@ def _clerk(request: Request) -> Staff:
     return staff
 
 
+def call_of_clerk(request: Request, call_id: str) -> tuple[Staff, Any]:
+    """The staff member asking and their active call (401/403 for others, 404 for a call that
+    is not theirs, 409 for one that has ended)."""
+    staff = _clerk(request)
+    try:
+        return staff, ctx_of(request).devices.call_for_clerk(staff.id, call_id[:64])
+    except DeskError as exc:
+        raise Refused(exc.status, exc.code, exc.message) from None
+
+
 class PrintBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     document_id: Annotated[str, Field(min_length=1, max_length=64)]
