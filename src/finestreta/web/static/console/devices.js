@@ -199,111 +199,141 @@ function printPending(documentId) {
   return D.printing.has(documentId) || Boolean(job && PRINT_ACTIVE.has(job.state));
 }
 
+// Each document keeps its list item (and its preview image) for as long as it is listed: the
+// list is updated in place, never rebuilt. A rebuild on every health report (every few seconds)
+// reloaded the previews and pulled the element from under the clerk's pointer (and a test's).
+const documentItems = new Map();  // document id -> { li, title, meta, badge, printBtn, showBtn, job }
+
+function documentItem(doc) {
+  const li = document.createElement("li");
+  li.dataset.documentId = doc.document_id;
+  li.className = "document";
+  const head = document.createElement("div");
+  head.className = "document-head";
+  const title = document.createElement("span");
+  title.className = "document-title";
+  title.id = `doc-title-${doc.document_id}`;
+  const meta = document.createElement("span");
+  meta.className = "document-meta";
+  const badge = document.createElement("span");
+  badge.className = "document-shown";
+  head.append(title, meta);
+  li.append(head);
+
+  if ((doc.media_type || "").startsWith("image/")) {
+    const img = document.createElement("img");
+    img.className = "document-preview";
+    img.src = doc.url;
+    img.alt = t("Preview of {title}", { title: doc.title || t("Document") });
+    img.loading = "lazy";
+    li.append(img);
+  }
+
+  const actions = document.createElement("div");
+  actions.className = "document-actions";
+  const printBtn = document.createElement("button");
+  printBtn.type = "button";
+  printBtn.className = "print-document secondary";
+  printBtn.textContent = t("Print at the booth");
+  const showBtn = document.createElement("button");
+  showBtn.type = "button";
+  showBtn.className = "show-document secondary";
+  showBtn.setAttribute("aria-describedby", title.id);
+  const open = document.createElement("a");
+  open.className = "open-document";
+  open.href = doc.url;
+  open.target = "_blank";
+  open.rel = "noopener";
+  open.textContent = t("Open");
+  const hint = document.createElement("span");
+  hint.className = "visually-hidden";
+  open.append(hint);
+  printBtn.addEventListener("click", () => printDocument(doc.document_id));
+  showBtn.addEventListener("click", () => showDocument(D.shown === doc.document_id ? null : doc.document_id));
+  actions.append(printBtn, showBtn, open);
+  li.append(actions);
+  const job = document.createElement("p");
+  job.className = "document-job";
+  return { li, head, title, meta, badge, printBtn, showBtn, hint, job };
+}
+
+function setText(node, value) {
+  if (node.textContent !== value) node.textContent = value;
+}
+
+function setAttr(node, name, value) {
+  if (value === null) node.removeAttribute(name);
+  else if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
+
+function updateDocumentItem(item, doc, printerOk) {
+  setText(item.title, doc.title || t("Document"));
+  const kind = {
+    scan: t("Scan"),
+    certificate: t("Volant"),
+    receipt: t("Registry receipt"),
+    info_sheet: t("Information sheet"),
+  }[doc.kind] || t("Uploaded");
+  const type = doc.media_type === "application/pdf" ? "PDF" : (doc.media_type || "").replace("image/", "").toUpperCase();
+  setText(item.meta, ` ${kind} · ${type} · ${formatClock(doc.created_at)}`);
+  const shown = D.shown === doc.document_id;
+  if (shown) {
+    setText(item.badge, t("On the booth screen"));
+    if (!item.badge.isConnected) item.head.append(item.badge);
+  } else if (item.badge.isConnected) {
+    item.badge.remove();
+  }
+  setText(item.hint, ` ${doc.title || ""} (${t("opens in a new tab")})`);
+
+  const printBtn = item.printBtn;
+  setAttr(printBtn, "aria-describedby", item.title.id + (printerOk ? "" : " print-warning"));
+  const blocked = !printerOk && Boolean(D.devices);  // status unknown (e.g. after a reload): warn, do not block
+  printBtn.disabled = blocked || !D.callId;
+  setAttr(printBtn, "title", blocked ? t("The booth's printer cannot print now") : null);
+  // aria-disabled, not disabled: a button that keeps the keyboard focus while its job runs
+  setAttr(printBtn, "aria-disabled", !printBtn.disabled && printPending(doc.document_id) ? "true" : null);
+  setText(item.showBtn, shown ? t("Remove from the booth screen") : t("Show on the booth screen"));
+  setAttr(item.showBtn, "aria-pressed", String(shown));
+  item.showBtn.disabled = !D.callId;
+
+  const job = lastPrintJob(doc.document_id);
+  if (job) {
+    item.job.dataset.state = job.state;
+    setText(item.job, jobText(job));
+    if (!item.job.isConnected) item.li.append(item.job);
+  } else if (item.job.isConnected) {
+    item.job.remove();
+  }
+}
+
 function renderDocuments() {
   const listEl = $("documents-list");
   const printerOk = Boolean(D.devices && D.devices.printer && D.devices.printer.ok);
-  const focused = document.activeElement;
-  const focusKey = focused && focused.closest("#documents-list li")
-    ? [focused.closest("li").dataset.documentId, focused.className] : null;
-
-  const items = D.documents.map((doc) => {
-    const li = document.createElement("li");
-    li.dataset.documentId = doc.document_id;
-    li.className = "document";
-    const head = document.createElement("div");
-    head.className = "document-head";
-    const title = document.createElement("span");
-    title.className = "document-title";
-    title.id = `doc-title-${doc.document_id}`;
-    title.textContent = doc.title || t("Document");
-    const meta = document.createElement("span");
-    meta.className = "document-meta";
-    const kind = {
-      scan: t("Scan"),
-      certificate: t("Volant"),
-      receipt: t("Registry receipt"),
-      info_sheet: t("Information sheet"),
-    }[doc.kind] || t("Uploaded");
-    const type = doc.media_type === "application/pdf" ? "PDF" : (doc.media_type || "").replace("image/", "").toUpperCase();
-    meta.textContent = ` ${kind} · ${type} · ${formatClock(doc.created_at)}`;
-    head.append(title, meta);
-    if (D.shown === doc.document_id) {
-      const badge = document.createElement("span");
-      badge.className = "document-shown";
-      badge.textContent = t("On the booth screen");
-      head.append(badge);
+  const listed = new Set(D.documents.map((doc) => doc.document_id));
+  for (const [id, item] of documentItems) {
+    if (!listed.has(id)) {
+      item.li.remove();
+      documentItems.delete(id);
     }
-    li.append(head);
-
-    if ((doc.media_type || "").startsWith("image/")) {
-      const img = document.createElement("img");
-      img.className = "document-preview";
-      img.src = doc.url;
-      img.alt = t("Preview of {title}", { title: doc.title || t("Document") });
-      img.loading = "lazy";
-      li.append(img);
+  }
+  let previous = null;
+  for (const doc of D.documents) {
+    let item = documentItems.get(doc.document_id);
+    if (!item) {
+      item = documentItem(doc);
+      documentItems.set(doc.document_id, item);
     }
-
-    const actions = document.createElement("div");
-    actions.className = "document-actions";
-    const printBtn = document.createElement("button");
-    printBtn.type = "button";
-    printBtn.className = "print-document secondary";
-    printBtn.textContent = t("Print at the booth");
-    printBtn.setAttribute("aria-describedby", title.id + (printerOk ? "" : " print-warning"));
-    if (!printerOk && D.devices) {  // status unknown (e.g. after a reload): warn, do not block
-      printBtn.disabled = true;
-      printBtn.title = t("The booth's printer cannot print now");
-    }
-    const shown = D.shown === doc.document_id;
-    const showBtn = document.createElement("button");
-    showBtn.type = "button";
-    showBtn.className = "show-document secondary";
-    showBtn.textContent = shown ? t("Remove from the booth screen") : t("Show on the booth screen");
-    showBtn.setAttribute("aria-pressed", String(shown));
-    showBtn.setAttribute("aria-describedby", title.id);
-    const open = document.createElement("a");
-    open.className = "open-document";
-    open.href = doc.url;
-    open.target = "_blank";
-    open.rel = "noopener";
-    open.textContent = t("Open");
-    const hint = document.createElement("span");
-    hint.className = "visually-hidden";
-    const newTab = t("opens in a new tab");
-    hint.textContent = ` ${doc.title || ""} (${newTab})`;
-    open.append(hint);
-    printBtn.disabled = printBtn.disabled || !D.callId;
-    // aria-disabled, not disabled: a button that keeps the keyboard focus while its job runs
-    if (!printBtn.disabled && printPending(doc.document_id)) printBtn.setAttribute("aria-disabled", "true");
-    showBtn.disabled = !D.callId;
-    printBtn.addEventListener("click", () => printDocument(doc.document_id));
-    showBtn.addEventListener("click", () => showDocument(shown ? null : doc.document_id));
-    actions.append(printBtn, showBtn, open);
-    li.append(actions);
-
-    const job = lastPrintJob(doc.document_id);
-    if (job) {
-      const p = document.createElement("p");
-      p.className = "document-job";
-      p.dataset.state = job.state;
-      p.textContent = jobText(job);
-      li.append(p);
-    }
-    return li;
-  });
-  listEl.replaceChildren(...items);
+    updateDocumentItem(item, doc, printerOk);
+    const expected = previous ? previous.nextSibling : listEl.firstChild;
+    if (expected !== item.li) listEl.insertBefore(item.li, expected);  // keeps focus when in place
+    previous = item.li;
+  }
   $("documents-empty").hidden = D.documents.length > 0;
   const warning = $("print-warning");
   warning.hidden = printerOk || !D.callId;
-  warning.querySelector(".warning-text").textContent = printerOk ? "" : t("Printing is not possible now: {reason}", {
+  setText(warning.querySelector(".warning-text"), printerOk ? "" : t("Printing is not possible now: {reason}", {
     reason: printerReasonText(D.devices && D.devices.printer ? D.devices.printer.reason : "") || t("the printer status is unknown"),
-  });
-  if (focusKey) {
-    const li = listEl.querySelector(`li[data-document-id="${CSS.escape(focusKey[0])}"]`);
-    const again = li && li.querySelector(`.${focusKey[1].split(" ")[0]}`);
-    if (again) again.focus();
-  }
+  }));
 }
 
 function render() {
