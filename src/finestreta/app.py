@@ -14,8 +14,10 @@ from fastapi.templating import Jinja2Templates
 from finestreta import __version__
 from finestreta.config import Settings, get_settings
 from finestreta.context import AppContext, build_context
+from finestreta.procedures.census import routes as census_routes
+from finestreta.procedures.information import routes as information_routes
 from finestreta.realtime import endpoints
-from finestreta.web import api, catalogue_api, census_api, devices_api, errors, pages, verify
+from finestreta.web import api, catalogue_api, devices_api, errors, pages, verify
 
 WEB = Path(__file__).resolve().parent / "web"
 log = logging.getLogger(__name__)
@@ -50,7 +52,8 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.include_router(api.router)
     app.include_router(devices_api.router)
     app.include_router(catalogue_api.router)
-    app.include_router(census_api.router)
+    app.include_router(information_routes.router)
+    app.include_router(census_routes.router)
     app.include_router(verify.router)
     app.include_router(endpoints.router)
 

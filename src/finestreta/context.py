@@ -27,7 +27,7 @@ from finestreta.documents.service import Documents
 from finestreta.documents.storage import BlobStore
 from finestreta.padro.lookups import LookupService
 from finestreta.padro.port import PopulationRegister
-from finestreta.procedures.census import CensusDesk
+from finestreta.procedures.census.service import CensusDesk
 from finestreta.realtime.device_desk import DeviceDesk
 from finestreta.realtime.hub import Directory, Hub
 

@@ -14,8 +14,8 @@ from pypdf import PdfReader
 
 from finestreta.catalogue import DEMO_CATALOGUE
 from finestreta.catalogue.importer import EntryIn
-from finestreta.catalogue.info_sheet import LABELS, render_info_sheet
 from finestreta.catalogue.model import Entry, Texts
+from finestreta.procedures.information.sheet import LABELS, render_info_sheet
 
 CITY = "Ajuntament de Barcelona"
 ENTRIES = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from finestreta.padro.eligibility import REASON_CODES
 from finestreta.padro.importer import COLUMNS, OPTIONAL_COLUMNS
 from finestreta.padro.synthetic import DEMO_PEOPLE
+from finestreta.procedures.census.eligibility import REASON_CODES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "padro.md"
 

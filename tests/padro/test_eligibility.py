@@ -7,15 +7,6 @@ from datetime import date
 
 import pytest
 
-from finestreta.padro.eligibility import (
-    REASON_CODES,
-    CertificateKind,
-    Party,
-    Request,
-    decide,
-    party,
-    residents,
-)
 from finestreta.padro.identity import DocumentType, IdDocument
 from finestreta.padro.model import (
     Address,
@@ -26,6 +17,15 @@ from finestreta.padro.model import (
     Person,
     Sex,
     Status,
+)
+from finestreta.procedures.census.eligibility import (
+    REASON_CODES,
+    CertificateKind,
+    Party,
+    Request,
+    decide,
+    party,
+    residents,
 )
 
 RESIDENCE = CertificateKind.RESIDENCE

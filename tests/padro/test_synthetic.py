@@ -7,12 +7,18 @@ from datetime import date
 from pathlib import Path
 
 from finestreta.db import Database
-from finestreta.padro.eligibility import CertificateKind, Request, decide, party, residents
 from finestreta.padro.identity import DocumentType, IdDocument, parse_id
 from finestreta.padro.importer import import_csv
 from finestreta.padro.model import AddressKind, LookupResult, Status
 from finestreta.padro.sql_register import SqlPopulationRegister
 from finestreta.padro.synthetic import DEMO, DEMO_PEOPLE, generate, write_csv
+from finestreta.procedures.census.eligibility import (
+    CertificateKind,
+    Request,
+    decide,
+    party,
+    residents,
+)
 
 TODAY = date(2026, 11, 28)
 

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from finestreta.padro.eligibility import CertificateKind
 from finestreta.padro.identity import DocumentType, IdDocument
 from finestreta.padro.model import (
     Address,
@@ -19,7 +18,14 @@ from finestreta.padro.model import (
     Sex,
     Status,
 )
-from finestreta.procedures.census import CensusError, Declared, Identity, VolantRequest, assess
+from finestreta.procedures.census.eligibility import CertificateKind
+from finestreta.procedures.census.service import (
+    CensusError,
+    Declared,
+    Identity,
+    VolantRequest,
+    assess,
+)
 
 TODAY = date(2026, 11, 28)
 HOME = Address(

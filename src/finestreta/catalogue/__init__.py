@@ -2,8 +2,8 @@
 Spanish and English, searched as the citizen types on the booth (see ``docs/catalogue.md``).
 
 ``importer.import_file`` loads a JSON catalogue file, ``service.Catalogue`` keeps the in-memory
-search index of a running server, ``info_sheet.render_info_sheet`` prints an entry on one page
-(imported on its own: it needs reportlab).
+search index of a running server. The information procedure
+(``finestreta.procedures.information``) shows entries on the booth and prints their sheets.
 """
 
 from finestreta.catalogue.importer import (

@@ -1,8 +1,8 @@
 """The population register (padró): ID numbers, the register port and its built-in SQL
-implementation, the CSV importer, synthetic demo residents, the audited look-up service and
-the rules of who may ask for which census volant (see ``docs/padro.md``)."""
+implementation, the CSV importer, synthetic demo residents and the audited look-up service
+(see ``docs/padro.md``). Who may ask for which census volant is the census procedure's rule
+(``finestreta.procedures.census.eligibility``)."""
 
-from finestreta.padro.eligibility import CertificateKind, Decision, Party, Request, decide
 from finestreta.padro.identity import DocumentType, IdDocument, InvalidId, parse_any, parse_id
 from finestreta.padro.importer import ImportReport, format_report, import_csv
 from finestreta.padro.lookups import LookupService
@@ -22,8 +22,6 @@ from finestreta.padro.sql_register import SqlPopulationRegister
 __all__ = [
     "Address",
     "AddressKind",
-    "CertificateKind",
-    "Decision",
     "DocumentType",
     "Household",
     "IdDocument",
@@ -33,15 +31,12 @@ __all__ = [
     "LookupService",
     "Member",
     "NotRegistered",
-    "Party",
     "Person",
     "PopulationRegister",
     "Registration",
-    "Request",
     "SqlPopulationRegister",
     "Status",
     "UnknownPerson",
-    "decide",
     "format_report",
     "import_csv",
     "parse_any",

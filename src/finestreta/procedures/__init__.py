@@ -1,1 +1,1 @@
-"""Procedures the clerk runs during an attention (today: census volants)."""
+"""Procedures the clerk runs during an attention: one package each (census, information)."""

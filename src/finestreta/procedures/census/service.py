@@ -11,7 +11,7 @@ The console follows three steps, each one a method of :class:`CensusDesk`:
 3. :meth:`~CensusDesk.issue`: checks again (the server never trusts an earlier answer the
    console holds), then renders, seals, registers and stores the volant in the attention.
 
-The rules themselves are :mod:`finestreta.padro.eligibility`; :func:`assess` ties them to the
+The rules themselves are :mod:`finestreta.procedures.census.eligibility`; :func:`assess` ties them to the
 register's answers and is pure, so it is tested without a database.
 """
 
@@ -35,11 +35,11 @@ from finestreta.documents.certificates import (
 )
 from finestreta.documents.service import Documents
 from finestreta.documents.verification import IssuedCertificate, issue_certificate
-from finestreta.padro import eligibility
-from finestreta.padro.eligibility import CertificateKind, Decision
 from finestreta.padro.identity import DocumentType, IdDocument
 from finestreta.padro.lookups import LookupService
 from finestreta.padro.model import Address, Household, LookupResult, Person, Status, age_on
+from finestreta.procedures.census import eligibility
+from finestreta.procedures.census.eligibility import CertificateKind, Decision
 from finestreta.procedures.records import IdentityCheckRow
 
 log = logging.getLogger(__name__)

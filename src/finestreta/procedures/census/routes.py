@@ -25,11 +25,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from finestreta.attention.states import CallState
-from finestreta.padro.eligibility import CertificateKind
 from finestreta.padro.identity import InvalidId, check_letter, compact, parse_id
 from finestreta.padro.model import Household, LookupResult, Person, Status
 from finestreta.padro.port import RegisterError, RegisterUnavailable
-from finestreta.procedures.census import (
+from finestreta.procedures.census.eligibility import CertificateKind
+from finestreta.procedures.census.service import (
     Assessment,
     CensusError,
     Declared,
