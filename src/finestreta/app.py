@@ -1,12 +1,20 @@
-"""The application factory: ``create_app(settings)`` builds the ASGI app; ``uvicorn`` serves it."""
+"""The application factory: ``create_app(settings)`` builds the ASGI app; ``uvicorn`` serves it.
+
+The platform's routers, then each procedure's: its routes, its static files under
+``/static/procedures/<name>/`` and its templates under the ``<name>/`` prefix of the template
+loader (the console includes its panel fragment from there).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import jinja2
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -14,12 +22,12 @@ from fastapi.templating import Jinja2Templates
 from finestreta import __version__
 from finestreta.config import Settings, get_settings
 from finestreta.context import AppContext, build_context
-from finestreta.procedures.census import routes as census_routes
-from finestreta.procedures.information import routes as information_routes
+from finestreta.devices import routes as devices_routes
 from finestreta.realtime import endpoints
-from finestreta.web import api, catalogue_api, devices_api, errors, pages, verify
+from finestreta.web import api, catalogue_api, errors, pages, verify
 
 WEB = Path(__file__).resolve().parent / "web"
+PURGE_EVERY_S = 3600.0
 log = logging.getLogger(__name__)
 
 
@@ -29,11 +37,16 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx.memory.sweep()  # calls that ended while no server ran keep nothing
         await ctx.hub.start()
+        housekeeping = asyncio.get_running_loop().create_task(_housekeeping(ctx))
         log.info("Finestreta %s ready", __version__)
         try:
             yield
         finally:
+            housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
             await ctx.hub.stop()
 
     app = FastAPI(
@@ -45,17 +58,26 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         openapi_url="/api/openapi.json",
     )
     app.state.ctx = ctx
-    app.state.templates = Jinja2Templates(directory=WEB / "templates")
-    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.state.templates = _templates(ctx)
     errors.install(app)
+    for procedure in sorted(ctx.procedures.values(), key=lambda p: p.name):
+        if procedure.static is not None:
+            app.mount(
+                f"/static/procedures/{procedure.name}",
+                StaticFiles(directory=procedure.static),
+                name=f"static-{procedure.name}",
+            )
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
-    app.include_router(devices_api.router)
+    app.include_router(devices_routes.router)
     app.include_router(catalogue_api.router)
-    app.include_router(information_routes.router)
-    app.include_router(census_routes.router)
     app.include_router(verify.router)
     app.include_router(endpoints.router)
+    for procedure in ctx.procedures.values():
+        router = procedure.router()
+        if router is not None:
+            app.include_router(router)
 
     @app.middleware("http")
     async def _headers(request, call_next):  # type: ignore[no-untyped-def]
@@ -69,3 +91,32 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         return response
 
     return app
+
+
+def _templates(ctx: AppContext) -> Jinja2Templates:
+    """The platform's templates, and each procedure's under its name (``census/panel.html``)."""
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(WEB / "templates"),
+            jinja2.PrefixLoader(
+                {
+                    p.name: jinja2.FileSystemLoader(p.templates)
+                    for p in ctx.procedures.values()
+                    if p.templates is not None
+                }
+            ),
+        ]
+    )
+    return Jinja2Templates(env=jinja2.Environment(loader=loader, autoescape=True))
+
+
+async def _housekeeping(ctx: AppContext) -> None:
+    """Files past their retention are deleted every hour (rows and hashes stay)."""
+    while True:
+        try:
+            count = await asyncio.to_thread(ctx.devices.purge_expired)
+            if count:
+                log.info("%d documents past retention deleted", count)
+        except Exception:  # the next hour tries again
+            log.exception("document purge failed")
+        await asyncio.sleep(PURGE_EVERY_S)

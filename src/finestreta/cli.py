@@ -43,7 +43,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
     from finestreta.migrate import upgrade
 
     settings = _settings()
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, procedures=_procedures(settings))
     print("database is at the newest schema")
 
 
@@ -147,22 +147,28 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from finestreta import logs
+
+    procedures = _procedures(settings)
+    logs.install(pattern for p in procedures for pattern in p.redact)
     if demo and args.reset and settings.database_url.startswith("sqlite:///"):
         from pathlib import Path
 
         for suffix in ("", "-wal", "-shm"):
             Path(settings.database_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     if not args.no_migrate:
-        upgrade(settings.database_url)
+        upgrade(settings.database_url, procedures=procedures)
     if demo:
         _demo_seal(settings)
-    ctx = build_context(settings)
+    ctx = build_context(settings, procedures=procedures)
     if demo:
         from finestreta import demo as demo_data
         from finestreta.catalogue import seed_demo
 
         with ctx.db.session() as session:
-            demo_data.seed(session)
+            if demo_data.seed(session):  # a new demo database: the procedures' data too
+                for procedure in procedures:
+                    procedure.seed_demo(session)
             seed_demo(session)
         ctx.extra["demo_kiosks"] = [
             {"code": k.code, "name": k.name, "secret": k.secret} for k in demo_data.KIOSKS
@@ -191,6 +197,7 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn logs through the root handlers, which redact (logs.py)
         ws_ping_interval=settings.heartbeat_seconds,
         ws_ping_timeout=settings.heartbeat_seconds * 2,
         ws_max_size=1024 * 1024,
@@ -277,8 +284,7 @@ def cmd_documents_purge(args: argparse.Namespace) -> None:
     from finestreta.context import build_context
 
     ctx = build_context(_settings())
-    with ctx.db.session() as session:
-        count = ctx.devices.documents.purge(session)
+    count = ctx.devices.purge_expired()
     print(f"{count} documents past retention deleted")
 
 
@@ -338,11 +344,22 @@ def cmd_seal_init(args: argparse.Namespace) -> None:
     print(f"set FINESTRETA_SEAL_PKCS12={path} to use it")
 
 
+def _procedures(settings: Settings) -> list[Any]:
+    from finestreta.errors import FinestretaError
+    from finestreta.procedures import registry
+
+    try:
+        return registry.load(settings.procedures)
+    except FinestretaError as exc:
+        _fail(f"FINESTRETA_PROCEDURES: {exc.message}")
+
+
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentParser:
+    """The command line: the platform's commands and those of ``procedures``."""
     parser = argparse.ArgumentParser(prog="finestreta", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -457,11 +474,27 @@ def build_parser() -> argparse.ArgumentParser:
     hset.add_argument("--closed", default="", help="closed days, ISO dates, comma-separated")
     hset.add_argument("--timezone", default="Europe/Madrid")
     hset.set_defaults(func=cmd_hours_set)
+    for procedure in procedures or ():
+        procedure.add_commands(sub)
     return parser
 
 
+def _installed_procedures() -> list[Any]:
+    """The procedures whose commands the command line offers (none when the settings or a
+    procedure cannot be loaded: the command then says why when it runs)."""
+    from pydantic import ValidationError
+
+    from finestreta.errors import FinestretaError
+    from finestreta.procedures import registry
+
+    try:
+        return registry.load(Settings().procedures)
+    except (ValidationError, FinestretaError):
+        return []
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    args = build_parser(_installed_procedures()).parse_args(argv)
     try:
         args.func(args)
     except KeyboardInterrupt:
@@ -471,8 +504,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:  # a clear line, not a traceback, for what we did not foresee
         from sqlalchemy.exc import OperationalError
 
+        from finestreta.errors import FinestretaError
+
         if isinstance(exc, OperationalError):
             _fail(f"database error: {exc.orig}")
+        if isinstance(exc, FinestretaError):
+            _fail(exc.message)
         _fail(f"{type(exc).__name__}: {exc}")
 
 

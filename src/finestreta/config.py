@@ -168,12 +168,20 @@ class Settings(BaseSettings):
     verify_lookups_per_minute: int = Field(
         30, ge=1, description="Look-ups of any outcome one client address may make a minute."
     )
+    procedures: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="The procedures this server runs, comma-separated: entry-point names "
+        "(`census`, `information`) or `package.module:attribute` specs; empty: every installed "
+        "procedure (docs/procedures.md).",
+    )
     demo: bool = Field(
         False, description="Demo mode: shows demo hints on the login and booth pages."
     )
     log_level: str = Field("info", description="Log level of the server.")
 
-    @field_validator("outcomes", "stun_urls", "turn_urls", "city_lines", mode="before")
+    @field_validator(
+        "outcomes", "stun_urls", "turn_urls", "city_lines", "procedures", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

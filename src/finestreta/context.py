@@ -1,37 +1,37 @@
-"""Everything a running server holds: settings, database, hub, throttles, templates."""
+"""Everything a running server holds, wired together once: settings, database, clock, hub,
+device desk, booth screen, call memory, step log, throttles, and the procedures (each set up on
+the :class:`~finestreta.procedures.platform.Platform`, subscribed to calls, its frames routed)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
-from finestreta.accounts.models import (
-    Kiosk,
-    KioskSession,
-    OfficeHours,
-    Site,
-    StaffSession,
-    StaffUser,
-)
+from finestreta.accounts.directory import Directory, load_directory
+from finestreta.accounts.models import Kiosk, KioskSession, StaffSession, StaffUser
 from finestreta.accounts.throttle import Throttle
 from finestreta.attention import RoutingRules, Switchboard
-from finestreta.attention.opening_hours import OpeningHours, parse_hours
+from finestreta.attention.memory import CallMemory
 from finestreta.attention.store import AttentionStore
+from finestreta.clock import SYSTEM_CLOCK, Clock
 from finestreta.config import Settings
 from finestreta.db import Database, utcnow
+from finestreta.devices.desk import DeviceDesk
+from finestreta.devices.screen import BoothScreen
+from finestreta.documents.retention import Retention
 from finestreta.documents.service import Documents
 from finestreta.documents.storage import BlobStore
-from finestreta.padro.lookups import LookupService
-from finestreta.padro.port import PopulationRegister
-from finestreta.procedures.census.service import CensusDesk
-from finestreta.realtime.device_desk import DeviceDesk
-from finestreta.realtime.hub import Directory, Hub
+from finestreta.procedures import registry
+from finestreta.procedures.base import Procedure
+from finestreta.procedures.platform import Platform
+from finestreta.procedures.steps import StepLog
+from finestreta.realtime import frames as f
+from finestreta.realtime.hub import Hub
+from finestreta.realtime.ports import CallListener, CallView
 
-DEFAULT_HOURS = "mon-fri 08:30-19:00"
 log = logging.getLogger(__name__)
 
 
@@ -39,51 +39,20 @@ log = logging.getLogger(__name__)
 class AppContext:
     settings: Settings
     db: Database
+    clock: Clock
     hub: Hub
+    devices: DeviceDesk
+    screen: BoothScreen
+    memory: CallMemory
+    steps: StepLog
+    documents: Documents
+    procedures: dict[str, Procedure]
     login_throttle: Throttle
     pair_throttle: Throttle
-    devices: DeviceDesk
-    census: CensusDesk
     extra: dict[str, Any] = field(default_factory=dict)
 
-
-def load_directory(db: Database) -> dict[str, Any]:
-    # Plain rows in one query each, not ORM objects (and one lazy load of the site per booth):
-    # this runs on the event loop every DIRECTORY_TTL_SECONDS, and with 1,000 booths the ORM
-    # version took ~250 ms and its garbage set off the slowest GC pauses (bench/attention.py).
-    with db.session() as session:
-        kiosks = {
-            kiosk_id: {"name": name, "site": site, "code": code, "enabled": enabled}
-            for kiosk_id, name, site, code, enabled in session.execute(
-                select(Kiosk.id, Kiosk.name, Site.name, Kiosk.code, Kiosk.enabled).join(
-                    Site, Site.id == Kiosk.site_id
-                )
-            )
-        }
-        clerks = {
-            user_id: {
-                "name": name,
-                "first_name": name.split()[0] if name else "",
-                "active": active,
-            }
-            for user_id, name, active in session.execute(
-                select(StaffUser.id, StaffUser.display_name, StaffUser.active)
-            )
-        }
-        row = session.get(OfficeHours, 1)
-        spec = row.spec if row else DEFAULT_HOURS
-        closed = frozenset(
-            date.fromisoformat(d.strip())
-            for d in (row.closed_days if row else "").split(",")
-            if d.strip()
-        )
-        timezone = row.timezone if row else "Europe/Madrid"
-    return {
-        "kiosks": kiosks,
-        "clerks": clerks,
-        "hours": OpeningHours(parse_hours(spec), closed),
-        "timezone": timezone,
-    }
+    def procedure(self, name: str) -> Procedure:
+        return self.procedures[name]
 
 
 def revoked_parties(
@@ -122,67 +91,109 @@ def revoked_parties(
     return bad_kiosks, bad_consoles
 
 
-def build_context(settings: Settings, db: Database | None = None) -> AppContext:
+def build_context(
+    settings: Settings,
+    db: Database | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    procedures: list[Procedure] | None = None,
+) -> AppContext:
     db = db or Database(settings.database_url)
+    chosen = procedures if procedures is not None else registry.load(settings.procedures)
+    frames = f.FrameSet()
+    for procedure in chosen:
+        for inbound in procedure.inbound_frames:
+            frames.add_inbound(inbound)
+        for outbound in procedure.outbound_frames:
+            frames.add_outbound(outbound)
+    topics = tuple(dict.fromkeys(topic for p in chosen for topic in p.topics)) or ("general",)
     rules = RoutingRules(
         ring_timeout=settings.ring_timeout_seconds,
         missed_rings_before_away=settings.missed_rings_before_away,
         kiosk_grace=settings.kiosk_grace_seconds,
         console_grace=settings.console_grace_seconds,
     )
+    directory = Directory(lambda: load_directory(db))
     hub = Hub(
         settings,
         Switchboard(rules),
         AttentionStore(db),
-        Directory(lambda: load_directory(db)),
+        directory,
+        clock=clock,
         revoked=lambda kiosks, clerks: revoked_parties(db, kiosks, clerks),
+        topics=topics,
+        frames=frames,
     )
-    documents = Documents(
-        BlobStore(settings.documents_dir),
-        settings.document_retention_days,
-        settings.max_upload_bytes,
+    retention = Retention.from_settings(settings, [p.retention for p in chosen])
+    documents = Documents(BlobStore(settings.documents_dir), retention, settings.max_upload_bytes)
+    memory = CallMemory(db)
+    screen = BoothScreen(hub, memory, frames)
+    devices = DeviceDesk(
+        outbox=hub,
+        calls=hub,
+        agents=hub.agents,
+        screen=screen,
+        directory=directory,
+        db=db,
+        documents=documents,
+        health_interval_s=settings.health_interval_seconds,
+        timezone=settings.city_timezone,
     )
-    devices = DeviceDesk(hub, db, documents, settings.health_interval_seconds)
-    hub.devices = devices
-    # Issued volants are kept as long as /verify must be able to show them.
-    certificates = Documents(
-        documents.blobs, settings.certificate_retention_days, settings.max_upload_bytes
-    )
-    census = CensusDesk(
-        db,
-        LookupService(population_register(settings, db), db.session),
-        certificates,
-        settings,
+    hub.on_frame(f.KIOSK, "media_status", devices.media_status)
+    hub.on_frame(f.KIOSK, "scan_ready", devices.scan_ready_frame)
+    hub.subscribe(devices)
+    steps = StepLog(db, clock)
+    platform = Platform(
+        settings=settings,
+        db=db,
+        clock=clock,
+        calls=hub,
+        outbox=hub,
+        screen=screen,
+        devices=devices,
+        documents=documents,
+        memory=memory,
+        steps=steps,
         seal=lambda: _seal(settings),
+        procedure_settings=lambda name: _procedure_settings(chosen, name),
     )
-    hub.call_end_hooks.append(census.forget)
+    for procedure in chosen:
+        procedure.setup(platform)
+        for (party, frame_type), handler in procedure.frame_handlers().items():
+            hub.on_frame(party, frame_type, handler)
+        hub.subscribe(procedure)
+    hub.subscribe(_Forget(memory))  # last: the others may still read the call's memory
     return AppContext(
         settings=settings,
         db=db,
+        clock=clock,
         hub=hub,
         devices=devices,
-        census=census,
+        screen=screen,
+        memory=memory,
+        steps=steps,
+        documents=documents,
+        procedures={p.name: p for p in chosen},
         login_throttle=Throttle(settings.login_attempts_per_minute),
         pair_throttle=Throttle(settings.login_attempts_per_minute),
     )
 
 
-def population_register(settings: Settings, db: Database) -> PopulationRegister:
-    """The built-in register over our own tables, or the city's adapter named in settings
-    (``package.module:factory``, called with the settings and the database)."""
-    spec = settings.population_register
-    if not spec:
-        from finestreta.padro.sql_register import SqlPopulationRegister
+class _Forget(CallListener):
+    """At the end of a call, what was kept about it in the call memory goes."""
 
-        return SqlPopulationRegister(db.session)
-    import importlib
+    def __init__(self, memory: CallMemory) -> None:
+        self.memory = memory
 
-    module_name, _, attribute = spec.partition(":")
-    factory = getattr(importlib.import_module(module_name), attribute)
-    register = factory(settings, db)
-    if not isinstance(register, PopulationRegister):
-        raise TypeError(f"{spec} did not return a PopulationRegister")
-    return register
+    def call_ended(self, call: CallView) -> None:
+        self.memory.forget(call.id)
+
+
+def _procedure_settings(procedures: list[Procedure], name: str) -> Any:
+    for procedure in procedures:
+        if procedure.name == name and procedure.settings_model is not None:
+            return procedure.settings_model()
+    return None
 
 
 _SEALS: dict[tuple[str, float], Any] = {}

@@ -1,5 +1,6 @@
 """Seed data for demo mode: two civic-centre booths, three clerks, a supervisor, an admin, and
-opening hours that include now. Demo secrets are public by design: never use them elsewhere."""
+opening hours that include now (each procedure seeds its own demo data: ``seed_demo``). Demo
+secrets are public by design: never use them elsewhere."""
 
 from __future__ import annotations
 
@@ -93,21 +94,4 @@ def seed(session: Session) -> bool:
             service.add_kiosk(session, kiosk.code, kiosk.name, kiosk.site, kiosk.secret)
     if session.get(OfficeHours, 1) is None:
         session.add(OfficeHours(id=1, spec=ALWAYS_OPEN, closed_days="", timezone="Europe/Madrid"))
-    _seed_padro(session)
     return True
-
-
-def _seed_padro(session: Session) -> None:
-    """A few hundred synthetic residents in households (docs/padro.md lists the fixed ones)."""
-    import tempfile
-    from pathlib import Path
-
-    from finestreta.padro import synthetic
-    from finestreta.padro.importer import format_report, import_csv
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "padro.csv"
-        synthetic.write_csv(path)
-        report = import_csv(session, path)
-    if not report.ok:
-        raise RuntimeError(f"demo register did not import: {format_report(report)}")

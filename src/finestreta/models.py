@@ -7,6 +7,7 @@ from finestreta.db import Base
 from finestreta.devices import records as devices_records
 from finestreta.documents import issued as documents_issued
 from finestreta.documents import records as documents_records
+from finestreta.identity import records as identity_records
 from finestreta.padro import records as padro_records
 from finestreta.procedures import records as procedures_records
 from finestreta.registry import records as registry_records
@@ -19,6 +20,7 @@ __all__ = [
     "devices_records",
     "documents_issued",
     "documents_records",
+    "identity_records",
     "padro_records",
     "procedures_records",
     "registry_records",

@@ -355,7 +355,7 @@ def test_second_console_replaces_the_first(
             old_stack.close()  # the old page goes away while the new one stays
             new.send({"type": "set_state", "state": "available"})
             new.expect("state", state="available")
-            assert ctx.hub.consoles[anna_id] is not None
+            assert ctx.hub.consoles.get(anna_id) is not None
             assert ctx.hub.board.clerks[anna_id].connected
     assert anna_id not in ctx.hub.consoles
 

@@ -82,7 +82,7 @@ def test_normalisation(type_: str, raw: str, expected: str) -> None:
         ("passport", "A" * 21, "bad_format"),
         ("passport", "AB#12345", "bad_format"),
         ("dni", "  - ", "empty"),
-        ("driving_licence", "12345678Z", "unknown_type"),
+        ("driving_licence", "12345678Z", "unknown_id_type"),
     ],
 )
 def test_invalid(type_: str, raw: str, code: str) -> None:

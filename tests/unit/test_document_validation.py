@@ -63,7 +63,7 @@ def test_accepted_by_content(content: bytes, media_type: str) -> None:
 @pytest.mark.parametrize(
     ("content", "code"),
     [
-        (b"", "empty"),
+        (b"", "empty_file"),
         (b"GIF89a" + b"\x00" * 50, "unsupported_type"),
         (b"<html><script>alert(1)</script></html>", "unsupported_type"),
         (b"MZ\x90\x00 an executable renamed to .pdf", "unsupported_type"),

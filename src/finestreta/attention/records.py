@@ -82,3 +82,16 @@ class AttentionEventRow(Base):
         Index("ix_attention_events_request", "request_id"),
         Index("ix_attention_events_at", "at"),
     )
+
+
+class CallMemoryRow(Base):
+    """What the platform and the procedures keep about a live call (what the booth screen
+    shows, the citizen identified for a volant…): in the database, not in one process's memory,
+    so that another node or a restarted one goes on; forgotten when the call ends."""
+
+    __tablename__ = "call_memory"
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(40), primary_key=True)  # "screen", "census", …
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,7 +1,7 @@
 """The switchboard: the queue of attention requests, clerk presence, offers and calls.
 
 Commands take the current time (seconds, any monotonic-enough clock the caller chooses) and
-return the events that happened, in order. A refused command raises ``AttentionError`` and changes
+return the events that happened, in order. A refused command raises an ``AttentionError`` (``attention/errors.py``) and changes
 nothing. Routing rules (contact-centre semantics):
 
 * requests wait in priority (higher first) then arrival order;
@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from finestreta.attention.errors import AttentionError
+from finestreta.attention import errors as refused
 from finestreta.attention.events import (
     CallEnded,
     CallStarted,
@@ -170,7 +170,7 @@ class Switchboard:
         try:
             return self.clerks[clerk_id]
         except KeyError:
-            raise AttentionError("unknown_clerk", f"No clerk {clerk_id} is known") from None
+            raise refused.UNKNOWN_CLERK(f"No clerk {clerk_id} is known") from None
 
     def console_connected(self, clerk_id: int, now: float) -> list[Event]:
         clerk = self.clerk(clerk_id)
@@ -188,12 +188,12 @@ class Switchboard:
         try:
             state = ClerkState(state)
         except ValueError:
-            raise AttentionError("bad_state", f"Unknown clerk state {state!r}") from None
+            raise refused.BAD_STATE(f"Unknown clerk state {state!r}") from None
         if state not in CHOOSABLE_CLERK_STATES:
-            raise AttentionError("bad_state", f"A clerk cannot choose the state {state!r}")
+            raise refused.BAD_STATE(f"A clerk cannot choose the state {state!r}")
         if clerk.state not in CHOOSABLE_CLERK_STATES:
-            raise AttentionError(
-                "busy", f"Clerk {clerk_id} is {clerk.state}; finish that before changing state"
+            raise refused.BUSY(
+                f"Clerk {clerk_id} is {clerk.state}; finish that before changing state"
             )
         if clerk.state == state:
             return []
@@ -233,7 +233,7 @@ class Switchboard:
         self, kiosk_id: int, language: str, topic: str, now: float, priority: int = 0
     ) -> list[Event]:
         if self.live_request_of(kiosk_id) is not None:
-            raise AttentionError("already_requested", f"Kiosk {kiosk_id} already has a request")
+            raise refused.ALREADY_REQUESTED(f"Kiosk {kiosk_id} already has a request")
         request = Request(self._new_id(), kiosk_id, language, topic, priority, next(self._seq), now)
         self.requests[request.id] = request
         self.kiosks.setdefault(kiosk_id, KioskPresence(kiosk_id, connected=True))
@@ -245,13 +245,13 @@ class Switchboard:
     def _live_request(self, request_id: str) -> Request:
         request = self.requests.get(request_id)
         if request is None:
-            raise AttentionError("no_request", f"No live request {request_id!r}")
+            raise refused.NO_REQUEST(f"No live request {request_id!r}")
         return request
 
     def cancel(self, request_id: str, now: float) -> list[Event]:
         request = self._live_request(request_id)
         if not request.state.is_queued:
-            raise AttentionError("in_call", "The request is already in a call; hang up instead")
+            raise refused.IN_CALL("The request is already in a call; hang up instead")
         events = self._withdraw_offer(request, now)
         del self.requests[request.id]
         request.state = RequestState.CANCELLED
@@ -282,13 +282,13 @@ class Switchboard:
     def _offer_for(self, clerk_id: int, offer_id: str) -> Offer:
         offer = self.offers.get(offer_id)
         if offer is None or offer.clerk_id != clerk_id:
-            raise AttentionError("no_offer", "That offer is no longer ringing for you")
+            raise refused.NO_OFFER("That offer is no longer ringing for you")
         return offer
 
     def accept(self, clerk_id: int, offer_id: str, now: float) -> list[Event]:
         offer = self._offer_for(clerk_id, offer_id)
         if now > offer.deadline:
-            raise AttentionError("offer_expired", "The offer expired before it was accepted")
+            raise refused.OFFER_EXPIRED("The offer expired before it was accepted")
         del self.offers[offer.id]
         request = self.requests[offer.request_id]
         clerk = self.clerks[clerk_id]
@@ -335,13 +335,13 @@ class Switchboard:
     def call(self, call_id: str) -> Call:
         call = self.calls.get(call_id)
         if call is None:
-            raise AttentionError("no_call", f"No call {call_id!r}")
+            raise refused.NO_CALL(f"No call {call_id!r}")
         return call
 
     def hang_up(self, call_id: str, by: Party, now: float) -> list[Event]:
         call = self.call(call_id)
         if call.state != CallState.ACTIVE:
-            raise AttentionError("call_ended", "The call has already ended")
+            raise refused.CALL_ENDED("The call has already ended")
         call.state, call.ended_at = CallState.ENDED, now
         request = self.requests.pop(call.request_id)
         request.state = RequestState.SERVED
@@ -356,9 +356,9 @@ class Switchboard:
     ) -> list[Event]:
         call = self.call(call_id)
         if call.clerk_id != clerk_id:
-            raise AttentionError("not_your_call", "That call was not yours")
+            raise refused.NOT_YOUR_CALL("That call was not yours")
         if call.state != CallState.ENDED:
-            raise AttentionError("call_active", "Hang up before wrapping up")
+            raise refused.CALL_ACTIVE("Hang up before wrapping up")
         del self.calls[call.id]
         call.state = CallState.WRAPPED_UP
         clerk = self.clerks[clerk_id]

@@ -23,5 +23,6 @@ class DocumentRow(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))  # "clerk:3", "kiosk:2"
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # None: kept for good (registry attachments, a procedure's records).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

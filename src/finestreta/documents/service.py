@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finestreta.db import utcnow
 from finestreta.documents.records import DocumentRow
+from finestreta.documents.retention import Retention
 from finestreta.documents.storage import BlobStore
 from finestreta.documents.validation import check
 
 
 class Documents:
-    def __init__(self, blobs: BlobStore, retention_days: float, max_bytes: int) -> None:
+    """``retention``: days for every kind, or a :class:`Retention` by kind."""
+
+    def __init__(self, blobs: BlobStore, retention: Retention | float, max_bytes: int) -> None:
         self.blobs = blobs
-        self.retention = timedelta(days=retention_days)
+        self.retention = (
+            retention if isinstance(retention, Retention) else Retention(float(retention))
+        )
         self.max_bytes = max_bytes
 
     def add(
@@ -36,6 +41,7 @@ class Documents:
         The row is written last: a crash in between leaves an unreferenced blob (swept by
         ``purge``), never a row without its bytes."""
         checked = check(content, self.max_bytes)
+        period = self.retention.period(kind)
         digest = self.blobs.put(content)
         now = utcnow()
         row = DocumentRow(
@@ -50,7 +56,7 @@ class Documents:
             sha256=digest,
             created_at=now,
             created_by=created_by,
-            expires_at=now + self.retention,
+            expires_at=now + period if period is not None else None,
         )
         session.add(row)
         session.flush()

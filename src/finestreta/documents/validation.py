@@ -11,6 +11,8 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from finestreta.errors import N_, TOO_LARGE, InvalidInput, TooLarge, declare
+
 MAX_IMAGE_PIXELS = 40_000_000  # an A4 page at 600 dpi is 35 Mpx
 MAX_PDF_PAGES = 200
 
@@ -18,13 +20,26 @@ PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
 EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg"}
 
 
-class RejectedDocument(ValueError):
+class RejectedDocument(InvalidInput):
     """The bytes are not an acceptable document; ``code`` says why, for the user's message."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class DocumentTooLarge(RejectedDocument, TooLarge):
+    """Larger than the largest document accepted."""
+
+
+EMPTY_FILE = declare("empty_file", RejectedDocument, N_("The file is empty."))
+UNSUPPORTED_TYPE = declare(
+    "unsupported_type", RejectedDocument, N_("Only PDF, PNG or JPEG files can be added.")
+)
+TOO_MANY_PIXELS = declare(
+    "too_many_pixels", RejectedDocument, N_("The image is too large (too many pixels).")
+)
+CORRUPT = declare(
+    "corrupt", RejectedDocument, N_("The file is damaged or is not really a PDF, PNG or JPEG.")
+)
+ENCRYPTED = declare("encrypted", RejectedDocument, N_("The PDF is password-protected."))
+TOO_MANY_PAGES = declare("too_many_pages", RejectedDocument, N_("The PDF has too many pages."))
 
 
 @dataclass(frozen=True)
@@ -47,12 +62,14 @@ def sniff(content: bytes) -> str | None:
 
 def check(content: bytes, max_bytes: int) -> Checked:
     if not content:
-        raise RejectedDocument("empty", "The file is empty")
+        raise EMPTY_FILE("The file is empty")
     if len(content) > max_bytes:
-        raise RejectedDocument("too_large", f"Files are at most {max_bytes // (1024 * 1024)} MiB")
+        raise DocumentTooLarge(
+            TOO_LARGE.code, f"Files are at most {max_bytes // (1024 * 1024)} MiB"
+        )
     media_type = sniff(content)
     if media_type is None:
-        raise RejectedDocument("unsupported_type", "Only PDF, PNG and JPEG files are accepted")
+        raise UNSUPPORTED_TYPE("Only PDF, PNG and JPEG files are accepted")
     if media_type == PDF:
         return _check_pdf(content)
     return _check_image(content, media_type)
@@ -68,9 +85,7 @@ def _check_image(content: bytes, media_type: str) -> Checked:
             with Image.open(io.BytesIO(content)) as image:
                 width, height = image.size
                 if width * height > MAX_IMAGE_PIXELS:
-                    raise RejectedDocument(
-                        "too_many_pixels", "The image is too large to open safely"
-                    )
+                    raise TOO_MANY_PIXELS("The image is too large to open safely")
                 image.verify()  # structure and checksums, without decoding everything
             with Image.open(io.BytesIO(content)) as image:
                 image.load()  # a truncated or corrupt stream fails here
@@ -78,11 +93,11 @@ def _check_image(content: bytes, media_type: str) -> Checked:
     except RejectedDocument:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise RejectedDocument("too_many_pixels", "The image is too large to open safely") from None
+        raise TOO_MANY_PIXELS("The image is too large to open safely") from None
     except Exception:
-        raise RejectedDocument("corrupt", "The image could not be read") from None
+        raise CORRUPT("The image could not be read") from None
     if real != media_type:
-        raise RejectedDocument("unsupported_type", "Only PDF, PNG and JPEG files are accepted")
+        raise UNSUPPORTED_TYPE("Only PDF, PNG and JPEG files are accepted")
     return Checked(media_type, 1, width, height)
 
 
@@ -95,16 +110,16 @@ def _check_pdf(content: bytes) -> Checked:
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(content), strict=False)
             if reader.is_encrypted:
-                raise RejectedDocument("encrypted", "Encrypted PDFs are not accepted")
+                raise ENCRYPTED("Encrypted PDFs are not accepted")
             pages = len(reader.pages)
             if pages:
                 reader.pages[0].mediabox  # noqa: B018  (parses the first page's tree)
     except RejectedDocument:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, RecursionError, OSError):
-        raise RejectedDocument("corrupt", "The PDF could not be read") from None
+        raise CORRUPT("The PDF could not be read") from None
     if pages < 1:
-        raise RejectedDocument("corrupt", "The PDF has no pages")
+        raise CORRUPT("The PDF has no pages")
     if pages > MAX_PDF_PAGES:
-        raise RejectedDocument("too_many_pages", f"PDFs are at most {MAX_PDF_PAGES} pages")
+        raise TOO_MANY_PAGES(f"PDFs are at most {MAX_PDF_PAGES} pages")
     return Checked(PDF, pages)

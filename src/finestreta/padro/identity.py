@@ -15,6 +15,8 @@ from enum import StrEnum
 from stdnum.es import dni, nie
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
+from finestreta.errors import N_, InvalidInput, declare
+
 CHECK_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 
 _DNI = re.compile(r"[0-9]{8}[A-Z]")
@@ -38,14 +40,24 @@ class DocumentType(StrEnum):
     PASSPORT = "passport"
 
 
-class InvalidId(ValueError):
-    """An ID that cannot be accepted; ``code`` is one of ``empty``, ``unknown_type``,
-    ``bad_format`` and ``bad_check_letter``."""
+class InvalidId(InvalidInput):
+    """An ID that cannot be accepted; ``code`` is one of ``empty``, ``unknown_id_type``,
+    ``bad_format`` and ``bad_check_letter`` (with ``details["expected"]``, the letter the
+    number would have)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+EMPTY = declare("empty", InvalidId, N_("Type the document number."))
+UNKNOWN_ID_TYPE = declare(
+    "unknown_id_type", InvalidId, N_("That kind of identity document is not accepted.")
+)
+BAD_FORMAT = declare(
+    "bad_format", InvalidId, N_("That is not a valid number for this kind of document.")
+)
+BAD_CHECK_LETTER = declare(
+    "bad_check_letter",
+    InvalidId,
+    N_("The check letter does not match the number (it would be {expected}): check the document."),
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -72,7 +84,7 @@ def check_letter(digits: str) -> str:
 def parse_type(value: str) -> DocumentType:
     key = value.strip().lower()
     if key not in TYPE_ALIASES:
-        raise InvalidId("unknown_type", f"Unknown document type {value.strip()!r}")
+        raise UNKNOWN_ID_TYPE(f"Unknown document type {value.strip()!r}")
     return DocumentType(TYPE_ALIASES[key])
 
 
@@ -82,7 +94,7 @@ def parse_id(type: str | DocumentType, number: str) -> IdDocument:
     kind = type if isinstance(type, DocumentType) else parse_type(type)
     value = compact(number)
     if not value:
-        raise InvalidId("empty", "The document number is empty")
+        raise EMPTY("The document number is empty")
     if kind is DocumentType.DNI:
         return IdDocument(
             kind, _validate(value, _DNI, dni.validate, "DNI", "8 digits and a letter")
@@ -92,9 +104,7 @@ def parse_id(type: str | DocumentType, number: str) -> IdDocument:
             kind, _validate(value, _NIE, nie.validate, "NIE", "X, Y or Z, 7 digits and a letter")
         )
     if not _PASSPORT.fullmatch(value):
-        raise InvalidId(
-            "bad_format", f"A passport number is 5 to 20 letters and digits, not {number!r}"
-        )
+        raise BAD_FORMAT(f"A passport number is 5 to 20 letters and digits, not {number!r}")
     return IdDocument(kind, value)
 
 
@@ -117,15 +127,15 @@ def _validate(
     expected: str,
 ) -> str:
     if not shape.fullmatch(value):
-        raise InvalidId("bad_format", f"A {name} is {expected}, not {value!r}")
+        raise BAD_FORMAT(f"A {name} is {expected}, not {value!r}")
     try:
         checked = validate(value)
     except InvalidChecksum:
         expected_letter = check_letter(value[:-1])
-        raise InvalidId(
-            "bad_check_letter",
+        raise BAD_CHECK_LETTER(
             f"The check letter of {name} {value} should be {expected_letter}",
+            {"expected": expected_letter},
         ) from None
     except ValidationError as exc:  # the shape check comes first: not expected
-        raise InvalidId("bad_format", f"Not a valid {name}: {exc}") from None
+        raise BAD_FORMAT(f"Not a valid {name}: {exc}") from None
     return str(checked)

@@ -271,7 +271,7 @@ def _parse_row(
         try:
             document = parse_id(values["document_type"], values["document_number"])
         except InvalidId as exc:
-            column = "document_type" if exc.code == "unknown_type" else "document_number"
+            column = "document_type" if exc.code == "unknown_id_type" else "document_number"
             problems.add(column, "invalid_id", f"{exc.message} ({exc.code})")
 
     sex = _choice(values, "sex", Sex, problems)

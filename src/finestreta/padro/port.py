@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from finestreta.errors import N_, Unavailable, declare
 from finestreta.padro.identity import IdDocument
 from finestreta.padro.model import Household, LookupResult, Person, Registration
 
@@ -26,8 +27,18 @@ class NotRegistered(RegisterError):
     """The person exists but has no open registration (moved out or deceased)."""
 
 
-class RegisterUnavailable(RuntimeError):
+class RegisterUnavailable(Unavailable):
     """An adapter could not reach its back end (time-out, outage); safe to retry."""
+
+    def __init__(self, message: str = "The population register does not answer") -> None:
+        super().__init__(REGISTER_UNAVAILABLE.code, message)
+
+
+REGISTER_UNAVAILABLE = declare(
+    "register_unavailable",
+    Unavailable,
+    N_("The population register does not answer. Try again in a moment."),
+)
 
 
 @runtime_checkable

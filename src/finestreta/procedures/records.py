@@ -1,34 +1,26 @@
-"""How the clerk checked who the citizen is, once per identification during a call.
-
-Kept apart from the register's look-up audit (``padro_lookups``): that one says who looked
-whom up and why; this one says on what evidence the clerk accepted the citizen's identity,
-which a volant issued in the citizen's name rests on. Rows are only ever added.
-"""
+"""The record of what procedures did during calls, one row per step, for the KPIs (how many
+volants were issued, how many look-ups ended in a refusal…). Steps carry no personal data: who
+the citizen was stays in the procedures' own audited tables."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from finestreta.db import Base, UTCDateTime, utcnow
+from finestreta.db import Base, UTCDateTime
 
 
-class IdentityCheckRow(Base):
-    __tablename__ = "identity_checks"
+class ProcedureStepRow(Base):
+    __tablename__ = "procedure_steps"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    call_id: Mapped[str] = mapped_column(String(32), index=True)
-    clerk_id: Mapped[int] = mapped_column(Integer, index=True)
-    document_type: Mapped[str] = mapped_column(String(10))
-    document_number: Mapped[str] = mapped_column(String(20), index=True)
-    method: Mapped[str] = mapped_column(String(20))  # id_on_camera | id_scanned
-    scan_document_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    status: Mapped[str] = mapped_column(String(20))  # what the register said
-    person_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # Read off the ID by the clerk when the register does not know the person.
-    given_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    surnames: Mapped[str | None] = mapped_column(String(150), nullable=True)
-    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    call_id: Mapped[str | None] = mapped_column(String(32), index=True, nullable=True)
+    clerk_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    procedure: Mapped[str] = mapped_column(String(40), index=True)
+    step: Mapped[str] = mapped_column(String(40))  # "identified", "issued", "sheet_printed"…
+    outcome: Mapped[str] = mapped_column(String(60))  # "ok", a refusal's code…
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,32 +1,47 @@
-"""One open socket: an outgoing queue drained by its own task (a slow peer never blocks the
-hub), a token bucket that throttles floods, and the time it was last heard from."""
+"""Open sockets: each has an outgoing queue drained by its own task (a slow peer never blocks
+the hub), a token bucket that throttles floods, and the time it was last heard from.
+:class:`Sockets` keeps one socket per party (a newer one replaces the older) for everyone who
+holds sockets: the hub (booths, consoles) and the device desk (kiosk agents)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
-from typing import Any
+from collections.abc import Callable, Iterator
 
 from starlette.websockets import WebSocket, WebSocketState
+
+from finestreta.clock import SYSTEM_CLOCK, Clock
+from finestreta.realtime.frames import Closed, Outbound
 
 log = logging.getLogger(__name__)
 
 # Frames queued for a peer that does not read them; past this the socket is closed.
 MAX_PENDING = 1000
 
+# Close codes (4000–4999 are the application's own; docs/protocol.md#close-codes).
+CLOSE_HEARTBEAT = 4000
+CLOSE_UNAUTHORISED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_REPLACED = 4409
+CLOSE_NOT_READING = 1008
+CLOSE_GOING_AWAY = 1001
+
 
 class TokenBucket:
-    def __init__(self, rate: float, burst: int) -> None:
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate, self.burst = rate, float(burst)
         self.tokens = float(burst)
-        self.stamp = time.monotonic()
+        self._clock = clock
+        self.stamp = clock()
 
     def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        now = self._clock()
+        self.tokens = min(self.burst, self.tokens + max(0.0, now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens >= 1.0:
             self.tokens -= 1.0
@@ -36,33 +51,44 @@ class TokenBucket:
 
 class Connection:
     def __init__(
-        self, websocket: WebSocket, party: str, party_id: int, bucket: TokenBucket
+        self,
+        websocket: WebSocket,
+        party: str,
+        party_id: int,
+        bucket: TokenBucket,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.websocket = websocket
-        self.party = party  # "kiosk" | "clerk"
+        self.party = party  # "kiosk" | "console" | "agent"
         self.party_id = party_id
         self.bucket = bucket
-        self.last_seen = time.monotonic()
+        self.clock = clock
+        self.last_seen = clock.time()
         self.throttled_notice_at = 0.0
         # SHA-256 of the session or pairing token the socket was opened with: logging out or
-        # unpairing ends the session, and the hub then closes the socket too.
+        # unpairing ends the session, and the socket is closed too ("" for the kiosk agent,
+        # which proves the device secret itself).
         self.credential = ""
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self.closed = False
+        self._close_code, self._close_reason = 1000, ""
 
     def start(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._drain())
 
-    def send(self, frame: dict[str, Any]) -> None:
-        self.send_text(json.dumps(frame, separators=(",", ":")))
+    def heard(self) -> None:
+        self.last_seen = self.clock.time()
+
+    def send(self, frame: Outbound) -> None:
+        self.send_text(frame.to_json())
 
     def send_text(self, text: str) -> None:
         if self.closed:
             return
         if self._queue.qsize() >= MAX_PENDING:
             log.warning("%s %s is not reading its frames; closing", self.party, self.party_id)
-            self.close(1008)
+            self.close(CLOSE_NOT_READING)
             return
         self._queue.put_nowait(text)
 
@@ -93,3 +119,53 @@ class Connection:
         if self._writer is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._writer, timeout=2)
+
+
+class Sockets:
+    """The open sockets of one kind of party, one per party id."""
+
+    def __init__(self, party: str) -> None:
+        self.party = party
+        self._open: dict[int, Connection] = {}
+
+    def join(self, conn: Connection) -> None:
+        """``conn`` becomes the party's socket; an older one is told and closed (4409)."""
+        old = self._open.get(conn.party_id)
+        if old is not None and old is not conn:
+            old.send(Closed(reason="replaced"))
+            old.close(CLOSE_REPLACED, "replaced by a newer connection")
+        self._open[conn.party_id] = conn
+
+    def leave(self, conn: Connection) -> bool:
+        """Forget ``conn``; False when it had been replaced already (nothing to undo)."""
+        if self._open.get(conn.party_id) is conn:
+            del self._open[conn.party_id]
+            return True
+        return False
+
+    def get(self, party_id: int) -> Connection | None:
+        return self._open.get(party_id)
+
+    def send(self, party_id: int, frame: Outbound) -> None:
+        conn = self._open.get(party_id)
+        if conn is not None:
+            conn.send(frame)
+
+    def close(self, party_id: int, reason: str, code: int, why: str) -> None:
+        """Tell the party why and close its socket (a disabled booth, a logged-out clerk)."""
+        conn = self._open.get(party_id)
+        if conn is not None:
+            conn.send(Closed(reason=reason))
+            conn.close(code, why)
+
+    def __contains__(self, party_id: object) -> bool:
+        return party_id in self._open
+
+    def __iter__(self) -> Iterator[Connection]:
+        return iter(list(self._open.values()))
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def ids(self) -> list[int]:
+        return list(self._open)

@@ -1,8 +1,10 @@
-"""The two sockets: ``/ws/kiosk`` for a paired booth page and ``/ws/console`` for a clerk.
+"""The three sockets: ``/ws/kiosk`` for a paired booth page, ``/ws/console`` for a clerk and
+``/ws/agent`` for the kiosk agent on the booth's computer.
 
 Authentication is the page's cookie (checked before the handshake is accepted) plus a
 same-origin check, so another site cannot open a socket with the user's cookie. After that, each
-frame is checked for size, rate and shape; a bad frame gets an ``error`` frame and the socket,
+frame is checked for rate, size, JSON and shape; a bad frame gets an ``error`` frame (built from
+the error catalogue's codes, in :func:`_parse` and ``frames.error_frame`` only) and the socket,
 the citizen's place and the call stay as they were.
 """
 
@@ -18,17 +20,55 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 
 from finestreta.accounts.secrets import token_hash
+from finestreta.errors import (
+    INTERNAL,
+    INVALID,
+    N_,
+    TOO_LARGE,
+    FinestretaError,
+    Malformed,
+    TooManyRequests,
+    declare,
+)
 from finestreta.realtime import frames as f
-from finestreta.realtime.connections import Connection, TokenBucket
+from finestreta.realtime.connections import (
+    CLOSE_FORBIDDEN,
+    CLOSE_UNAUTHORISED,
+    Connection,
+    TokenBucket,
+)
 from finestreta.web import security
 from finestreta.web.security import CALL_ROLES, ctx_of
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-# Close codes (4000–4999 are the application's own)
-CLOSE_UNAUTHORISED = 4401
-CLOSE_FORBIDDEN = 4403
+RATE_LIMITED = declare(
+    "rate_limited",
+    TooManyRequests,
+    N_("Too many actions in a short time. Wait a moment and try again."),
+    N_("You pressed too many times in a row. Wait a moment and try again."),
+)
+BINARY_FRAME = declare(
+    "binary_frame",
+    Malformed,
+    N_("The console sent something the server did not understand. Reload the page."),
+)
+BAD_JSON = declare(
+    "bad_json",
+    Malformed,
+    N_("The console sent something the server did not understand. Reload the page."),
+)
+BAD_FRAME = declare(
+    "bad_frame",
+    Malformed,
+    N_("The console sent something the server did not understand. Reload the page."),
+)
+UNKNOWN_TYPE = declare(
+    "unknown_type",
+    Malformed,
+    N_("The console sent something the server did not understand. Reload the page."),
+)
 
 
 async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
@@ -50,9 +90,8 @@ async def kiosk_socket(websocket: WebSocket) -> None:
     hub = ctx_of(websocket).hub
     await _serve(
         websocket,
-        "kiosk",
+        f.KIOSK,
         booth.id,
-        f.kiosk_frames,
         on_join=hub.kiosk_joined,
         on_frame=hub.kiosk_frame,
         on_leave=hub.kiosk_left,
@@ -75,9 +114,8 @@ async def console_socket(websocket: WebSocket) -> None:
     hub = ctx_of(websocket).hub
     await _serve(
         websocket,
-        "clerk",
+        f.CONSOLE,
         staff.id,
-        f.console_frames,
         on_join=lambda conn: hub.clerk_joined(conn, staff.languages, staff.topics),
         on_frame=hub.console_frame,
         on_leave=hub.clerk_left,
@@ -95,9 +133,8 @@ async def agent_socket(websocket: WebSocket) -> None:
     desk = ctx_of(websocket).devices
     await _serve(
         websocket,
-        "agent",
+        f.AGENT,
         booth.id,
-        f.agent_frames,
         on_join=desk.agent_joined,
         on_frame=desk.agent_frame,
         on_leave=desk.agent_left,
@@ -108,16 +145,21 @@ async def _serve(
     websocket: WebSocket,
     party: str,
     party_id: int,
-    adapter: TypeAdapter[Any],
     on_join: Callable[[Connection], None],
     on_frame: Callable[[Connection, Any], None],
     on_leave: Callable[[Connection], None],
     credential: str = "",
 ) -> None:
-    settings = ctx_of(websocket).settings
+    ctx = ctx_of(websocket)
+    settings = ctx.settings
+    adapter = ctx.hub.frames.adapter(party)
     await websocket.accept()
     conn = Connection(
-        websocket, party, party_id, TokenBucket(settings.frames_per_second, settings.frame_burst)
+        websocket,
+        party,
+        party_id,
+        TokenBucket(settings.frames_per_second, settings.frame_burst),
+        ctx.hub.clock,
     )
     conn.credential = credential
     conn.start()
@@ -127,17 +169,19 @@ async def _serve(
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
-            conn.last_seen = time.monotonic()
+            conn.heard()
             frame = _parse(conn, message.get("text"), adapter, settings.max_frame_bytes)
             if frame is None:
                 continue
             try:
                 on_frame(conn, frame)
+            except FinestretaError as exc:  # a refusal raised by a handler
+                conn.send(f.error_frame(exc, frame.ref))
             except Exception:  # a bug must cost one frame, not the citizen's connection
                 log.exception(
                     "%s %s: frame %s failed", party, party_id, getattr(frame, "type", "?")
                 )
-                conn.send(f.error("internal", "That could not be done; try again", frame.ref))
+                conn.send(f.error_frame(INTERNAL("That could not be done; try again"), frame.ref))
     except WebSocketDisconnect:
         pass
     finally:
@@ -148,27 +192,28 @@ async def _serve(
 def _parse(
     conn: Connection, text: str | None, adapter: TypeAdapter[Any], max_bytes: int
 ) -> Any | None:
+    """The validated frame, or None after telling the sender why not."""
     if not conn.bucket.take():  # every frame counts, binary ones included
         now = time.monotonic()
         if now - conn.throttled_notice_at > 1.0:  # one notice a second, not one per frame
             conn.throttled_notice_at = now
-            conn.send(f.error("rate_limited", "Too many frames; slow down"))
+            conn.send(f.error_frame(RATE_LIMITED("Too many frames; slow down")))
         return None
     if text is None:
-        conn.send(f.error("binary_frame", "Frames are JSON text"))
+        conn.send(f.error_frame(BINARY_FRAME("Frames are JSON text")))
         return None
     if len(text.encode()) > max_bytes:
-        conn.send(f.error("too_large", f"Frames are at most {max_bytes} bytes"))
+        conn.send(f.error_frame(TOO_LARGE(f"Frames are at most {max_bytes} bytes")))
         return None
     try:
         raw = json.loads(text)
     except ValueError:
-        conn.send(f.error("bad_json", "Frames are JSON objects"))
+        conn.send(f.error_frame(BAD_JSON("Frames are JSON objects")))
         return None
     raw_ref = raw.get("ref") if isinstance(raw, dict) else None
     ref = raw_ref[:64] if isinstance(raw_ref, str) else None
     if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
-        conn.send(f.error("bad_frame", "Frames are JSON objects with a 'type'", ref))
+        conn.send(f.error_frame(BAD_FRAME("Frames are JSON objects with a 'type'"), ref))
         return None
     try:
         return adapter.validate_python(raw)
@@ -177,12 +222,7 @@ def _parse(
             f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0] if e['loc'] else 'frame'}: {e['msg']}"
             for e in exc.errors()[:3]
         )
-        code = (
-            "unknown_type"
-            if any(e["type"] == "union_tag_invalid" for e in exc.errors())
-            else "invalid"
-        )
-        conn.send(
-            f.error(code, f"Frame {raw['type']!r} refused: {problems}", ref[:64] if ref else None)
-        )
+        unknown = any(e["type"] == "union_tag_invalid" for e in exc.errors())
+        code = UNKNOWN_TYPE if unknown else INVALID
+        conn.send(f.error_frame(code(f"Frame {raw['type']!r} refused: {problems}"), ref))
         return None

@@ -1,109 +1,139 @@
-"""The WebSocket protocol (version 1): every frame a booth or console may send, and the names of
-every frame the server sends.
+"""The WebSocket protocol (version 1): every frame, as a typed model, in both directions.
 
-Frames are JSON objects with a ``type``. Inbound frames are validated here with pydantic;
-anything else gets an ``error`` frame with a code (see ``docs/protocol.md``, which a test keeps
-in step with the names below).
+Frames are JSON objects with a ``type``. Inbound frames are validated with these models
+(unknown fields refused); outbound frames are built only from them, so the protocol table in
+``docs/protocol.md`` and the JSON Schema (``finestreta protocol schema``) are the code itself
+(``tests/protocol/test_docs.py`` keeps them in step).
+
+Outbound wire rule: a field with a default (optional) is **absent** when its value is None; a
+field without one (required) is always present, and may be null only where its type says so.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Iterable
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+)
 
-from finestreta.attention.states import LANGUAGES, TOPICS
+from finestreta.errors import FinestretaError
 
 PROTOCOL_VERSION = 1
 
+KIOSK, CONSOLE, AGENT = "kiosk", "console", "agent"
+PARTIES = (KIOSK, CONSOLE, AGENT)
+
 Language = Literal["ca", "es", "en"]
-Topic = Literal["general", "census", "taxes", "works", "complaints"]
-assert set(LANGUAGES) == set(Language.__args__)  # type: ignore[attr-defined]
-assert set(TOPICS) == set(Topic.__args__)  # type: ignore[attr-defined]
-
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
 
 
-class _Frame(BaseModel):
+# ============================================================================ inbound
+
+
+class Inbound(BaseModel):
+    """A frame a client sends. ``parties``: who may send it."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+    parties: ClassVar[tuple[str, ...]] = ()
     ref: Annotated[str, Field(max_length=64)] | None = None  # echoed in errors, to match them up
 
 
-class Ping(_Frame):
+class Ping(Inbound):
+    parties = (KIOSK, CONSOLE, AGENT)
     type: Literal["ping"]
     t: float | None = None
 
 
-class Signal(_Frame):
+class Signal(Inbound):
     """SDP descriptions and ICE candidates, relayed untouched to the other party of the call."""
 
+    parties = (KIOSK, CONSOLE)
     type: Literal["signal"]
     call_id: Id
     data: dict[str, Any]
 
 
-class HangUp(_Frame):
+class HangUp(Inbound):
+    parties = (KIOSK, CONSOLE)
     type: Literal["hang_up"]
     call_id: Id
 
 
-class RequestAttention(_Frame):
+class RequestAttention(Inbound):
+    parties = (KIOSK,)
     type: Literal["request_attention"]
     language: Language
-    topic: Topic
+    topic: Code  # one of the topics the office serves (procedures add theirs)
 
 
-class Cancel(_Frame):
+class Cancel(Inbound):
+    parties = (KIOSK,)
     type: Literal["cancel"]
     request_id: Id | None = None
 
 
-class Rate(_Frame):
+class Rate(Inbound):
+    parties = (KIOSK,)
     type: Literal["rate"]
     request_id: Id
     rating: Annotated[int, Field(ge=1, le=5)]
 
 
-class SetState(_Frame):
+class MediaStatus(Inbound):
+    """The booth page says whether it has a camera and a microphone."""
+
+    parties = (KIOSK,)
+    type: Literal["media_status"]
+    camera: bool
+    microphone: bool
+
+
+class ScanReady(Inbound):
+    """The citizen placed the document and tapped "scan" on the booth."""
+
+    parties = (KIOSK,)
+    type: Literal["scan_ready"]
+    job_id: Id
+
+
+class SetState(Inbound):
+    parties = (CONSOLE,)
     type: Literal["set_state"]
     state: Literal["available", "away", "offline"]
 
 
-class Accept(_Frame):
+class Accept(Inbound):
+    parties = (CONSOLE,)
     type: Literal["accept"]
     offer_id: Id
 
 
-class Decline(_Frame):
+class Decline(Inbound):
+    parties = (CONSOLE,)
     type: Literal["decline"]
     offer_id: Id
 
 
-class WrapUp(_Frame):
+class WrapUp(Inbound):
+    parties = (CONSOLE,)
     type: Literal["wrap_up"]
     call_id: Id
     outcome: Annotated[str, Field(min_length=1, max_length=40)]
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
-class MediaStatus(_Frame):
-    """The booth page says whether it has a camera and a microphone."""
-
-    type: Literal["media_status"]
-    camera: bool
-    microphone: bool
-
-
-class ScanReady(_Frame):
-    """The citizen placed the document and tapped "scan" on the booth."""
-
-    type: Literal["scan_ready"]
-    job_id: Id
-
-
-class JobStatus(_Frame):
+class JobStatus(Inbound):
     """The kiosk agent's progress on a print or scan job."""
 
+    parties = (AGENT,)
     type: Literal["job_status"]
     job_id: Id
     state: Literal["received", "processing", "done", "failed"]
@@ -128,10 +158,11 @@ class ScannerHealth(BaseModel):
     error: Annotated[str, Field(max_length=500)] = ""
 
 
-class Health(_Frame):
-    """The kiosk agent's report on the booth's devices."""
+class Health(Inbound):
+    """The kiosk agent's report on the booth's devices (unknown fields ignored: newer agents)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+    parties = (AGENT,)
     type: Literal["health"]
     agent_version: Annotated[str, Field(max_length=40)] = ""
     printer: PrinterHealth = PrinterHealth()
@@ -140,74 +171,552 @@ class Health(_Frame):
     spool_pending: int | None = None
 
 
-KioskFrame = Annotated[
-    Ping | Signal | HangUp | RequestAttention | Cancel | Rate | MediaStatus | ScanReady,
-    Field(discriminator="type"),
-]
-AgentFrame = Annotated[Ping | JobStatus | Health, Field(discriminator="type")]
-ConsoleFrame = Annotated[
-    Ping | Signal | HangUp | SetState | Accept | Decline | WrapUp, Field(discriminator="type")
-]
+# ============================================================================ outbound
 
-kiosk_frames: TypeAdapter[KioskFrame] = TypeAdapter(KioskFrame)  # type: ignore[arg-type, unused-ignore]
-console_frames: TypeAdapter[ConsoleFrame] = TypeAdapter(ConsoleFrame)  # type: ignore[arg-type, unused-ignore]
-agent_frames: TypeAdapter[AgentFrame] = TypeAdapter(AgentFrame)  # type: ignore[arg-type, unused-ignore]
 
-KIOSK_INBOUND = (
-    "ping",
-    "signal",
-    "hang_up",
-    "request_attention",
-    "cancel",
-    "rate",
-    "media_status",
-    "scan_ready",
+class Wire(BaseModel):
+    """A model sent over the wire: optional fields (those with a default) that are None are
+    left out, at every depth; required fields are always there."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    _optional: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._optional = frozenset(
+            name
+            for name, info in cls.model_fields.items()
+            if not info.is_required() and name != "type"
+        )
+
+    @model_serializer(mode="wrap")
+    def _absent_when_none(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if self._optional and isinstance(data, dict):
+            for name in self._optional:
+                if data.get(name, 0) is None:
+                    del data[name]
+        return data
+
+
+class Outbound(Wire):
+    """A frame the server sends. ``parties``: who receives it."""
+
+    parties: ClassVar[tuple[str, ...]] = ()
+
+    def to_json(self) -> str:
+        """The frame on the wire."""
+        return self.model_dump_json()
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class Pong(Outbound):
+    parties = (KIOSK, CONSOLE, AGENT)
+    type: Literal["pong"] = "pong"
+    t: float | None
+
+
+class Error(Outbound):
+    """A frame was refused; ``code`` is stable, ``message`` English for logs."""
+
+    parties = (KIOSK, CONSOLE, AGENT)
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+    ref: str | None = None
+    details: dict[str, Any] | None = None
+
+
+class Closed(Outbound):
+    """The socket is about to be closed by the server (with the close code that follows)."""
+
+    parties = (KIOSK, CONSOLE, AGENT)
+    type: Literal["closed"] = "closed"
+    reason: Literal["replaced", "disabled", "logged_out"]
+
+
+class IceServer(Wire):
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class Ice(Wire):
+    """An ``RTCConfiguration`` (``iceServers``, ``iceTransportPolicy``) plus ``expiresAt``,
+    the Unix time the TURN credentials stop working (not an RTCConfiguration field)."""
+
+    iceServers: list[IceServer]
+    iceTransportPolicy: Literal["all", "relay"]
+    expiresAt: int
+
+
+class CallRestart(Outbound):
+    parties = (KIOSK, CONSOLE)
+    type: Literal["call_restart"] = "call_restart"
+    call_id: str
+
+
+class SignalOut(Outbound):
+    parties = (KIOSK, CONSOLE)
+    type: Literal["signal"] = "signal"
+    call_id: str
+    data: dict[str, Any]
+
+
+class CallEnded(Outbound):
+    """For the console ``wrap_up`` is true (the clerk is in wrap-up); absent for the booth."""
+
+    parties = (KIOSK, CONSOLE)
+    type: Literal["call_ended"] = "call_ended"
+    call_id: str
+    request_id: str
+    ended_by: Literal["kiosk", "clerk", "system"]
+    wrap_up: bool | None = None
+
+
+# ---------------------------------------------------------------------------- kiosk
+
+
+class KioskInfo(Wire):
+    id: int
+    name: str
+    site: str
+
+
+class LiveRequest(Wire):
+    request_id: str
+    language: str
+    topic: str
+
+
+class ClerkName(Wire):
+    name: str  # the first name only
+
+
+class KioskCallStarted(Outbound):
+    parties = (KIOSK,)
+    type: Literal["call_started"] = "call_started"
+    call_id: str
+    request_id: str
+    role: Literal["polite"] = "polite"
+    clerk: ClerkName
+    ice_url: str
+    ice: Ice
+
+
+class KioskHello(Outbound):
+    parties = (KIOSK,)
+    type: Literal["hello"] = "hello"
+    protocol: int = PROTOCOL_VERSION
+    kiosk: KioskInfo
+    heartbeat_s: float
+    idle_reset_s: float
+    topics: list[str]
+    request: LiveRequest | None
+    call: KioskCallStarted | None
+
+
+class OpeningSpan(Wire):
+    day: str
+    opens: str
+    closes: str
+
+
+class Office(Outbound):
+    parties = (KIOSK,)
+    type: Literal["office"] = "office"
+    open: bool
+    hours: list[OpeningSpan]
+
+
+class Queue(Outbound):
+    parties = (KIOSK,)
+    type: Literal["queue"] = "queue"
+    request_id: str
+    state: Literal["waiting", "ringing"]
+    position: int
+    estimated_wait_s: int | None
+
+
+class RequestEnded(Outbound):
+    parties = (KIOSK,)
+    type: Literal["request_ended"] = "request_ended"
+    request_id: str
+    reason: Literal["cancelled", "abandoned"]
+
+
+class Rated(Outbound):
+    parties = (KIOSK,)
+    type: Literal["rated"] = "rated"
+    request_id: str
+
+
+class DevicePrompt(Outbound):
+    """What the citizen should do for a print or scan job; ``prompt`` null clears it."""
+
+    parties = (KIOSK,)
+    type: Literal["device_prompt"] = "device_prompt"
+    prompt: (
+        Literal["place_on_scanner", "scanning", "printing", "collect_printout", "device_problem"]
+        | None
+    )
+    job_id: str | None = None
+    source: str | None = None
+    confirm: bool | None = None
+
+
+class DocumentSummary(Wire):
+    document_id: str
+    title: str
+    kind: str
+    media_type: str
+    pages: int
+    size: int
+    sha256: str
+    created_at: str
+    url: str
+
+
+class ShowDocument(Outbound, DocumentSummary):
+    parties = (KIOSK,)
+    type: Literal["show_document"] = "show_document"
+
+
+class HideDocument(Outbound):
+    """The booth stops showing what was shown beside the call (a document, an entry…)."""
+
+    parties = (KIOSK,)
+    type: Literal["hide_document"] = "hide_document"
+
+
+# ---------------------------------------------------------------------------- console
+
+
+class ClerkInfo(Wire):
+    id: int
+    name: str
+    languages: list[str]
+    topics: list[str]
+
+
+class Ring(Outbound):
+    parties = (CONSOLE,)
+    type: Literal["ring"] = "ring"
+    offer_id: str
+    request_id: str
+    topic: str
+    language: str
+    kiosk: str
+    site: str
+    waited_s: int
+    expires_in_s: float
+    ring_timeout_s: float
+
+
+class ConsoleCallStarted(Outbound):
+    parties = (CONSOLE,)
+    type: Literal["call_started"] = "call_started"
+    call_id: str
+    request_id: str
+    role: Literal["impolite"] = "impolite"
+    kiosk: str
+    site: str
+    topic: str | None
+    language: str | None
+    started_at: str
+    ice_url: str
+    ice: Ice
+
+
+class WrapUpPending(Wire):
+    call_id: str
+
+
+class ConsoleHello(Outbound):
+    parties = (CONSOLE,)
+    type: Literal["hello"] = "hello"
+    protocol: int = PROTOCOL_VERSION
+    clerk: ClerkInfo
+    state: str
+    heartbeat_s: float
+    ring_timeout_s: float
+    outcomes: list[str]
+    offer: Ring | None
+    call: ConsoleCallStarted | None
+    wrap_up: WrapUpPending | None
+
+
+class State(Outbound):
+    parties = (CONSOLE,)
+    type: Literal["state"] = "state"
+    state: str
+    reason: str | None
+
+
+class RingEnded(Outbound):
+    parties = (CONSOLE,)
+    type: Literal["ring_ended"] = "ring_ended"
+    offer_id: str
+    reason: str
+
+
+class Attention(Wire):
+    call_id: str
+    started_at: str
+    topic: str
+    language: str
+    kiosk: str
+    site: str
+    wait_s: int
+    duration_s: int | None
+    outcome: str | None
+    rating: int | None
+
+
+class Attentions(Outbound):
+    parties = (CONSOLE,)
+    type: Literal["attentions"] = "attentions"
+    items: list[Attention]
+
+
+class QueueSummary(Outbound):
+    parties = (CONSOLE,)
+    type: Literal["queue_summary"] = "queue_summary"
+    waiting: int
+    longest_wait_s: int
+
+
+class PrinterStatus(Wire):
+    ok: bool
+    reason: str
+    state: str | None
+    reasons: list[str]
+    markers: list[dict[str, Any]]
+
+
+class ScannerStatus(Wire):
+    ok: bool
+    reason: str
+
+
+class Devices(Outbound):
+    parties = (CONSOLE,)
+    type: Literal["devices"] = "devices"
+    kiosk_id: int
+    agent_online: bool
+    reported_at: str | None
+    printer: PrinterStatus
+    scanner: ScannerStatus
+    camera: bool | None
+    microphone: bool | None
+    last_error: str
+
+
+class Job(Outbound):
+    parties = (CONSOLE,)
+    type: Literal["job"] = "job"
+    job_id: str
+    call_id: str | None
+    kind: Literal["print", "scan"]
+    state: str
+    reason: str
+    detail: str
+    waiting_for_citizen: bool
+    document_id: str | None
+    params: dict[str, Any]
+    result_document: DocumentSummary | None = None
+
+
+class Document(Outbound, DocumentSummary):
+    parties = (CONSOLE,)
+    type: Literal["document"] = "document"
+
+
+# ---------------------------------------------------------------------------- agent
+
+
+class AgentKiosk(Wire):
+    code: str
+    name: str
+
+
+class AgentHello(Outbound):
+    parties = (AGENT,)
+    type: Literal["hello"] = "hello"
+    protocol: int = PROTOCOL_VERSION
+    kiosk: AgentKiosk
+    health_interval_s: float
+
+
+class PrintDocument(Wire):
+    id: str
+    url: str
+    sha256: str
+    media_type: str
+    title: str
+    pages: int
+
+
+class ScanOptions(Wire):
+    resolution: int
+    mode: str
+    source: str
+    format: str
+
+
+class AgentJob(Outbound):
+    """A print job carries ``copies`` and ``document``; a scan job ``options`` and
+    ``upload_url``."""
+
+    parties = (AGENT,)
+    type: Literal["job"] = "job"
+    job_id: str
+    kind: Literal["print", "scan"]
+    copies: int | None = None
+    document: PrintDocument | None = None
+    options: ScanOptions | None = None
+    upload_url: str | None = None
+
+
+class AgentCancel(Outbound):
+    parties = (AGENT,)
+    type: Literal["cancel"] = "cancel"
+    job_id: str
+
+
+# ============================================================================ the set
+
+
+PLATFORM_INBOUND: tuple[type[Inbound], ...] = (
+    Ping,
+    Signal,
+    HangUp,
+    RequestAttention,
+    Cancel,
+    Rate,
+    MediaStatus,
+    ScanReady,
+    SetState,
+    Accept,
+    Decline,
+    WrapUp,
+    JobStatus,
+    Health,
 )
-AGENT_INBOUND = ("ping", "job_status", "health")
-CONSOLE_INBOUND = ("ping", "signal", "hang_up", "set_state", "accept", "decline", "wrap_up")
-
-# What the server sends; every name here is documented in docs/protocol.md.
-KIOSK_OUTBOUND = (
-    "hello",
-    "pong",
-    "error",
-    "queue",
-    "request_ended",
-    "call_started",
-    "call_restart",
-    "signal",
-    "call_ended",
-    "rated",
-    "office",
-    "device_prompt",
-    "show_document",
-    "show_entry",
-    "hide_document",
-    "closed",
+PLATFORM_OUTBOUND: tuple[type[Outbound], ...] = (
+    Pong,
+    Error,
+    Closed,
+    CallRestart,
+    SignalOut,
+    CallEnded,
+    KioskHello,
+    KioskCallStarted,
+    Office,
+    Queue,
+    RequestEnded,
+    Rated,
+    DevicePrompt,
+    ShowDocument,
+    HideDocument,
+    ConsoleHello,
+    ConsoleCallStarted,
+    State,
+    Ring,
+    RingEnded,
+    Attentions,
+    QueueSummary,
+    Devices,
+    Job,
+    Document,
+    AgentHello,
+    AgentJob,
+    AgentCancel,
 )
-CONSOLE_OUTBOUND = (
-    "hello",
-    "pong",
-    "error",
-    "state",
-    "ring",
-    "ring_ended",
-    "call_started",
-    "call_restart",
-    "signal",
-    "call_ended",
-    "attentions",
-    "queue_summary",
-    "job",
-    "devices",
-    "document",
-    "closed",
-)
-AGENT_OUTBOUND = ("hello", "pong", "error", "job", "cancel", "closed")
 
 
-def error(code: str, message: str, ref: str | None = None) -> dict[str, Any]:
-    frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
-    if ref is not None:
-        frame["ref"] = ref
-    return frame
+def frame_type(model: type[BaseModel]) -> str:
+    """The ``type`` a frame model carries (its Literal)."""
+    annotation = model.model_fields["type"].annotation
+    (value,) = annotation.__args__  # type: ignore[union-attr]
+    return str(value)
+
+
+class FrameSet:
+    """Every frame each party may send and receive: the platform's and those procedures add.
+    Inbound validators are built once per party, after everything is registered."""
+
+    def __init__(
+        self,
+        inbound: Iterable[type[Inbound]] = PLATFORM_INBOUND,
+        outbound: Iterable[type[Outbound]] = PLATFORM_OUTBOUND,
+    ) -> None:
+        self._inbound: list[type[Inbound]] = []
+        self._outbound: list[type[Outbound]] = []
+        self._adapters: dict[str, TypeAdapter[Any]] = {}
+        for sent in inbound:
+            self.add_inbound(sent)
+        for received in outbound:
+            self.add_outbound(received)
+
+    def add_inbound(self, model: type[Inbound]) -> None:
+        if not model.parties:
+            raise ValueError(f"{model.__name__} names no party that sends it")
+        name = frame_type(model)
+        for party in model.parties:
+            if name in self.inbound_types(party):
+                raise ValueError(f"{party} already sends frames of type {name!r}")
+        self._inbound.append(model)
+        self._adapters.clear()
+
+    def add_outbound(self, model: type[Outbound]) -> None:
+        if not model.parties:
+            raise ValueError(f"{model.__name__} names no party that receives it")
+        self._outbound.append(model)
+
+    def inbound(self, party: str) -> list[type[Inbound]]:
+        return [m for m in self._inbound if party in m.parties]
+
+    def outbound(self, party: str) -> list[type[Outbound]]:
+        return [m for m in self._outbound if party in m.parties]
+
+    def outbound_model(self, party: str, name: str) -> type[Outbound] | None:
+        """The model of the frames of type ``name`` that ``party`` receives (the first one)."""
+        for model in self.outbound(party):
+            if frame_type(model) == name:
+                return model
+        return None
+
+    def inbound_types(self, party: str) -> list[str]:
+        return [frame_type(m) for m in self.inbound(party)]
+
+    def outbound_types(self, party: str) -> list[str]:
+        return list(dict.fromkeys(frame_type(m) for m in self.outbound(party)))
+
+    def adapter(self, party: str) -> TypeAdapter[Any]:
+        """The validator of everything ``party`` may send (a union discriminated by type)."""
+        adapter = self._adapters.get(party)
+        if adapter is None:
+            models = tuple(self.inbound(party))
+            if len(models) == 1:
+                adapter = TypeAdapter(models[0])
+            else:
+                union: Any = Annotated[_union(models), Field(discriminator="type")]
+                adapter = TypeAdapter(union)
+            self._adapters[party] = adapter
+        return adapter
+
+
+def _union(models: tuple[type[BaseModel], ...]) -> Any:
+    from functools import reduce
+    from operator import or_
+
+    return reduce(or_, models)
+
+
+def error_frame(exc: FinestretaError, ref: str | None = None) -> Error:
+    """The ``error`` frame of a refusal (the one place refusals become frames)."""
+    return Error(code=exc.code, message=exc.message, ref=ref, details=exc.details or None)

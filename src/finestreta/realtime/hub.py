@@ -1,9 +1,14 @@
-"""The hub: turns frames into switchboard commands, writes the events down, and turns events
-back into frames for the booths and consoles concerned.
+"""The hub: turns booth and console frames into switchboard commands, writes the events down,
+and turns events back into frames for the booths and consoles concerned.
 
 Commands run synchronously on the event loop (the switchboard and the database calls do not
 await), so they are serialised without a lock. A ticker expires rings and grace periods, pushes
 queue positions (coalesced, only to booths whose place changed) and drops silent sockets.
+
+The hub knows neither devices nor procedures: they see calls through :class:`Calls`, send
+frames through :class:`Outbox` (both implemented here), hear about calls as
+:class:`CallListener` s (``subscribe``) and handle the frame types they add (``on_frame``).
+Time comes from one injected :class:`Clock`.
 """
 
 from __future__ import annotations
@@ -11,42 +16,53 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from finestreta.accounts.directory import Directory
 from finestreta.attention import AttentionError, ClerkState, Switchboard
-from finestreta.attention.events import (
-    CallEnded,
-    CallStarted,
-    CallWrappedUp,
-    ClerkStateChanged,
-    Event,
-    OfferEnded,
-    OfferMade,
-    RequestAbandoned,
-    RequestCancelled,
-    RequestQueued,
-)
-from finestreta.attention.opening_hours import OpeningHours
+from finestreta.attention import events as ev
+from finestreta.attention.errors import NO_CALL, NO_REQUEST
 from finestreta.attention.states import CallState, Party
 from finestreta.attention.store import AttentionStore
+from finestreta.attention.switchboard import Call
 from finestreta.attention.waiting import places
+from finestreta.clock import SYSTEM_CLOCK, Clock
 from finestreta.config import Settings
+from finestreta.errors import N_, Conflict, FinestretaError, InvalidInput, declare
 from finestreta.media.ice import ice_configuration
 from finestreta.realtime import frames as f
-from finestreta.realtime.connections import Connection
-
-if TYPE_CHECKING:
-    from finestreta.realtime.device_desk import DeviceDesk
+from finestreta.realtime.connections import (
+    CLOSE_FORBIDDEN,
+    CLOSE_GOING_AWAY,
+    CLOSE_HEARTBEAT,
+    CLOSE_UNAUTHORISED,
+    Connection,
+    Sockets,
+)
+from finestreta.realtime.ports import CallListener, CallView
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.1
-# Names, hours and the like are re-read this often, so command-line changes show up quickly.
-DIRECTORY_TTL_SECONDS = 5.0
+CREDENTIALS_EVERY_S = 2.0
+OFFICE_EVERY_S = 5.0
+HANDLE_TIME_EVERY_S = 60.0
+
+OFFICE_CLOSED = declare(
+    "closed",
+    Conflict,
+    N_("The office is closed now."),
+    N_("The office is closed now."),
+)
+UNKNOWN_TOPIC = declare("unknown_topic", InvalidInput, N_("The office does not serve that topic."))
+NOT_RATEABLE = declare("not_rateable", Conflict, N_("That attention cannot be rated."))
+BAD_OUTCOME = declare("bad_outcome", InvalidInput, N_("Choose one of the outcomes in the list."))
+
+# A handler of a frame type that a layer or procedure adds: (socket, validated frame).
+FrameHandler = Callable[[Connection, Any], None]
 
 
 class Hub:
@@ -56,36 +72,51 @@ class Hub:
         board: Switchboard,
         store: AttentionStore,
         directory: Directory,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
         revoked: Callable[[dict[int, str], dict[int, str]], tuple[set[int], set[int]]]
         | None = None,
+        topics: tuple[str, ...] = ("general",),
+        frames: f.FrameSet | None = None,
     ) -> None:
-        self._revoked = revoked
-        self._credentials_checked = 0.0
         self.settings = settings
         self.board = board
         self.store = store
         self.directory = directory
         self.clock = clock
-        self.kiosks: dict[int, Connection] = {}
-        self.consoles: dict[int, Connection] = {}
+        self.topics = topics
+        self.frames = frames or f.FrameSet()
+        self._revoked = revoked
+        self.kiosks = Sockets(f.KIOSK)
+        self.consoles = Sockets(f.CONSOLE)
+        self.agents = Sockets(f.AGENT)  # held by the device desk; watched here
+        self._listeners: list[CallListener] = []
+        self._handlers: dict[tuple[str, str], FrameHandler] = {}
         self._sent_places: dict[int, tuple[str, int, int | None, str]] = {}
         self._queue_dirty = True
         self._last_summary: tuple[int, int] | None = None
         self._open: bool | None = None
         self._open_checked = 0.0
+        self._credentials_checked = 0.0
         self._handle_s = settings.average_handle_seconds
         self._handle_checked = 0.0
         self._ticker: asyncio.Task[None] | None = None
-        self._purged_at = 0.0
-        self.devices: DeviceDesk | None = None  # set by the app when devices are wired in
-        # Called with the call id when a call ends (e.g. to drop personal data held for it).
-        self.call_end_hooks: list[Callable[[str], None]] = []
+
+    # ------------------------------------------------------------------ wiring
+    def subscribe(self, listener: CallListener) -> None:
+        self._listeners.append(listener)
+
+    def on_frame(self, party: str, frame_type: str, handler: FrameHandler) -> None:
+        """Route inbound frames of ``frame_type`` from ``party`` to ``handler`` (the frame's
+        model must be in :attr:`frames`)."""
+        if frame_type not in self.frames.inbound_types(party):
+            raise ValueError(f"{party} sends no frame of type {frame_type!r}")
+        if (party, frame_type) in self._handlers:
+            raise ValueError(f"{party} {frame_type!r} frames have a handler already")
+        self._handlers[(party, frame_type)] = handler
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
-        now = self.clock()
-        expired = self.store.load(self.board, now)
+        expired = self.store.load(self.board, self.clock.time())
         self.store.record(expired)
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
 
@@ -94,8 +125,9 @@ class Hub:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
-        for conn in [*self.kiosks.values(), *self.consoles.values()]:
-            conn.close(1001, "server going away")
+        for sockets in (self.kiosks, self.consoles, self.agents):
+            for conn in sockets:
+                conn.close(CLOSE_GOING_AWAY, "server going away")
 
     async def _tick_forever(self) -> None:
         while True:
@@ -106,20 +138,48 @@ class Hub:
                 log.exception("tick failed")
 
     def tick(self) -> None:
-        now = self.clock()
+        now = self.clock.time()
         self._apply(self.board.tick(now))
-        self._drop_silent()
+        self._drop_silent(now)
         self._check_credentials(now)
         self._check_office(now)
-        if self.devices is not None and now - self._purged_at > 3600:
-            self._purged_at = now
-            self.devices.purge_expired()
         if self._queue_dirty:
             self._queue_dirty = False
             self._push_places(now)
 
+    # ------------------------------------------------------------------ Outbox and Calls
+    def to_kiosk(self, kiosk_id: int, frame: f.Outbound) -> None:
+        self.kiosks.send(kiosk_id, frame)
+
+    def to_clerk(self, clerk_id: int, frame: f.Outbound) -> None:
+        self.consoles.send(clerk_id, frame)
+
+    def get(self, call_id: str) -> CallView | None:
+        call = self.board.calls.get(call_id)
+        return self._view(call) if call is not None else None
+
+    def active_of_kiosk(self, kiosk_id: int) -> CallView | None:
+        request = self.board.live_request_of(kiosk_id)
+        call = self.board.calls.get(request.call_id) if request and request.call_id else None
+        if call is None or call.state != CallState.ACTIVE:
+            return None
+        return self._view(call)
+
+    def _view(self, call: Call) -> CallView:
+        request = self.board.requests.get(call.request_id)
+        return CallView(
+            id=call.id,
+            request_id=call.request_id,
+            kiosk_id=call.kiosk_id,
+            clerk_id=call.clerk_id,
+            active=call.state == CallState.ACTIVE,
+            topic=request.topic if request else None,
+            language=request.language if request else None,
+            started_at=call.started_at,
+        )
+
     # ------------------------------------------------------------------ applying events
-    def _apply(self, events: list[Event]) -> None:
+    def _apply(self, events: list[ev.Event]) -> None:
         if not events:
             return
         self.store.record(events)
@@ -127,166 +187,160 @@ class Hub:
             self._deliver(event)
         self._queue_dirty = True
 
-    def _run(self, conn: Connection, command: Callable[[], list[Event]], ref: str | None) -> bool:
+    def _run(
+        self, conn: Connection, command: Callable[[], list[ev.Event]], ref: str | None
+    ) -> bool:
         try:
             events = command()
-        except AttentionError as exc:
-            conn.send(f.error(exc.code, exc.message, ref))
+        except AttentionError as exc:  # refused: nothing changed
+            conn.send(f.error_frame(exc, ref))
             return False
         self._apply(events)
         return True
 
-    def _deliver(self, event: Event) -> None:
+    def _tell(self, method: str, call: CallView) -> None:
+        for listener in self._listeners:
+            try:
+                getattr(listener, method)(call)
+            except Exception:  # one listener's bug must not cost the others (or the call)
+                log.exception("%s.%s failed for call %s", type(listener).__name__, method, call.id)
+
+    def _deliver(self, event: ev.Event) -> None:
         match event:
-            case OfferMade():
-                self.send_to_clerk(event.clerk_id, self._ring_frame(event.offer_id))
-            case OfferEnded():
-                self.send_to_clerk(
-                    event.clerk_id,
-                    {"type": "ring_ended", "offer_id": event.offer_id, "reason": event.reason},
+            case ev.OfferMade():
+                self.to_clerk(event.clerk_id, self._ring_frame(event.offer_id))
+            case ev.OfferEnded():
+                self.to_clerk(
+                    event.clerk_id, f.RingEnded(offer_id=event.offer_id, reason=event.reason)
                 )
-            case CallStarted():
-                self.send_to_kiosk(event.kiosk_id, self._call_frame_for_kiosk(event.call_id))
-                self.send_to_clerk(event.clerk_id, self._call_frame_for_clerk(event.call_id))
-                if self.devices is not None:
-                    self.devices.call_started(event.kiosk_id, event.clerk_id)
-            case CallEnded():
-                frame = {
-                    "type": "call_ended",
-                    "call_id": event.call_id,
-                    "request_id": event.request_id,
-                    "ended_by": event.ended_by,
-                }
-                self.send_to_kiosk(event.kiosk_id, frame)
-                self.send_to_clerk(event.clerk_id, {**frame, "wrap_up": True})
-                if self.devices is not None:
-                    self.devices.call_ended(event.call_id, event.kiosk_id)
-                for hook in self.call_end_hooks:
-                    hook(event.call_id)
-            case CallWrappedUp():
-                self.send_to_clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
-            case ClerkStateChanged():
-                self.send_to_clerk(
-                    event.clerk_id,
-                    {"type": "state", "state": event.state, "reason": event.reason},
+            case ev.CallStarted():
+                self.to_kiosk(event.kiosk_id, self._kiosk_call_frame(event.call_id))
+                self.to_clerk(event.clerk_id, self._console_call_frame(event.call_id))
+                self._tell("call_started", self._view(self.board.calls[event.call_id]))
+            case ev.CallEnded():
+                ended = f.CallEnded(
+                    call_id=event.call_id,
+                    request_id=event.request_id,
+                    ended_by=event.ended_by,
                 )
-            case RequestCancelled() | RequestAbandoned():
+                self.to_kiosk(event.kiosk_id, ended)
+                self.to_clerk(event.clerk_id, ended.model_copy(update={"wrap_up": True}))
+                self._tell("call_ended", self._view(self.board.calls[event.call_id]))
+            case ev.CallWrappedUp():
+                self.to_clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
+            case ev.ClerkStateChanged():
+                self.to_clerk(event.clerk_id, f.State(state=event.state, reason=event.reason))
+            case ev.RequestCancelled() | ev.RequestAbandoned():
                 self._sent_places.pop(event.kiosk_id, None)
-                self.send_to_kiosk(
+                reason = "cancelled" if isinstance(event, ev.RequestCancelled) else "abandoned"
+                self.to_kiosk(
                     event.kiosk_id,
-                    {
-                        "type": "request_ended",
-                        "request_id": event.request_id,
-                        "reason": "cancelled"
-                        if isinstance(event, RequestCancelled)
-                        else "abandoned",
-                    },
+                    f.RequestEnded(request_id=event.request_id, reason=reason),
                 )
-            case RequestQueued():
-                pass  # its place follows with the next queue push
             case _:
-                pass
-
-    def send_to_kiosk(self, kiosk_id: int, frame: dict[str, Any]) -> None:
-        conn = self.kiosks.get(kiosk_id)
-        if conn is not None:
-            conn.send(frame)
-
-    def send_to_clerk(self, clerk_id: int, frame: dict[str, Any]) -> None:
-        conn = self.consoles.get(clerk_id)
-        if conn is not None:
-            conn.send(frame)
+                pass  # a queued request's place follows with the next queue push
 
     # ------------------------------------------------------------------ frames
-    def _ring_frame(self, offer_id: str) -> dict[str, Any]:
+    def _ring_frame(self, offer_id: str) -> f.Ring:
         offer = self.board.offers[offer_id]
         request = self.board.requests[offer.request_id]
         kiosk = self.directory.kiosk(request.kiosk_id)
-        now = self.clock()
-        return {
-            "type": "ring",
-            "offer_id": offer.id,
-            "request_id": request.id,
-            "topic": request.topic,
-            "language": request.language,
-            "kiosk": kiosk["name"],
-            "site": kiosk["site"],
-            "waited_s": round(now - request.created_at),
-            "expires_in_s": round(max(0.0, offer.deadline - now), 1),
-            "ring_timeout_s": self.settings.ring_timeout_seconds,
-        }
+        now = self.clock.time()
+        return f.Ring(
+            offer_id=offer.id,
+            request_id=request.id,
+            topic=request.topic,
+            language=request.language,
+            kiosk=kiosk["name"],
+            site=kiosk["site"],
+            waited_s=round(now - request.created_at),
+            expires_in_s=round(max(0.0, offer.deadline - now), 1),
+            ring_timeout_s=self.settings.ring_timeout_seconds,
+        )
 
-    def _call_frame_for_kiosk(self, call_id: str) -> dict[str, Any]:
+    def _kiosk_call_frame(self, call_id: str) -> f.KioskCallStarted:
         call = self.board.calls[call_id]
         clerk = self.directory.clerk(call.clerk_id)
-        return {
-            "type": "call_started",
-            "call_id": call.id,
-            "request_id": call.request_id,
-            "role": "polite",
-            "clerk": {"name": clerk["first_name"]},
-            "ice_url": f"/api/calls/{call.id}/ice",
-            "ice": self._ice(f"kiosk-{call.kiosk_id}"),
-        }
+        return f.KioskCallStarted(
+            call_id=call.id,
+            request_id=call.request_id,
+            clerk=f.ClerkName(name=clerk["first_name"]),
+            ice_url=f"/api/calls/{call.id}/ice",
+            ice=self.ice(f"kiosk-{call.kiosk_id}"),
+        )
 
-    def _call_frame_for_clerk(self, call_id: str) -> dict[str, Any]:
+    def _console_call_frame(self, call_id: str) -> f.ConsoleCallStarted:
         call = self.board.calls[call_id]
         request = self.board.requests.get(call.request_id)
         kiosk = self.directory.kiosk(call.kiosk_id)
-        return {
-            "type": "call_started",
-            "call_id": call.id,
-            "request_id": call.request_id,
-            "role": "impolite",
-            "kiosk": kiosk["name"],
-            "site": kiosk["site"],
-            "topic": request.topic if request else None,
-            "language": request.language if request else None,
-            "started_at": datetime.fromtimestamp(call.started_at, UTC).isoformat(),
-            "ice_url": f"/api/calls/{call.id}/ice",
-            "ice": self._ice(f"clerk-{call.clerk_id}"),
-        }
-
-    def _ice(self, user: str) -> dict[str, Any]:
-        """The call's STUN/TURN servers, sent with ``call_started`` so that neither side waits
-        for a request to ``ice_url`` before it can connect (it stays for reconnections)."""
-        s = self.settings
-        return ice_configuration(
-            s.stun_urls,
-            s.turn_urls,
-            s.turn_secret,
-            user,
-            time.time(),
-            s.turn_ttl_seconds,
-            s.ice_transport_policy,
+        return f.ConsoleCallStarted(
+            call_id=call.id,
+            request_id=call.request_id,
+            kiosk=kiosk["name"],
+            site=kiosk["site"],
+            topic=request.topic if request else None,
+            language=request.language if request else None,
+            started_at=self.clock_at(call.started_at).isoformat(),
+            ice_url=f"/api/calls/{call.id}/ice",
+            ice=self.ice(f"clerk-{call.clerk_id}"),
         )
 
-    def attentions_frame(self, clerk_id: int) -> dict[str, Any]:
-        return {
-            "type": "attentions",
-            "items": self.store.attentions_of_day(clerk_id, self._day_start()),
-        }
+    def ice(self, user: str) -> f.Ice:
+        """The call's STUN/TURN servers with ``user``'s own short-lived TURN credentials, sent
+        with ``call_started`` so that neither side waits for ``ice_url`` before connecting."""
+        s = self.settings
+        return f.Ice.model_validate(
+            ice_configuration(
+                s.stun_urls,
+                s.turn_urls,
+                s.turn_secret,
+                user,
+                self.clock.time(),
+                s.turn_ttl_seconds,
+                s.ice_transport_policy,
+            )
+        )
+
+    @staticmethod
+    def clock_at(seconds: float) -> datetime:
+        return datetime.fromtimestamp(seconds, UTC)
+
+    def attentions_frame(self, clerk_id: int) -> f.Attentions:
+        items = self.store.attentions_of_day(clerk_id, self._day_start())
+        return f.Attentions(items=[f.Attention.model_validate(item) for item in items])
+
+    def _zone(self) -> ZoneInfo:
+        return ZoneInfo(self.directory.office_timezone())
 
     def _day_start(self) -> datetime:
-        tz = ZoneInfo(self.directory.office_timezone())
-        local = datetime.now(tz)
+        local = self.clock.now(self._zone())
         return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
-    def office_frame(self) -> dict[str, Any]:
+    def office_frame(self) -> f.Office:
         hours = self.directory.opening_hours()
-        tz = ZoneInfo(self.directory.office_timezone())
-        return {
-            "type": "office",
-            "open": hours.is_open(datetime.now(tz)),
-            "hours": hours.describe(),
-        }
+        return f.Office(
+            open=hours.is_open(self.clock.now(self._zone())),
+            hours=[f.OpeningSpan.model_validate(span) for span in hours.describe()],
+        )
+
+    def is_open(self) -> bool:
+        return self.directory.opening_hours().is_open(self.clock.now(self._zone()))
 
     # ------------------------------------------------------------------ queue positions
+    def _queue_frame(self, place: Any) -> f.Queue:
+        request = self.board.requests[place.request_id]
+        return f.Queue(
+            request_id=place.request_id,
+            state=request.state.value,
+            position=place.position,
+            estimated_wait_s=place.estimated_wait_s,
+        )
+
     def _push_places(self, now: float) -> None:
-        if now - self._handle_checked > 60:
+        if now - self._handle_checked > HANDLE_TIME_EVERY_S:
             self._handle_checked = now
             self._handle_s = self.store.average_handle_seconds(
-                datetime.now(UTC) - timedelta(hours=8), self.settings.average_handle_seconds
+                self.clock_at(now) - timedelta(hours=8), self.settings.average_handle_seconds
             )
         current = places(self.board, self._handle_s)
         seen: set[int] = set()
@@ -297,137 +351,136 @@ class Hub:
             if self._sent_places.get(place.kiosk_id) == key:
                 continue
             self._sent_places[place.kiosk_id] = key
-            self.send_to_kiosk(
-                place.kiosk_id,
-                {
-                    "type": "queue",
-                    "request_id": place.request_id,
-                    "state": request.state.value,
-                    "position": place.position,
-                    "estimated_wait_s": place.estimated_wait_s,
-                },
-            )
+            self.to_kiosk(place.kiosk_id, self._queue_frame(place))
         for kiosk_id in list(self._sent_places):
             if kiosk_id not in seen:
                 del self._sent_places[kiosk_id]
-        waiting = len(current)
-        oldest = round(
-            now - min((self.board.requests[p.request_id].created_at for p in current), default=now)
-        )
-        summary = (waiting, oldest // 10)
-        if summary != self._last_summary:
-            self._last_summary = summary
-            frame = {"type": "queue_summary", "waiting": waiting, "longest_wait_s": oldest}
-            for conn in self.consoles.values():
-                conn.send(frame)
+        summary = self.queue_summary(now)
+        key2 = (summary.waiting, summary.longest_wait_s // 10)
+        if key2 != self._last_summary:
+            self._last_summary = key2
+            for conn in self.consoles:
+                conn.send(summary)
 
-    def _place_frame(self, kiosk_id: int) -> dict[str, Any] | None:
+    def queue_summary(self, now: float) -> f.QueueSummary:
+        waiting = self.board.queue()
+        oldest = min((r.created_at for r in waiting), default=now)
+        return f.QueueSummary(waiting=len(waiting), longest_wait_s=round(now - oldest))
+
+    def _place_frame(self, kiosk_id: int) -> f.Queue | None:
         for place in places(self.board, self._handle_s):
             if place.kiosk_id == kiosk_id:
-                request = self.board.requests[place.request_id]
-                return {
-                    "type": "queue",
-                    "request_id": place.request_id,
-                    "state": request.state.value,
-                    "position": place.position,
-                    "estimated_wait_s": place.estimated_wait_s,
-                }
+                return self._queue_frame(place)
         return None
 
     def _check_office(self, now: float) -> None:
-        if now - self._open_checked < 5:
+        if now - self._open_checked < OFFICE_EVERY_S:
             return
         self._open_checked = now
         frame = self.office_frame()
-        if frame["open"] != self._open:
-            self._open = frame["open"]
-            for conn in self.kiosks.values():
+        if frame.open != self._open:
+            self._open = frame.open
+            for conn in self.kiosks:
                 conn.send(frame)
 
     def _check_credentials(self, now: float) -> None:
-        """Close the sockets of booths disabled and staff deactivated since they connected
-        (the command line changes the database, not this process)."""
-        if self._revoked is None or now - self._credentials_checked < 2:
+        """Close the sockets of booths disabled and staff deactivated or logged out since they
+        connected (the command line changes the database, not this process)."""
+        if self._revoked is None or now - self._credentials_checked < CREDENTIALS_EVERY_S:
             return
         self._credentials_checked = now
-        booths = {k: c.credential for k, c in self.kiosks.items()}
-        for kiosk_id in self.devices.agents if self.devices else ():
-            booths.setdefault(kiosk_id, "")  # agents prove the secret itself, not a session
-        consoles = {k: c.credential for k, c in self.consoles.items()}
+        booths = {conn.party_id: conn.credential for conn in self.kiosks}
+        for conn in self.agents:  # agents prove the secret itself, not a session
+            booths.setdefault(conn.party_id, "")
+        consoles = {conn.party_id: conn.credential for conn in self.consoles}
         kiosks, clerks = self._revoked(booths, consoles)
         for kiosk_id in kiosks:
             self.kiosk_disabled(kiosk_id)
         for clerk_id in clerks:
-            conn = self.consoles.get(clerk_id)
-            if conn is not None:
-                conn.send({"type": "closed", "reason": "logged_out"})
-                conn.close(4401, "session ended")
+            self.consoles.close(clerk_id, "logged_out", CLOSE_UNAUTHORISED, "session ended")
 
-    def _drop_silent(self) -> None:
+    def _drop_silent(self, now: float) -> None:
         limit = 3 * self.settings.heartbeat_seconds
-        now = time.monotonic()
-        for conn in [*self.kiosks.values(), *self.consoles.values()]:
-            if now - conn.last_seen > limit:
-                log.info("%s %s silent for %.0f s; closing", conn.party, conn.party_id, limit)
-                conn.close(4000, "heartbeat timeout")
+        for sockets in (self.kiosks, self.consoles, self.agents):
+            for conn in sockets:
+                if now - conn.last_seen > limit:
+                    log.info("%s %s silent for %.0f s; closing", conn.party, conn.party_id, limit)
+                    conn.close(CLOSE_HEARTBEAT, "heartbeat timeout")
+
+    # ------------------------------------------------------------------ frames in
+    def frame(self, conn: Connection, frame: Any) -> None:
+        """Any validated frame from a booth or console: the hub's own, or a routed one."""
+        if conn.party == f.KIOSK:
+            self.kiosk_frame(conn, frame)
+        elif conn.party == f.CONSOLE:
+            self.console_frame(conn, frame)
+        else:
+            self._routed(conn, frame)
+
+    def _routed(self, conn: Connection, frame: Any) -> None:
+        handler = self._handlers.get((conn.party, frame.type))
+        if handler is None:  # a model without a handler: a wiring bug, said as such
+            log.error("no handler for %s frames of type %r", conn.party, frame.type)
+            conn.send(f.Error(code="internal", message="That could not be done", ref=frame.ref))
+            return
+        try:
+            handler(conn, frame)
+        except FinestretaError as exc:
+            conn.send(f.error_frame(exc, frame.ref))
 
     # ------------------------------------------------------------------ booths
-    def kiosk_joined(self, conn: Connection) -> None:
-        kiosk_id = conn.party_id
-        old = self.kiosks.get(kiosk_id)
-        if old is not None and old is not conn:
-            old.send({"type": "closed", "reason": "replaced"})
-            old.close(4409, "replaced by a newer connection")
-        self.kiosks[kiosk_id] = conn
-        self._sent_places.pop(kiosk_id, None)
-        now = self.clock()
-        self.board.kiosk_connected(kiosk_id, now)
+    def kiosk_hello(self, kiosk_id: int) -> f.KioskHello:
         request = self.board.live_request_of(kiosk_id)
         call = self.board.calls.get(request.call_id) if request and request.call_id else None
         kiosk = self.directory.kiosk(kiosk_id)
-        conn.send(
-            {
-                "type": "hello",
-                "protocol": f.PROTOCOL_VERSION,
-                "kiosk": {"id": kiosk_id, "name": kiosk["name"], "site": kiosk["site"]},
-                "heartbeat_s": self.settings.heartbeat_seconds,
-                "idle_reset_s": self.settings.kiosk_idle_reset_seconds,
-                "request": (
-                    {"request_id": request.id, "language": request.language, "topic": request.topic}
-                    if request
-                    else None
-                ),
-                "call": (
-                    self._call_frame_for_kiosk(call.id)
-                    if call and call.state == CallState.ACTIVE
-                    else None
-                ),
-            }
+        return f.KioskHello(
+            kiosk=f.KioskInfo(id=kiosk_id, name=kiosk["name"], site=kiosk["site"]),
+            heartbeat_s=self.settings.heartbeat_seconds,
+            idle_reset_s=self.settings.kiosk_idle_reset_seconds,
+            topics=list(self.topics),
+            request=(
+                f.LiveRequest(request_id=request.id, language=request.language, topic=request.topic)
+                if request
+                else None
+            ),
+            call=(
+                self._kiosk_call_frame(call.id) if call and call.state == CallState.ACTIVE else None
+            ),
         )
+
+    def kiosk_joined(self, conn: Connection) -> None:
+        kiosk_id = conn.party_id
+        self.kiosks.join(conn)
+        self._sent_places.pop(kiosk_id, None)
+        self.board.kiosk_connected(kiosk_id, self.clock.time())
+        hello = self.kiosk_hello(kiosk_id)
+        conn.send(hello)
         conn.send(self.office_frame())
-        if request is not None and call is None:
+        if hello.request is not None and hello.call is None:
             place = self._place_frame(kiosk_id)
             if place:
                 conn.send(place)
-        if call is not None and call.state == CallState.ACTIVE:
-            self.send_to_clerk(call.clerk_id, {"type": "call_restart", "call_id": call.id})
-            if self.devices is not None:
-                self.devices.kiosk_page_back(kiosk_id)
+        call = self.active_of_kiosk(kiosk_id)
+        if call is not None:
+            self.to_clerk(call.clerk_id, f.CallRestart(call_id=call.id))
+            self._tell("kiosk_back", call)
 
     def kiosk_left(self, conn: Connection) -> None:
-        if self.kiosks.get(conn.party_id) is conn:
-            del self.kiosks[conn.party_id]
-            self.board.kiosk_disconnected(conn.party_id, self.clock())
+        if self.kiosks.leave(conn):
+            self.board.kiosk_disconnected(conn.party_id, self.clock.time())
 
     def kiosk_frame(self, conn: Connection, frame: Any) -> None:
         kiosk_id = conn.party_id
-        now = self.clock()
+        now = self.clock.time()
         match frame:
             case f.Ping():
-                conn.send({"type": "pong", "t": frame.t})
+                conn.send(f.Pong(t=frame.t))
             case f.RequestAttention():
-                if not self.office_frame()["open"]:
-                    conn.send(f.error("closed", "The office is closed now", frame.ref))
+                if frame.topic not in self.topics:
+                    conn.send(f.error_frame(UNKNOWN_TOPIC(), frame.ref))
+                    return
+                if not self.is_open():
+                    conn.send(f.error_frame(OFFICE_CLOSED(), frame.ref))
                     conn.send(self.office_frame())
                     return
                 self._run(
@@ -439,7 +492,7 @@ class Hub:
             case f.Cancel():
                 request = self.board.live_request_of(kiosk_id)
                 if request is None or (frame.request_id and frame.request_id != request.id):
-                    conn.send(f.error("no_request", "There is no request to cancel", frame.ref))
+                    conn.send(f.error_frame(NO_REQUEST(), frame.ref))
                     return
                 self._run(conn, lambda: self.board.cancel(request.id, now), frame.ref)
             case f.Signal():
@@ -447,92 +500,78 @@ class Hub:
             case f.HangUp():
                 call = self.board.calls.get(frame.call_id)
                 if call is None or call.kiosk_id != kiosk_id:
-                    conn.send(f.error("no_call", "That call is not yours", frame.ref))
+                    conn.send(f.error_frame(NO_CALL("That call is not yours"), frame.ref))
                     return
                 self._run(conn, lambda: self.board.hang_up(call.id, Party.KIOSK, now), frame.ref)
-            case f.MediaStatus():
-                if self.devices is not None:
-                    self.devices.media_status(kiosk_id, frame.camera, frame.microphone)
-            case f.ScanReady():
-                if self.devices is None or not self.devices.scan_ready(kiosk_id, frame.job_id):
-                    conn.send(f.error("no_job", "No scan of this booth waits for that", frame.ref))
             case f.Rate():
                 clerk_id = self.store.rate(
-                    frame.request_id, kiosk_id, frame.rating, datetime.now(UTC)
+                    frame.request_id, kiosk_id, frame.rating, self.clock.now()
                 )
                 if clerk_id is None:
-                    conn.send(f.error("not_rateable", "That attention cannot be rated", frame.ref))
+                    conn.send(f.error_frame(NOT_RATEABLE(), frame.ref))
                     return
-                conn.send({"type": "rated", "request_id": frame.request_id})
+                conn.send(f.Rated(request_id=frame.request_id))
                 if clerk_id:  # the clerk's list of the day shows the rating at once
-                    self.send_to_clerk(clerk_id, self.attentions_frame(clerk_id))
+                    self.to_clerk(clerk_id, self.attentions_frame(clerk_id))
+            case _:
+                self._routed(conn, frame)
 
     # ------------------------------------------------------------------ consoles
+    def console_hello(self, clerk_id: int) -> f.ConsoleHello:
+        clerk = self.board.clerks[clerk_id]
+        info = self.directory.clerk(clerk_id)
+        offer = self.board.offers.get(clerk.offer_id) if clerk.offer_id else None
+        call = self.board.calls.get(clerk.call_id) if clerk.call_id else None
+        return f.ConsoleHello(
+            clerk=f.ClerkInfo(
+                id=clerk_id,
+                name=info["name"],
+                languages=sorted(clerk.languages),
+                topics=sorted(clerk.topics),
+            ),
+            state=clerk.state.value,
+            heartbeat_s=self.settings.heartbeat_seconds,
+            ring_timeout_s=self.settings.ring_timeout_seconds,
+            outcomes=list(self.settings.outcomes),
+            offer=self._ring_frame(offer.id) if offer else None,
+            call=(
+                self._console_call_frame(call.id)
+                if call and call.state == CallState.ACTIVE
+                else None
+            ),
+            wrap_up=(
+                f.WrapUpPending(call_id=call.id) if call and call.state == CallState.ENDED else None
+            ),
+        )
+
     def clerk_joined(
         self, conn: Connection, languages: frozenset[str], topics: frozenset[str]
     ) -> None:
         clerk_id = conn.party_id
-        old = self.consoles.get(clerk_id)
-        if old is not None and old is not conn:
-            old.send({"type": "closed", "reason": "replaced"})
-            old.close(4409, "replaced by a newer connection")
-        self.consoles[clerk_id] = conn
-        now = self.clock()
-        clerk = self.board.register_clerk(clerk_id, languages, topics, idle_since=now)
-        info = self.directory.clerk(clerk_id)
-        offer = self.board.offers.get(clerk.offer_id) if clerk.offer_id else None
-        call = self.board.calls.get(clerk.call_id) if clerk.call_id else None
-        conn.send(
-            {
-                "type": "hello",
-                "protocol": f.PROTOCOL_VERSION,
-                "clerk": {
-                    "id": clerk_id,
-                    "name": info["name"],
-                    "languages": sorted(clerk.languages),
-                    "topics": sorted(clerk.topics),
-                },
-                "state": clerk.state.value,
-                "heartbeat_s": self.settings.heartbeat_seconds,
-                "ring_timeout_s": self.settings.ring_timeout_seconds,
-                "outcomes": list(self.settings.outcomes),
-                "offer": self._ring_frame(offer.id) if offer else None,
-                "call": (
-                    self._call_frame_for_clerk(call.id)
-                    if call and call.state == CallState.ACTIVE
-                    else None
-                ),
-                "wrap_up": (
-                    {"call_id": call.id} if call and call.state == CallState.ENDED else None
-                ),
-            }
-        )
+        self.consoles.join(conn)
+        now = self.clock.time()
+        self.board.register_clerk(clerk_id, languages, topics, idle_since=now)
+        hello = self.console_hello(clerk_id)
+        conn.send(hello)
         conn.send(self.attentions_frame(clerk_id))
-        waiting = self.board.queue()
-        conn.send(
-            {
-                "type": "queue_summary",
-                "waiting": len(waiting),
-                "longest_wait_s": round(now - min((r.created_at for r in waiting), default=now)),
-            }
-        )
+        conn.send(self.queue_summary(now))
         self._apply(self.board.console_connected(clerk_id, now))
-        if call is not None and call.state == CallState.ACTIVE:
-            self.send_to_kiosk(call.kiosk_id, {"type": "call_restart", "call_id": call.id})
-            if self.devices is not None:  # the devices panel is current after a reload too
-                conn.send(self.devices.devices_frame(call.kiosk_id))
+        if hello.call is not None:
+            call = self.get(hello.call.call_id)
+            assert call is not None
+            self.to_kiosk(call.kiosk_id, f.CallRestart(call_id=call.id))
+            self._tell("console_back", call)
 
     def clerk_left(self, conn: Connection) -> None:
-        if self.consoles.get(conn.party_id) is conn:
-            del self.consoles[conn.party_id]
-            self.board.console_disconnected(conn.party_id, self.clock())
+        if self.consoles.leave(conn):
+            self.board.console_disconnected(conn.party_id, self.clock.time())
 
     def console_frame(self, conn: Connection, frame: Any) -> None:
         clerk_id = conn.party_id
-        now = self.clock()
+        now = self.clock.time()
         match frame:
             case f.Ping():
-                conn.send({"type": "pong", "t": frame.t})
+                conn.send(f.Pong(t=frame.t))
             case f.SetState():
                 self._run(
                     conn,
@@ -550,14 +589,13 @@ class Hub:
             case f.HangUp():
                 call = self.board.calls.get(frame.call_id)
                 if call is None or call.clerk_id != clerk_id:
-                    conn.send(f.error("no_call", "That call is not yours", frame.ref))
+                    conn.send(f.error_frame(NO_CALL("That call is not yours"), frame.ref))
                     return
                 self._run(conn, lambda: self.board.hang_up(call.id, Party.CLERK, now), frame.ref)
             case f.WrapUp():
                 if frame.outcome not in self.settings.outcomes:
-                    conn.send(
-                        f.error("bad_outcome", f"Unknown outcome {frame.outcome!r}", frame.ref)
-                    )
+                    refused = BAD_OUTCOME(f"Unknown outcome {frame.outcome!r}")
+                    conn.send(f.error_frame(refused, frame.ref))
                     return
                 self._run(
                     conn,
@@ -566,6 +604,8 @@ class Hub:
                     ),
                     frame.ref,
                 )
+            case _:
+                self._routed(conn, frame)
 
     # ------------------------------------------------------------------ signalling
     def _relay(self, conn: Connection, frame: f.Signal, sender: Party) -> None:
@@ -575,58 +615,17 @@ class Hub:
             or (sender == Party.CLERK and call.clerk_id == conn.party_id)
         )
         if call is None or not mine or call.state != CallState.ACTIVE:
-            conn.send(f.error("no_call", "No active call of yours with that id", frame.ref))
+            refused = NO_CALL("No active call of yours with that id")
+            conn.send(f.error_frame(refused, frame.ref))
             return
-        out = {"type": "signal", "call_id": call.id, "data": frame.data}
+        out = f.SignalOut(call_id=call.id, data=frame.data)
         if sender == Party.KIOSK:
-            self.send_to_clerk(call.clerk_id, out)
+            self.to_clerk(call.clerk_id, out)
         else:
-            self.send_to_kiosk(call.kiosk_id, out)
+            self.to_kiosk(call.kiosk_id, out)
 
     # ------------------------------------------------------------------ admin
     def kiosk_disabled(self, kiosk_id: int) -> None:
-        if self.devices is not None:
-            self.devices.kiosk_disabled(kiosk_id)
-        conn = self.kiosks.get(kiosk_id)
-        if conn is not None:
-            conn.send({"type": "closed", "reason": "disabled"})
-            conn.close(4403, "kiosk disabled")
-
-
-class Directory:
-    """Names of kiosks, sites and clerks, and the office's hours, cached from the database."""
-
-    def __init__(self, loader: Callable[[], dict[str, Any]]) -> None:
-        self._loader = loader
-        self._data: dict[str, Any] = {}
-        self._loaded_at = 0.0
-
-    def _get(self) -> dict[str, Any]:
-        if time.monotonic() - self._loaded_at > DIRECTORY_TTL_SECONDS or not self._data:
-            self._data = self._loader()
-            self._loaded_at = time.monotonic()
-        return self._data
-
-    def refresh(self) -> None:
-        self._loaded_at = 0.0
-
-    def kiosk(self, kiosk_id: int) -> dict[str, str]:
-        data = self._get()["kiosks"].get(kiosk_id)
-        if data is None:
-            self.refresh()
-            data = self._get()["kiosks"].get(kiosk_id, {"name": f"#{kiosk_id}", "site": ""})
-        return dict(data)
-
-    def clerk(self, clerk_id: int) -> dict[str, str]:
-        data = self._get()["clerks"].get(clerk_id)
-        if data is None:
-            self.refresh()
-            data = self._get()["clerks"].get(clerk_id, {"name": f"#{clerk_id}", "first_name": ""})
-        return dict(data)
-
-    def opening_hours(self) -> OpeningHours:
-        hours: OpeningHours = self._get()["hours"]
-        return hours
-
-    def office_timezone(self) -> str:
-        return str(self._get()["timezone"])
+        """The booth was disabled or unpaired: its page and its agent are shut out (4403)."""
+        for sockets in (self.kiosks, self.agents):
+            sockets.close(kiosk_id, "disabled", CLOSE_FORBIDDEN, "kiosk disabled")

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from finestreta import __version__
-from finestreta.media.ice import ice_configuration
+from finestreta.attention.errors import NO_CALL
 from finestreta.web import security
-from finestreta.web.errors import Forbidden, NotFound, Unauthorized
+from finestreta.web.errors import FORBIDDEN, NOT_FOUND, UNAUTHORIZED
 from finestreta.web.i18n import STAFF_LANGUAGES, console_messages, kiosk_messages
-from finestreta.web.security import CALL_ROLES, ctx_of
+from finestreta.web.security import Staff, ctx_of, require_clerk
 
 router = APIRouter()
 
@@ -24,46 +23,32 @@ def health() -> dict[str, Any]:
 
 @router.get("/api/calls/{call_id}/ice")
 def call_ice(call_id: str, request: Request) -> dict[str, Any]:
-    """STUN/TURN servers for one call; only its two parties may ask."""
+    """STUN/TURN servers for one call, with fresh TURN credentials; only its two parties may
+    ask (an ``RTCConfiguration`` plus ``expiresAt``, as in ``call_started``)."""
     ctx = ctx_of(request)
-    call = ctx.hub.board.calls.get(call_id[:64])
     staff = security.staff_of(request)
     booth = security.booth_of(request) if staff is None else None
     if staff is None and booth is None:
-        raise Unauthorized("Log in or pair the booth first")
+        raise UNAUTHORIZED("Log in or pair the booth first")
+    call = ctx.hub.get(call_id) if len(call_id) <= 64 else None
     if call is None:
-        raise NotFound("No such call")
+        raise NO_CALL("No such call")
     if staff is not None:
         if staff.id != call.clerk_id:
-            raise Forbidden("That call is not yours")
+            raise FORBIDDEN("That call is not yours")
         user = f"clerk-{staff.id}"
     else:
         assert booth is not None
         if booth.id != call.kiosk_id:
-            raise Forbidden("That call is not this booth's")
+            raise FORBIDDEN("That call is not this booth's")
         user = f"kiosk-{booth.id}"
-    s = ctx.settings
-    return ice_configuration(
-        s.stun_urls,
-        s.turn_urls,
-        s.turn_secret,
-        user,
-        time.time(),
-        s.turn_ttl_seconds,
-        s.ice_transport_policy,
-    )
+    return ctx.hub.ice(user).model_dump()
 
 
 @router.get("/api/console/attentions")
-def attentions(request: Request) -> dict[str, Any]:
-    ctx = ctx_of(request)
-    staff = security.staff_of(request)
-    if staff is None:
-        raise Unauthorized("Log in first")
-    if staff.role not in CALL_ROLES:
-        raise Forbidden("Only clerks and supervisors have attentions")
-    frame = ctx.hub.attentions_frame(staff.id)
-    return {"ok": True, "items": frame["items"]}
+def attentions(request: Request, staff: Annotated[Staff, Depends(require_clerk)]) -> dict[str, Any]:
+    frame = ctx_of(request).hub.attentions_frame(staff.id)
+    return {"ok": True, "items": frame.to_dict()["items"]}
 
 
 @router.get("/i18n/kiosk.json")
@@ -74,5 +59,5 @@ def kiosk_texts() -> dict[str, dict[str, str]]:
 @router.get("/i18n/console/{lang}.json")
 def console_texts(lang: str) -> dict[str, str]:
     if lang not in STAFF_LANGUAGES:
-        raise NotFound(f"The console speaks {', '.join(STAFF_LANGUAGES)}")
+        raise NOT_FOUND(f"The console speaks {', '.join(STAFF_LANGUAGES)}")
     return console_messages(lang)

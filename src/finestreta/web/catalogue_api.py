@@ -20,18 +20,20 @@ from fastapi import APIRouter, Query, Request
 from finestreta.catalogue.model import CHANNEL_LABELS, Category, LocalizedEntry
 from finestreta.catalogue.search import Hit
 from finestreta.catalogue.service import catalogue_of
+from finestreta.errors import N_, NotFound, declare
 from finestreta.web import security
-from finestreta.web.errors import NotFound, Unauthorized
+from finestreta.web.errors import NOT_FOUND
 from finestreta.web.security import ctx_of
 
 router = APIRouter()
+
+NO_ENTRY = declare("no_entry", NotFound, N_("That entry is no longer in the catalogue."))
 
 Lang = Literal["ca", "es", "en"]
 
 
 def _allowed(request: Request) -> None:
-    if security.staff_of(request) is None and security.booth_of(request) is None:
-        raise Unauthorized("Log in or pair the booth first")
+    security.require_staff_or_booth(request)
 
 
 def _channels(entry: LocalizedEntry) -> list[dict[str, str]]:
@@ -88,7 +90,7 @@ def entry(request: Request, slug: str, lang: Lang = "ca") -> dict[str, Any]:
     _allowed(request)
     found = catalogue_of(ctx_of(request)).entry(slug[:80], lang)
     if found is None:
-        raise NotFound("No such entry in the catalogue")
+        raise NOT_FOUND("No such entry in the catalogue")
     return {
         "ok": True,
         "entry": {

@@ -1,5 +1,8 @@
-"""One error envelope for the API (``{"ok": false, "error": {"code", "message"}}``) and one
-error page for people; never a traceback on screen."""
+"""HTTP answers for every error, in one place: the kind of a :class:`FinestretaError` decides
+the status (:data:`STATUS`), the API gets one JSON envelope
+(``{"ok": false, "error": {"code", "message", "details"?}}``) and people get one error page;
+never a traceback. ``docs/errors.md`` lists every code with its status (a test keeps the two
+in step)."""
 
 from __future__ import annotations
 
@@ -7,56 +10,66 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from finestreta.errors import (
+    INTERNAL,
+    INVALID,
+    N_,
+    Conflict,
+    FinestretaError,
+    InvalidInput,
+    Malformed,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+    TooLarge,
+    TooManyRequests,
+    Unavailable,
+    declare,
+)
 
 log = logging.getLogger(__name__)
 
-
-class WebError(Exception):
-    """An expected refusal with an HTTP status and a stable code."""
-
-    status = 400
-    code = "bad_request"
-
-    def __init__(
-        self, message: str, code: str | None = None, details: dict[str, object] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details or {}  # machine-readable extras, e.g. the expected check letter
-        if code:
-            self.code = code
+# The kind decides the status; a subclass takes the status of its nearest listed ancestor.
+STATUS: dict[type[FinestretaError], int] = {
+    InvalidInput: 400,
+    Malformed: 422,
+    TooLarge: 413,
+    NotAuthenticated: 401,
+    NotAllowed: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooManyRequests: 429,
+    Unavailable: 503,
+}
+INTERNAL_STATUS = 500
 
 
-class BadRequest(WebError):
-    status, code = 400, "bad_request"
+def status_of(kind: type[FinestretaError]) -> int:
+    for cls in kind.__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return INTERNAL_STATUS
 
 
-class Unauthorized(WebError):
-    status, code = 401, "unauthorized"
-
-
-class Forbidden(WebError):
-    status, code = 403, "forbidden"
-
-
-class NotFound(WebError):
-    status, code = 404, "not_found"
-
-
-class TooManyRequests(WebError):
-    status, code = 429, "too_many_requests"
-
-
-class Refused(WebError):
-    """A refusal whose status is decided at run time (e.g. 413 for a too large upload)."""
-
-    def __init__(
-        self, status: int, code: str, message: str, details: dict[str, object] | None = None
-    ) -> None:
-        super().__init__(message, code, details)
-        self.status = status
+# Codes the web shell itself answers with (each procedure and layer declares its own).
+UNAUTHORIZED = declare(
+    "unauthorized", NotAuthenticated, N_("Your session has ended. Log in again.")
+)
+FORBIDDEN = declare("forbidden", NotAllowed, N_("You may not do that with your role."))
+CROSS_SITE = declare(
+    "cross_site", NotAllowed, N_("The request came from another site and was refused.")
+)
+NOT_FOUND = declare("not_found", NotFound, N_("It is not there any more."))
+METHOD_NOT_ALLOWED = declare(
+    "method_not_allowed", InvalidInput, N_("The page asked for something it cannot do.")
+)
+TOO_MANY_REQUESTS = declare(
+    "too_many_requests", TooManyRequests, N_("Too many attempts. Wait a minute and try again.")
+)
+HTTP_ERROR = declare("http_error", InvalidInput, N_("The page asked for something it cannot do."))
 
 
 def _wants_json(request: Request) -> bool:
@@ -94,13 +107,15 @@ def _render(
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(WebError)
-    async def _web_error(request: Request, exc: WebError) -> Response:
-        return _render(request, exc.status, exc.code, exc.message, exc.details)
+    @app.exception_handler(FinestretaError)
+    async def _refused(request: Request, exc: FinestretaError) -> Response:
+        return _render(request, status_of(type(exc)), exc.code, exc.message, exc.details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: NOT_FOUND.code, 405: METHOD_NOT_ALLOWED.code}.get(
+            exc.status_code, HTTP_ERROR.code
+        )
         return _render(request, exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
@@ -108,13 +123,11 @@ def install(app: FastAPI) -> None:
         parts = [
             f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()
         ]
-        return _render(request, 422, "invalid", "; ".join(parts) or "Invalid request")
+        return _render(
+            request, status_of(Malformed), INVALID.code, "; ".join(parts) or "Invalid request"
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _render(request, 500, "internal", "Something went wrong on our side")
-
-
-def html_error(status: int, message: str) -> HTMLResponse:
-    return HTMLResponse(f"<h1>{status}</h1><p>{message}</p>", status_code=status)
+        return _render(request, INTERNAL_STATUS, INTERNAL.code, "Something went wrong on our side")

@@ -1,4 +1,6 @@
-"""Who is asking: staff sessions and paired booths, read from cookies; same-origin checks."""
+"""Who is asking: staff sessions and paired booths, read from cookies; same-origin checks; and
+the dependencies that refuse everyone else (``require_clerk``, ``require_staff_role``,
+``require_booth``, ``require_agent``)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from starlette.responses import Response
 
 from finestreta.accounts import service
 from finestreta.context import AppContext
-from finestreta.web.errors import Forbidden
+from finestreta.web.errors import CROSS_SITE, FORBIDDEN, UNAUTHORIZED
 
 STAFF_COOKIE = "fs_staff"
 KIOSK_COOKIE = "fs_kiosk"
@@ -100,7 +102,48 @@ def same_origin(conn: HTTPConnection) -> bool:
 
 def require_same_origin(request: Request) -> None:
     if not same_origin(request):
-        raise Forbidden("Cross-site request refused", "cross_site")
+        raise CROSS_SITE("Cross-site request refused")
+
+
+def require_staff(request: Request) -> Staff:
+    staff = staff_of(request)
+    if staff is None:
+        raise UNAUTHORIZED("Log in first")
+    return staff
+
+
+def require_clerk(request: Request) -> Staff:
+    """A clerk or supervisor: someone who answers calls."""
+    staff = require_staff(request)
+    if staff.role not in CALL_ROLES:
+        raise FORBIDDEN("Only clerks and supervisors handle calls")
+    return staff
+
+
+def require_supervisor(request: Request) -> Staff:
+    staff = require_staff(request)
+    if staff.role not in ("supervisor", "admin"):
+        raise FORBIDDEN("Only supervisors and admins may see this")
+    return staff
+
+
+def require_booth(request: Request) -> Booth:
+    booth = booth_of(request)
+    if booth is None:
+        raise UNAUTHORIZED("Pair the booth first")
+    return booth
+
+
+def require_agent(request: Request) -> Booth:
+    booth = booth_of_agent(request)
+    if booth is None:
+        raise UNAUTHORIZED("Unknown booth or wrong secret")
+    return booth
+
+
+def require_staff_or_booth(request: Request) -> None:
+    if staff_of(request) is None and booth_of(request) is None:
+        raise UNAUTHORIZED("Log in or pair the booth first")
 
 
 def booth_of_agent(conn: HTTPConnection) -> Booth | None:

@@ -1,2 +1,73 @@
-"""Census volants (*volants de padró*) during a call: identify the citizen, check who may ask for
-what (``eligibility``), issue sealed volants (``service``), over HTTP (``routes``)."""
+"""Census volants (*volants de padró*) during a call: identify the citizen, check who may ask
+for what (``eligibility``, pure rules), issue sealed volants (``service``), over HTTP
+(``routes``); the console panel is ``templates/panel.html`` + ``static/panel.js``.
+
+The population register it reads is the platform's (``finestreta.padro``: the port, the
+built-in register, the audited look-ups); the rules of who may ask for which volant are this
+procedure's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
+
+from finestreta.errors import N_
+from finestreta.procedures.base import Panel, Procedure
+
+
+class Census(Procedure):
+    name = "census"
+    topics: ClassVar[Mapping[str, str]] = {"census": N_("Census and residence certificates")}
+    panel = Panel(order=20)
+    # Issued volants are kept as long as /verify must be able to show them.
+    retention: ClassVar[Mapping[str, float | str | None]] = {
+        "certificate": "certificate_retention_days"
+    }
+    # DNI and NIE numbers (with or without separators) never reach a log line.
+    redact = (
+        re.compile(r"\b\d{8}[-\s.]?[A-Za-z]\b"),
+        re.compile(r"\b[XYZxyz][-\s.]?\d{7}[-\s.]?[A-Za-z]\b"),
+    )
+
+    def setup(self, platform: Any) -> None:
+        from finestreta.padro.factory import population_register
+        from finestreta.padro.lookups import LookupService
+        from finestreta.procedures.census.service import CensusDesk
+
+        self.desk = CensusDesk(
+            platform.db,
+            LookupService(population_register(platform.settings, platform.db), platform.db.session),
+            platform.documents,
+            platform.settings,
+            seal=platform.seal,
+            clock=platform.clock.now,
+        )
+
+    def router(self) -> APIRouter:
+        from finestreta.procedures.census.routes import router
+
+        return router
+
+    def seed_demo(self, session: Session) -> None:
+        """A few hundred synthetic residents in households (docs/padro.md lists the fixed
+        ones), imported into the built-in register."""
+        import tempfile
+        from pathlib import Path
+
+        from finestreta.padro import synthetic
+        from finestreta.padro.importer import format_report, import_csv
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "padro.csv"
+            synthetic.write_csv(path)
+            report = import_csv(session, path)
+        if not report.ok:
+            raise RuntimeError(f"demo register did not import: {format_report(report)}")
+
+
+procedure = Census()

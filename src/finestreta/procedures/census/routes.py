@@ -6,42 +6,36 @@
   allowed, the people and address it would show.
 * ``POST /api/calls/{call_id}/census/issue``: the same request (checked again) → the sealed
   volant, added to the attention's documents (print, show, download like any other).
-* ``POST /api/calls/{call_id}/receipts``: the receipt of a registry entry made in this call
-  (``registry_code``), as a document of the attention.
 
-Only the clerk of an active call may ask (404 for anyone else's call: the call's existence is
-not confirmed). Personal data leaves the server only in these answers; every look-up behind
-them is audited in ``padro_lookups``.
+Only the clerk of an active call may ask (``ActiveCall``: 404 for anyone else's call, whose
+existence is not confirmed). Personal data leaves the server only in these answers; every
+look-up behind them is audited in ``padro_lookups``. The registry receipt of an issued volant is
+the platform's (``POST /api/calls/{call_id}/receipts``, ``web/registry_api.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from finestreta.attention.states import CallState
-from finestreta.padro.identity import InvalidId, check_letter, compact, parse_id
+from finestreta.devices.desk import NO_DOCUMENT, summary
+from finestreta.errors import N_, InvalidInput, declare
+from finestreta.identity.checks import Declared
+from finestreta.padro.identity import parse_id
 from finestreta.padro.model import Household, LookupResult, Person, Status
-from finestreta.padro.port import RegisterError, RegisterUnavailable
 from finestreta.procedures.census.eligibility import CertificateKind
 from finestreta.procedures.census.service import (
+    DOMAIN,
     Assessment,
-    CensusError,
-    Declared,
+    CensusDesk,
     Identity,
-    NotAllowed,
     VolantRequest,
 )
-from finestreta.realtime.device_desk import document_summary
 from finestreta.web import security
-from finestreta.web.devices_api import call_of_clerk
-from finestreta.web.errors import Refused
-from finestreta.web.security import ctx_of
+from finestreta.web.calls import ActiveCall, CallAccess
 
 router = APIRouter()
 
@@ -89,28 +83,33 @@ class IssueBody(CheckBody):
     lang: Literal["ca", "es", "en"]
 
 
-def _still_active(ctx: Any, call: Any) -> None:
-    """The call may have ended while the register answered: then nothing of the citizen may
-    stay in memory for it (the hub's end-of-call hook has already run)."""
-    if call.state != CallState.ACTIVE:
-        ctx.census.forget(call.id)
-        raise Refused(409, "call_ended", "The call has ended")
+NAME_NEEDED = declare(
+    "name_needed", InvalidInput, N_("Enter the given name and surnames on the ID."), domain=DOMAIN
+)
+BAD_BIRTH_DATE = declare(
+    "bad_birth_date", InvalidInput, N_("The date of birth is not a plausible one."), domain=DOMAIN
+)
 
 
-def _document(id_type: str, number: str) -> Any:
-    try:
-        return parse_id(id_type, number)
-    except InvalidId as exc:
-        details: dict[str, object] = {}
-        if exc.code == "bad_check_letter":  # the clerk asks the citizen to read it again
-            details["expected"] = check_letter(compact(number)[:-1])
-        raise Refused(400, exc.code, exc.message, details) from None
+def desk_of(access: CallAccess) -> CensusDesk:
+    desk: CensusDesk = access.ctx.procedure("census").desk  # type: ignore[attr-defined]
+    return desk
+
+
+def _still_active(access: CallAccess) -> None:
+    """The call may have ended while the register answered: the answer (personal data) is
+    not given to a call that is over."""
+    call = access.ctx.hub.get(access.call.id)
+    if call is None or not call.active:
+        from finestreta.attention.errors import CALL_ENDED
+
+        raise CALL_ENDED("The call has ended")
 
 
 def _volant(body: CheckBody) -> VolantRequest:
     subject = None
     if body.subject_number:
-        subject = _document(body.subject_type or "dni", body.subject_number)
+        subject = parse_id(body.subject_type or "dni", body.subject_number)
     return VolantRequest(
         kind=CertificateKind(body.kind),
         subject=subject,
@@ -119,40 +118,6 @@ def _volant(body: CheckBody) -> VolantRequest:
         incapacitated=frozenset(body.incapacitated),
         subject_incapacitated=body.subject_incapacitated,
     )
-
-
-BAD_INPUT = frozenset({"bad_method", "scan_needed", "birth_date_needed"})
-
-
-def _refused(exc: CensusError) -> Refused:
-    if isinstance(exc, NotAllowed):
-        status = 403
-    elif exc.code in ("no_seal", "bad_seal"):
-        status = 503
-    elif exc.code in BAD_INPUT:
-        status = 400
-    else:
-        status = 409
-    return Refused(status, exc.code, exc.message)
-
-
-@contextmanager
-def _register_errors() -> Iterator[None]:
-    """The register's own failures, as answers the clerk can act on (never a 500)."""
-    try:
-        yield
-    except CensusError as exc:
-        raise _refused(exc) from None
-    except RegisterUnavailable:
-        raise Refused(
-            503,
-            "register_unavailable",
-            "The population register does not answer. Try again in a moment.",
-        ) from None
-    except RegisterError:  # the person changed in the register between two questions
-        raise Refused(
-            409, "register_changed", "The register changed meanwhile: look the person up again."
-        ) from None
 
 
 # ------------------------------------------------------------------------ JSON shapes
@@ -227,154 +192,111 @@ def _identity(identity: Identity, options: list[Any], today: date) -> dict[str, 
 
 # ------------------------------------------------------------------------ endpoints
 
+SameOrigin = [Depends(security.require_same_origin)]
 
-@router.post(
-    "/api/calls/{call_id}/census/identify", dependencies=[Depends(security.require_same_origin)]
-)
-def identify(call_id: str, body: IdentifyBody, request: Request) -> dict[str, Any]:
-    staff, call = call_of_clerk(request, call_id)
-    ctx = ctx_of(request)
-    document = _document(body.id_type, body.number)
+
+@router.post("/api/calls/{call_id}/census/identify", dependencies=SameOrigin)
+def identify(body: IdentifyBody, access: ActiveCall) -> dict[str, Any]:
+    desk = desk_of(access)
+    document = parse_id(body.id_type, body.number)
     if body.scan_document_id:
-        _scan_of_call(ctx, call.id, body.scan_document_id)
+        _scan_of_call(access, body.scan_document_id)
     declared = None
     if body.birth_date is not None:
         if not body.given_name or not body.surnames:
-            raise Refused(400, "name_needed", "Enter the given name and surnames on the ID.")
-        if body.birth_date > ctx.census.today() or body.birth_date < EARLIEST_BIRTH:
-            raise Refused(400, "bad_birth_date", "The date of birth is not a plausible one.")
+            raise NAME_NEEDED("Enter the given name and surnames on the ID.")
+        if body.birth_date > desk.today() or body.birth_date < EARLIEST_BIRTH:
+            raise BAD_BIRTH_DATE("The date of birth is not a plausible one.")
         declared = Declared(body.given_name, body.surnames, body.birth_date)
-    with _register_errors():
-        identity = ctx.census.identify(
-            call_id=call.id,
-            clerk_id=staff.id,
-            document=document,
-            method=body.method,
-            scan_document_id=body.scan_document_id,
-            declared=declared,
-        )
-        options = ctx.census.options(identity)
-    _still_active(ctx, call)
-    return {"ok": True, "identity": _identity(identity, options, ctx.census.today())}
+    identity = desk.identify(
+        call_id=access.call.id,
+        clerk_id=access.staff.id,
+        document=document,
+        method=body.method,
+        scan_document_id=body.scan_document_id,
+        declared=declared,
+    )
+    options = desk.options(identity)
+    _still_active(access)
+    access.ctx.steps.record(
+        "census",
+        "identified",
+        identity.result.status.value,
+        call_id=access.call.id,
+        clerk_id=access.staff.id,
+        method=body.method,
+        id_type=body.id_type,
+    )
+    return {"ok": True, "identity": _identity(identity, options, desk.today())}
 
 
-@router.post(
-    "/api/calls/{call_id}/census/check", dependencies=[Depends(security.require_same_origin)]
-)
-def check(call_id: str, body: CheckBody, request: Request) -> dict[str, Any]:
-    staff, call = call_of_clerk(request, call_id)
-    ctx = ctx_of(request)
-    volant = _volant(body)
-    with _register_errors():
-        assessment = ctx.census.check(call_id=call.id, clerk_id=staff.id, request=volant)
-    _still_active(ctx, call)
-    return {"ok": True, "assessment": _assessment(assessment, ctx.census.today())}
+@router.post("/api/calls/{call_id}/census/check", dependencies=SameOrigin)
+def check(body: CheckBody, access: ActiveCall) -> dict[str, Any]:
+    desk = desk_of(access)
+    assessment = desk.check(call_id=access.call.id, clerk_id=access.staff.id, request=_volant(body))
+    _still_active(access)
+    access.ctx.steps.record(
+        "census",
+        "checked",
+        assessment.decision.code,
+        call_id=access.call.id,
+        clerk_id=access.staff.id,
+        kind=body.kind,
+        about_self=not body.subject_number,
+    )
+    return {"ok": True, "assessment": _assessment(assessment, desk.today())}
 
 
-@router.post(
-    "/api/calls/{call_id}/census/issue", dependencies=[Depends(security.require_same_origin)]
-)
-def issue(call_id: str, body: IssueBody, request: Request) -> dict[str, Any]:
+@router.post("/api/calls/{call_id}/census/issue", dependencies=SameOrigin)
+def issue(body: IssueBody, request: Request, access: ActiveCall) -> dict[str, Any]:
     from finestreta.documents.records import DocumentRow
 
-    staff, call = call_of_clerk(request, call_id)
-    ctx = ctx_of(request)
-    volant = _volant(body)
+    ctx = access.ctx
+    desk = desk_of(access)
     public_url = ctx.settings.public_url or str(request.base_url)
-    with _register_errors():
-        issued = ctx.census.issue(
-            call_id=call.id,
-            clerk_id=staff.id,
-            request=volant,
-            lang=body.lang,
-            public_url=public_url,
-        )
-    if call.state != CallState.ACTIVE:  # ended meanwhile: the volant stands, memory goes
-        ctx.census.forget(call.id)
+    issued = desk.issue(
+        call_id=access.call.id,
+        clerk_id=access.staff.id,
+        request=_volant(body),
+        lang=body.lang,
+        public_url=public_url,
+    )
     certificate = issued.certificate
     with ctx.db.session() as session:
         row = session.get(DocumentRow, certificate.document_id)
         assert row is not None
-        summary = document_summary(row)
-    ctx.hub.send_to_clerk(staff.id, {"type": "document", **summary})
+        ctx.devices.attached(access.call, row)
+        document = summary(row).model_dump()
+    ctx.steps.record(
+        "census",
+        "issued",
+        call_id=access.call.id,
+        clerk_id=access.staff.id,
+        kind=body.kind,
+        lang=body.lang,
+        persons=len(issued.assessment.persons),
+    )
     return {
         "ok": True,
-        "document": summary,
+        "document": document,
         "code": certificate.code,
         "verify_url": certificate.verify_url,
         "registry_code": certificate.registry_code,
         "registry_number": certificate.registry_number,
         "issued_at": certificate.issued_at.isoformat(),
-        "assessment": _assessment(issued.assessment, ctx.census.today()),
+        "assessment": _assessment(issued.assessment, desk.today()),
     }
 
 
-class ReceiptBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    registry_code: Annotated[str, Field(min_length=1, max_length=40)]
-    lang: Literal["ca", "es", "en"] = "ca"
-
-
-@router.post("/api/calls/{call_id}/receipts", dependencies=[Depends(security.require_same_origin)])
-def receipt(call_id: str, body: ReceiptBody, request: Request) -> dict[str, Any]:
-    from sqlalchemy import select
-
-    from finestreta.documents.certificates import CityHeading
-    from finestreta.documents.issued import IssuedDocument
-    from finestreta.documents.verification import format_code, verify_url
-    from finestreta.registry import receipt as receipts
-    from finestreta.registry.service import get_by_code
-
-    staff, call = call_of_clerk(request, call_id)
-    ctx = ctx_of(request)
-    with ctx.db.session() as session:
-        entry = get_by_code(session, body.registry_code)
-        if entry is None or entry.call_id != call.id:
-            raise Refused(
-                404, "no_registry_entry", "No registry entry of this attention with that code"
-            )
-        city = CityHeading.from_settings(ctx.settings)
-        issued = session.scalar(
-            select(IssuedDocument).where(IssuedDocument.registry_code == entry.code)
-        )
-        verification = None
-        if issued is not None:
-            public_url = ctx.settings.public_url or str(request.base_url)
-            verification = receipts.Verification(
-                format_code(issued.code), verify_url(public_url, issued.code)
-            )
-        pdf = receipts.render_receipt(
-            entry,
-            city=receipts.CityHeading(
-                city.council, tuple(line for line in (city.address, *city.lines) if line)
-            ),
-            lang=body.lang,
-            tz=ctx.settings.city_timezone,
-            verification=verification,
-        )
-        row = ctx.devices.documents.add(
-            session,
-            pdf,
-            kind="receipt",
-            title=f"{receipts.LABELS[body.lang]['title']} {entry.number_text}",
-            created_by=f"clerk:{staff.id}",
-            call_id=call.id,
-            kiosk_id=call.kiosk_id,
-        )
-        summary = document_summary(row)
-    ctx.hub.send_to_clerk(staff.id, {"type": "document", **summary})
-    return {"ok": True, "document": summary}
-
-
-def _scan_of_call(ctx: Any, call_id: str, document_id: str) -> None:
+def _scan_of_call(access: CallAccess, document_id: str) -> None:
     from finestreta.documents.records import DocumentRow
 
-    with ctx.db.session() as session:
+    with access.ctx.db.session() as session:
         row = session.get(DocumentRow, document_id)
         if (
             row is None
-            or row.call_id != call_id
+            or row.call_id != access.call.id
             or row.deleted_at is not None
             or row.kind not in ("scan", "upload")
         ):
-            raise Refused(404, "no_document", "No scan or upload of this attention with that id")
+            raise NO_DOCUMENT("No scan or upload of this attention with that id")

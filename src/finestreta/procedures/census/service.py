@@ -4,27 +4,31 @@ The console follows three steps, each one a method of :class:`CensusDesk`:
 
 1. :meth:`~CensusDesk.identify`: the clerk types the number of the ID the citizen shows on
    camera (or that was scanned at the booth) and says how it was checked. The register is
-   asked (audited), and the check is written to ``identity_checks``.
+   asked (audited), and the check is written to ``identity_checks`` (the platform's record of
+   identifications, shared with every procedure that acts in the citizen's name).
 2. :meth:`~CensusDesk.check`: a request (residence or household volant, about the citizen or
    about someone else, with the authorisations shown) gives the rules' :class:`Decision` and
    what the volant would show.
 3. :meth:`~CensusDesk.issue`: checks again (the server never trusts an earlier answer the
    console holds), then renders, seals, registers and stores the volant in the attention.
 
-The rules themselves are :mod:`finestreta.procedures.census.eligibility`; :func:`assess` ties them to the
-register's answers and is pure, so it is tested without a database.
+Nothing of the citizen is held in this process between requests: the identification in force
+is the call's last identity check (in the database, so another node or a restarted server goes
+on), and the register is asked again, audited, whenever its answer is needed.
+
+The rules themselves are :mod:`finestreta.procedures.census.eligibility`; :func:`assess` ties
+them to the register's answers and is pure, so it is tested without a database.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
 
 from finestreta.db import Database, utcnow
 from finestreta.documents.certificates import (
@@ -35,44 +39,89 @@ from finestreta.documents.certificates import (
 )
 from finestreta.documents.service import Documents
 from finestreta.documents.verification import IssuedCertificate, issue_certificate
-from finestreta.padro.identity import DocumentType, IdDocument
+from finestreta.errors import N_, Conflict, InvalidInput, NotAllowed, Unavailable, declare
+from finestreta.identity.checks import Declared, last_check, record_check, validate_method
+from finestreta.padro.identity import IdDocument
 from finestreta.padro.lookups import LookupService
 from finestreta.padro.model import Address, Household, LookupResult, Person, Status, age_on
+from finestreta.padro.port import RegisterError
 from finestreta.procedures.census import eligibility
-from finestreta.procedures.census.eligibility import CertificateKind, Decision
-from finestreta.procedures.records import IdentityCheckRow
+from finestreta.procedures.census.eligibility import RULES, CertificateKind, Decision
 
 log = logging.getLogger(__name__)
 
-ID_METHODS = ("id_on_camera", "id_scanned")
+DOMAIN = "census"
 PURPOSE_IDENTIFY = "census volant: identify the citizen"
 PURPOSE_SUBJECT = "census volant: the person the volant is about"
 
 
-class CensusError(ValueError):
-    """A step that cannot be taken; ``code`` is stable, ``message`` is for the clerk."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class CensusError(InvalidInput):
+    """A census step refused for its input (kept as the base the census tests know)."""
 
 
-class NotAllowed(CensusError):
-    """The rules refuse the volant: ``decision`` says why."""
+class VolantRefused(NotAllowed):
+    """The rules refuse the volant: ``decision`` says why (``code`` is the rule's)."""
 
     def __init__(self, decision: Decision) -> None:
         super().__init__(decision.code, decision.message)
         self.decision = decision
 
 
-@dataclass(frozen=True)
-class Declared:
-    """Read off the ID by the clerk, for a citizen the register does not know."""
-
-    given_name: str
-    surnames: str
-    birth_date: date
+BIRTH_DATE_NEEDED = declare(
+    "birth_date_needed",
+    CensusError,
+    N_(
+        "The register does not know this person: enter the name and date of birth shown on "
+        "their ID."
+    ),
+    domain=DOMAIN,
+)
+NOT_IDENTIFIED = declare(
+    "not_identified", Conflict, N_("Identify the citizen first."), domain=DOMAIN
+)
+NO_SEAL = declare(
+    "no_seal",
+    Unavailable,
+    N_(
+        "The city's electronic seal is not configured: volants cannot be issued. Tell the "
+        "administrator."
+    ),
+    domain=DOMAIN,
+)
+BAD_SEAL = declare(
+    "bad_seal",
+    Unavailable,
+    N_(
+        "The city's electronic seal cannot be loaded: volants cannot be issued. Tell the "
+        "administrator."
+    ),
+    domain=DOMAIN,
+)
+REGISTER_CHANGED = declare(
+    "register_changed",
+    Conflict,
+    N_("The register changed meanwhile: look the person up again."),
+    domain=DOMAIN,
+)
+# Each refusing rule's code (the decision's own message says which case it was).
+for _rule in RULES:
+    if not _rule.allowed and _rule.code not in {
+        "authorisation_required",
+        "representative_required",
+    }:
+        declare(_rule.code, VolantRefused, _rule.message, domain=DOMAIN)
+declare(
+    "authorisation_required",
+    VolantRefused,
+    N_("The person must give express written authorisation (and show it with a copy of their ID)."),
+    domain=DOMAIN,
+)
+declare(
+    "representative_required",
+    VolantRefused,
+    N_("Only the person's accredited representative may ask for a volant about them."),
+    domain=DOMAIN,
+)
 
 
 @dataclass(frozen=True)
@@ -149,10 +198,9 @@ def assess(
     register's answers about the other person (None when the volant is about the citizen)."""
     requester_age = identity.age_on(today)
     if requester_age is None:
-        raise CensusError(
-            "birth_date_needed",
+        raise BIRTH_DATE_NEEDED(
             "The register does not know this person: enter the name and date of birth shown "
-            "on their ID.",
+            "on their ID."
         )
     requester = eligibility.party(
         identity.result,
@@ -196,6 +244,18 @@ def assess(
     )
 
 
+@contextmanager
+def _register_answers() -> Iterator[None]:
+    """A register that changes between two questions (the person moved out or was merged
+    meanwhile) is a conflict the clerk resolves by looking the person up again."""
+    try:
+        yield
+    except RegisterError:
+        raise REGISTER_CHANGED(
+            "The register changed meanwhile: look the person up again."
+        ) from None
+
+
 def _id_of(result: LookupResult) -> str:
     return result.person.id if result.person else str(result.document)
 
@@ -225,7 +285,6 @@ class CensusDesk:
         self.settings = settings
         self._seal = seal
         self._clock = clock
-        self._identities: dict[str, Identity] = {}
 
     def today(self) -> date:
         return self._clock().astimezone(ZoneInfo(self.settings.city_timezone)).date()
@@ -241,74 +300,41 @@ class CensusDesk:
         scan_document_id: str | None = None,
         declared: Declared | None = None,
     ) -> Identity:
-        if method not in ID_METHODS:
-            raise CensusError("bad_method", f"How the ID was checked: one of {ID_METHODS}")
-        if method == "id_scanned" and not scan_document_id:
-            raise CensusError("scan_needed", "Choose the scan of the ID document.")
-        result = self.lookups.find(
-            document, clerk_id=clerk_id, call_id=call_id, purpose=PURPOSE_IDENTIFY
-        )
-        household = self._household(result, clerk_id, call_id, PURPOSE_IDENTIFY)
+        validate_method(method, scan_document_id)  # before the register is asked
+        with _register_answers():
+            result = self.lookups.find(
+                document, clerk_id=clerk_id, call_id=call_id, purpose=PURPOSE_IDENTIFY
+            )
+            household = self._household(result, clerk_id, call_id, PURPOSE_IDENTIFY)
+        declared = declared if result.person is None else None
         with self.db.session() as session:
-            row = IdentityCheckRow(
+            check_id = record_check(
+                session,
                 at=self._clock(),
                 call_id=call_id,
                 clerk_id=clerk_id,
-                document_type=document.type.value,
-                document_number=document.number,
+                document=document,
                 method=method,
                 scan_document_id=scan_document_id,
                 status=result.status.value,
                 person_id=result.person.id if result.person else None,
-                given_name=declared.given_name if declared and not result.person else None,
-                surnames=declared.surnames if declared and not result.person else None,
-                birth_date=declared.birth_date if declared and not result.person else None,
+                declared=declared,
             )
-            session.add(row)
-            session.flush()
-            check_id = row.id
-        identity = Identity(
-            check_id,
-            method,
-            result,
-            household,
-            declared if result.person is None else None,
-        )
-        self._identities[call_id] = identity
-        return identity
+        return Identity(check_id, method, result, household, declared)
 
     def identity_of(self, call_id: str, clerk_id: int) -> Identity:
-        """The last identification in the call (after a restart: read back and asked again)."""
-        identity = self._identities.get(call_id)
-        if identity is not None:
-            return identity
+        """The identification in force in the call, with the register asked again (audited):
+        an answer is never older than the question it serves."""
         with self.db.session() as session:
-            row = session.scalars(
-                select(IdentityCheckRow)
-                .where(IdentityCheckRow.call_id == call_id)
-                .order_by(IdentityCheckRow.id.desc())
-                .limit(1)
-            ).first()
-            if row is None:
-                raise CensusError("not_identified", "Identify the citizen first.")
-            document = IdDocument(DocumentType(row.document_type), row.document_number)
-            declared = (
-                Declared(row.given_name or "", row.surnames or "", row.birth_date)
-                if row.birth_date
-                else None
+            check = last_check(session, call_id)
+        if check is None:
+            raise NOT_IDENTIFIED("Identify the citizen first.")
+        with _register_answers():
+            result = self.lookups.find(
+                check.document, clerk_id=clerk_id, call_id=call_id, purpose=PURPOSE_IDENTIFY
             )
-            check_id, method = row.id, row.method
-        result = self.lookups.find(
-            document, clerk_id=clerk_id, call_id=call_id, purpose=PURPOSE_IDENTIFY
-        )
-        household = self._household(result, clerk_id, call_id, PURPOSE_IDENTIFY)
-        identity = Identity(check_id, method, result, household, declared)
-        self._identities[call_id] = identity
-        return identity
-
-    def forget(self, call_id: str) -> None:
-        """The call ended: personal data leaves memory (the audit rows stay)."""
-        self._identities.pop(call_id, None)
+            household = self._household(result, clerk_id, call_id, PURPOSE_IDENTIFY)
+        return Identity(check.id, check.method, result, household, check.declared)
 
     def options(self, identity: Identity) -> list[tuple[CertificateKind, Assessment]]:
         """What the citizen may ask about themself: their residence and household volants."""
@@ -322,11 +348,12 @@ class CensusDesk:
         identity = self.identity_of(call_id, clerk_id)
         subject = household = None
         if request.subject is not None and request.subject != identity.document:
-            subject = self.lookups.find(
-                request.subject, clerk_id=clerk_id, call_id=call_id, purpose=PURPOSE_SUBJECT
-            )
-            if request.kind is CertificateKind.HOUSEHOLD:
-                household = self._household(subject, clerk_id, call_id, PURPOSE_SUBJECT)
+            with _register_answers():
+                subject = self.lookups.find(
+                    request.subject, clerk_id=clerk_id, call_id=call_id, purpose=PURPOSE_SUBJECT
+                )
+                if request.kind is CertificateKind.HOUSEHOLD:
+                    household = self._household(subject, clerk_id, call_id, PURPOSE_SUBJECT)
         return assess(identity, request, self.today(), subject, household)
 
     # ------------------------------------------------------------------ 3. issue
@@ -341,26 +368,23 @@ class CensusDesk:
     ) -> Issued:
         # The register is asked again (audited): a volant shows the register as it is now,
         # not as it was when the citizen was identified minutes ago.
-        self._identities.pop(call_id, None)
+        identity = self.identity_of(call_id, clerk_id)
         assessment = self.check(call_id=call_id, clerk_id=clerk_id, request=request)
         if not assessment.allowed:
-            raise NotAllowed(assessment.decision)
+            raise VolantRefused(assessment.decision)
         try:
             seal = self._seal()
         except Exception as exc:  # a wrong password, a damaged or unreadable file
             log.error("the city's seal cannot be loaded: %s", exc)
-            raise CensusError(
-                "bad_seal",
+            raise BAD_SEAL(
                 "The city's electronic seal cannot be loaded (wrong password or damaged "
-                "file): tell the administrator.",
+                "file): tell the administrator."
             ) from None
         if seal is None:
-            raise CensusError(
-                "no_seal",
+            raise NO_SEAL(
                 "The city's electronic seal is not configured (FINESTRETA_SEAL_PKCS12; "
-                "`finestreta seal init` makes a demo one).",
+                "`finestreta seal init` makes a demo one)."
             )
-        identity = self.identity_of(call_id, clerk_id)
         assert assessment.address is not None
         municipality = self.settings.city_name
         with self.db.session() as session:

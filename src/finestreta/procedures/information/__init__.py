@@ -1,2 +1,44 @@
 """Information for the citizen during a call: catalogue entries shown on the booth screen and
-their information sheets printed at the booth."""
+their information sheets printed at the booth (``routes``, ``sheet``, the console panel in
+``templates/panel.html`` + ``static/panel.js``, the booth's entry view in ``static/booth.js``).
+
+The catalogue itself (import, search, the booth's own browsing) is the platform's
+(``finestreta.catalogue``); this procedure is what the clerk does with it during a call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from fastapi import APIRouter
+
+from finestreta.errors import N_
+from finestreta.procedures.base import Panel, Procedure
+from finestreta.procedures.information.frames import ShowEntry
+
+
+class Information(Procedure):
+    name = "information"
+    # The booth's topics that are answered with information until a procedure of their own
+    # serves them (a procedure declaring the same topic later changes nothing here).
+    topics: ClassVar[Mapping[str, str]] = {
+        "general": N_("General information"),
+        "taxes": N_("Taxes and fees"),
+        "works": N_("Works and licences"),
+        "complaints": N_("Complaints and suggestions"),
+    }
+    outbound_frames = (ShowEntry,)
+    panel = Panel(order=10)
+    booth_module = "booth.js"
+    retention: ClassVar[Mapping[str, float | str | None]] = {
+        "info_sheet": "document_retention_days"
+    }
+
+    def router(self) -> APIRouter:
+        from finestreta.procedures.information.routes import router
+
+        return router
+
+
+procedure = Information()

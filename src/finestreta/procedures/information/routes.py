@@ -6,26 +6,31 @@ the booth, or shows the entry on the booth screen.
 * ``POST /api/calls/{call_id}/catalogue/{slug}/show``: the clerk shows the entry on the booth
   screen.
 
-Searching and reading the catalogue is the platform's (``finestreta.web.catalogue_api``): the
-booth browses it on its own too.
+Only the clerk holding the active call may ask (``ActiveCall``). Searching and reading the
+catalogue is the platform's (``finestreta.web.catalogue_api``): the booth browses it on its own.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from finestreta.catalogue.service import catalogue_of
+from finestreta.procedures.information.frames import ShowEntry
+from finestreta.procedures.information.sheet import render_info_sheet
 from finestreta.web import security
-from finestreta.web.devices_api import call_of_clerk
-from finestreta.web.errors import NotFound, Refused
-from finestreta.web.security import ctx_of
+from finestreta.web.calls import ActiveCall
+from finestreta.web.catalogue_api import NO_ENTRY
 
 router = APIRouter()
 
 Lang = Literal["ca", "es", "en"]
+# A catalogue slug (docs/catalogue.md): lower-case letters, digits, single hyphens, ≤ 80.
+Slug = Annotated[str, PathParam(max_length=80, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+SameOrigin = [Depends(security.require_same_origin)]
 
 
 class SheetBody(BaseModel):
@@ -35,58 +40,44 @@ class SheetBody(BaseModel):
     print: bool = True  # False: only add the sheet to the attention's documents
 
 
-@router.post(
-    "/api/calls/{call_id}/catalogue/{slug}/sheet",
-    dependencies=[Depends(security.require_same_origin)],
-)
-def print_sheet(call_id: str, slug: str, body: SheetBody, request: Request) -> dict[str, Any]:
+@router.post("/api/calls/{call_id}/catalogue/{slug}/sheet", dependencies=SameOrigin)
+def print_sheet(slug: Slug, body: SheetBody, access: ActiveCall) -> dict[str, Any]:
     """The entry's one-page information sheet, added to the attention and printed at the booth."""
-    from finestreta.procedures.information.sheet import render_info_sheet
-    from finestreta.realtime.device_desk import DeskError, document_summary
-
-    staff, call = call_of_clerk(request, call_id)
-    ctx = ctx_of(request)
-    found = catalogue_of(ctx).entry(slug[:80], body.lang)
+    ctx = access.ctx
+    found = catalogue_of(ctx).entry(slug, body.lang)
     if found is None:
-        raise NotFound("No such entry in the catalogue")
+        raise NO_ENTRY("No such entry in the catalogue")
     pdf = render_info_sheet(found, body.lang, ctx.settings.city_name)
-    with ctx.db.session() as session:
-        row = ctx.devices.documents.add(
-            session,
-            pdf,
-            kind="info_sheet",
-            title=found.title,
-            created_by=f"clerk:{staff.id}",
-            call_id=call.id,
-            kiosk_id=call.kiosk_id,
-        )
-        summary = document_summary(row)
-    ctx.hub.send_to_clerk(staff.id, {"type": "document", **summary})
-    answer: dict[str, Any] = {"ok": True, "document": summary, "job_id": None}
+    row = ctx.devices.attach(
+        access.call, pdf, kind="info_sheet", title=found.title, by=f"clerk:{access.staff.id}"
+    )
+    answer: dict[str, Any] = {"ok": True, "job_id": None}
+    from finestreta.devices.desk import summary
+
+    answer["document"] = summary(row).model_dump()
+    ctx.steps.record(
+        "information",
+        "sheet",
+        call_id=access.call.id,
+        clerk_id=access.staff.id,
+        entry=slug,
+        lang=body.lang,
+        printed=body.print,
+    )
     if body.print:
-        try:
-            job = ctx.devices.request_print(staff.id, call.id, summary["document_id"], body.copies)
-        except DeskError as exc:
-            raise Refused(exc.status, exc.code, exc.message) from None
+        job = ctx.devices.request_print(access.staff.id, access.call.id, row.id, body.copies)
         answer["job_id"] = job.id
     return answer
 
 
-@router.post(
-    "/api/calls/{call_id}/catalogue/{slug}/show",
-    dependencies=[Depends(security.require_same_origin)],
-)
-def show_entry(call_id: str, slug: str, request: Request) -> dict[str, Any]:
+@router.post("/api/calls/{call_id}/catalogue/{slug}/show", dependencies=SameOrigin)
+def show_entry(slug: Slug, access: ActiveCall) -> dict[str, Any]:
     """Show the entry on the booth screen (the booth reads it in the citizen's language)."""
-    from finestreta.realtime.device_desk import DeskError
-
-    staff, call = call_of_clerk(request, call_id)
-    ctx = ctx_of(request)
-    catalogue = catalogue_of(ctx)
-    try:
-        ctx.devices.show_entry(
-            staff.id, call.id, slug[:80], exists=lambda s: catalogue.entry(s) is not None
-        )
-    except DeskError as exc:
-        raise Refused(exc.status, exc.code, exc.message) from None
+    ctx = access.ctx
+    if catalogue_of(ctx).entry(slug) is None:
+        raise NO_ENTRY("No such entry in the catalogue")
+    ctx.screen.show(access.call, ShowEntry(slug=slug))
+    ctx.steps.record(
+        "information", "shown", call_id=access.call.id, clerk_id=access.staff.id, entry=slug
+    )
     return {"ok": True}

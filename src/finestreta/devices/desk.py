@@ -3,31 +3,39 @@ shown on the booth screen, and the device health everyone needs to see.
 
 Jobs live in the database (``devices.service``); this desk delivers them to the agent, follows
 the agent's reports, and tells the clerk (``job``, ``devices``, ``document`` frames) and the
-citizen (``device_prompt``, ``show_document``, ``show_entry``, ``hide_document``) what is going on.
+citizen (``device_prompt``, ``show_document``, ``hide_document``) what is going on. It sees
+calls through the hub's read-only :class:`Calls`, sends through its :class:`Outbox` and hears
+about calls as a :class:`CallListener`; it holds the agents' sockets itself.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from finestreta.attention.states import CallState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from finestreta.accounts.directory import Directory
+from finestreta.attention.errors import CALL_ENDED, NO_CALL
 from finestreta.db import Database
 from finestreta.devices import service
 from finestreta.devices.jobs import PRINT_REASONS, SCAN_REASONS, JobState
 from finestreta.devices.records import DeviceHealthRow, DeviceJobRow
+from finestreta.devices.screen import BoothScreen
 from finestreta.documents.records import DocumentRow
 from finestreta.documents.service import Documents
+from finestreta.errors import N_, Conflict, NotFound, declare
 from finestreta.realtime import frames as f
-from finestreta.realtime.connections import Connection
-
-if TYPE_CHECKING:
-    from finestreta.realtime.hub import Hub
+from finestreta.realtime.connections import Connection, Sockets
+from finestreta.realtime.ports import CallListener, Calls, CallView, Outbox
 
 log = logging.getLogger(__name__)
+
+NO_JOB = declare("no_job", NotFound, N_("That job is no longer waiting."))
+NO_DOCUMENT = declare("no_document", NotFound, N_("That document is no longer in this attention."))
+JOB_FINAL = declare("job_final", Conflict, N_("That job has already finished."))
 
 # What the citizen is asked to do while a job runs, by kind and state.
 _PROMPTS = {
@@ -44,64 +52,58 @@ _PROMPTS = {
 }
 
 
-# A catalogue slug (docs/catalogue.md): lower-case letters, digits, single hyphens, ≤ 80.
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-class DeskError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-class DeviceDesk:
+class DeviceDesk(CallListener):
     def __init__(
-        self, hub: Hub, db: Database, documents: Documents, health_interval_s: float
+        self,
+        *,
+        outbox: Outbox,
+        calls: Calls,
+        agents: Sockets,
+        screen: BoothScreen,
+        directory: Directory,
+        db: Database,
+        documents: Documents,
+        health_interval_s: float,
+        timezone: str,
     ) -> None:
-        self.hub = hub
+        self.outbox = outbox
+        self.calls = calls
+        self.agents = agents
+        self.screen = screen
+        self.directory = directory
         self.db = db
         self.documents = documents
         self.health_interval_s = health_interval_s
-        self.agents: dict[int, Connection] = {}
-        self.shown: dict[int, str] = {}  # kiosk id -> document id on its screen
-        self.shown_entries: dict[int, str] = {}  # kiosk id -> catalogue slug on its screen
-        self._zone = ZoneInfo(getattr(hub.settings, "city_timezone", "Europe/Madrid"))
+        self._zone = ZoneInfo(timezone)
 
-    # ------------------------------------------------------------------ who is in which call
-    def _active_call_of_kiosk(self, kiosk_id: int) -> Any | None:
-        for call in self.hub.board.calls.values():
-            if call.kiosk_id == kiosk_id and call.state == CallState.ACTIVE:
-                return call
-        return None
-
-    def call_for_clerk(self, clerk_id: int, call_id: str, active: bool = True) -> Any:
-        call = self.hub.board.calls.get(call_id)
+    # ------------------------------------------------------------------ whose call
+    def call_for_clerk(self, clerk_id: int, call_id: str, active: bool = True) -> CallView:
+        """The clerk's call (404 for anyone else's: its existence is not confirmed; 409 when
+        it has ended and ``active`` is asked)."""
+        call = self.calls.get(call_id)
         if call is None or call.clerk_id != clerk_id:
-            raise DeskError(404, "no_call", "No call of yours with that id")
-        if active and call.state != CallState.ACTIVE:
-            raise DeskError(409, "call_ended", "The call has ended")
+            raise NO_CALL("No call of yours with that id")
+        if active and not call.active:
+            raise CALL_ENDED("The call has ended")
         return call
 
     # ------------------------------------------------------------------ frames
-    def _job_frame(self, job: DeviceJobRow, document: DocumentRow | None = None) -> dict[str, Any]:
-        frame: dict[str, Any] = {
-            "type": "job",
-            "job_id": job.id,
-            "call_id": job.call_id,
-            "kind": job.kind,
-            "state": job.state,
-            "reason": job.reason,
-            "detail": job.detail,
-            "waiting_for_citizen": job.params.get("ready") is False
+    def _job_frame(self, job: DeviceJobRow, document: DocumentRow | None = None) -> f.Job:
+        return f.Job(
+            job_id=job.id,
+            call_id=job.call_id,
+            kind=job.kind,
+            state=job.state,
+            reason=job.reason,
+            detail=job.detail,
+            waiting_for_citizen=job.params.get("ready") is False
             and JobState(job.state) == JobState.QUEUED,
-            "document_id": job.document_id,
-            "params": job.params,
-        }
-        if document is not None:
-            frame["result_document"] = document_summary(document)
-        return frame
+            document_id=job.document_id,
+            params=job.params,
+            result_document=summary(document) if document is not None else None,
+        )
 
-    def devices_frame(self, kiosk_id: int) -> dict[str, Any]:
+    def devices_frame(self, kiosk_id: int) -> f.Devices:
         with self.db.session() as session:
             row = session.get(DeviceHealthRow, kiosk_id)
             agent = dict(row.agent) if row else {}
@@ -112,53 +114,49 @@ class DeviceDesk:
         can_print, print_reason = service.printer_can_print(agent, online)
         scanner = agent.get("scanner") or {}
         can_scan = online and bool(scanner.get("present"))
-        return {
-            "type": "devices",
-            "kiosk_id": kiosk_id,
-            "agent_online": online,
-            "reported_at": reported,
-            "printer": {
-                "ok": can_print,
-                "reason": print_reason,
-                "state": (agent.get("printer") or {}).get("state"),
-                "reasons": (agent.get("printer") or {}).get("reasons") or [],
-                "markers": (agent.get("printer") or {}).get("markers") or [],
-            },
-            "scanner": {
-                "ok": can_scan,
-                "reason": ""
-                if can_scan
-                else ("agent_offline" if not online else "scanner_missing"),
-            },
-            "camera": page.get("camera"),
-            "microphone": page.get("microphone"),
-            "last_error": last_error,
-        }
+        printer = agent.get("printer") or {}
+        return f.Devices(
+            kiosk_id=kiosk_id,
+            agent_online=online,
+            reported_at=reported,
+            printer=f.PrinterStatus(
+                ok=can_print,
+                reason=print_reason,
+                state=printer.get("state"),
+                reasons=printer.get("reasons") or [],
+                markers=printer.get("markers") or [],
+            ),
+            scanner=f.ScannerStatus(
+                ok=can_scan,
+                reason="" if can_scan else ("agent_offline" if not online else "scanner_missing"),
+            ),
+            camera=page.get("camera"),
+            microphone=page.get("microphone"),
+            last_error=last_error,
+        )
 
-    def _tell_clerk_of_kiosk(self, kiosk_id: int, frame: dict[str, Any]) -> None:
-        call = self._active_call_of_kiosk(kiosk_id)
+    def _tell_clerk_of_kiosk(self, kiosk_id: int, frame: f.Outbound) -> None:
+        call = self.calls.active_of_kiosk(kiosk_id)
         if call is not None:
-            self.hub.send_to_clerk(call.clerk_id, frame)
+            self.outbox.to_clerk(call.clerk_id, frame)
 
     def _after_move(self, move: service.Move, document: DocumentRow | None = None) -> None:
+        """Tell the clerk and the citizen about a job that changed state."""
         job = move.job
         if job.call_id:
-            call = self.hub.board.calls.get(job.call_id)
-            clerk_id = call.clerk_id if call else None
-            if clerk_id is None:
-                clerk_id = _clerk_of(job.created_by)
+            call = self.calls.get(job.call_id)
+            clerk_id = call.clerk_id if call else _clerk_of(job.created_by)
             if clerk_id is not None:
-                self.hub.send_to_clerk(clerk_id, self._job_frame(job, document))
+                self.outbox.to_clerk(clerk_id, self._job_frame(job, document))
         state = JobState(job.state)
-        if (job.kind, state) in _PROMPTS and self._active_call_of_kiosk(job.kiosk_id):
-            self.hub.send_to_kiosk(
+        if (job.kind, state) in _PROMPTS and self.calls.active_of_kiosk(job.kiosk_id):
+            self.outbox.to_kiosk(
                 job.kiosk_id,
-                {
-                    "type": "device_prompt",
-                    "prompt": _PROMPTS[(job.kind, state)],
-                    "job_id": job.id,
-                    "source": job.params.get("source"),
-                },
+                f.DevicePrompt(
+                    prompt=_PROMPTS[(job.kind, state)],
+                    job_id=job.id,
+                    source=job.params.get("source"),
+                ),
             )
         if state == JobState.FAILED:
             with self.db.session() as session:
@@ -167,28 +165,23 @@ class DeviceDesk:
     # ------------------------------------------------------------------ agent socket
     def agent_joined(self, conn: Connection) -> None:
         kiosk_id = conn.party_id
-        old = self.agents.get(kiosk_id)
-        if old is not None and old is not conn:
-            old.send({"type": "closed", "reason": "replaced"})
-            old.close(4409, "replaced by a newer connection")
-        self.agents[kiosk_id] = conn
-        kiosk = self.hub.directory.kiosk(kiosk_id)
+        self.agents.join(conn)
+        kiosk = self.directory.kiosk(kiosk_id)
         conn.send(
-            {
-                "type": "hello",
-                "protocol": f.PROTOCOL_VERSION,
-                "kiosk": {"code": kiosk.get("code", ""), "name": kiosk["name"]},
-                "health_interval_s": self.health_interval_s,
-            }
+            f.AgentHello(
+                kiosk=f.AgentKiosk(code=kiosk.get("code", ""), name=kiosk["name"]),
+                health_interval_s=self.health_interval_s,
+            )
         )
         self._deliver_pending(kiosk_id)
         self._tell_clerk_of_kiosk(kiosk_id, self.devices_frame(kiosk_id))
 
     def agent_left(self, conn: Connection) -> None:
+        """Jobs the agent had not started go back to the queue (delivered again when it comes
+        back); the clerk sees each of them move and the devices panel says the agent is gone."""
         kiosk_id = conn.party_id
-        if self.agents.get(kiosk_id) is not conn:
+        if not self.agents.leave(conn):
             return
-        del self.agents[kiosk_id]
         moves: list[service.Move] = []
         with self.db.session() as session:
             for job in service.pending_for_kiosk(session, kiosk_id):
@@ -196,6 +189,8 @@ class DeviceDesk:
                     moved = service.move(session, job.id, JobState.QUEUED, by="server")
                     if moved:
                         moves.append(moved)
+        for moved in moves:
+            self._after_move(moved)
         self._tell_clerk_of_kiosk(kiosk_id, self.devices_frame(kiosk_id))
 
     def _deliver_pending(self, kiosk_id: int) -> None:
@@ -203,7 +198,7 @@ class DeviceDesk:
         if conn is None:
             return
         moves: list[service.Move] = []
-        frames: list[dict[str, Any]] = []
+        frames: list[f.AgentJob] = []
         with self.db.session() as session:
             for job in service.pending_for_kiosk(session, kiosk_id):
                 if job.params.get("ready") is False:
@@ -218,36 +213,37 @@ class DeviceDesk:
         for moved in moves:
             self._after_move(moved)
 
-    def _agent_job_frame(self, session: Any, job: DeviceJobRow) -> dict[str, Any]:
+    def _agent_job_frame(self, session: Session, job: DeviceJobRow) -> f.AgentJob:
         if job.kind == "print":
             document = session.get(DocumentRow, job.document_id)
-            return {
-                "type": "job",
-                "job_id": job.id,
-                "kind": "print",
-                "copies": int(job.params.get("copies", 1)),
-                "document": {
-                    "id": document.id,
-                    "url": f"/api/agent/documents/{document.id}",
-                    "sha256": document.sha256,
-                    "media_type": document.media_type,
-                    "title": document.title,
-                    "pages": document.pages,
-                },
-            }
-        return {
-            "type": "job",
-            "job_id": job.id,
-            "kind": "scan",
-            "options": {k: job.params.get(k, v) for k, v in service.SCAN_DEFAULTS.items()},
-            "upload_url": f"/api/agent/jobs/{job.id}/scan",
-        }
+            assert document is not None  # print jobs are made for stored documents only
+            return f.AgentJob(
+                job_id=job.id,
+                kind="print",
+                copies=int(job.params.get("copies", 1)),
+                document=f.PrintDocument(
+                    id=document.id,
+                    url=f"/api/agent/documents/{document.id}",
+                    sha256=document.sha256,
+                    media_type=document.media_type,
+                    title=document.title,
+                    pages=document.pages,
+                ),
+            )
+        return f.AgentJob(
+            job_id=job.id,
+            kind="scan",
+            options=f.ScanOptions.model_validate(
+                {k: job.params.get(k, v) for k, v in service.SCAN_DEFAULTS.items()}
+            ),
+            upload_url=f"/api/agent/jobs/{job.id}/scan",
+        )
 
     def agent_frame(self, conn: Connection, frame: Any) -> None:
         kiosk_id = conn.party_id
         match frame:
             case f.Ping():
-                conn.send({"type": "pong", "t": frame.t})
+                conn.send(f.Pong(t=frame.t))
             case f.JobStatus():
                 self._job_status(conn, kiosk_id, frame)
             case f.Health():
@@ -260,7 +256,7 @@ class DeviceDesk:
         with self.db.session() as session:
             job = session.get(DeviceJobRow, frame.job_id)
             if job is None or job.kiosk_id != kiosk_id:
-                conn.send(f.error("no_job", "No job of this booth with that id", frame.ref))
+                conn.send(f.error_frame(NO_JOB("No job of this booth with that id"), frame.ref))
                 return
             allowed = PRINT_REASONS if job.kind == "print" else SCAN_REASONS
             reason = frame.reason or ""
@@ -279,6 +275,21 @@ class DeviceDesk:
         if moved:
             self._after_move(moved)
 
+    # ------------------------------------------------------------------ booth page frames
+    def media_status(self, conn: Connection, frame: f.MediaStatus) -> None:
+        with self.db.session() as session:
+            service.record_health(
+                session,
+                conn.party_id,
+                page={"camera": frame.camera, "microphone": frame.microphone},
+            )
+        self._tell_clerk_of_kiosk(conn.party_id, self.devices_frame(conn.party_id))
+
+    def scan_ready_frame(self, conn: Connection, frame: f.ScanReady) -> None:
+        """The citizen tapped "scan" on the booth."""
+        if not self.scan_ready(conn.party_id, frame.job_id):
+            raise NO_JOB("No scan of this booth waits for that")
+
     # ------------------------------------------------------------------ clerk's commands
     def request_print(
         self, clerk_id: int, call_id: str, document_id: str, copies: int
@@ -287,7 +298,7 @@ class DeviceDesk:
         with self.db.session() as session:
             document = session.get(DocumentRow, document_id)
             if document is None or document.call_id != call.id or document.deleted_at is not None:
-                raise DeskError(404, "no_document", "No such document in this attention")
+                raise NO_DOCUMENT("No such document in this attention")
             job = service.new_job(
                 session,
                 kiosk_id=call.kiosk_id,
@@ -297,7 +308,7 @@ class DeviceDesk:
                 params={"copies": copies},
                 document_id=document.id,
             )
-        self.hub.send_to_clerk(clerk_id, self._job_frame(job))
+        self.outbox.to_clerk(clerk_id, self._job_frame(job))
         self._deliver_pending(call.kiosk_id)
         return job
 
@@ -315,22 +326,22 @@ class DeviceDesk:
                 created_by=f"clerk:{clerk_id}",
                 params={**service.SCAN_DEFAULTS, **options, "ready": False},
             )
-        self.hub.send_to_clerk(clerk_id, self._job_frame(job))
-        self.hub.send_to_kiosk(call.kiosk_id, _scan_prompt(job))
+        self.outbox.to_clerk(clerk_id, self._job_frame(job))
+        self.outbox.to_kiosk(call.kiosk_id, _scan_prompt(job))
         return job
 
     def start_scan(self, clerk_id: int, call_id: str, job_id: str) -> None:
         """The clerk starts a scan that waits for the citizen."""
         call = self.call_for_clerk(clerk_id, call_id)
         if not self._release_scan(call.kiosk_id, job_id, by=f"clerk:{clerk_id}"):
-            raise DeskError(404, "no_job", "No scan of this attention waits to start")
+            raise NO_JOB("No scan of this attention waits to start")
 
     def scan_ready(self, kiosk_id: int, job_id: str) -> bool:
         """The citizen tapped "scan" on the booth. False when no such scan waits."""
         return self._release_scan(kiosk_id, job_id, by=f"kiosk:{kiosk_id}")
 
     def _release_scan(self, kiosk_id: int, job_id: str, by: str) -> bool:
-        call = self._active_call_of_kiosk(kiosk_id)
+        call = self.calls.active_of_kiosk(kiosk_id)
         with self.db.session() as session:
             job = session.get(DeviceJobRow, job_id)
             if (
@@ -346,56 +357,52 @@ class DeviceDesk:
                 job.params = {**job.params, "ready": True}  # a new dict: JSON columns
                 log.info("scan %s released by %s", job.id, by)
             frame = self._job_frame(job)
-        self.hub.send_to_clerk(call.clerk_id, frame)
+        self.outbox.to_clerk(call.clerk_id, frame)
         self._deliver_pending(kiosk_id)
         return True
 
     def show(self, clerk_id: int, call_id: str, document_id: str | None) -> None:
         """Show a document of the attention on the booth screen; ``None`` clears the screen
-        (a document or a catalogue entry alike)."""
+        (whatever it showed)."""
         call = self.call_for_clerk(clerk_id, call_id)
         if document_id is None:
-            self.shown.pop(call.kiosk_id, None)
-            self.shown_entries.pop(call.kiosk_id, None)
-            self.hub.send_to_kiosk(call.kiosk_id, {"type": "hide_document"})
+            if not self.screen.clear(call):
+                self.outbox.to_kiosk(call.kiosk_id, f.HideDocument())
             return
         with self.db.session() as session:
             document = session.get(DocumentRow, document_id)
             if document is None or document.call_id != call.id or document.deleted_at is not None:
-                raise DeskError(404, "no_document", "No such document in this attention")
-            summary = document_summary(document, base="/api/kiosk/documents")
-        self.shown[call.kiosk_id] = document_id
-        self.shown_entries.pop(call.kiosk_id, None)  # the booth shows one thing at a time
-        self.hub.send_to_kiosk(call.kiosk_id, {"type": "show_document", **summary})
-
-    def show_entry(
-        self, clerk_id: int, call_id: str, slug: str, *, exists: Callable[[str], bool]
-    ) -> None:
-        """Show a catalogue entry on the booth screen, next to the call; it replaces a document
-        shown before. ``exists(slug)`` says whether the catalogue has it (e.g.
-        ``lambda s: catalogue_of(ctx).entry(s) is not None``). The booth fetches the entry in
-        the citizen's language; ``show(…, None)`` or the end of the call removes it."""
-        call = self.call_for_clerk(clerk_id, call_id)
-        if not (len(slug) <= 80 and _SLUG.match(slug) and exists(slug)):
-            raise DeskError(404, "no_entry", "No such entry in the catalogue")
-        self.shown.pop(call.kiosk_id, None)  # a document no longer on screen is not readable
-        self.shown_entries[call.kiosk_id] = slug
-        self.hub.send_to_kiosk(call.kiosk_id, {"type": "show_entry", "slug": slug})
+                raise NO_DOCUMENT("No such document in this attention")
+            shown = summary(document, base="/api/kiosk/documents")
+        self.screen.show(call, f.ShowDocument(**shown.model_dump()))
 
     def add_document(self, clerk_id: int, call_id: str, content: bytes, title: str) -> DocumentRow:
+        """An upload by the clerk, as a document of the call (checked by its content)."""
         call = self.call_for_clerk(clerk_id, call_id)
+        return self.attach(call, content, kind="upload", title=title, by=f"clerk:{clerk_id}")
+
+    def attach(
+        self, call: CallView, content: bytes, *, kind: str, title: str, by: str
+    ) -> DocumentRow:
+        """Store ``content`` as a document of the call (checked by its content, kept as long
+        as its kind's retention says) and tell the clerk's console (``document``)."""
         with self.db.session() as session:
             row = self.documents.add(
                 session,
                 content,
-                kind="upload",
+                kind=kind,
                 title=title,
-                created_by=f"clerk:{clerk_id}",
+                created_by=by,
                 call_id=call.id,
                 kiosk_id=call.kiosk_id,
             )
-        self.hub.send_to_clerk(clerk_id, {"type": "document", **document_summary(row)})
+        self.attached(call, row)
         return row
+
+    def attached(self, call: CallView, row: DocumentRow) -> None:
+        """Tell the clerk's console about a document stored for the call elsewhere (e.g. a
+        sealed certificate, stored in the transaction that registered it)."""
+        self.outbox.to_clerk(call.clerk_id, document_frame(row))
 
     # ------------------------------------------------------------------ agent's uploads
     def scan_uploaded(self, kiosk_id: int, job_id: str, content: bytes) -> DocumentRow:
@@ -404,9 +411,9 @@ class DeviceDesk:
         with self.db.session() as session:
             job = session.get(DeviceJobRow, job_id)
             if job is None or job.kiosk_id != kiosk_id or job.kind != "scan":
-                raise DeskError(404, "no_job", "No scan job of this booth with that id")
+                raise NO_JOB("No scan job of this booth with that id")
             if JobState(job.state).final:
-                raise DeskError(409, "job_final", f"The job is already {job.state}")
+                raise JOB_FINAL(f"The job is already {job.state}")
             try:
                 document = self.documents.add(
                     session,
@@ -431,20 +438,16 @@ class DeviceDesk:
                 session.commit()
                 if failed:
                     self._after_move(failed)
-                raise DeskError(
-                    413 if exc.code == "too_large" else 400, exc.code, exc.message
-                ) from None
+                raise
             job.result_document_id = document.id
             if JobState(job.state) == JobState.SENT:
                 service.move(session, job.id, JobState.PROCESSING, by=f"agent:{kiosk_id}")
             moved = service.move(session, job.id, JobState.DONE, by=f"agent:{kiosk_id}")
         if moved:
             self._after_move(moved, document)
-            call = self.hub.board.calls.get(job.call_id or "")
+            call = self.calls.get(job.call_id or "")
             if call is not None:
-                self.hub.send_to_clerk(
-                    call.clerk_id, {"type": "document", **document_summary(document)}
-                )
+                self.outbox.to_clerk(call.clerk_id, document_frame(document))
         return document
 
     def document_for_agent(self, kiosk_id: int, document_id: str) -> tuple[DocumentRow, bytes]:
@@ -453,113 +456,91 @@ class DeviceDesk:
             document = session.get(DocumentRow, document_id)
             referenced = session.scalar(_print_job_query(kiosk_id, document_id))
             if document is None or referenced is None or document.deleted_at is not None:
-                raise DeskError(404, "no_document", "No such document for this booth")
+                raise NO_DOCUMENT("No such document for this booth")
             return document, self.documents.content(document)
 
     def document_for_kiosk_page(self, kiosk_id: int, document_id: str) -> tuple[DocumentRow, bytes]:
         """Only the document the clerk is showing on this booth's screen right now."""
-        if self.shown.get(kiosk_id) != document_id:
-            raise DeskError(404, "no_document", "No such document on this screen")
+        call = self.calls.active_of_kiosk(kiosk_id)
+        shown = self.screen.shown(call) if call is not None else None
+        if (
+            shown is None
+            or shown.get("type") != "show_document"
+            or shown.get("document_id") != document_id
+        ):
+            raise NO_DOCUMENT("No such document on this screen")
         with self.db.session() as session:
             document = session.get(DocumentRow, document_id)
             if document is None or document.deleted_at is not None:
-                raise DeskError(404, "no_document", "No such document on this screen")
+                raise NO_DOCUMENT("No such document on this screen")
             return document, self.documents.content(document)
 
-    # ------------------------------------------------------------------ hub hooks
-    def media_status(self, kiosk_id: int, camera: bool, microphone: bool) -> None:
-        with self.db.session() as session:
-            service.record_health(
-                session, kiosk_id, page={"camera": camera, "microphone": microphone}
-            )
-        self._tell_clerk_of_kiosk(kiosk_id, self.devices_frame(kiosk_id))
+    # ------------------------------------------------------------------ the call's life
+    def call_started(self, call: CallView) -> None:
+        self.outbox.to_clerk(call.clerk_id, self.devices_frame(call.kiosk_id))
 
-    def kiosk_page_back(self, kiosk_id: int) -> None:
-        """The booth page came back during a call (a reload, a network cut): it gets again
-        what it was showing and any scan still waiting for the citizen's "scan"."""
-        call = self._active_call_of_kiosk(kiosk_id)
-        if call is None:
-            return
-        frames: list[dict[str, Any]] = []
+    def console_back(self, call: CallView) -> None:
+        """The devices panel is current after a console reload too."""
+        self.outbox.to_clerk(call.clerk_id, self.devices_frame(call.kiosk_id))
+
+    def kiosk_back(self, call: CallView) -> None:
+        """The booth page came back during a call (a reload, a network cut): it gets again what
+        it was showing and any scan still waiting for the citizen's "scan"."""
         with self.db.session() as session:
             for job in service.jobs_of_call(session, call.id):
                 waiting = job.state == JobState.QUEUED.value and job.params.get("ready") is False
                 if job.kind == "scan" and waiting:
-                    frames.append(_scan_prompt(job))
-            shown = self.shown.get(kiosk_id)
-            document = session.get(DocumentRow, shown) if shown else None
-            if document is not None and document.deleted_at is None:
-                frames.append(
-                    {
-                        "type": "show_document",
-                        **document_summary(document, base="/api/kiosk/documents"),
-                    }
-                )
-        entry = self.shown_entries.get(kiosk_id)
-        if entry is not None:
-            frames.append({"type": "show_entry", "slug": entry})
-        for frame in frames:
-            self.hub.send_to_kiosk(kiosk_id, frame)
+                    self.outbox.to_kiosk(call.kiosk_id, _scan_prompt(job))
+        self.screen.show_again(call)
 
-    def call_started(self, kiosk_id: int, clerk_id: int) -> None:
-        self.hub.send_to_clerk(clerk_id, self.devices_frame(kiosk_id))
-
-    def call_ended(self, call_id: str, kiosk_id: int) -> None:
-        """Jobs not yet started expire with the call; the screen is cleared."""
+    def call_ended(self, call: CallView) -> None:
+        """Jobs not yet started expire with the call (the clerk is told); the screen is
+        cleared."""
         moves: list[service.Move] = []
         with self.db.session() as session:
-            for job in service.jobs_of_call(session, call_id):
+            for job in service.jobs_of_call(session, call.id):
                 if not JobState(job.state).started and not JobState(job.state).final:
                     moved = service.move(
                         session, job.id, JobState.EXPIRED, reason="call_ended", by="server"
                     )
                     if moved:
                         moves.append(moved)
-        agent = self.agents.get(kiosk_id)
+        agent = self.agents.get(call.kiosk_id)
         for moved in moves:
             if agent is not None and moved.previous != JobState.QUEUED:
-                agent.send({"type": "cancel", "job_id": moved.job.id})
+                agent.send(f.AgentCancel(job_id=moved.job.id))
             self._after_move(moved)
-        document = self.shown.pop(kiosk_id, None)
-        entry = self.shown_entries.pop(kiosk_id, None)
-        if document is not None or entry is not None:
-            self.hub.send_to_kiosk(kiosk_id, {"type": "hide_document"})
-        self.hub.send_to_kiosk(kiosk_id, {"type": "device_prompt", "prompt": None})
+        self.screen.clear(call)
+        self.outbox.to_kiosk(call.kiosk_id, f.DevicePrompt(prompt=None))
 
     def purge_expired(self) -> int:
         with self.db.session() as session:
             return self.documents.purge(session)
 
-    def kiosk_disabled(self, kiosk_id: int) -> None:
-        conn = self.agents.get(kiosk_id)
-        if conn is not None:
-            conn.send({"type": "closed", "reason": "disabled"})
-            conn.close(4403, "kiosk disabled")
 
-
-def _scan_prompt(job: DeviceJobRow) -> dict[str, Any]:
+def _scan_prompt(job: DeviceJobRow) -> f.DevicePrompt:
     """The booth asks the citizen to place the document and tap "scan" (``scan_ready``)."""
-    return {
-        "type": "device_prompt",
-        "prompt": "place_on_scanner",
-        "job_id": job.id,
-        "source": job.params.get("source"),
-        "confirm": True,
-    }
+    return f.DevicePrompt(
+        prompt="place_on_scanner", job_id=job.id, source=job.params.get("source"), confirm=True
+    )
 
 
-def document_summary(document: DocumentRow, base: str = "/api/documents") -> dict[str, Any]:
-    return {
-        "document_id": document.id,
-        "title": document.title,
-        "kind": document.kind,
-        "media_type": document.media_type,
-        "pages": document.pages,
-        "size": document.size,
-        "sha256": document.sha256,
-        "created_at": document.created_at.isoformat(),
-        "url": f"{base}/{document.id}",
-    }
+def summary(document: DocumentRow, base: str = "/api/documents") -> f.DocumentSummary:
+    return f.DocumentSummary(
+        document_id=document.id,
+        title=document.title,
+        kind=document.kind,
+        media_type=document.media_type,
+        pages=document.pages,
+        size=document.size,
+        sha256=document.sha256,
+        created_at=document.created_at.isoformat(),
+        url=f"{base}/{document.id}",
+    )
+
+
+def document_frame(document: DocumentRow) -> f.Document:
+    return f.Document(**summary(document).model_dump())
 
 
 def _clerk_of(created_by: str) -> int | None:
@@ -572,8 +553,6 @@ def _clerk_of(created_by: str) -> int | None:
 
 
 def _print_job_query(kiosk_id: int, document_id: str) -> Any:
-    from sqlalchemy import select
-
     return (
         select(DeviceJobRow.id)
         .where(

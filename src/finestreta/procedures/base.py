@@ -1,0 +1,128 @@
+"""The one seam between the platform and a procedure.
+
+A procedure is a package (``finestreta/procedures/<name>/`` for the built-in ones, any
+installable package for a city's own) whose object implements :class:`Procedure`. The platform
+knows procedures only through it: it mounts their routes, static files, templates, texts and
+migrations, shows their console panels and booth modules, routes the frames they add to their
+handlers, tells them about calls, runs their command-line commands and seeds their demo data.
+Built-in procedures are registered exactly as a city's own would be: an entry point in the
+``finestreta.procedures`` group (``pyproject.toml``), or a ``package.module:attribute`` in
+``FINESTRETA_PROCEDURES`` (``procedures/registry.py``). ``docs/procedures.md`` says how to write
+one.
+
+Every method has a default that does nothing, so a procedure overrides only what it has.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from fastapi import APIRouter
+from pydantic_settings import BaseSettings
+from sqlalchemy.orm import Session
+
+from finestreta.realtime.frames import Inbound, Outbound
+from finestreta.realtime.ports import CallListener
+
+if TYPE_CHECKING:
+    from finestreta.procedures.platform import Platform
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """The procedure's panel in the clerk's console during a call: a template fragment (in the
+    package's ``templates/``) and an ES module (in its ``static/``) that registers a panel
+    object with the console (``registerPanel({frames, onCall, onCallEnded})``). ``order``
+    places it among the others (lower first)."""
+
+    template: str = "panel.html"
+    module: str = "panel.js"
+    order: int = 100
+
+
+class Procedure(CallListener):
+    """Override what the procedure has; the defaults do nothing."""
+
+    #: The procedure's name: its folder, its gettext domain, its key in the call memory, the
+    #: prefix of its static files (``/static/procedures/<name>/``) and its settings
+    #: (``FINESTRETA_<NAME>_…``).
+    name: ClassVar[str] = ""
+    #: Topics the booth offers for it (code → English label, translated in its domain).
+    topics: ClassVar[Mapping[str, str]] = {}
+    #: Staff roles it introduces (e.g. ``case-handler``), beside clerk, supervisor and admin.
+    roles: ClassVar[tuple[str, ...]] = ()
+    #: Frames it adds: what booths or consoles send (handled by :meth:`frame_handlers`) and
+    #: what the server sends them.
+    inbound_frames: ClassVar[tuple[type[Inbound], ...]] = ()
+    outbound_frames: ClassVar[tuple[type[Outbound], ...]] = ()
+    #: Its console panel, or None.
+    panel: ClassVar[Panel | None] = None
+    #: Its booth module (an ES module in ``static/`` the booth page imports), or None.
+    booth_module: ClassVar[str | None] = None
+    #: Days the documents it makes are kept, by document kind (None: kept for good); a
+    #: string names a platform setting holding the days.
+    retention: ClassVar[Mapping[str, float | str | None]] = {}
+    #: Patterns of personal data it handles that must never reach a log line.
+    redact: ClassVar[tuple[re.Pattern[str], ...]] = ()
+    #: Its own settings (a ``BaseSettings`` whose ``env_prefix`` is ``FINESTRETA_<NAME>_``).
+    settings_model: ClassVar[type[BaseSettings] | None] = None
+
+    # ------------------------------------------------------------------ where its files are
+    @property
+    def folder(self) -> Path:
+        module = sys.modules[type(self).__module__]
+        return Path(module.__file__ or ".").resolve().parent
+
+    def _dir(self, name: str) -> Path | None:
+        path = self.folder / name
+        return path if path.is_dir() else None
+
+    @property
+    def migrations(self) -> Path | None:
+        """Alembic versions of its tables (``migrations/``), a branch labelled with its name."""
+        return self._dir("migrations")
+
+    @property
+    def locale(self) -> Path | None:
+        """Its gettext catalogues (``locale/<lang>/LC_MESSAGES/<name>.po``)."""
+        return self._dir("locale")
+
+    @property
+    def static(self) -> Path | None:
+        return self._dir("static")
+
+    @property
+    def templates(self) -> Path | None:
+        return self._dir("templates")
+
+    # ------------------------------------------------------------------ life
+    def setup(self, platform: Platform) -> None:
+        """Build its services on the platform's (called once, before the app serves)."""
+
+    def router(self) -> APIRouter | None:
+        """Its HTTP routes (under ``/api/calls/{call_id}/<name>/…`` by convention)."""
+        return None
+
+    def frame_handlers(self) -> Mapping[tuple[str, str], Any]:
+        """``(party, frame type) → handler(connection, frame)`` for its inbound frames."""
+        return {}
+
+    def add_commands(self, commands: argparse._SubParsersAction[Any]) -> None:
+        """Its ``finestreta <command>`` commands; each sets ``func(args)``."""
+
+    def seed_demo(self, session: Session) -> None:
+        """Demo data for ``finestreta demo`` (called on an empty demo database)."""
+
+    def console_texts(self, lang: str) -> Mapping[str, str]:
+        """Texts its panel's script needs, by msgid; by default its whole catalogue."""
+        from finestreta.i18n import catalogue
+
+        return catalogue(lang, self.name, self.locale) if self.locale else {}
