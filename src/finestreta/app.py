@@ -24,7 +24,7 @@ from finestreta.config import Settings, get_settings
 from finestreta.context import AppContext, build_context
 from finestreta.devices import routes as devices_routes
 from finestreta.realtime import endpoints
-from finestreta.web import api, catalogue_api, errors, pages, verify
+from finestreta.web import api, catalogue_api, errors, pages, registry_api, verify
 
 WEB = Path(__file__).resolve().parent / "web"
 PURGE_EVERY_S = 3600.0
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.include_router(api.router)
     app.include_router(devices_routes.router)
     app.include_router(catalogue_api.router)
+    app.include_router(registry_api.router)
     app.include_router(verify.router)
     app.include_router(endpoints.router)
     for procedure in ctx.procedures.values():

@@ -58,7 +58,9 @@ def cmd_user_add(args: argparse.Namespace) -> None:
             import getpass
 
             password = getpass.getpass("Password: ")
-    db = _database(_settings())
+    settings = _settings()
+    procedures = _procedures(settings)
+    db = _database(settings)
     try:
         with db.session() as session:
             user = service.add_user(
@@ -70,6 +72,8 @@ def cmd_user_add(args: argparse.Namespace) -> None:
                 _split(args.languages),
                 _split(args.topics),
                 args.locale,
+                known_topics=[topic for p in procedures for topic in p.topics],
+                known_roles=(*service.ROLES, *(role for p in procedures for role in p.roles)),
             )
             print(f"added {user.role} {user.username}")
     except service.AccountError as exc:
@@ -166,9 +170,7 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
         from finestreta.catalogue import seed_demo
 
         with ctx.db.session() as session:
-            if demo_data.seed(session):  # a new demo database: the procedures' data too
-                for procedure in procedures:
-                    procedure.seed_demo(session)
+            demo_data.seed_all(session, procedures)
             seed_demo(session)
         ctx.extra["demo_kiosks"] = [
             {"code": k.code, "name": k.name, "secret": k.secret} for k in demo_data.KIOSKS
@@ -391,7 +393,9 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
         "FINESTRETA_NEW_PASSWORD, stdin or a prompt)",
     )
     add.add_argument("username")
-    add.add_argument("--role", choices=("clerk", "supervisor", "admin"), default="clerk")
+    add.add_argument(
+        "--role", default="clerk", help="clerk, supervisor, admin, or a role a procedure adds"
+    )
     add.add_argument("--name", help="display name")
     add.add_argument("--password")
     add.add_argument("--languages", default="ca,es", help="e.g. ca,es,en")

@@ -4,7 +4,9 @@ secrets are public by design: never use them elsewhere."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,4 +96,13 @@ def seed(session: Session) -> bool:
             service.add_kiosk(session, kiosk.code, kiosk.name, kiosk.site, kiosk.secret)
     if session.get(OfficeHours, 1) is None:
         session.add(OfficeHours(id=1, spec=ALWAYS_OPEN, closed_days="", timezone="Europe/Madrid"))
+    return True
+
+
+def seed_all(session: Session, procedures: Iterable[Any]) -> bool:
+    """The platform's demo data and, on a new demo database, every procedure's."""
+    if not seed(session):
+        return False
+    for procedure in procedures:
+        procedure.seed_demo(session)
     return True

@@ -7,6 +7,7 @@ objects (``realtime/frames.py``: ``error_frame``), in one place each::
     FinestretaError(code, message, details)   a request refused; nothing changed
     ├── InvalidInput        the input is wrong or incomplete                   HTTP 400
     │   ├── Malformed       not the expected shape (unknown field, wrong type) HTTP 422
+    │   ├── WrongMethod     a method the address does not take                 HTTP 405
     │   └── TooLarge        bigger than allowed (a file, a body, a frame)      HTTP 413
     ├── NotAuthenticated    nobody we know is asking: log in, pair the booth   HTTP 401
     ├── NotAllowed          this caller may not, or a rule refuses it          HTTP 403
@@ -57,6 +58,12 @@ class Malformed(InvalidInput):
     kind = "malformed"
 
 
+class WrongMethod(InvalidInput):
+    """An HTTP method the address does not take."""
+
+    kind = "wrong_method"
+
+
 class TooLarge(InvalidInput):
     """Bigger than allowed: an upload, a request body, a frame."""
 
@@ -105,6 +112,7 @@ class Unavailable(FinestretaError):
 KINDS: tuple[type[FinestretaError], ...] = (
     InvalidInput,
     Malformed,
+    WrongMethod,
     TooLarge,
     NotAuthenticated,
     NotAllowed,

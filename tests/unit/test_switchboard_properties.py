@@ -36,7 +36,7 @@ from finestreta.attention.events import (
     RequestCancelled,
     RequestQueued,
 )
-from finestreta.attention.states import CHOOSABLE_CLERK_STATES, TOPICS, Party
+from finestreta.attention.states import CHOOSABLE_CLERK_STATES, Party
 
 LANGUAGES = ("ca", "es", "en")
 CLERK_IDS = st.integers(1, 5)  # clerks 1-4 at most are registered: 5 is always unknown
@@ -44,6 +44,8 @@ CLERK_IDS = st.integers(1, 5)  # clerks 1-4 at most are registered: 5 is always 
 SKILL_LANGUAGES = st.one_of(
     st.just(set(LANGUAGES)), st.sets(st.sampled_from(LANGUAGES), min_size=1)
 )
+# The topics of the built-in procedures (the switchboard treats topics as plain codes).
+TOPICS = ("general", "census", "taxes", "works", "complaints")
 SKILL_TOPICS = st.one_of(st.just(set(TOPICS)), st.sets(st.sampled_from(TOPICS), min_size=1))
 KIOSK_IDS = st.integers(1, 5)
 # Steps that land on, just before and just after the interesting deadlines (rings: 5 or 20 s,

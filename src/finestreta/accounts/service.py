@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,14 +25,24 @@ from finestreta.accounts.secrets import (
     token_hash,
     verify_secret,
 )
-from finestreta.attention.states import LANGUAGES, TOPICS
+from finestreta.attention.states import LANGUAGES
 from finestreta.db import utcnow
+from finestreta.errors import N_, InvalidInput, declare
 
 ROLES = ("clerk", "supervisor", "admin")
 
 
-class AccountError(ValueError):
+class AccountError(InvalidInput):
     """Bad input to an account operation; the message says what was expected."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ACCOUNT_REFUSED.code, message)
+
+
+ACCOUNT_REFUSED = declare(
+    "account_refused", InvalidInput, N_("The account cannot be made or changed as asked.")
+)
+TOPIC_CODE = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 
 
 def audit(session: Session, actor: str, action: str, subject: str = "", detail: str = "") -> None:
@@ -44,6 +56,15 @@ def _check_list(kind: str, values: list[str], allowed: tuple[str, ...]) -> str:
     return ",".join(dict.fromkeys(values))
 
 
+def _check_topics(values: list[str], known: Iterable[str] | None) -> str:
+    if known is not None:
+        return _check_list("Topics", values, tuple(known))
+    bad = [v for v in values if not TOPIC_CODE.match(v)]
+    if bad or not values:
+        raise AccountError(f"Topics are codes like general or census; got {', '.join(values)}")
+    return ",".join(dict.fromkeys(values))
+
+
 def add_user(
     session: Session,
     username: str,
@@ -53,7 +74,12 @@ def add_user(
     languages: list[str] | None = None,
     topics: list[str] | None = None,
     locale: str = "ca",
+    *,
+    known_topics: Iterable[str] | None = None,
+    known_roles: Iterable[str] = ROLES,
 ) -> StaffUser:
+    """``known_topics``: the topics the office serves (its procedures'); None accepts any
+    topic code. ``known_roles``: the platform's roles and those procedures add."""
     username = username.strip().lower()
     if (
         not username
@@ -61,8 +87,9 @@ def add_user(
         or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
     ):
         raise AccountError("A user name is 1–64 letters, digits, '.', '-' or '_'")
-    if role not in ROLES:
-        raise AccountError(f"Role must be one of {', '.join(ROLES)}; got {role!r}")
+    roles = tuple(known_roles)
+    if role not in roles:
+        raise AccountError(f"Role must be one of {', '.join(roles)}; got {role!r}")
     if len(password) < 8:
         raise AccountError("A password needs at least 8 characters")
     if locale not in ("ca", "es"):
@@ -75,7 +102,7 @@ def add_user(
         password_hash=hash_secret(password),
         role=role,
         languages=_check_list("Languages", languages or ["ca", "es"], LANGUAGES),
-        topics=_check_list("Topics", topics or list(TOPICS), TOPICS),
+        topics=_check_topics(topics or ["general"], known_topics),
         locale=locale,
     )
     session.add(user)

@@ -49,5 +49,4 @@ class Party(StrEnum):
     SYSTEM = "system"
 
 
-TOPICS = ("general", "census", "taxes", "works", "complaints")
 LANGUAGES = ("ca", "es", "en")

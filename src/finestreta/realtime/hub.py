@@ -165,6 +165,13 @@ class Hub:
             return None
         return self._view(call)
 
+    def active_of_clerk(self, clerk_id: int) -> CallView | None:
+        clerk = self.board.clerks.get(clerk_id)
+        call = self.board.calls.get(clerk.call_id) if clerk and clerk.call_id else None
+        if call is None or call.state != CallState.ACTIVE:
+            return None
+        return self._view(call)
+
     def _view(self, call: Call) -> CallView:
         request = self.board.requests.get(call.request_id)
         return CallView(

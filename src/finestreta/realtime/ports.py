@@ -32,6 +32,8 @@ class Calls(Protocol):
 
     def active_of_kiosk(self, kiosk_id: int) -> CallView | None: ...
 
+    def active_of_clerk(self, clerk_id: int) -> CallView | None: ...
+
 
 class Outbox(Protocol):
     """Frames to a booth page or a clerk's console, if it is connected (dropped otherwise: a

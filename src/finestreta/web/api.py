@@ -8,9 +8,15 @@ from fastapi import APIRouter, Depends, Request
 
 from finestreta import __version__
 from finestreta.attention.errors import NO_CALL
+from finestreta.procedures.texts import merged
 from finestreta.web import security
 from finestreta.web.errors import FORBIDDEN, NOT_FOUND, UNAUTHORIZED
-from finestreta.web.i18n import STAFF_LANGUAGES, console_messages, kiosk_messages
+from finestreta.web.i18n import (
+    CITIZEN_LANGUAGES,
+    STAFF_LANGUAGES,
+    console_messages,
+    kiosk_messages,
+)
 from finestreta.web.security import Staff, ctx_of, require_clerk
 
 router = APIRouter()
@@ -51,13 +57,47 @@ def attentions(request: Request, staff: Annotated[Staff, Depends(require_clerk)]
     return {"ok": True, "items": frame.to_dict()["items"]}
 
 
+def error_texts(request: Request, audience: str, lang: str) -> dict[str, str]:
+    """What a person reads for each error code, in ``lang``: the catalogue's clerk or citizen
+    text, translated in its domain (the platform's ``errors``, or a procedure's own)."""
+    from finestreta import errors
+    from finestreta.i18n import LOCALE_DIR, catalogue
+
+    procedures = ctx_of(request).procedures
+    texts: dict[str, str] = {}
+    for code, entry in errors.CODES.items():
+        text = entry.citizen if audience == "kiosk" else entry.clerk
+        if not text:
+            continue
+        procedure = procedures.get(entry.domain)
+        folder = procedure.locale if procedure is not None else LOCALE_DIR
+        table = catalogue(lang, entry.domain, folder) if folder is not None else {}
+        texts[code] = table.get(text, text)
+    return texts
+
+
+@router.get("/i18n/errors/console/{lang}.json")
+def console_error_texts(lang: str, request: Request) -> dict[str, str]:
+    if lang not in STAFF_LANGUAGES:
+        raise NOT_FOUND(f"The console speaks {', '.join(STAFF_LANGUAGES)}")
+    return error_texts(request, "console", lang)
+
+
+@router.get("/i18n/errors/kiosk.json")
+def kiosk_error_texts(request: Request) -> dict[str, dict[str, str]]:
+    return {lang: error_texts(request, "kiosk", lang) for lang in CITIZEN_LANGUAGES}
+
+
 @router.get("/i18n/kiosk.json")
-def kiosk_texts() -> dict[str, dict[str, str]]:
-    return kiosk_messages()
+def kiosk_texts(request: Request) -> dict[str, dict[str, str]]:
+    """The booth's texts in every language at once (the citizen switches on the booth), with
+    the texts of the procedures' booth screens."""
+    procedures = ctx_of(request).procedures.values()
+    return {lang: merged(procedures, lang, table) for lang, table in kiosk_messages().items()}
 
 
 @router.get("/i18n/console/{lang}.json")
-def console_texts(lang: str) -> dict[str, str]:
+def console_texts(lang: str, request: Request) -> dict[str, str]:
     if lang not in STAFF_LANGUAGES:
         raise NOT_FOUND(f"The console speaks {', '.join(STAFF_LANGUAGES)}")
-    return console_messages(lang)
+    return merged(ctx_of(request).procedures.values(), lang, console_messages(lang))

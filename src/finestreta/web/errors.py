@@ -27,6 +27,7 @@ from finestreta.errors import (
     TooLarge,
     TooManyRequests,
     Unavailable,
+    WrongMethod,
     declare,
 )
 
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 STATUS: dict[type[FinestretaError], int] = {
     InvalidInput: 400,
     Malformed: 422,
+    WrongMethod: 405,
     TooLarge: 413,
     NotAuthenticated: 401,
     NotAllowed: 403,
@@ -64,7 +66,7 @@ CROSS_SITE = declare(
 )
 NOT_FOUND = declare("not_found", NotFound, N_("It is not there any more."))
 METHOD_NOT_ALLOWED = declare(
-    "method_not_allowed", InvalidInput, N_("The page asked for something it cannot do.")
+    "method_not_allowed", WrongMethod, N_("The page asked for something it cannot do.")
 )
 TOO_MANY_REQUESTS = declare(
     "too_many_requests", TooManyRequests, N_("Too many attempts. Wait a minute and try again.")

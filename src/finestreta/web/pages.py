@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from finestreta.accounts import service
+from finestreta.procedures.texts import procedure_translator
 from finestreta.web import security
 from finestreta.web.i18n import (
     CITIZEN_LANGUAGES,
@@ -124,7 +125,7 @@ def console(request: Request) -> Response:
             code="forbidden",
             message=_("Only clerks and supervisors answer calls."),
         )
-    return _page(request, "console.html", lang, staff=staff)
+    return _page(request, "console.html", lang, staff=staff, panels=_panels(request, lang))
 
 
 @router.get("/supervisor", response_class=HTMLResponse)
@@ -158,7 +159,38 @@ def kiosk(request: Request) -> Response:
             error=None,
             demo_kiosks=_demo_kiosks(request),
         )
-    return _page(request, "kiosk.html", "ca", booth=booth, languages=CITIZEN_LANGUAGES)
+    procedures = ctx_of(request).procedures.values()
+    return _page(
+        request,
+        "kiosk.html",
+        "ca",
+        booth=booth,
+        languages=CITIZEN_LANGUAGES,
+        booth_modules=[
+            f"/static/procedures/{p.name}/{p.booth_module}"
+            for p in sorted(procedures, key=lambda p: p.name)
+            if p.booth_module
+        ],
+    )
+
+
+def _panels(request: Request, lang: str) -> list[dict[str, Any]]:
+    """The procedures' console panels in their order: the template fragment (rendered with
+    the procedure's own translations) and the ES module that registers the panel."""
+    procedures = [p for p in ctx_of(request).procedures.values() if p.panel is not None]
+    panels = []
+    for procedure in sorted(procedures, key=lambda p: (p.panel.order, p.name)):  # type: ignore[union-attr]
+        panel = procedure.panel
+        assert panel is not None
+        panels.append(
+            {
+                "name": procedure.name,
+                "template": f"{procedure.name}/{panel.template}",
+                "module": f"/static/procedures/{procedure.name}/{panel.module}",
+                "translate": procedure_translator(procedure, lang),
+            }
+        )
+    return panels
 
 
 def _demo_kiosks(request: Request) -> list[dict[str, str]]:

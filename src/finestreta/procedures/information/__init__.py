@@ -30,7 +30,6 @@ class Information(Procedure):
     }
     outbound_frames = (ShowEntry,)
     panel = Panel(order=10)
-    booth_module = "booth.js"
     retention: ClassVar[Mapping[str, float | str | None]] = {
         "info_sheet": "document_retention_days"
     }

@@ -4,11 +4,11 @@
 
 import { Channel } from "/static/common/socket.js";
 import { CallSession, openMedia } from "/static/common/call.js";
-import { t, lang, formatClock, formatSpan, formatTimer, parseTime } from "./i18n.js";
-import { errorText, languageLabel, outcomeLabel, stateLabel, topicLabel } from "./labels.js";
+import { t, lang, errorText, formatClock, formatSpan, formatTimer, parseTime } from "./i18n.js";
+import { languageLabel, outcomeLabel, stateLabel, topicLabel } from "./labels.js";
 import { Ringer } from "./ring.js";
 import { deviceHandlers, deviceState, setDeviceCall } from "./devices.js";
-import { procedureState, setProcedureCall } from "./procedures.js";
+import { loadPanels, panelFrames, panelState, setPanelsCall } from "./panels.js";
 
 const $ = (id) => document.getElementById(id);
 const CHOOSABLE = ["available", "away", "offline"];
@@ -67,7 +67,7 @@ Object.defineProperties(window.finestreta, {
   queue: { get: () => ({ waiting: S.queue.waiting, longest_wait_s: S.queue.longest }), enumerable: true },
   audible: { get: () => ringer.audible, enumerable: true },
   devices: { get: () => deviceState, enumerable: true },
-  procedures: { get: () => procedureState, enumerable: true },
+  procedures: { get: () => panelState, enumerable: true },
 });
 
 // ------------------------------------------------------------------ small helpers
@@ -558,7 +558,7 @@ function takeWarmMedia() {
 
 async function joinCall(info) {
   setDeviceCall(info.call_id);
-  setProcedureCall(info);
+  setPanelsCall(info);
   if (S.session && S.session.callId === info.call_id) {
     S.call = info;
     if (S.sessionReady) S.session.restart(info.ice || null);  // we came back: start afresh
@@ -648,7 +648,7 @@ function endCall(frame) {
   dropSession();
   S.call = null;
   setDeviceCall(null);
-  setProcedureCall(null);
+  setPanelsCall(null);
   S.hangingUp = false;
   if (frame.wrap_up !== false) {
     S.wrapUp = { call_id: frame.call_id, info, ended_by: frame.ended_by, duration_s: duration };
@@ -700,7 +700,7 @@ const handlers = {
       dropSession();
       S.call = null;
       setDeviceCall(null);
-      setProcedureCall(null);
+      setPanelsCall(null);
     }
 
     if (frame.wrap_up) showWrapUp(frame.wrap_up.call_id);
@@ -814,11 +814,11 @@ const handlers = {
       clearTimeout(wrapTimer);
       if (code === "bad_outcome") {
         $("wrap-up-outcome").setAttribute("aria-invalid", "true");
-        text("wrap-outcome-error", errorText(code, frame.message));
+        text("wrap-outcome-error", errorText(frame));
       }
     }
     if (frame.ref === "hang_up") S.hangingUp = false;
-    notify("error", errorText(code, frame.message));
+    notify("error", errorText(frame));
     render();
   },
 
@@ -994,9 +994,12 @@ for (const type of ["pointerdown", "keydown"]) {
 ringer.unlock();  // works at once where the browser allows it; otherwise on the first click
 render();
 renderAttentions();
+// The procedures' panels register before the socket opens, so none misses the call's start.
+await loadPanels($("procedures"));
+const routed = { ...panelFrames(), ...handlers };
 channel = new Channel("/ws/console", {
   onFrame: (frame) => {
-    const handler = handlers[frame.type];
+    const handler = routed[frame.type];
     if (!handler) return;
     try {
       handler(frame);

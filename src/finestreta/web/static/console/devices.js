@@ -2,7 +2,8 @@
 // of this attention and what the booth screen shows. Fed by the console's `devices`, `job` and
 // `document` frames and by the HTTP endpoints of web/devices_api.py.
 
-import { t, formatClock } from "./i18n.js";
+import { api } from "/static/common/api.js";
+import { errorText, t, formatClock } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -83,43 +84,8 @@ function jobText(job) {
   }
 }
 
-function apiError(body, status) {
-  const error = (body && body.error) || {};
-  const known = {
-    unsupported_type: t("Only PDF, PNG or JPEG files can be added."),
-    too_large: t("The file is too large."),
-    too_many_pages: t("The PDF has too many pages."),
-    too_many_pixels: t("The image is too large (too many pixels)."),
-    corrupt: t("The file is damaged or is not really a PDF, PNG or JPEG."),
-    empty: t("The file is empty."),
-    encrypted: t("The PDF is password-protected."),
-    call_ended: t("The call has already ended."),
-    no_call: t("There is no call in progress."),
-    no_document: t("That document is no longer in this attention."),
-  }[error.code];
-  if (known) return known;
-  if (error.message) return error.message;
-  if (status === 413) return t("The file is too large.");
-  return t("The request failed (error {status}).", { status });
-}
-
 async function post(path, payload, isForm = false) {
-  const init = { method: "POST", credentials: "same-origin" };
-  if (isForm) init.body = payload;
-  else {
-    init.headers = { "Content-Type": "application/json" };
-    init.body = JSON.stringify(payload);
-  }
-  let response;
-  try {
-    response = await fetch(path, init);
-  } catch {
-    throw new Error(t("No connection to the office. Try again when it is back."));
-  }
-  let body = null;
-  try { body = await response.json(); } catch { /* not JSON */ }
-  if (!response.ok || (body && body.ok === false)) throw new Error(apiError(body, response.status));
-  return body;
+  return api(path, isForm ? { form: payload } : { json: payload });
 }
 
 function say(message, kind = "error") {
@@ -358,7 +324,7 @@ async function scan() {
       onJob({ job_id: result.job_id, kind: "scan", state: result.state, waiting_for_citizen: result.waiting_for_citizen });
     }
   } catch (err) {
-    say(t("The scan could not be requested: {error}", { error: err.message }));
+    say(t("The scan could not be requested: {error}", { error: errorText(err) }));
   } finally {
     D.busy = false;
     render();
@@ -373,7 +339,7 @@ async function startScan() {
     await post(`/api/calls/${encodeURIComponent(D.callId)}/scan/${encodeURIComponent(job.job_id)}/start`, {});
     $("job-status").focus();  // the button hides: keep the clerk's place next to the job
   } catch (err) {
-    say(t("The scan could not be started: {error}", { error: err.message }));
+    say(t("The scan could not be started: {error}", { error: errorText(err) }));
   } finally {
     D.busy = false;
     render();
@@ -392,7 +358,7 @@ async function printDocument(documentId) {
       onJob({ job_id: result.job_id, kind: "print", state: result.state, document_id: documentId });
     }
   } catch (err) {
-    say(t("The printout could not be requested: {error}", { error: err.message }));
+    say(t("The printout could not be requested: {error}", { error: errorText(err) }));
   } finally {
     D.printing.delete(documentId);
     renderDocuments();
@@ -408,7 +374,7 @@ async function showDocument(documentId) {
     say(documentId ? t("The document is on the booth screen.") : t("The booth screen no longer shows the document."), "ok");
     renderDocuments();
   } catch (err) {
-    say(t("The booth screen could not be changed: {error}", { error: err.message }));
+    say(t("The booth screen could not be changed: {error}", { error: errorText(err) }));
   }
 }
 
@@ -429,7 +395,7 @@ async function upload(file) {
     if (doc && doc.document_id) onDocument(doc);
     say(t("Document added: {name}", { name: file.name }), "ok");
   } catch (err) {
-    say(t("The document could not be added: {error}", { error: err.message }));
+    say(t("The document could not be added: {error}", { error: errorText(err) }));
   } finally {
     D.busy = false;
     $("upload-document").value = "";
@@ -441,9 +407,8 @@ async function load() {
   const callId = D.callId;
   if (!callId) return;
   try {
-    const response = await fetch(`/api/calls/${encodeURIComponent(callId)}/documents`, { credentials: "same-origin" });
-    if (!response.ok || D.callId !== callId) return;
-    const body = await response.json();
+    const body = await api(`/api/calls/${encodeURIComponent(callId)}/documents`);
+    if (D.callId !== callId) return;
     for (const doc of body.documents || []) onDocument(doc, false);
     for (const job of body.jobs || []) {
       if (!D.jobs.has(job.job_id)) D.jobs.set(job.job_id, job);

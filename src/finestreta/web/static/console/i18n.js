@@ -1,30 +1,49 @@
 // The console's texts: English ids written t("...") in the scripts (extracted by scripts/i18n
-// into the "console" gettext domain), translated through /i18n/console/{lang}.json.
-// This module waits for the table (top-level await), so importers can translate at once.
+// into the "console" gettext domain, and each procedure's panel into its own), translated
+// through /i18n/console/{lang}.json; the texts of error codes come from the server's catalogue
+// (/i18n/errors/console/{lang}.json). This module waits for both (top-level await), so
+// importers can translate at once.
+
+import { fill } from "/static/common/api.js";
 
 const root = document.getElementById("console");
 export const lang = (root && root.dataset.lang) || document.documentElement.lang || "ca";
 
-let table = {};
-try {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), 4000);
-  const response = await fetch(`/i18n/console/${encodeURIComponent(lang)}.json`, {
-    credentials: "same-origin",
-    signal: abort.signal,
-  });
-  clearTimeout(timer);
-  if (response.ok) table = await response.json();
-  else console.warn("console texts unavailable:", response.status);
-} catch (err) {
-  console.warn("console texts unavailable:", err);  // English it is
+async function load(path) {
+  try {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 4000);
+    const response = await fetch(path, { credentials: "same-origin", signal: abort.signal });
+    clearTimeout(timer);
+    if (response.ok) return await response.json();
+    console.warn("console texts unavailable:", path, response.status);
+  } catch (err) {
+    console.warn("console texts unavailable:", path, err);  // English it is
+  }
+  return {};
 }
+
+// The console's texts (with the procedures' panels') and the server's error catalogue.
+const [table, errors] = await Promise.all([
+  load(`/i18n/console/${encodeURIComponent(lang)}.json`),
+  load(`/i18n/errors/console/${encodeURIComponent(lang)}.json`),
+]);
 
 // t("Waited {time}", { time: "2 min" }): translate, then fill in {placeholders}.
 export function t(text, vars) {
-  let out = table[text] || text;
-  if (vars) out = out.replace(/\{(\w+)\}/g, (whole, key) => (key in vars ? String(vars[key]) : whole));
-  return out;
+  return fill(table[text] || text, vars);
+}
+
+// What the clerk reads for a refusal: the server catalogue's text for its code (details fill
+// its placeholders), else the server's message, else a generic line. Takes an ApiError (from
+// common/api.js) or an error frame ({code, message, details}).
+export function errorText(error) {
+  const code = error && error.code;
+  if (code === "offline") return t("No connection to the office. Try again when it is back.");
+  if (code && errors[code]) return fill(errors[code], error.details);
+  if (error && error.message && !(error instanceof Error)) return error.message;
+  if (error && error.status) return t("The request failed (error {status}).", { status: error.status });
+  return t("Something went wrong. Try again.");
 }
 
 // ---------------------------------------------------------------- formatting

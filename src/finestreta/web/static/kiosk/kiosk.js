@@ -12,6 +12,7 @@ import { DEFAULT_LANGUAGE, LANGUAGES, loadTexts, setLanguage, t, textsLoaded } f
 import { LABELS, PROMPTS, TEXTS, TOPIC_NAMES } from "./texts.js";
 import { describeHours } from "./hours.js";
 import { createCatalogue, loadEntry, renderEntry, validSlug } from "./catalogue.js";
+import { loadBoothModules, moduleFrame, modulesCallEnded } from "./modules.js";
 
 const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "rating", "thanks", "closed", "unavailable", "catalogue"];
 const TOPICS = ["general", "census", "taxes", "works", "complaints"];
@@ -593,6 +594,7 @@ function endCall() {
   clearPrompt();
   clearDocument();
   clearShownEntry();
+  modulesCallEnded();
   $("remote-sound").hidden = true;
   $("remote-placeholder").hidden = false;
 }
@@ -1174,7 +1176,7 @@ function onFrame(frame) {
     case "rated": break;
     case "error": onError(frame); break;
     case "closed": showUnavailable(); break;
-    default: break;
+    default: moduleFrame(frame); break; // a frame a procedure's booth module handles
   }
 }
 
@@ -1293,6 +1295,7 @@ function wire() {
 
 async function boot() {
   wire();
+  await loadBoothModules($("main")); // before the socket: no module misses a frame
   const texts = loadTexts();
   await Promise.race([texts, new Promise((resolve) => { setTimeout(resolve, 3000); })]);
   // A citizen quick enough to tap a language before the texts arrived keeps their choice.

@@ -11,12 +11,14 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from finestreta.attention.records import CallMemoryRow
 from finestreta.documents.issued import IssuedDocument
 from finestreta.documents.seal import init_seal
+from finestreta.identity.records import IdentityCheckRow
 from finestreta.padro import synthetic
 from finestreta.padro.importer import import_csv
 from finestreta.padro.records import LookupRow
-from finestreta.procedures.records import IdentityCheckRow
+from finestreta.procedures.census.service import CensusDesk
 from finestreta.registry.records import RegistryEntry
 from finestreta.registry.service import get_by_code
 from tests.api.conftest import ORIGIN, open_socket, start_call
@@ -297,12 +299,21 @@ def test_only_the_clerk_of_the_call_may_ask(call, clerk_browser, booth_browser) 
 
 def test_the_identification_survives_a_restart_and_ends_with_the_call(call, ctx) -> None:  # type: ignore[no-untyped-def]
     assert identify(call, "11111111H").status_code == 200
-    ctx.census._identities.clear()  # as after a restart: read back from identity_checks
-    again = post(call, "check", kind="household")
+    census = ctx.procedure("census")
+    old = census.desk
+    # As after a restart, or on another node: a new desk knows only what the database holds
+    # (the call's identity check), and asks the register again.
+    census.desk = CensusDesk(old.db, old.lookups, old.documents, old.settings, seal=old._seal)
+    try:
+        again = post(call, "check", kind="household")
+    finally:
+        census.desk = old
     assert again.status_code == 200 and again.json()["assessment"]["allowed"] is True
     call["console"].send({"type": "hang_up", "call_id": call["id"]})
     call["console"].expect("call_ended")
-    assert call["id"] not in ctx.census._identities
+    with ctx.db.session() as session:  # nothing of the call is kept beside the audit
+        kept = session.scalars(select(CallMemoryRow).where(CallMemoryRow.call_id == call["id"]))
+        assert kept.all() == []
     assert post(call, "check", kind="household").status_code == 409
 
 
@@ -312,7 +323,7 @@ def test_a_register_that_does_not_answer_is_a_clear_503(call, ctx, monkeypatch) 
     def down(document: Any) -> Any:
         raise RegisterUnavailable("time-out")
 
-    monkeypatch.setattr(ctx.census.lookups.register, "find", down)
+    monkeypatch.setattr(ctx.procedure("census").desk.lookups.register, "find", down)
     answer = identify(call, "11111111H")
     assert answer.status_code == 503
     assert answer.json()["error"]["code"] == "register_unavailable"
