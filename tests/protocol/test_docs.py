@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from finestreta.attention.switchboard import Switchboard
 from finestreta.config import Settings
@@ -111,6 +111,21 @@ def test_every_frame_type_is_in_its_table(frames: FrameSet, party: str, directio
     assert not missing, f"{party} {direction} frames missing from docs/protocol.md: {missing}"
     assert not extra, f"{party} {direction} frames documented but not in the code: {extra}"
     assert len(documented) == len(set(documented)), f"duplicate rows in {party} {direction}"
+
+
+@pytest.mark.parametrize("party", PARTIES)
+def test_the_inbound_tables_are_what_the_validators_accept(frames: FrameSet, party: str) -> None:
+    """Each type in the party's inbound table is one its socket's validator knows (refused
+    only for its fields), and no other type is."""
+    documented = {name for name, _ in doc_rows()[(party, "inbound")]}
+    every = {name for p in PARTIES for name, _ in doc_rows()[(p, "inbound")]} | {"nonsense"}
+    for name in every:
+        try:
+            frames.adapter(party).validate_python({"type": name})
+            known = True
+        except ValidationError as exc:
+            known = not any(e["type"] == "union_tag_invalid" for e in exc.errors())
+        assert known == (name in documented), f"{party} sends {name!r}: validator {known}"
 
 
 def test_no_section_without_its_frames() -> None:
