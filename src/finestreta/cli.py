@@ -346,6 +346,20 @@ def cmd_seal_init(args: argparse.Namespace) -> None:
     print(f"set FINESTRETA_SEAL_PKCS12={path} to use it")
 
 
+def cmd_protocol_schema(args: argparse.Namespace) -> None:
+    """The JSON Schema of every frame, the installed procedures' included
+    (``docs/protocol.schema.json`` is its committed copy)."""
+    from finestreta.realtime import frames as f
+    from finestreta.realtime.schema import frames_schema_json
+
+    procedures = _procedures(_settings())
+    frames = f.FrameSet(
+        [*f.PLATFORM_INBOUND, *(model for p in procedures for model in p.inbound_frames)],
+        [*f.PLATFORM_OUTBOUND, *(model for p in procedures for model in p.outbound_frames)],
+    )
+    sys.stdout.write(frames_schema_json(frames))
+
+
 def _procedures(settings: Settings) -> list[Any]:
     from finestreta.errors import FinestretaError
     from finestreta.procedures import registry
@@ -469,6 +483,13 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
     alookups.add_argument("--clerk", help="only this staff user")
     alookups.add_argument("--document", help="only look-ups of this ID number")
     alookups.set_defaults(func=cmd_audit_lookups)
+
+    protocol = sub.add_parser("protocol", help="the WebSocket protocol").add_subparsers(
+        dest="protocol_command", required=True
+    )
+    protocol.add_parser(
+        "schema", help="print the JSON Schema of every frame (docs/protocol.schema.json)"
+    ).set_defaults(func=cmd_protocol_schema)
 
     hours = sub.add_parser("hours", help="the office's opening hours").add_subparsers(
         dest="hours_command", required=True
