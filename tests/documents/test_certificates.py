@@ -23,7 +23,7 @@ from finestreta.documents.certificates import (
     nationality_in,
     render_certificate,
 )
-from finestreta.documents.pdfa import pdf_date, xmp_date
+from finestreta.documents.pdf.pdfa import pdf_date, xmp_date
 from finestreta.padro.identity import parse_id
 from finestreta.padro.model import Address, AddressKind, Person, Sex
 from tests.conftest import need

@@ -53,7 +53,7 @@ from reportlab.platypus import (
 from reportlab.platypus.paraparser import ParaParser
 
 from finestreta import __version__
-from finestreta.documents.pdfa import DocumentInfo, canvas_maker
+from finestreta.documents.pdf.pdfa import DocumentInfo, canvas_maker
 
 LANGUAGES = ("ca", "es", "en")
 BCP47 = {"ca": "ca-ES", "es": "es-ES", "en": "en"}
