@@ -18,7 +18,8 @@ from finestreta.documents.pdf.fonts import FontsMissing, load_fonts
 from finestreta.documents.pdf.heading import CityHeading, heading_story
 from finestreta.documents.pdf.issuance import issue_facts, verification_note, verify_page
 from finestreta.documents.pdf.styles import para, paragraph_styles
-from tests.documents.conftest import CODE, URL, pdf_text
+from finestreta.procedures.census.volant import render_certificate
+from tests.documents.conftest import CODE, URL, make_data, pdf_text
 
 CITY = CityHeading(
     "Barcelona",
@@ -46,7 +47,10 @@ def notice(lang: str = "ca") -> bytes:
     return layout.build(story, info, on_page=footer)
 
 
-LAYOUTS: dict[str, Callable[[], bytes]] = {"toolkit": notice}
+LAYOUTS: dict[str, Callable[[], bytes]] = {
+    "toolkit": notice,
+    "volant": lambda: render_certificate(make_data()),
+}
 
 
 @pytest.fixture
@@ -113,17 +117,10 @@ def test_the_verification_page_is_the_url_without_the_code() -> None:
     assert verify_page("https://elsewhere.example/", CODE) == "https://elsewhere.example/"
 
 
-def test_the_city_heading_comes_from_the_settings() -> None:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        city_name="Girona",
-        city_council="",
-        city_address="Plaça del Vi, 1",
-        city_lines="NIF X, web",  # type: ignore[arg-type]  # as the environment gives it
-    )
-    heading = CityHeading.from_settings(settings)
-    assert heading == CityHeading(
-        "Girona", "Ajuntament de Girona", "Plaça del Vi, 1", ("NIF X", "web")
-    )
-    named = Settings(_env_file=None, city_council="Consell Comarcal")  # type: ignore[call-arg]
+def test_the_council_is_named_or_made_of_the_city_name() -> None:
+    """(The volant's tests check a whole heading from the settings, printed.)"""
+    named = Settings(_env_file=None, city_name="Girona", city_council="Consell Comarcal")  # type: ignore[call-arg]
+    unnamed = Settings(_env_file=None, city_name="Girona", city_lines="")  # type: ignore[call-arg]
     assert CityHeading.from_settings(named).council == "Consell Comarcal"
+    assert CityHeading.from_settings(unnamed).council == "Ajuntament de Girona"
+    assert CityHeading.from_settings(unnamed).details == ()

@@ -42,6 +42,12 @@ DOMAINS = {
         CITIZEN,
         LOCALE,
     ),
+    "census": (
+        "procedures/census",
+        [("**.py", "python")],
+        CITIZEN,
+        SRC / "procedures/census/locale",
+    ),
 }
 
 

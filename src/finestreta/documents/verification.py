@@ -30,21 +30,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finestreta.db import utcnow
-from finestreta.documents.certificates import (
-    CertificateData,
-    CertificateKind,
-    CertifiedAddress,
-    CertifiedPerson,
-    CityHeading,
-    Requester,
-    qr_matrix,
-    render_certificate,
-)
 from finestreta.documents.issued import IssuedDocument
+from finestreta.documents.pdf.heading import CityHeading
+from finestreta.documents.pdf.qr import qr_matrix
 from finestreta.documents.records import DocumentRow
 from finestreta.documents.seal import Seal, SealCheck, check_seal
 from finestreta.documents.service import Documents
 from finestreta.documents.storage import BlobStore
+from finestreta.procedures.census.eligibility import CertificateKind
+from finestreta.procedures.census.volant import (
+    CertificateData,
+    CertifiedAddress,
+    CertifiedPerson,
+    Requester,
+    render_certificate,
+)
 from finestreta.registry.records import DEFAULT_REGISTRY
 from finestreta.registry.service import register
 

@@ -26,7 +26,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from finestreta.accounts.throttle import Throttle
-from finestreta.documents.certificates import LABELS, certificate_title
 from finestreta.documents.storage import BlobStore
 from finestreta.documents.verification import (
     CodeError,
@@ -36,6 +35,7 @@ from finestreta.documents.verification import (
     parse_code,
     verify,
 )
+from finestreta.procedures.census.volant import certificate_title
 from finestreta.web.i18n import CITIZEN_LANGUAGES, LANGUAGE_NAMES, pick_language, translator
 from finestreta.web.security import ctx_of
 
@@ -113,8 +113,9 @@ def _when(moment: datetime | None, tz: ZoneInfo) -> str:
 
 
 def _kind_title(kind: str, lang: str) -> str:
+    """The title of what was issued, in ``lang`` (the issuing procedure's catalogue)."""
     try:
-        return certificate_title(kind, lang if lang in LABELS else "en")
+        return certificate_title(kind, lang)
     except ValueError:
         return kind
 

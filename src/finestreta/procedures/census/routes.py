@@ -319,8 +319,8 @@ class ReceiptBody(BaseModel):
 def receipt(call_id: str, body: ReceiptBody, request: Request) -> dict[str, Any]:
     from sqlalchemy import select
 
-    from finestreta.documents.certificates import CityHeading
     from finestreta.documents.issued import IssuedDocument
+    from finestreta.documents.pdf.heading import CityHeading
     from finestreta.documents.verification import format_code, verify_url
     from finestreta.registry import receipt as receipts
     from finestreta.registry.service import get_by_code

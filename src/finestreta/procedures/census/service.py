@@ -27,12 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from finestreta.db import Database, utcnow
-from finestreta.documents.certificates import (
-    CertifiedAddress,
-    CertifiedPerson,
-    CityHeading,
-    Requester,
-)
+from finestreta.documents.pdf.heading import CityHeading
 from finestreta.documents.service import Documents
 from finestreta.documents.verification import IssuedCertificate, issue_certificate
 from finestreta.padro.identity import DocumentType, IdDocument
@@ -40,6 +35,7 @@ from finestreta.padro.lookups import LookupService
 from finestreta.padro.model import Address, Household, LookupResult, Person, Status, age_on
 from finestreta.procedures.census import eligibility
 from finestreta.procedures.census.eligibility import CertificateKind, Decision
+from finestreta.procedures.census.volant import CertifiedAddress, CertifiedPerson, Requester
 from finestreta.procedures.records import IdentityCheckRow
 
 log = logging.getLogger(__name__)
