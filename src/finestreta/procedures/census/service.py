@@ -27,15 +27,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from finestreta.db import Database, utcnow
+from finestreta.documents.issuing import IssuedCertificate
 from finestreta.documents.pdf.heading import CityHeading
 from finestreta.documents.service import Documents
-from finestreta.documents.verification import IssuedCertificate, issue_certificate
 from finestreta.padro.identity import DocumentType, IdDocument
 from finestreta.padro.lookups import LookupService
 from finestreta.padro.model import Address, Household, LookupResult, Person, Status, age_on
 from finestreta.procedures.census import eligibility
 from finestreta.procedures.census.eligibility import CertificateKind, Decision
-from finestreta.procedures.census.volant import CertifiedAddress, CertifiedPerson, Requester
+from finestreta.procedures.census.volant import (
+    CertifiedAddress,
+    CertifiedPerson,
+    Requester,
+    issue_volant,
+)
 from finestreta.procedures.records import IdentityCheckRow
 
 log = logging.getLogger(__name__)
@@ -360,7 +365,7 @@ class CensusDesk:
         assert assessment.address is not None
         municipality = self.settings.city_name
         with self.db.session() as session:
-            certificate = issue_certificate(
+            certificate = issue_volant(
                 session,
                 kind=request.kind.value,
                 persons=[

@@ -11,13 +11,14 @@ The renderer knows nothing of the database or of the register: the caller fills
 :class:`CertificateData` (the ``from_padro`` helpers convert the register's values). It is made
 with the PDF toolkit (:mod:`finestreta.documents.pdf`); its texts are in the ``census`` gettext
 domain (``procedures/census/locale``), the toolkit's in ``documents``; the data (names, places,
-nationalities) is printed as the register has it.
+nationalities) is printed as the register has it. :func:`issue_volant` issues one through
+:func:`finestreta.documents.issuing.issue_sealed` (registry entry, seal, storage, code).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +30,10 @@ from babel import Locale
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import HRFlowable, KeepTogether, Paragraph, Spacer, Table
+from sqlalchemy.orm import Session
 
+from finestreta.db import utcnow
+from finestreta.documents.issuing import Issuance, IssuedCertificate, issue_sealed
 from finestreta.documents.pdf import layout
 from finestreta.documents.pdf.fonts import load_fonts
 from finestreta.documents.pdf.heading import CityHeading, heading_story
@@ -43,19 +47,25 @@ from finestreta.documents.pdf.styles import (
     paragraph_styles,
     table_style,
 )
+from finestreta.documents.seal import Seal
+from finestreta.documents.service import Documents
 from finestreta.i18n import N_, translator
 from finestreta.procedures.census.eligibility import CertificateKind
+from finestreta.registry.service import PartyDocument
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "census"
 LANGUAGES = layout.LANGUAGES
+ISSUING_UNIT = "Padró municipal d'habitants"  # the registry entry's sending body
+PLACEHOLDER_NUMBER = "0000/0000000"
 
 TITLES = {
     CertificateKind.RESIDENCE: N_("Proof of registration: individual"),
     CertificateKind.HOUSEHOLD: N_("Proof of registration: household"),
 }
-# The identity document types a volant prints.
+# The identity document types a volant prints, and the registry's party types they are.
 ID_TYPES = {"dni": N_("DNI"), "nie": N_("NIE"), "passport": N_("Passport"), "other": N_("Document")}
+PARTY_TYPES = {"dni": "nif", "nie": "nie", "passport": "passport", "other": "other"}
 
 
 def texts(lang: str) -> Callable[[str], str]:
@@ -128,6 +138,11 @@ class Requester:
     id_type: str
     id_number: str
 
+    @property
+    def party_document(self) -> PartyDocument:
+        """The requester's document as the registry's interested party."""
+        return PartyDocument(PARTY_TYPES[self.id_type], self.id_number)
+
 
 @dataclass(frozen=True)
 class CertificateData:
@@ -171,6 +186,16 @@ class CertificateData:
     @property
     def local_issued_at(self) -> datetime:
         return self.issued_at.astimezone(ZoneInfo(self.tz))
+
+    def issued(self, issuance: Issuance) -> CertificateData:
+        """This volant with what its issuance gave it: number, code, address and time."""
+        return replace(
+            self,
+            registry_number=issuance.registry_number,
+            verification_code=issuance.code,
+            verify_url=issuance.verify_url,
+            issued_at=issuance.issued_at,
+        )
 
 
 @lru_cache(maxsize=1)
@@ -364,3 +389,60 @@ def render_certificate(data: CertificateData) -> bytes:
         layout.page_numbers(data.lang),
     )
     return layout.build(story, info, on_page=footer)
+
+
+def issue_volant(
+    session: Session,
+    *,
+    kind: CertificateKind | str,
+    persons: Sequence[CertifiedPerson],
+    address: CertifiedAddress,
+    requester: Requester,
+    city: CityHeading,
+    lang: str,
+    seal: Seal,
+    documents: Documents,
+    public_url: str,
+    created_by: str,
+    tz: str = "Europe/Madrid",
+    call_id: str | None = None,
+    registry: str | None = None,
+    issuing_unit: str = ISSUING_UNIT,
+    now: datetime | None = None,
+) -> IssuedCertificate:
+    """Issue a volant in the session's transaction (see
+    :func:`~finestreta.documents.issuing.issue_sealed`): the data is checked here, before a
+    registry number is taken (``ValueError``); the entry is in the requester's name, with the
+    title as its subject."""
+    draft = CertificateData(
+        kind=CertificateKind(kind),
+        persons=tuple(persons),
+        address=address,
+        requester=requester,
+        issued_at=now or utcnow(),
+        registry_number=PLACEHOLDER_NUMBER,
+        verification_code="",
+        verify_url="",
+        city=city,
+        lang=lang,
+        tz=tz,
+    )
+    return issue_sealed(
+        session,
+        render=lambda issuance: render_certificate(draft.issued(issuance)),
+        kind=draft.kind.value,
+        title=draft.title,
+        party_name=requester.name,
+        party_document=requester.party_document,
+        sending_body=issuing_unit,
+        location=city.name,
+        lang=lang,
+        seal=seal,
+        documents=documents,
+        public_url=public_url,
+        created_by=created_by,
+        tz=tz,
+        call_id=call_id,
+        registry=registry,
+        now=now,
+    )
