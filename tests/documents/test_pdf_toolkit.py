@@ -19,6 +19,8 @@ from finestreta.documents.pdf.heading import CityHeading, heading_story
 from finestreta.documents.pdf.issuance import issue_facts, verification_note, verify_page
 from finestreta.documents.pdf.styles import para, paragraph_styles
 from finestreta.procedures.census.volant import render_certificate
+from finestreta.registry.receipt import Verification, render_receipt
+from finestreta.registry.records import RegistryEntry
 from tests.documents.conftest import CODE, URL, make_data, pdf_text
 
 CITY = CityHeading(
@@ -47,9 +49,30 @@ def notice(lang: str = "ca") -> bytes:
     return layout.build(story, info, on_page=footer)
 
 
+def receipt() -> bytes:
+    entry = RegistryEntry(
+        registry_name="general",
+        year=2026,
+        number=42,
+        code="2026/0000042",
+        direction="in",
+        registered_at=ISSUED_AT,
+        party_name="Łukasz Ferrer i Puig",
+        party_id_type="nie",
+        party_id_number="X1234567L",
+        destination_unit="Àrea d'Urbanisme",
+        subject="Llicència d'obres menors",
+        documents=[],
+    )
+    return render_receipt(
+        entry, city=CITY, lang="ca", tz="Europe/Madrid", verification=Verification(CODE, URL)
+    )
+
+
 LAYOUTS: dict[str, Callable[[], bytes]] = {
     "toolkit": notice,
     "volant": lambda: render_certificate(make_data()),
+    "receipt": receipt,
 }
 
 
@@ -109,6 +132,22 @@ def test_a_page_of_the_toolkits_parts(lang: str) -> None:
     fonts_used = [f.get_object() for f in reader.pages[0]["/Resources"]["/Font"].values()]
     assert [f["/BaseFont"] for f in fonts_used if "/FontFile2" not in f["/FontDescriptor"]] == []
     assert b"/Helvetica" not in pdf
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_every_layout_is_pdfa_with_its_fonts_embedded(name: str) -> None:
+    pdf = LAYOUTS[name]()
+    reader = PdfReader(io.BytesIO(pdf))
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object()
+    assert "/Filter" not in xmp and b"<pdfaid:part>2</pdfaid:part>" in xmp.get_data()
+    assert reader.trailer["/Root"]["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"
+    fonts_used = [
+        font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()
+    ]
+    assert fonts_used
+    assert [f["/BaseFont"] for f in fonts_used if "/FontFile2" not in f["/FontDescriptor"]] == []
+    assert b"/Helvetica" not in pdf and b"/Courier" not in pdf
+    assert pdf.startswith(b"%PDF-1.7\n%")
 
 
 def test_the_verification_page_is_the_url_without_the_code() -> None:

@@ -345,9 +345,7 @@ def receipt(call_id: str, body: ReceiptBody, request: Request) -> dict[str, Any]
             )
         pdf = receipts.render_receipt(
             entry,
-            city=receipts.CityHeading(
-                city.council, tuple(line for line in (city.address, *city.lines) if line)
-            ),
+            city=city,
             lang=body.lang,
             tz=ctx.settings.city_timezone,
             verification=verification,
@@ -356,7 +354,7 @@ def receipt(call_id: str, body: ReceiptBody, request: Request) -> dict[str, Any]
             session,
             pdf,
             kind="receipt",
-            title=f"{receipts.LABELS[body.lang]['title']} {entry.number_text}",
+            title=f"{receipts.receipt_title(body.lang)} {entry.number_text}",
             created_by=f"clerk:{staff.id}",
             call_id=call.id,
             kiosk_id=call.kiosk_id,
