@@ -4,6 +4,7 @@ heading from the settings, and a page of its parts read back as PDF/A."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from pypdf import PdfReader
 from reportlab.lib.units import mm
 
+from finestreta.catalogue import DEMO_CATALOGUE
+from finestreta.catalogue.importer import EntryIn
 from finestreta.config import Settings
 from finestreta.documents.pdf import fonts, layout
 from finestreta.documents.pdf.fonts import FontsMissing, load_fonts
@@ -19,6 +22,7 @@ from finestreta.documents.pdf.heading import CityHeading, heading_story
 from finestreta.documents.pdf.issuance import issue_facts, verification_note, verify_page
 from finestreta.documents.pdf.styles import para, paragraph_styles
 from finestreta.procedures.census.volant import render_certificate
+from finestreta.procedures.information.sheet import render_info_sheet
 from finestreta.registry.receipt import Verification, render_receipt
 from finestreta.registry.records import RegistryEntry
 from tests.documents.conftest import CODE, URL, make_data, pdf_text
@@ -69,10 +73,16 @@ def receipt() -> bytes:
     )
 
 
+def sheet() -> bytes:
+    raw = json.loads(DEMO_CATALOGUE.read_text(encoding="utf-8"))["entries"][0]
+    return render_info_sheet(EntryIn.model_validate(raw).to_entry(ISSUED_AT), "es", CITY)
+
+
 LAYOUTS: dict[str, Callable[[], bytes]] = {
     "toolkit": notice,
     "volant": lambda: render_certificate(make_data()),
     "receipt": receipt,
+    "information sheet": sheet,
 }
 
 

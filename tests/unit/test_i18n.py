@@ -48,6 +48,12 @@ DOMAINS = {
         CITIZEN,
         SRC / "procedures/census/locale",
     ),
+    "information": (
+        "procedures/information",
+        [("**.py", "python")],
+        CITIZEN,
+        SRC / "procedures/information/locale",
+    ),
 }
 
 

@@ -41,6 +41,7 @@ class SheetBody(BaseModel):
 )
 def print_sheet(call_id: str, slug: str, body: SheetBody, request: Request) -> dict[str, Any]:
     """The entry's one-page information sheet, added to the attention and printed at the booth."""
+    from finestreta.documents.pdf.heading import CityHeading
     from finestreta.procedures.information.sheet import render_info_sheet
     from finestreta.realtime.device_desk import DeskError, document_summary
 
@@ -49,7 +50,7 @@ def print_sheet(call_id: str, slug: str, body: SheetBody, request: Request) -> d
     found = catalogue_of(ctx).entry(slug[:80], body.lang)
     if found is None:
         raise NotFound("No such entry in the catalogue")
-    pdf = render_info_sheet(found, body.lang, ctx.settings.city_name)
+    pdf = render_info_sheet(found, body.lang, CityHeading.from_settings(ctx.settings))
     with ctx.db.session() as session:
         row = ctx.devices.documents.add(
             session,
