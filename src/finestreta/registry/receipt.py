@@ -66,7 +66,7 @@ def _texts(lang: str) -> Callable[[str], str]:
 
 
 def receipt_title(lang: str) -> str:
-    """ "Justificant de registre" and the like."""
+    """The receipt's title in ``lang`` ("Justificant de registre")."""
     _ = _texts(lang)
     return _("Registry receipt")
 

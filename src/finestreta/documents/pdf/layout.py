@@ -62,7 +62,8 @@ class Margins:
     bottom: float = 20 * mm
 
     def frame_size(self, padding: float) -> tuple[float, float]:
-        """The width and height a story has, inside a frame with ``padding`` on every side."""
+        """The width and height inside the margins, less ``padding`` on every side (0: the
+        frame itself; a frame's padding: the room its story has)."""
         return (
             WIDTH - 2 * self.side - 2 * padding,
             HEIGHT - self.top - self.bottom - 2 * padding,
@@ -74,7 +75,7 @@ FRAME_PADDING = 6.0  # ReportLab's default
 
 
 def page_numbers(lang: str) -> Callable[[int], str]:
-    """ "Page 2" in ``lang``."""
+    """The page number as the footer prints it ("Page 2"), in ``lang``."""
     _ = translator(lang, "documents")
     label = _("Page {page}")
     return lambda page: label.format(page=page)
