@@ -41,20 +41,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as h
 from finestreta.db import Database
-from finestreta.documents.certificates import (
-    CertificateData,
-    CertificateKind,
-    CertifiedAddress,
-    CertifiedPerson,
-    CityHeading,
-    Requester,
-    render_certificate,
-)
+from finestreta.documents.pdf.heading import CityHeading
 from finestreta.documents.seal import KEY_TYPES, make_demo_seal, seal_from_objects
 from finestreta.documents.service import Documents
 from finestreta.documents.storage import BlobStore
-from finestreta.documents.verification import issue_certificate, verify, verify_url
+from finestreta.documents.verification import verify, verify_url
 from finestreta.migrate import upgrade
+from finestreta.procedures.census.eligibility import CertificateKind
+from finestreta.procedures.census.volant import (
+    CertificateData,
+    CertifiedAddress,
+    CertifiedPerson,
+    Requester,
+    render_certificate,
+)
+from finestreta.procedures.census.volant import issue_volant as issue_certificate
 
 TARGET_PER_SECOND = 20.0
 TARGET_P99_MS = 150.0

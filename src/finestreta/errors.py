@@ -12,6 +12,7 @@ objects (``realtime/frames.py``: ``error_frame``), in one place each::
     ├── NotAuthenticated    nobody we know is asking: log in, pair the booth   HTTP 401
     ├── NotAllowed          this caller may not, or a rule refuses it          HTTP 403
     ├── NotFound            no such thing (for this caller: others' calls too) HTTP 404
+    │   └── Gone            it existed, and is no longer kept or valid          HTTP 410
     ├── Conflict            not in the present state (the call ended, busy)    HTTP 409
     ├── TooManyRequests     too many attempts or frames: slow down             HTTP 429
     └── Unavailable         a part we depend on does not answer now            HTTP 503
@@ -29,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from finestreta.i18n import N_
 
 
 class FinestretaError(Exception):
@@ -89,6 +92,12 @@ class NotFound(FinestretaError):
     kind = "not_found"
 
 
+class Gone(NotFound):
+    """It existed and is no longer available: a revoked document, a file past retention."""
+
+    kind = "gone"
+
+
 class Conflict(FinestretaError):
     """Not possible in the present state: the call has ended, the clerk is busy, the register
     changed meanwhile."""
@@ -117,6 +126,7 @@ KINDS: tuple[type[FinestretaError], ...] = (
     NotAuthenticated,
     NotAllowed,
     NotFound,
+    Gone,
     Conflict,
     TooManyRequests,
     Unavailable,
@@ -125,10 +135,7 @@ KINDS: tuple[type[FinestretaError], ...] = (
 
 # ---------------------------------------------------------------------------- the catalogue
 
-
-def N_(text: str) -> str:
-    """Mark ``text`` for extraction into a translation catalogue; it is translated when shown."""
-    return text
+__all__ = ["N_"]  # re-exported: declarations mark their texts with it
 
 
 @dataclass(frozen=True)

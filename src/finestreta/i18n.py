@@ -21,6 +21,12 @@ from babel.messages.pofile import read_po
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 
+def N_(message: str) -> str:
+    """Marks ``message`` for extraction where it is not translated yet (a table of texts at
+    module level): translate it with ``_`` where it is printed."""
+    return message
+
+
 @cache
 def catalogue(lang: str, domain: str, locale_dir: Path = LOCALE_DIR) -> dict[str, str]:
     """msgid → translation for ``lang`` in one domain (untranslated and fuzzy entries left

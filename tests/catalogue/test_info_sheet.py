@@ -5,19 +5,31 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
+import subprocess
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from tests.conftest import need
 
 from finestreta.catalogue import DEMO_CATALOGUE
 from finestreta.catalogue.importer import EntryIn
 from finestreta.catalogue.model import Entry, Texts
-from finestreta.procedures.information.sheet import LABELS, render_info_sheet
+from finestreta.documents.pdf.heading import CityHeading
+from finestreta.i18n import translator
+from finestreta.procedures.information.sheet import LOCALE_DIR, render_info_sheet
 
-CITY = "Ajuntament de Barcelona"
+CITY = CityHeading("Barcelona", "Ajuntament de Barcelona", "Plaça de Sant Jaume, 1")
+# The section headings as the sheet has always printed them (from a dictionary, now gettext).
+HEADINGS = {
+    "ca": ("Qui ho pot demanar", "Què necessiteu", "On i quan"),
+    "es": ("Quién puede pedirlo", "Qué necesita", "Dónde y cuándo"),
+    "en": ("Who can apply", "What you need", "Where and when"),
+}
 ENTRIES = {
     raw["slug"]: EntryIn.model_validate(raw).to_entry(datetime(2026, 1, 12, 12, tzinfo=UTC))
     for raw in json.loads(DEMO_CATALOGUE.read_text(encoding="utf-8"))["entries"]
@@ -62,7 +74,7 @@ def test_the_sheet_shows_the_entry(slug: str, lang: str) -> None:
     assert len(reader.pages) == 1
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)  # A4
     expected = [
-        CITY,
+        CITY.name,
         local.title,
         local.summary,
         local.who,
@@ -71,9 +83,7 @@ def test_the_sheet_shows_the_entry(slug: str, lang: str) -> None:
         local.where_when,
         *local.channel_labels(),
         *(link.label for link in local.links),
-        LABELS[lang]["who"],
-        LABELS[lang]["requirements"],
-        LABELS[lang]["where"],
+        *HEADINGS[lang],
         slug,
     ]
     missing = [part for part in expected if " ".join(part.split()) not in text]
@@ -108,10 +118,32 @@ def test_missing_texts_are_printed_in_catalan() -> None:
         entry.updated_at,
     )
     _reader, text = read(render_info_sheet(bare, "en", CITY))
-    assert "Driveway permit" in text and LABELS["en"]["requirements"] in text
+    assert "Driveway permit" in text and HEADINGS["en"][1] in text
     assert entry.texts["ca"].requirements[0] in text
 
 
 def test_a_language_is_required() -> None:
     with pytest.raises(ValueError, match="lang must be one of ca, es, en"):
         render_info_sheet(ENTRIES["ibi"], "fr", CITY)
+
+
+@pytest.mark.parametrize("lang", ["ca", "es", "en"])
+def test_the_headings_come_from_the_information_catalogue(lang: str) -> None:
+    _ = translator(lang, "information", LOCALE_DIR)
+    assert (_("Who can apply"), _("What you need"), _("Where and when")) == HEADINGS[lang]
+
+
+def test_the_qr_code_opens_the_first_web_link(tmp_path: Path) -> None:
+    need(shutil.which("pdftoppm") is not None, "pdftoppm (poppler-utils) is not installed")
+    need(shutil.which("zbarimg") is not None, "zbarimg (zbar-tools) is not installed")
+    entry = ENTRIES["volant-padro-individual"]
+    first = entry.localized("es").links[0]
+    assert first.url.startswith("https://")
+    (tmp_path / "s.pdf").write_bytes(render_info_sheet(entry, "es", CITY))
+    run = {"capture_output": True, "text": True, "timeout": 60, "check": False}
+    rendered = subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", str(tmp_path / "s.pdf"), str(tmp_path / "p")], **run
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "p-1.png")], **run)
+    assert decoded.stdout.strip().splitlines() == [first.url]

@@ -1,4 +1,4 @@
-"""Shared pieces of the certificate tests: sample volants, a demo seal made once, rendered and
+"""Shared pieces of the document tests: sample volants, a demo seal made once, rendered and
 sealed PDFs made once, and pdftoppm/pdfsig/zbarimg helpers."""
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ import pytest
 from pypdf import PdfReader
 
 from finestreta.db import Database
-from finestreta.documents.certificates import (
+from finestreta.documents.pdf.heading import CityHeading
+from finestreta.documents.seal import Seal, make_demo_seal, seal_from_objects
+from finestreta.migrate import upgrade
+from finestreta.procedures.census.eligibility import CertificateKind
+from finestreta.procedures.census.volant import (
     CertificateData,
-    CertificateKind,
     CertifiedAddress,
     CertifiedPerson,
-    CityHeading,
     Requester,
     render_certificate,
 )
-from finestreta.documents.seal import Seal, make_demo_seal, seal_from_objects
-from finestreta.migrate import upgrade
 from tests.conftest import postgres_schema
 
 TZ = "Europe/Madrid"

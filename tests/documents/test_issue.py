@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from finestreta.db import Database
 from finestreta.documents.issued import IssuedDocument
+from finestreta.documents.issuing import IssuedCertificate
 from finestreta.documents.records import DocumentRow
 from finestreta.documents.seal import Seal, check_seal
 from finestreta.documents.service import Documents
@@ -19,17 +20,16 @@ from finestreta.documents.storage import BlobStore
 from finestreta.documents.verification import (
     AlreadyRevoked,
     CodeError,
-    IssuedCertificate,
     Status,
     format_code,
     issue,
-    issue_certificate,
     lookup,
     new_code,
     parse_code,
     revoke,
     verify,
 )
+from finestreta.procedures.census.volant import issue_volant
 from finestreta.registry.records import RegistryEntry
 from finestreta.registry.service import get_by_code
 from tests.documents.conftest import ADDRESS, CITY, PERSONS, REQUESTER, TZ, pdf_text
@@ -63,7 +63,7 @@ def issue_one(
     }
     fields.update(changes)
     with db.session() as session:
-        return issue_certificate(session, **fields)  # type: ignore[arg-type]
+        return issue_volant(session, **fields)  # type: ignore[arg-type]
 
 
 def test_issuing_a_volant_registers_seals_stores_and_records_it(

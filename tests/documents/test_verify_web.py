@@ -15,17 +15,17 @@ from finestreta.app import create_app
 from finestreta.config import Settings
 from finestreta.context import build_context
 from finestreta.db import Database
+from finestreta.documents.issuing import IssuedCertificate
 from finestreta.documents.seal import Seal
 from finestreta.documents.service import Documents
 from finestreta.documents.storage import BlobStore
 from finestreta.documents.verification import (
-    IssuedCertificate,
     format_code,
-    issue_certificate,
     new_code,
     revoke,
 )
 from finestreta.migrate import upgrade
+from finestreta.procedures.census.volant import issue_volant
 from finestreta.web import verify
 from tests.documents.conftest import ADDRESS, CITY, PERSONS, REQUESTER, TZ
 
@@ -62,7 +62,7 @@ def issued(
 ) -> IssuedCertificate:
     documents = Documents(BlobStore(settings.documents_dir), 30, 20 * 1024 * 1024)
     with web_db.session() as session:
-        return issue_certificate(
+        return issue_volant(
             session,
             kind="household",
             persons=PERSONS,

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from finestreta.db import Database
+from finestreta.documents.pdf.heading import CityHeading
+from finestreta.i18n import catalogue, translator
 from finestreta.registry import RegistryEntry
-from finestreta.registry.receipt import LABELS, CityHeading, Verification, render_receipt
+from finestreta.registry.receipt import LANGUAGES, Verification, receipt_title, render_receipt
+from tests.conftest import need
 from tests.registry.conftest import TZ, register_one
 
-CITY = CityHeading("Ajuntament de Finestreta", ("Plaça de la Vila, 1", "NIF P0800000A"))
+CITY = CityHeading(
+    "Finestreta", "Ajuntament de Finestreta", "Plaça de la Vila, 1", ("NIF P0800000A",)
+)
+# As the receipt has always read (the texts moved from a dictionary to gettext).
+TITLE_AND_INCOMING = {
+    "ca": ("Justificant de registre", "Entrada"),
+    "es": ("Justificante de registro", "Entrada"),
+    "en": ("Registry receipt", "Incoming"),
+}
 CONTENTS = [b"instancia", b"plano", b"dni"]
 DOCUMENTS = [
     {
@@ -48,12 +62,15 @@ def test_the_receipt_shows_the_number_and_the_hashes(
     )
     pdf = render_receipt(entry, city=CITY, lang=lang, tz=TZ)
     pages, text = pdf_text(pdf)
+    title, incoming = TITLE_AND_INCOMING[lang]
     expected = [
         "Ajuntament de Finestreta",
-        LABELS[lang]["title"],
+        "Plaça de la Vila, 1",
+        "NIF P0800000A",
+        title,
         entry.number_text,
         "05/03/2026 10:07:03",
-        LABELS[lang]["in"],
+        incoming,
         "Łukasz Ferrer i Puig",
         "NIE X1234567L",
         "Llicència d'obres menors",
@@ -63,10 +80,12 @@ def test_the_receipt_shows_the_number_and_the_hashes(
     assert pdf.startswith(b"%PDF-")
     assert [item for item in expected if item not in text] == []
     assert pages == 1
+    assert receipt_title(lang) == title
+    assert translator(lang, "documents")("Incoming") == incoming
 
 
-def test_an_outgoing_receipt_with_a_verification_code() -> None:
-    entry = RegistryEntry(
+def outgoing() -> RegistryEntry:
+    return RegistryEntry(
         registry_name="general",
         year=2026,
         number=1234,
@@ -84,9 +103,14 @@ def test_an_outgoing_receipt_with_a_verification_code() -> None:
         created_by="system",
         documents=[],
     )
-    verification = Verification("A7K2-9QXZ-M4PD", "https://seu.example.cat/csv/A7K2-9QXZ-M4PD")
+
+
+VERIFICATION = Verification("A7K2-9QXZ-M4PD", "https://seu.example.cat/csv/A7K2-9QXZ-M4PD")
+
+
+def test_an_outgoing_receipt_with_a_verification_code() -> None:
     pages, text = pdf_text(
-        render_receipt(entry, city=CITY, lang="es", tz=TZ, verification=verification)
+        render_receipt(outgoing(), city=CITY, lang="es", tz=TZ, verification=VERIFICATION)
     )
     expected = [
         "2026/0001234",
@@ -108,6 +132,30 @@ def test_an_unknown_language_is_refused() -> None:
         render_receipt(entry, city=CITY, lang="fr", tz=TZ)
 
 
+def test_the_printed_qr_code_decodes_to_the_verification_url(tmp_path: Path) -> None:
+    need(shutil.which("pdftoppm") is not None, "pdftoppm (poppler-utils) is not installed")
+    need(shutil.which("zbarimg") is not None, "zbarimg (zbar-tools) is not installed")
+    pdf = render_receipt(outgoing(), city=CITY, lang="ca", tz=TZ, verification=VERIFICATION)
+    (tmp_path / "r.pdf").write_bytes(pdf)
+    rendered = subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", str(tmp_path / "r.pdf"), str(tmp_path / "p")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    decoded = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(tmp_path / "p-1.png")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert decoded.stdout.strip().splitlines() == [VERIFICATION.url]
+
+
 def test_the_three_languages_have_the_same_labels() -> None:
-    assert LABELS["es"].keys() == LABELS["ca"].keys() == LABELS["en"].keys()
-    assert [lang for lang, labels in LABELS.items() if not all(labels.values())] == []
+    tables = {lang: catalogue(lang, "documents") for lang in LANGUAGES}
+    assert tables["ca"] and tables["es"].keys() == tables["ca"].keys() == tables["en"].keys()
+    assert [lang for lang, table in tables.items() if not all(table.values())] == []

@@ -11,9 +11,9 @@ makes Σ cᵢ·αⁱ = 0 in GF(32) (α a root of x⁵ + x² + 1, i the position 
 position has a different non-zero weight, so any single wrong character and any swap of two
 characters are detected, which a plain sum or Luhn's mod-N algorithm do not guarantee.
 
-``issue``, ``lookup`` and ``revoke`` keep the issued-documents table; ``issue_certificate``
-does the whole issuance of a volant (registry entry, render, seal, store, record) and
-``verify`` the whole public check (record, stored bytes' SHA-256, the seal re-verified).
+``issue``, ``lookup`` and ``revoke`` keep the issued-documents table, and ``verify`` does the
+whole public check (record, stored bytes' SHA-256, the seal re-verified). Issuing a document
+(registry entry, render, seal, store, record) is :mod:`finestreta.documents.issuing`'s.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -30,23 +30,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finestreta.db import utcnow
-from finestreta.documents.certificates import (
-    CertificateData,
-    CertificateKind,
-    CertifiedAddress,
-    CertifiedPerson,
-    CityHeading,
-    Requester,
-    qr_matrix,
-    render_certificate,
-)
 from finestreta.documents.issued import IssuedDocument
 from finestreta.documents.records import DocumentRow
-from finestreta.documents.seal import Seal, SealCheck, check_seal
-from finestreta.documents.service import Documents
+from finestreta.documents.seal import SealCheck, check_seal
 from finestreta.documents.storage import BlobStore
-from finestreta.registry.records import DEFAULT_REGISTRY
-from finestreta.registry.service import register
+from finestreta.errors import N_, InvalidInput, declare
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32
 RANDOM_LENGTH = 17  # 85 bits
@@ -103,25 +91,39 @@ def new_code() -> str:
     return body + check_character(body)
 
 
-class CodeError(ValueError):
-    """A code that cannot be looked up: ``reason`` is ``malformed`` (not 18 base-32
-    characters) or ``typo`` (the check character does not match)."""
+class CodeError(InvalidInput):
+    """A code that cannot be looked up: ``code`` (also ``reason``) is ``malformed`` (not 18
+    base-32 characters) or ``typo`` (the check character does not match)."""
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+    @property
+    def reason(self) -> str:
+        return self.code
+
+
+MALFORMED = declare(
+    "malformed",
+    CodeError,
+    N_("This is not a verification code: it has 18 letters and digits."),
+    N_("This is not a verification code: it has 18 letters and digits."),
+)
+TYPO = declare(
+    "typo",
+    CodeError,
+    N_("This code has a typing mistake. Check it against the document."),
+    N_("This code has a typing mistake. Check it against the document."),
+)
 
 
 def parse_code(text: str) -> str:
     """The canonical form of a typed code, or :class:`CodeError`."""
     if not isinstance(text, str) or len(text) > 80:
-        raise CodeError("malformed", "not a verification code")
+        raise MALFORMED("not a verification code")
     compact = _SEPARATORS.sub("", text).upper()
     if len(compact) != CODE_LENGTH or any(c not in _VALUE for c in compact):
-        raise CodeError("malformed", f"a verification code has {CODE_LENGTH} letters and digits")
+        raise MALFORMED(f"a verification code has {CODE_LENGTH} letters and digits")
     canonical = "".join(ALPHABET[_VALUE[c]] for c in compact)
     if _syndrome([_VALUE[c] for c in canonical]) != 0:
-        raise CodeError("typo", "the code has a typing mistake")
+        raise TYPO("the code has a typing mistake")
     return canonical
 
 
@@ -196,135 +198,12 @@ def revoke(
     return row
 
 
-# ------------------------------------------------------------------------ issuing volants
-
-PARTY_TYPES = {"dni": "nif", "nie": "nie", "passport": "passport", "other": "other"}
-PLACEHOLDER_NUMBER = "0000/0000000"
-
-
-@dataclass(frozen=True)
-class IssuedCertificate:
-    """What :func:`issue_certificate` made: hand ``pdf`` to the citizen (print, e-mail)."""
-
-    code: str  # formatted, e.g. 7K3M9Q-XD2RTP-4HWZN1
-    verify_url: str
-    registry_code: str
-    registry_number: str
-    issued_at: datetime
-    document_id: str
-    sha256: str
-    title: str
-    pdf: bytes
+# ------------------------------------------------------------------------ addresses
 
 
 def verify_url(public_url: str, code: str) -> str:
     """``{public_url}/verify/{code}`` (what the QR code encodes)."""
     return f"{public_url.rstrip('/')}/verify/{format_code(parse_code(code))}"
-
-
-def _unused_code(session: Session) -> str:
-    for _ in range(5):
-        code = new_code()
-        if session.scalar(select(IssuedDocument.id).where(IssuedDocument.code == code)) is None:
-            return code
-    raise RuntimeError("five random codes in a row were taken: the random source is broken")
-
-
-def issue_certificate(
-    session: Session,
-    *,
-    kind: CertificateKind | str,
-    persons: Sequence[CertifiedPerson],
-    address: CertifiedAddress,
-    requester: Requester,
-    city: CityHeading,
-    lang: str,
-    seal: Seal,
-    documents: Documents,
-    public_url: str,
-    created_by: str,
-    tz: str = "Europe/Madrid",
-    call_id: str | None = None,
-    registry: str | None = None,
-    issuing_unit: str = "Padró municipal d'habitants",
-    now: datetime | None = None,
-) -> IssuedCertificate:
-    """Issue a volant in the session's transaction: an outgoing registry entry (its number is
-    printed on the volant), the PDF/A rendered and sealed, stored through ``documents`` as a
-    ``certificate``, and its issued-document record under a new code.
-
-    Everything is flushed, nothing committed: the caller commits (and a rollback undoes it
-    all, the registry number included). Bad input raises ``ValueError`` before a number is
-    taken. The registry entry lists no attached document: its number is inside the PDF, so the
-    PDF's hash cannot be in the entry; the issued-document record ties the two together.
-
-    CPU-bound (tens of milliseconds): from async code, run it in a worker thread."""
-    code = _unused_code(session)
-    shown = format_code(code)
-    url = verify_url(public_url, code)
-    qr_matrix(url)  # encoded now, before the registry number (and its lock) is taken
-    moment = now or utcnow()
-    draft = CertificateData(  # validates everything before a number is taken
-        kind=CertificateKind(kind),
-        persons=tuple(persons),
-        address=address,
-        requester=requester,
-        issued_at=moment,
-        registry_number=PLACEHOLDER_NUMBER,
-        verification_code=shown,
-        verify_url=url,
-        city=city,
-        lang=lang,
-        tz=tz,
-    )
-    entry = register(
-        session,
-        registry=registry or DEFAULT_REGISTRY,
-        direction="out",
-        party_name=requester.name,
-        party_document=(PARTY_TYPES[requester.id_type], requester.id_number),
-        subject=draft.title,
-        destination_unit=requester.name,
-        sending_body=issuing_unit,
-        call_id=call_id,
-        created_by=created_by,
-        now=moment,
-        tz=tz,
-    )
-    data = replace(draft, registry_number=entry.number_text, issued_at=entry.registered_at)
-    sealed = seal.sign(render_certificate(data), reason=data.title, location=city.name)
-    row = documents.add(
-        session,
-        sealed,
-        kind="certificate",
-        title=f"{data.title} {entry.number_text}",
-        created_by=created_by,
-        call_id=call_id,
-    )
-    issue(
-        session,
-        code=code,
-        kind=data.kind.value,
-        sha256=row.sha256,
-        size=row.size,
-        lang=lang,
-        seal_sha256=seal.info.sha256,
-        issued_by=created_by,
-        issued_at=entry.registered_at,
-        document_id=row.id,
-        registry_code=entry.code,
-    )
-    return IssuedCertificate(
-        code=shown,
-        verify_url=url,
-        registry_code=entry.code,
-        registry_number=entry.number_text,
-        issued_at=entry.registered_at,
-        document_id=row.id,
-        sha256=row.sha256,
-        title=data.title,
-        pdf=sealed,
-    )
 
 
 # ------------------------------------------------------------------------ verifying

@@ -121,6 +121,11 @@ class Procedure(CallListener):
     def seed_demo(self, session: Session) -> None:
         """Demo data for ``finestreta demo`` (called on an empty demo database)."""
 
+    def document_title(self, kind: str, lang: str) -> str | None:
+        """The title of a document it issues under ``kind`` (e.g. ``household``) in ``lang``,
+        for the public ``/verify`` page; None for kinds it does not issue."""
+        return None
+
     def console_texts(self, lang: str) -> Mapping[str, str]:
         """Texts its panel's script needs, by msgid; by default its whole catalogue."""
         from finestreta.i18n import catalogue

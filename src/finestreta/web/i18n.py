@@ -1,20 +1,31 @@
-"""Translations: gettext catalogues (``locale/<lang>/LC_MESSAGES/messages.po``) read with Babel.
+"""Translations of the web: the server pages (``messages``), the booth's script (``kiosk``) and
+the clerk console's (``console``), on top of :mod:`finestreta.i18n`.
 
 Message ids are English. Citizen-facing texts exist in Catalan, Spanish and English; clerk texts
-at least in Catalan and Spanish. The .po files are read at start-up (no compiled .mo files to
-keep in step), and the booth's script gets its texts as JSON for all three languages at once,
-since the citizen switches language on the booth itself.
+at least in Catalan and Spanish. The booth's script gets its texts as JSON for all three
+languages at once, since the citizen switches language on the booth itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 
-from babel.messages.pofile import read_po
+from finestreta import i18n
+from finestreta.i18n import LOCALE_DIR
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+__all__ = [
+    "CITIZEN_LANGUAGES",
+    "DOMAINS",
+    "LANGUAGE_NAMES",
+    "LOCALE_DIR",
+    "STAFF_LANGUAGES",
+    "catalogue",
+    "console_messages",
+    "kiosk_messages",
+    "pick_language",
+    "translator",
+]
+
 CITIZEN_LANGUAGES = ("ca", "es", "en")
 STAFF_LANGUAGES = ("ca", "es")
 LANGUAGE_NAMES = {"ca": "Català", "es": "Castellano", "en": "English"}
@@ -25,28 +36,14 @@ LANGUAGE_NAMES = {"ca": "Català", "es": "Castellano", "en": "English"}
 DOMAINS = ("messages", "kiosk", "console")
 
 
-@cache
 def catalogue(lang: str, domain: str = "messages") -> dict[str, str]:
     """msgid → translation for ``lang`` in one domain (untranslated and fuzzy entries left out)."""
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
-    return {
-        str(m.id): str(m.string)
-        for m in catalog
-        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
-    }
+    return i18n.catalogue(lang, domain)
 
 
 def translator(lang: str) -> Callable[[str], str]:
-    table = catalogue(lang)
-
-    def gettext(message: str) -> str:
-        return table.get(message, message)
-
-    return gettext
+    """The server pages' ``_`` in ``lang``."""
+    return i18n.translator(lang, "messages")
 
 
 def pick_language(candidates: list[str | None], allowed: tuple[str, ...]) -> str:

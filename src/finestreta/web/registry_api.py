@@ -35,8 +35,8 @@ class ReceiptBody(BaseModel):
 def receipt(body: ReceiptBody, request: Request, access: ActiveCall) -> dict[str, Any]:
     from sqlalchemy import select
 
-    from finestreta.documents.certificates import CityHeading
     from finestreta.documents.issued import IssuedDocument
+    from finestreta.documents.pdf.heading import CityHeading
     from finestreta.documents.verification import format_code, verify_url
     from finestreta.registry import receipt as receipts
     from finestreta.registry.service import get_by_code
@@ -58,14 +58,12 @@ def receipt(body: ReceiptBody, request: Request, access: ActiveCall) -> dict[str
             )
         pdf = receipts.render_receipt(
             entry,
-            city=receipts.CityHeading(
-                city.council, tuple(line for line in (city.address, *city.lines) if line)
-            ),
+            city=city,
             lang=body.lang,
             tz=ctx.settings.city_timezone,
             verification=verification,
         )
-        title = f"{receipts.LABELS[body.lang]['title']} {entry.number_text}"
+        title = f"{receipts.receipt_title(body.lang)} {entry.number_text}"
     row = ctx.devices.attach(
         access.call, pdf, kind="receipt", title=title, by=f"clerk:{access.staff.id}"
     )

@@ -26,9 +26,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from finestreta.accounts.throttle import Throttle
-from finestreta.documents.certificates import LABELS, certificate_title
 from finestreta.documents.storage import BlobStore
 from finestreta.documents.verification import (
+    MALFORMED,
+    TYPO,
     CodeError,
     Status,
     Verification,
@@ -36,6 +37,8 @@ from finestreta.documents.verification import (
     parse_code,
     verify,
 )
+from finestreta.errors import N_, FinestretaError, Gone, declare
+from finestreta.web.errors import NOT_FOUND, TOO_MANY_REQUESTS, status_of
 from finestreta.web.i18n import CITIZEN_LANGUAGES, LANGUAGE_NAMES, pick_language, translator
 from finestreta.web.security import ctx_of
 
@@ -112,48 +115,57 @@ def _when(moment: datetime | None, tz: ZoneInfo) -> str:
     return f"{local:%d/%m/%Y %H:%M:%S} {local.tzname() or ''}".strip()
 
 
-def _kind_title(kind: str, lang: str) -> str:
-    try:
-        return certificate_title(kind, lang if lang in LABELS else "en")
-    except ValueError:
-        return kind
+def _kind_title(request: Request, kind: str, lang: str) -> str:
+    """The title of what was issued, in ``lang``, from the procedure that issues that kind."""
+    for procedure in ctx_of(request).procedures.values():
+        title = procedure.document_title(kind, lang)
+        if title:
+            return title
+    return kind
 
 
-class _Refusal(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+REVOKED = declare(
+    "revoked", Gone, N_("This document was revoked."), N_("This document was revoked.")
+)
+NOT_KEPT = declare(
+    "unavailable",
+    Gone,
+    N_("This document is no longer kept by the city hall."),
+    N_("This document is no longer kept by the city hall."),
+)
+
+
+def _refusal_text(refusal: FinestretaError, lang: str) -> str:
+    """What the visitor reads on this public page, in their language."""
+    _ = translator(lang)
+    texts = {
+        TOO_MANY_REQUESTS.code: _(
+            "Too many checks from your connection. Wait a minute and try again."
+        ),
+        TYPO.code: _("This code has a typing mistake. Check it against the document."),
+        MALFORMED.code: _("This is not a verification code: it has 18 letters and digits."),
+        NOT_FOUND.code: _(
+            "No document was issued with this code. Check that it was typed correctly."
+        ),
+        REVOKED.code: _("This document was revoked."),
+        NOT_KEPT.code: _("This document is no longer kept by the city hall."),
+    }
+    return texts.get(refusal.code, refusal.message)
 
 
 def _check(request: Request, code: str, lang: str) -> tuple[Verification, bytes | None]:
-    """Throttle, parse, look up: the verification, or a :class:`_Refusal`."""
-    _ = translator(lang)
+    """Throttle, parse, look up: the verification, or a refusal (``FinestretaError``)."""
     verifier = _verifier(request)
     client = _client(request)
     if verifier.misses.blocked(client) or verifier.lookups.blocked(client):
-        raise _Refusal(
-            429,
-            "too_many_requests",
-            _("Too many checks from your connection. Wait a minute and try again."),
-        )
-    try:
-        canonical = parse_code(code)
-    except CodeError as error:
-        if error.reason == "typo":
-            message = _("This code has a typing mistake. Check it against the document.")
-        else:
-            message = _("This is not a verification code: it has 18 letters and digits.")
-        raise _Refusal(400, error.reason, message) from None
+        raise TOO_MANY_REQUESTS("Too many checks from this address")
+    canonical = parse_code(code)
     verifier.lookups.hit(client)
     with ctx_of(request).db.session() as session:
         found = verify(session, canonical, verifier.blobs)
     if found is None:
         verifier.misses.hit(client)
-        raise _Refusal(
-            404,
-            "not_found",
-            _("No document was issued with this code. Check that it was typed correctly."),
-        )
+        raise NOT_FOUND("No document was issued with this code")
     return found
 
 
@@ -168,11 +180,7 @@ def verify_form(request: Request, code: str | None = None) -> Response:
         try:
             canonical = parse_code(code)
         except CodeError as error:
-            _ = translator(lang)
-            if error.reason == "typo":
-                message = _("This code has a typing mistake. Check it against the document.")
-            else:
-                message = _("This is not a verification code: it has 18 letters and digits.")
+            message = _refusal_text(error, lang)
             return _page(request, "verify.html", lang, status=400, error=message, code=code[:80])
         target = f"/verify/{format_code(canonical)}?lang={lang}"
         return RedirectResponse(target, status_code=303)
@@ -184,18 +192,19 @@ def verify_page(request: Request, code: str) -> Response:
     lang = _lang(request)
     try:
         result, _content = _check(request, code, lang)
-    except _Refusal as refusal:
+    except FinestretaError as refusal:
+        status = status_of(type(refusal))
         response = _page(
             request,
             "verify_result.html",
             lang,
-            status=refusal.status,
+            status=status,
             outcome=refusal.code,
-            message=refusal.message,
+            message=_refusal_text(refusal, lang),
             code=code[:80],
             result=None,
         )
-        response.headers.update(_retry_headers(refusal.status))
+        response.headers.update(_retry_headers(status))
         return response
     tz = _verifier(request).tz
     return _page(
@@ -206,7 +215,7 @@ def verify_page(request: Request, code: str) -> Response:
         message="",
         code=result.code,
         result=result,
-        kind_title=_kind_title(result.kind, lang),
+        kind_title=_kind_title(request, result.kind, lang),
         issued_at=_when(result.issued_at, tz),
         revoked_at=_when(result.revoked_at, tz),
         document_url=f"/verify/{result.code}/document" if _downloadable(result) else None,
@@ -222,11 +231,12 @@ def verify_api(request: Request, code: str) -> JSONResponse:
     lang = _lang(request)
     try:
         result, _content = _check(request, code, lang)
-    except _Refusal as refusal:
+    except FinestretaError as refusal:
+        status = status_of(type(refusal))
         return JSONResponse(
-            {"ok": False, "error": {"code": refusal.code, "message": refusal.message}},
-            status_code=refusal.status,
-            headers={**PRIVATE, **_retry_headers(refusal.status)},
+            {"ok": False, "error": {"code": refusal.code, "message": _refusal_text(refusal, lang)}},
+            status_code=status,
+            headers={**PRIVATE, **_retry_headers(status)},
         )
     seal = result.seal
     body: dict[str, Any] = {
@@ -234,7 +244,7 @@ def verify_api(request: Request, code: str) -> JSONResponse:
         "code": result.code,
         "status": result.status.value,
         "kind": result.kind,
-        "title": _kind_title(result.kind, lang),
+        "title": _kind_title(request, result.kind, lang),
         "issued_at": result.issued_at.isoformat(),
         "registry_number": result.registry_code,
         "sha256": result.sha256,
@@ -261,27 +271,25 @@ def verify_api(request: Request, code: str) -> JSONResponse:
 @router.get("/verify/{code}/document")
 def verify_document(request: Request, code: str) -> Response:
     lang = _lang(request)
-    _ = translator(lang)
     try:
         result, content = _check(request, code, lang)
         if result.status is Status.REVOKED:
-            raise _Refusal(410, "revoked", _("This document was revoked."))
+            raise REVOKED("This document was revoked")
         if content is None:
-            raise _Refusal(
-                410, "unavailable", _("This document is no longer kept by the city hall.")
-            )
-    except _Refusal as refusal:
+            raise NOT_KEPT("This document is no longer kept")
+    except FinestretaError as refusal:
+        status = status_of(type(refusal))
         response = _page(
             request,
             "verify_result.html",
             lang,
-            status=refusal.status,
+            status=status,
             outcome=refusal.code,
-            message=refusal.message,
+            message=_refusal_text(refusal, lang),
             code=code[:80],
             result=None,
         )
-        response.headers.update(_retry_headers(refusal.status))
+        response.headers.update(_retry_headers(status))
         return response
     number = (result.registry_code or result.code).replace(":", "-").replace("/", "-")
     filename = f"{result.kind}-{number}.pdf"

@@ -53,6 +53,14 @@ class Census(Procedure):
 
         return router
 
+    def document_title(self, kind: str, lang: str) -> str | None:
+        from finestreta.procedures.census.volant import certificate_title
+
+        try:
+            return certificate_title(kind, lang)
+        except ValueError:  # not a volant's kind
+            return None
+
     def seed_demo(self, session: Session) -> None:
         """A few hundred synthetic residents in households (docs/padro.md lists the fixed
         ones), imported into the built-in register."""

@@ -31,14 +31,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from finestreta.db import Database, utcnow
-from finestreta.documents.certificates import (
-    CertifiedAddress,
-    CertifiedPerson,
-    CityHeading,
-    Requester,
-)
+from finestreta.documents.issuing import IssuedCertificate
+from finestreta.documents.pdf.heading import CityHeading
 from finestreta.documents.service import Documents
-from finestreta.documents.verification import IssuedCertificate, issue_certificate
 from finestreta.errors import N_, Conflict, InvalidInput, NotAllowed, Unavailable, declare
 from finestreta.identity.checks import Declared, last_check, record_check, validate_method
 from finestreta.padro.identity import IdDocument
@@ -47,6 +42,12 @@ from finestreta.padro.model import Address, Household, LookupResult, Person, Sta
 from finestreta.padro.port import RegisterError
 from finestreta.procedures.census import eligibility
 from finestreta.procedures.census.eligibility import RULES, CertificateKind, Decision
+from finestreta.procedures.census.volant import (
+    CertifiedAddress,
+    CertifiedPerson,
+    Requester,
+    issue_volant,
+)
 
 log = logging.getLogger(__name__)
 
@@ -388,7 +389,7 @@ class CensusDesk:
         assert assessment.address is not None
         municipality = self.settings.city_name
         with self.db.session() as session:
-            certificate = issue_certificate(
+            certificate = issue_volant(
                 session,
                 kind=request.kind.value,
                 persons=[

@@ -19,6 +19,8 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from finestreta.catalogue.service import catalogue_of
+from finestreta.devices.desk import summary
+from finestreta.documents.pdf.heading import CityHeading
 from finestreta.procedures.information.frames import ShowEntry
 from finestreta.procedures.information.sheet import render_info_sheet
 from finestreta.web import security
@@ -47,14 +49,11 @@ def print_sheet(slug: Slug, body: SheetBody, access: ActiveCall) -> dict[str, An
     found = catalogue_of(ctx).entry(slug, body.lang)
     if found is None:
         raise NO_ENTRY("No such entry in the catalogue")
-    pdf = render_info_sheet(found, body.lang, ctx.settings.city_name)
+    pdf = render_info_sheet(found, body.lang, CityHeading.from_settings(ctx.settings))
     row = ctx.devices.attach(
         access.call, pdf, kind="info_sheet", title=found.title, by=f"clerk:{access.staff.id}"
     )
-    answer: dict[str, Any] = {"ok": True, "job_id": None}
-    from finestreta.devices.desk import summary
-
-    answer["document"] = summary(row).model_dump()
+    answer: dict[str, Any] = {"ok": True, "document": summary(row).model_dump(), "job_id": None}
     ctx.steps.record(
         "information",
         "sheet",

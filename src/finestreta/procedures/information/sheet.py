@@ -1,14 +1,14 @@
 """An entry of the catalogue on one A4 page, for the citizen to take home from the booth.
 
 Title, summary, who may ask, requirements, fees, where and when (the channels and the text),
-links (written out, and the first as a QR code). Text is set in DejaVu Sans, embedded, when the
-system has it (Debian: fonts-dejavu-core), so that every Catalan, Spanish or other letter
-prints; otherwise in Helvetica. A long entry is shrunk to stay on one page.
+links (written out, and the first as a QR code). Made with the PDF toolkit
+(:mod:`finestreta.documents.pdf`: DejaVu embedded, so every Catalan or Spanish letter and the
+channel marks print; PDF/A-2b), in the sheet's own red. Its texts are in the ``information``
+gettext domain (``procedures/information/locale``). A long entry is shrunk to stay on one page.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -16,80 +16,26 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import (
-    BaseDocTemplate,
-    Frame,
-    KeepInFrame,
-    ListFlowable,
-    ListItem,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import KeepInFrame, ListFlowable, ListItem, Paragraph, Spacer, Table
 
 from finestreta.catalogue.model import LANGUAGES, Channel, Entry, LocalizedEntry
+from finestreta.db import utcnow
+from finestreta.documents.pdf import layout
+from finestreta.documents.pdf.fonts import Fonts, load_fonts
+from finestreta.documents.pdf.heading import CityHeading
+from finestreta.documents.pdf.qr import QrCode
+from finestreta.documents.pdf.styles import GREY, INK, RULE, para_lines, table_style
+from finestreta.i18n import translator
 
-__all__ = ["LABELS", "render_info_sheet"]
+__all__ = ["render_info_sheet"]
 
-LABELS: dict[str, dict[str, str]] = {
-    "ca": {
-        "sheet": "Full informatiu",
-        "who": "Qui ho pot demanar",
-        "requirements": "Què necessiteu",
-        "no_requirements": "No cal res més.",
-        "fees": "Cost",
-        "where": "On i quan",
-        "links": "Més informació",
-        "qr": "Escanegeu el codi per obrir",
-        "updated": "Informació actualitzada el",
-        "printed": "Imprès el",
-        "disclaimer": "Aquest full és informatiu i no té validesa legal: les condicions poden "
-        "canviar. Consulteu-les al 010 o a la web de l'Ajuntament.",
-    },
-    "es": {
-        "sheet": "Hoja informativa",
-        "who": "Quién puede pedirlo",
-        "requirements": "Qué necesita",
-        "no_requirements": "No hace falta nada más.",
-        "fees": "Coste",
-        "where": "Dónde y cuándo",
-        "links": "Más información",
-        "qr": "Escanee el código para abrir",
-        "updated": "Información actualizada el",
-        "printed": "Impreso el",
-        "disclaimer": "Esta hoja es informativa y no tiene validez legal: las condiciones pueden "
-        "cambiar. Consúltelas en el 010 o en la web del Ayuntamiento.",
-    },
-    "en": {
-        "sheet": "Information sheet",
-        "who": "Who can apply",
-        "requirements": "What you need",
-        "no_requirements": "Nothing else is needed.",
-        "fees": "Cost",
-        "where": "Where and when",
-        "links": "More information",
-        "qr": "Scan the code to open",
-        "updated": "Information updated on",
-        "printed": "Printed on",
-        "disclaimer": "This sheet is for information only and has no legal value: conditions "
-        "may change. Check them on 010 or on the City Hall's website.",
-    },
-}
-
-INK = colors.HexColor("#1a1a1a")
-GREY = colors.HexColor("#5a5a5a")
-ACCENT = colors.HexColor("#b3202a")  # a city-hall red
-RULE = colors.HexColor("#c8c8c8")
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "information"
+ACCENT = colors.HexColor("#b3202a")  # a city-hall red: the sheet is not an issued document
 SHADE = colors.HexColor("#f1f1f1")
 CHANNEL_MARKS = {
     Channel.BOOTH: "▣",
@@ -97,28 +43,60 @@ CHANNEL_MARKS = {
     Channel.ONLINE: "@",
     Channel.PHONE: "☎",
 }
-
-
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+MARGINS = layout.Margins(side=18 * mm, top=16 * mm, bottom=30 * mm)
 
 
 @dataclass(frozen=True)
-class _Fonts:
-    regular: str
-    bold: str
-    embedded: bool  # DejaVu (every letter, and the channel marks) rather than Helvetica
+class _Styles:
+    fonts: Fonts
+    base: ParagraphStyle
+    small: ParagraphStyle
+    city: ParagraphStyle
+    band: ParagraphStyle
+    title: ParagraphStyle
+    summary: ParagraphStyle
+    heading: ParagraphStyle
+    bold: ParagraphStyle
 
 
 @cache
-def _fonts() -> _Fonts:
-    """DejaVu Sans registered once (under the names the registry receipt uses too)."""
-    files = {"FinestretaSans": "DejaVuSans.ttf", "FinestretaSans-Bold": "DejaVuSans-Bold.ttf"}
-    for folder in FONT_DIRS:
-        if all((folder / name).is_file() for name in files.values()):
-            for font, name in files.items():
-                pdfmetrics.registerFont(TTFont(font, str(folder / name)))
-            return _Fonts("FinestretaSans", "FinestretaSans-Bold", True)
-    return _Fonts("Helvetica", "Helvetica-Bold", False)
+def _styles(fonts: Fonts) -> _Styles:
+    """The sheet's styles: larger than an issued document's, to be read at home."""
+    base = ParagraphStyle(
+        "sheet", fontName=fonts.regular, fontSize=10.5, leading=14.5, textColor=INK
+    )
+    small = ParagraphStyle("sheet-small", parent=base, fontSize=8.5, leading=11, textColor=GREY)
+    return _Styles(
+        fonts=fonts,
+        base=base,
+        small=small,
+        city=ParagraphStyle(
+            "sheet-city",
+            parent=base,
+            fontName=fonts.bold,
+            fontSize=11,
+            leading=14,
+            textColor=ACCENT,
+        ),
+        band=ParagraphStyle(
+            "sheet-band", parent=small, fontName=fonts.bold, textColor=GREY, alignment=2
+        ),
+        title=ParagraphStyle(
+            "sheet-title", parent=base, fontName=fonts.bold, fontSize=20, leading=24, spaceBefore=2
+        ),
+        summary=ParagraphStyle("sheet-summary", parent=base, fontSize=12, leading=16.5),
+        heading=ParagraphStyle(
+            "sheet-heading",
+            parent=base,
+            fontName=fonts.bold,
+            fontSize=11.5,
+            leading=15,
+            textColor=ACCENT,
+            spaceBefore=9,
+            spaceAfter=3,
+        ),
+        bold=ParagraphStyle("sheet-bold", parent=base, fontName=fonts.bold),
+    )
 
 
 def _date(day: date, lang: str) -> str:
@@ -128,66 +106,39 @@ def _date(day: date, lang: str) -> str:
 def render_info_sheet(
     entry: Entry | LocalizedEntry,
     lang: str,
-    city_name: str,
+    city: CityHeading,
     *,
     printed_on: date | None = None,
 ) -> bytes:
-    """The information sheet of ``entry`` in ``lang`` (ca, es or en) as PDF bytes: one A4 page.
-    Texts an entry lacks in ``lang`` are printed in Catalan."""
+    """The information sheet of ``entry`` in ``lang`` (ca, es or en) as PDF bytes: one A4 page
+    headed with the city's name. Texts an entry lacks in ``lang`` are printed in Catalan."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     local = entry.localized(lang) if isinstance(entry, Entry) else entry
     if local.lang != lang:
         raise ValueError(f"the entry is in {local.lang!r}, not {lang!r}")
-    labels = LABELS[lang]
-    fonts = _fonts()
-    width, height = A4
-    margin = 18 * mm
-    frame_width = width - 2 * margin
-
-    base = ParagraphStyle(
-        "base", fontName=fonts.regular, fontSize=10.5, leading=14.5, textColor=INK
-    )
-    small = ParagraphStyle("small", parent=base, fontSize=8.5, leading=11, textColor=GREY)
-    city_style = ParagraphStyle(
-        "city", parent=base, fontName=fonts.bold, fontSize=11, leading=14, textColor=ACCENT
-    )
-    kicker = ParagraphStyle("kicker", parent=small, fontName=fonts.bold, textColor=GREY)
-    title_style = ParagraphStyle(
-        "title", parent=base, fontName=fonts.bold, fontSize=20, leading=24, spaceBefore=2
-    )
-    summary_style = ParagraphStyle("summary", parent=base, fontSize=12, leading=16.5)
-    heading = ParagraphStyle(
-        "heading",
-        parent=base,
-        fontName=fonts.bold,
-        fontSize=11.5,
-        leading=15,
-        textColor=ACCENT,
-        spaceBefore=9,
-        spaceAfter=3,
-    )
-    bold = ParagraphStyle("bold", parent=base, fontName=fonts.bold)
-
-    def para(text: str, style: ParagraphStyle = base) -> Paragraph:
-        return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    _ = translator(lang, DOMAIN, LOCALE_DIR)
+    fonts = load_fonts()
+    styles = _styles(fonts)
+    frame_width, frame_height = MARGINS.frame_size(0)
 
     def section(title: str) -> Paragraph:
-        return para(title, heading)
+        return para_lines(title, styles.heading)
 
+    sheet = _("Information sheet")
     story: list[Any] = []
 
     # heading band: the city, the kind of sheet and the category
-    band_right = ParagraphStyle("right", parent=kicker, alignment=2)
     band = Table(
         [
             [
-                para(city_name, city_style),
-                para(f"{labels['sheet']} · {local.category_label}".upper(), band_right),
+                para_lines(city.name, styles.city),
+                para_lines(f"{sheet} · {local.category_label}".upper(), styles.band),
             ]
         ],
         colWidths=[frame_width * 0.5, frame_width * 0.5],
-        style=TableStyle(
+        style=table_style(
+            fonts,
             [
                 ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
@@ -195,20 +146,29 @@ def render_info_sheet(
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-            ]
+            ],
         ),
     )
-    story += [band, Spacer(1, 6 * mm), para(local.title, title_style), Spacer(1, 2.5 * mm)]
-    story += [para(local.summary, summary_style)]
+    story += [
+        band,
+        Spacer(1, 6 * mm),
+        para_lines(local.title, styles.title),
+        Spacer(1, 2.5 * mm),
+        para_lines(local.summary, styles.summary),
+    ]
 
     # who and cost side by side in a shaded box
     facts = Table(
         [
-            [para(labels["who"], bold), para(labels["fees"], bold)],
-            [para(local.who), para(local.fees_text)],
+            [
+                para_lines(_("Who can apply"), styles.bold),
+                para_lines(_("Cost"), styles.bold),
+            ],
+            [para_lines(local.who, styles.base), para_lines(local.fees_text, styles.base)],
         ],
         colWidths=[frame_width * 0.6, frame_width * 0.4],
-        style=TableStyle(
+        style=table_style(
+            fonts,
             [
                 ("BACKGROUND", (0, 0), (-1, -1), SHADE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -217,17 +177,17 @@ def render_info_sheet(
                 ("TOPPADDING", (0, 0), (-1, 0), 7),
                 ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
                 ("LINEAFTER", (0, 0), (0, -1), 0.6, colors.white),
-            ]
+            ],
         ),
     )
     story += [Spacer(1, 5 * mm), facts]
 
-    story.append(section(labels["requirements"]))
+    story.append(section(_("What you need")))
     if local.requirements:
         story.append(
             ListFlowable(
                 [
-                    ListItem(para(line), leftIndent=12, value="circle")
+                    ListItem(para_lines(line, styles.base), leftIndent=12, value="circle")
                     for line in local.requirements
                 ],
                 bulletType="bullet",
@@ -239,20 +199,20 @@ def render_info_sheet(
             )
         )
     else:
-        story.append(para(labels["no_requirements"]))
+        story.append(para_lines(_("Nothing else is needed."), styles.base))
 
-    story.append(section(labels["where"]))
+    story.append(section(_("Where and when")))
     marks = [  # each channel kept on one line
-        f"<font color='#b3202a'>{CHANNEL_MARKS[channel] if fonts.embedded else '•'}</font>"
+        f"<font color='#b3202a'>{CHANNEL_MARKS[channel]}</font>"
         f"&nbsp;{escape(label).replace(' ', '&nbsp;')}"
         for channel, label in zip(local.channels, local.channel_labels(), strict=True)
     ]
-    story.append(Paragraph("&nbsp;&nbsp;&nbsp;&nbsp;".join(marks), bold))
+    story.append(Paragraph("&nbsp;&nbsp;&nbsp;&nbsp;".join(marks), styles.bold))
     if local.where_when:
-        story += [Spacer(1, 1.5 * mm), para(local.where_when)]
+        story += [Spacer(1, 1.5 * mm), para_lines(local.where_when, styles.base)]
 
     if local.links:
-        story.append(section(labels["links"]))
+        story.append(section(_("More information")))
         link_lines = [
             Paragraph(
                 escape(link.label)
@@ -261,44 +221,49 @@ def render_info_sheet(
                     if _shown(link.url) in link.label
                     else f": <font color='#1f4e9a'>{escape(_shown(link.url))}</font>"
                 ),
-                base,
+                styles.base,
             )
             for link in local.links
         ]
         first = local.links[0]
         if first.url.startswith(("http://", "https://")):
             side = 26 * mm
-            qr = QrCodeWidget(first.url)
-            left, bottom, right, top = qr.getBounds()
-            drawing = Drawing(
-                side, side, transform=[side / (right - left), 0, 0, side / (top - bottom), 0, 0]
-            )
-            drawing.add(qr)
-            caption = para(f"{labels['qr']}: {first.label}", small)
+            scan = _("Scan the code to open")
+            caption = para_lines(f"{scan}: {first.label}", styles.small)
             story.append(
                 Table(
-                    [[link_lines, [drawing, caption]]],
+                    [[link_lines, [QrCode(first.url, side), Spacer(1, 1.5 * mm), caption]]],
                     colWidths=[frame_width - side - 12 * mm, side + 12 * mm],
-                    style=TableStyle(
+                    style=table_style(
+                        fonts,
                         [
                             ("VALIGN", (0, 0), (-1, -1), "TOP"),
                             ("LEFTPADDING", (0, 0), (-1, -1), 0),
                             ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                        ]
+                            # centred: white on both sides of the code (its quiet zone)
+                            ("ALIGN", (1, 0), (1, 0), "CENTER"),
+                        ],
                     ),
                 )
             )
         else:
             story += link_lines
 
-    updated = f"{labels['updated']} {_date(local.updated_at.date(), lang)}"
-    printed = f"{labels['printed']} {_date(printed_on or date.today(), lang)}"
+    updated_on, printed_on_label = _("Information updated on"), _("Printed on")
+    updated = f"{updated_on} {_date(local.updated_at.date(), lang)}"
+    printed = f"{printed_on_label} {_date(printed_on or date.today(), lang)}"
+    disclaimer = _(
+        "This sheet is for information only and has no legal value: conditions may change. "
+        "Check them on 010 or on the City Hall's website."
+    )
+    margin = MARGINS.side
+    width = layout.WIDTH
 
-    def footer(canvas: Any, _doc: Any) -> None:
+    def footer(canvas: Any, _document: Any) -> None:
         canvas.saveState()
         canvas.setFont(fonts.regular, 7.5)
         canvas.setFillColor(GREY)
-        lines = _wrap(labels["disclaimer"], fonts.regular, 7.5, frame_width)
+        lines = _wrap(disclaimer, fonts.regular, 7.5, frame_width)
         y = 12 * mm + 9.5 * len(lines)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
@@ -308,34 +273,16 @@ def render_info_sheet(
         for line in lines:
             text.textLine(line)
         canvas.drawText(text)
-        canvas.drawString(margin, 9 * mm, f"{city_name} · {updated} · {printed}")
-        canvas.drawRightString(width - margin, 9 * mm, local.slug)
         canvas.restoreState()
+        layout.footer_line(
+            canvas, f"{city.name} · {updated} · {printed}", local.slug, y=9 * mm, margin=margin
+        )
 
-    top_margin, bottom_margin = 16 * mm, 30 * mm
-    frame = Frame(
-        margin,
-        bottom_margin,
-        frame_width,
-        height - top_margin - bottom_margin,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
+    info = layout.document_info(
+        title=local.title, author=city.name, subject=sheet, created=utcnow(), lang=lang
     )
-    content = KeepInFrame(frame_width, frame._aH, story, mode="shrink")
-    buffer = io.BytesIO()
-    pdf = BaseDocTemplate(
-        buffer,
-        pagesize=A4,
-        pageTemplates=[PageTemplate("sheet", [frame], onPage=footer)],
-        title=local.title,
-        author=city_name,
-        subject=labels["sheet"],
-        lang={"ca": "ca-ES", "es": "es-ES", "en": "en"}[lang],
-    )
-    pdf.build([content])
-    return buffer.getvalue()
+    content = KeepInFrame(frame_width, frame_height, story, mode="shrink")
+    return layout.build([content], info, on_page=footer, margins=MARGINS, padding=0)
 
 
 def _shown(url: str) -> str:

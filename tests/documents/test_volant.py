@@ -7,25 +7,29 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
-from finestreta.documents.certificates import (
-    LABELS,
-    CertificateKind,
-    CertifiedAddress,
-    CertifiedPerson,
-    CityHeading,
-    QrCode,
-    nationality_in,
-    render_certificate,
-)
-from finestreta.documents.pdfa import pdf_date, xmp_date
+from finestreta.config import Settings
+from finestreta.documents.pdf.heading import CityHeading
+from finestreta.documents.pdf.pdfa import pdf_date, xmp_date
+from finestreta.documents.pdf.qr import QrCode
+from finestreta.i18n import catalogue, translator
 from finestreta.padro.identity import parse_id
 from finestreta.padro.model import Address, AddressKind, Person, Sex
+from finestreta.procedures.census.eligibility import CertificateKind
+from finestreta.procedures.census.volant import (
+    LANGUAGES,
+    LOCALE_DIR,
+    CertifiedAddress,
+    CertifiedPerson,
+    certificate_title,
+    nationality_in,
+    render_certificate,
+    texts,
+)
 from tests.conftest import need
 from tests.documents.conftest import (
     ADDRESS,
@@ -39,15 +43,40 @@ from tests.documents.conftest import (
 )
 
 
+def labels(lang: str) -> dict[str, str]:
+    """Texts the volant prints in ``lang``, from the catalogues it prints them from."""
+    _ = texts(lang)
+    platform = translator(lang, "documents")
+    return {
+        "title_household": _("Proof of registration: household"),
+        "title_residence": _("Proof of registration: individual"),
+        "intro_household": _(
+            "According to the municipal population register at the date and time of issue, "
+            "the following {count} persons are registered at the address below."
+        ),
+        "name": _("Name and surnames"),
+        "passport": _("Passport"),
+        "privacy_title": _("Data protection."),
+        "volant": _(
+            "This document is a volant: it is informative, shows the register's data at the "
+            "date and time of issue, and is not a certificate of registration."
+        ),
+        "verify": platform(
+            "You can check that this document is authentic at {url} with the code {code}, or "
+            "by scanning the QR code."
+        ),
+    }
+
+
 @pytest.mark.parametrize("lang", ["ca", "es", "en"])
 def test_a_household_volant_shows_everyone_at_the_address(lang: str) -> None:
     pages, text = pdf_text(render_certificate(make_data("household", lang)))
     flat = " ".join(text.split())  # cells wrap: compare words, not lines
-    labels = LABELS[lang]
+    printed = labels(lang)
     expected = [
         "Ajuntament de Barcelona",
         "Plaça de Sant Jaume, 1 · 08002 Barcelona",
-        labels["title_household"],
+        printed["title_household"],
         "2026/0000042",
         "05/03/2026 10:07:03 CET",
         "Carrer de Mallorca, 401, 3r 2a · 08013 Barcelona",
@@ -56,32 +85,32 @@ def test_a_household_volant_shows_everyone_at_the_address(lang: str) -> None:
         "DNI 12345678Z",
         "NIE X1234567L",
         "DNI 87654321X",
-        f"{labels['passport']} PAB123456",
+        f"{printed['passport']} PAB123456",
         "17/05/1980",
         "Kraków (Polònia)",
         "12/09/2016",
         CODE,
         "https://oac.example.cat/verify",
-        labels["privacy_title"],
+        printed["privacy_title"],
     ]
     assert [item for item in expected if item not in flat] == []
-    assert labels["intro_household"].format(count=4) in flat
+    assert printed["intro_household"].format(count=4) in flat
     assert pages == 1
 
 
 @pytest.mark.parametrize("lang", ["ca", "es", "en"])
 def test_a_residence_volant_shows_one_person_and_says_it_is_a_volant(lang: str) -> None:
     pages, text = pdf_text(render_certificate(make_data("residence", lang)))
-    labels = LABELS[lang]
+    printed = labels(lang)
     flat = " ".join(text.split())
     expected = [
-        labels["title_residence"],
+        printed["title_residence"],
         "Núria Puig i Ferrer",
         "DNI 12345678Z",
         "Espanya",
         "02/03/2015",
-        labels["volant"],
-        labels["verify"].format(url="https://oac.example.cat/verify", code=CODE),
+        printed["volant"],
+        printed["verify"].format(url="https://oac.example.cat/verify", code=CODE),
     ]
     assert [item for item in expected if item not in flat] == []
     assert "Łukasz" not in text
@@ -105,13 +134,48 @@ def test_a_large_household_runs_onto_a_second_page_with_the_header_repeated() ->
     pages, text = pdf_text(render_certificate(make_data(persons=many)))
     assert pages == 2
     assert all(f"Persona{i} Prova" in text for i in range(len(many)))
-    assert text.count(LABELS["ca"]["name"]) == 2  # the table header, on both pages
+    assert text.count(labels("ca")["name"]) == 2  # the table header, on both pages
     assert text.count(f"CSV {CODE}") == 2  # the footer, on both pages
 
 
-def test_the_three_languages_have_the_same_labels() -> None:
-    assert LABELS["es"].keys() == LABELS["ca"].keys() == LABELS["en"].keys()
-    assert [lang for lang, labels in LABELS.items() if not all(labels.values())] == []
+def test_the_three_languages_have_the_same_texts() -> None:
+    tables = {lang: catalogue(lang, "census", LOCALE_DIR) for lang in LANGUAGES}
+    assert tables["ca"] and tables["es"].keys() == tables["ca"].keys() == tables["en"].keys()
+    assert [lang for lang, table in tables.items() if not all(table.values())] == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "intro", "verify"),
+    [
+        (
+            "ca",
+            "Volant de convivència",
+            "Segons les dades del Padró municipal d'habitants en la data i l'hora d'emissió, a "
+            "l'adreça que s'indica hi figuren inscrites les 4 persones següents.",
+            "Podeu comprovar l'autenticitat d'aquest document a https://oac.example.cat/verify "
+            f"amb el codi {CODE}, o bé escanejant el codi QR.",
+        ),
+        (
+            "es",
+            "Volante de convivencia",
+            "Según los datos del Padrón municipal de habitantes en la fecha y la hora de "
+            "emisión, en la dirección indicada figuran inscritas las 4 personas siguientes.",
+            "Puede comprobar la autenticidad de este documento en https://oac.example.cat/verify "
+            f"con el código {CODE}, o escaneando el código QR.",
+        ),
+    ],
+)
+def test_the_volant_reads_as_before_the_texts_moved_to_gettext(
+    lang: str, title: str, intro: str, verify: str
+) -> None:
+    _pages, text = pdf_text(render_certificate(make_data("household", lang)))
+    flat = " ".join(text.split())
+    assert [
+        item
+        for item in (title, intro, verify, "Pàgina 1" if lang == "ca" else "Página 1")
+        if item not in flat
+    ] == []
+    assert certificate_title("household", lang) == title
 
 
 @pytest.mark.parametrize(
@@ -130,8 +194,12 @@ def test_bad_data_is_refused(changes: dict[str, object], message: str) -> None:
 
 
 def test_the_city_heading_comes_from_the_settings() -> None:
-    settings = SimpleNamespace(
-        city_name="Girona", city_council="", city_address="Plaça del Vi, 1", city_lines="NIF X, web"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        city_name="Girona",
+        city_council="",
+        city_address="Plaça del Vi, 1",
+        city_lines="NIF X, web",  # type: ignore[arg-type]  # as the environment gives it
     )
     heading = CityHeading.from_settings(settings)
     assert heading == CityHeading(

@@ -17,8 +17,9 @@ What the caller must do: use only fonts registered from TrueType files (never th
 which are not embedded), set the canvas's initial font to one of them (ReportLab otherwise
 selects Helvetica in every page's preamble), draw in RGB, add no transparency, links or
 JavaScript, and print only characters the font has (a ``.notdef`` glyph is not allowed).
-:mod:`finestreta.documents.certificates` does all that. veraPDF is not available on the
-project's machines: ``tests/documents`` checks these markers with pypdf instead.
+:func:`finestreta.documents.pdf.layout.build` and the toolkit's styles do all that. veraPDF is
+not available on the project's machines: ``tests/documents`` checks these markers with pypdf
+instead.
 """
 
 from __future__ import annotations
