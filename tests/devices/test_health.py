@@ -10,8 +10,10 @@ from finestreta import __version__
 from finestreta.kiosk_agent.health import HealthMonitor
 from finestreta.kiosk_agent.printer import IppPrinter
 from finestreta.kiosk_agent.scanner import SaneScanner
-from finestreta.realtime.frames import agent_frames
+from finestreta.realtime.frames import AGENT, FrameSet
 from tests.devices.conftest import IppEvePrinter, closed_port
+
+agent_frames = FrameSet().adapter(AGENT)
 
 
 def test_a_booth_with_its_devices(
