@@ -402,9 +402,12 @@ def seed(
     from finestreta.accounts import service
     from finestreta.accounts.models import Kiosk, KioskSession, OfficeHours, StaffUser
     from finestreta.accounts.secrets import hash_secret, new_device_secret, new_token, token_hash
-    from finestreta.attention.states import LANGUAGES, TOPICS
+    from finestreta.attention.states import LANGUAGES
     from finestreta.db import Database
     from finestreta.migrate import upgrade
+    from finestreta.procedures import registry
+
+    topics = tuple(dict.fromkeys(t for p in registry.load() for t in p.topics))
 
     if migrate:
         upgrade(db_url)
@@ -432,7 +435,7 @@ def seed(
                     password_hash=shared_hash,
                     role="clerk",
                     languages=",".join(LANGUAGES),
-                    topics=",".join(TOPICS),
+                    topics=",".join(topics),
                     locale="ca",
                 )
                 for i in range(clerks)
