@@ -24,6 +24,7 @@ from finestreta.attention.records import (
 from finestreta.attention.states import Party
 from finestreta.attention.store import AttentionStore
 from finestreta.db import Database
+from tests.conftest import MakeBooth, MakeStaff
 
 T0 = 1_800_000_000.0  # any epoch time; the store keeps it as an aware UTC datetime
 
@@ -41,7 +42,9 @@ def _event_counts(db: Database) -> Counter[str]:
     return Counter({kind: count for kind, count in rows})
 
 
-def test_state_comes_back_after_a_restart(db: Database, make_staff, make_booth) -> None:
+def test_state_comes_back_after_a_restart(
+    db: Database, make_staff: MakeStaff, make_booth: MakeBooth
+) -> None:
     anna = make_staff("anna")
     jordi = make_staff("jordi")
     booths = [make_booth(f"k{i}").id for i in range(1, 5)]
@@ -138,7 +141,9 @@ def test_state_comes_back_after_a_restart(db: Database, make_staff, make_booth) 
         assert row is not None and row.state == "served"
 
 
-def test_a_second_restart_changes_nothing(db: Database, make_staff, make_booth) -> None:
+def test_a_second_restart_changes_nothing(
+    db: Database, make_staff: MakeStaff, make_booth: MakeBooth
+) -> None:
     clerk = make_staff("anna")
     kiosk = make_booth("k1").id
     store = AttentionStore(db)
