@@ -402,9 +402,15 @@ def seed(
     from finestreta.accounts import service
     from finestreta.accounts.models import Kiosk, KioskSession, OfficeHours, StaffUser
     from finestreta.accounts.secrets import hash_secret, new_device_secret, new_token, token_hash
-    from finestreta.attention.states import LANGUAGES, TOPICS
+    from finestreta.attention.states import LANGUAGES
     from finestreta.db import Database
     from finestreta.migrate import upgrade
+    from finestreta.procedures import registry
+
+    # the topics the server offers, gathered as build_context does: those of its procedures (the
+    # server inherits this environment, and reads no .env)
+    chosen = registry.load(os.environ.get("FINESTRETA_PROCEDURES", "").split(","))
+    topics = tuple(dict.fromkeys(topic for p in chosen for topic in p.topics)) or ("general",)
 
     if migrate:
         upgrade(db_url)
@@ -432,7 +438,7 @@ def seed(
                     password_hash=shared_hash,
                     role="clerk",
                     languages=",".join(LANGUAGES),
-                    topics=",".join(TOPICS),
+                    topics=",".join(topics),
                     locale="ca",
                 )
                 for i in range(clerks)
@@ -636,7 +642,8 @@ def stall_report(
     import json
     from collections import defaultdict
 
-    stalls, gcs = [], []
+    stalls: list[dict[str, Any]] = []
+    gcs: list[dict[str, Any]] = []
     with contextlib.suppress(OSError):
         for line in path.read_text().splitlines():
             row = json.loads(line)
