@@ -310,7 +310,8 @@ def test_booth_reconnecting_within_grace_keeps_its_request_and_place(
             again = first.expect("queue")
             assert (again["request_id"], again["position"]) == (queued["request_id"], 1)
         assert not wanted(second.flush(), "queue")  # nobody moved
-    assert ctx.hub.board.live_request_of(first_booth.id).id == queued["request_id"]  # type: ignore[union-attr]
+    live = ctx.hub.board.live_request_of(first_booth.id)
+    assert live is not None and live.id == queued["request_id"]
 
 
 def test_console_reconnecting_during_a_call_gets_the_call_back(

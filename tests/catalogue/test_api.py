@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.catalogue.conftest import BoothClient, StaffClient
 
 from finestreta.catalogue import seed_demo
+from finestreta.context import AppContext
 from finestreta.db import Database
 
 PATHS = ["/api/catalogue?q=padro", "/api/catalogue/volant-padro-individual"]
@@ -102,10 +104,12 @@ def test_bad_parameters_are_refused(staff_client: StaffClient) -> None:
         assert response.json()["error"]["code"] == "invalid"
 
 
-def test_the_api_sees_a_new_import(db: Database, staff_client: StaffClient, tmp_path: Path) -> None:
+def test_the_api_sees_a_new_import(
+    db: Database, app: FastAPI, staff_client: StaffClient, tmp_path: Path
+) -> None:
     clerk = staff_client()
     assert clerk.get("/api/catalogue", params={"q": "gual"}).json()["total"] == 0
-    ctx = clerk.app.state.ctx  # type: ignore[attr-defined]
+    ctx: AppContext = app.state.ctx  # the clerk's browser talks to this app
     from finestreta.catalogue import DEMO_CATALOGUE, catalogue_of
 
     report = catalogue_of(ctx).import_file(DEMO_CATALOGUE)
