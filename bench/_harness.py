@@ -407,7 +407,10 @@ def seed(
     from finestreta.migrate import upgrade
     from finestreta.procedures import registry
 
-    topics = tuple(dict.fromkeys(t for p in registry.load() for t in p.topics))
+    # the topics the server offers, gathered as build_context does: those of its procedures (the
+    # server inherits this environment, and reads no .env)
+    chosen = registry.load(os.environ.get("FINESTRETA_PROCEDURES", "").split(","))
+    topics = tuple(dict.fromkeys(topic for p in chosen for topic in p.topics)) or ("general",)
 
     if migrate:
         upgrade(db_url)
@@ -639,7 +642,8 @@ def stall_report(
     import json
     from collections import defaultdict
 
-    stalls, gcs = [], []
+    stalls: list[dict[str, Any]] = []
+    gcs: list[dict[str, Any]] = []
     with contextlib.suppress(OSError):
         for line in path.read_text().splitlines():
             row = json.loads(line)

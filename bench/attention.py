@@ -123,8 +123,9 @@ class Peer:
             **COMPRESSION,
         )
         self._tasks.append(asyncio.get_running_loop().create_task(self._read()))
-        self.hello, _ = await asyncio.wait_for(hello, STEP_TIMEOUT)
-        heartbeat = float(self.hello.get("heartbeat_s") or 5.0)
+        greeting, _ = await asyncio.wait_for(hello, STEP_TIMEOUT)
+        self.hello = greeting
+        heartbeat = float(greeting.get("heartbeat_s") or 5.0)
         self._tasks.append(asyncio.get_running_loop().create_task(self._heartbeat(heartbeat)))
 
     async def close(self) -> None:
@@ -168,7 +169,7 @@ class Peer:
         except Exception as exc:  # connection lost
             self.stats.socket_closed(f"{self.kind} {self.party.id}: {exc!r}")
         else:
-            rcvd = self.ws.close_rcvd
+            rcvd = self.ws.protocol.close_rcvd
             if rcvd is not None and rcvd.code != 1000:
                 self.stats.socket_closed(f"{self.kind} {self.party.id}: closed {rcvd}")
         for waiter in self._waiters:
@@ -282,8 +283,9 @@ async def place_call(
 
 async def relay_once(call: Call, seq: int) -> float:
     got = call.clerk.expect("signal", lambda f: f.get("data", {}).get("seq") == seq)
-    frame = {"type": "signal", "call_id": call.call_id, "data": {"seq": seq, **CANDIDATE}}
-    frame["data"]["t"] = time.perf_counter()
+    data: dict[str, Any] = {"seq": seq, **CANDIDATE}
+    frame = {"type": "signal", "call_id": call.call_id, "data": data}
+    data["t"] = time.perf_counter()
     await call.booth.send(frame)
     received, t = await step(got, "relayed signal")
     return float(t - received["data"]["t"])
@@ -747,10 +749,11 @@ async def run(opts: Options, ws: h.Workspace, server_cpus: set[int] | None, out:
             f"arrivals that found all {opts.clerks} clerks busy: {phase.cap_waits}"
             + (f"; cut short at {limit:.0f} s" if phase.cut_short else "")
         )
+        per_call = cpu_ms_per_call(out)
         log(
-            f"  server CPU per call {cpu_ms_per_call(out)} ms (above the idle sockets' own "
+            f"  server CPU per call {per_call} ms (above the idle sockets' own "
             "load): one dedicated core would saturate near "
-            f"{round(1000 / cpu_ms_per_call(out)) if cpu_ms_per_call(out) else '?'} calls/s"
+            f"{round(1000 / per_call) if per_call else '?'} calls/s"
         )
         log(
             f"  other processes on this machine used {out.other_cpu}% of a core meanwhile"

@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -123,13 +123,16 @@ def calibration_ms(rounds: int = 7) -> float:
     return round(sorted(samples)[rounds // 2] * 1000.0, 2)
 
 
+T = TypeVar("T")
+
+
 class Timings:
     def __init__(self, name: str) -> None:
         self.name = name
         self.wall: list[float] = []
         self.cpu: list[float] = []
 
-    def run(self, action: Callable[[], Any]) -> Any:
+    def run(self, action: Callable[[], T]) -> T:
         cpu0, wall0 = time.thread_time(), time.perf_counter()
         result = action()
         self.wall.append(time.perf_counter() - wall0)
@@ -211,8 +214,16 @@ def main(argv: list[str] | None = None) -> int:
             issue_one()
 
         for n in range(args.documents):
-            pdf = render.run(lambda n=n: render_certificate(sample(persons, n)))
-            sealing.run(lambda pdf=pdf: seal.sign(pdf, reason="Volant", location="Barcelona"))
+
+            def render_one(n: int = n) -> bytes:
+                return render_certificate(sample(persons, n))
+
+            pdf = render.run(render_one)
+
+            def seal_one(pdf: bytes = pdf) -> bytes:
+                return seal.sign(pdf, reason="Volant", location="Barcelona")
+
+            sealing.run(seal_one)
 
         profiler = cProfile.Profile() if args.profile else None
         if profiler:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -93,7 +93,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=database_url,
         ring_timeout_seconds=20,
         heartbeat_seconds=5,
@@ -116,8 +116,26 @@ class Booth:
     secret: str
 
 
+class MakeStaff(Protocol):
+    """The ``make_staff`` fixture: adds a staff user (password ``PASSWORD``), returns their id."""
+
+    def __call__(
+        self,
+        username: str,
+        role: str = ...,
+        languages: tuple[str, ...] = ...,
+        topics: tuple[str, ...] = ...,
+    ) -> int: ...
+
+
+class MakeBooth(Protocol):
+    """The ``make_booth`` fixture: adds a booth, returns it with its pairing secret."""
+
+    def __call__(self, code: str, site: str = ...) -> Booth: ...
+
+
 @pytest.fixture
-def make_staff(db: Database):  # type: ignore[no-untyped-def]
+def make_staff(db: Database) -> MakeStaff:
     def make(
         username: str,
         role: str = "clerk",
@@ -134,7 +152,7 @@ def make_staff(db: Database):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def make_booth(db: Database):  # type: ignore[no-untyped-def]
+def make_booth(db: Database) -> MakeBooth:
     def make(code: str, site: str = "Casa del Mig") -> Booth:
         with db.session() as session:
             made = service.add_kiosk(session, code, f"Booth {code}", site)

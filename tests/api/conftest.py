@@ -21,19 +21,21 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import pytest
 import uvicorn
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from starlette.testclient import WebSocketTestSession
+from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect
 
 from finestreta.app import create_app
@@ -42,7 +44,16 @@ from finestreta.context import AppContext, build_context
 from finestreta.db import Database
 from finestreta.migrate import upgrade
 from finestreta.models import Base
-from tests.conftest import PASSWORD, PG_URL, Booth, copy_of, migrated_sqlite, need
+from tests.conftest import (
+    PASSWORD,
+    PG_URL,
+    Booth,
+    MakeBooth,
+    MakeStaff,
+    copy_of,
+    migrated_sqlite,
+    need,
+)
 
 ORIGIN = {"origin": "http://testserver"}
 CROSS_SITE = {"origin": "https://evil.example"}
@@ -145,31 +156,53 @@ def settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
         **(marker.kwargs if marker else {}),
     }
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=database_url,
         **overrides,
     )
 
 
 @pytest.fixture
-def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+def app(settings: Settings, db: Database) -> FastAPI:
     return create_app(settings, build_context(settings, db))
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
 
 
 @pytest.fixture
-def ctx(client: TestClient) -> AppContext:
-    context: AppContext = client.app.state.ctx  # type: ignore[attr-defined]
+def ctx(app: FastAPI, client: TestClient) -> AppContext:
+    """The running app's context (``client`` has run its lifespan)."""
+    context: AppContext = app.state.ctx
     return context
 
 
+class Browser(Protocol):
+    """The ``browser`` fixture: another browser (cookies of its own) on the running app."""
+
+    def __call__(self, raise_server_exceptions: bool = ...) -> TestClient: ...
+
+
+class ClerkBrowser(Protocol):
+    """The ``clerk_browser`` fixture: a new staff user logged in in a browser of their own;
+    returns the browser and the user's id (``skills``: ``languages``, ``topics``)."""
+
+    def __call__(
+        self, username: str, role: str = ..., **skills: tuple[str, ...]
+    ) -> tuple[TestClient, int]: ...
+
+
+class BoothBrowser(Protocol):
+    """The ``booth_browser`` fixture: a new booth paired in a browser of its own."""
+
+    def __call__(self, code: str, site: str = ...) -> tuple[TestClient, Booth]: ...
+
+
 @pytest.fixture
-def browser(client: TestClient) -> Iterator[Callable[..., TestClient]]:
+def browser(client: TestClient) -> Iterator[Browser]:
     """Make another browser (own cookies) that talks to the running app on its event loop."""
     made: list[TestClient] = []
 
@@ -236,14 +269,13 @@ class Socket:
         self.ws.send_bytes(data)
 
     # receiving
-    def message(self, timeout: float = 5.0) -> dict[str, Any]:
+    def message(self, timeout: float = 5.0) -> Message:
         """The next ASGI message the app sent (``websocket.send`` or ``websocket.close``)."""
         rx = self.ws._send_rx  # the session's outgoing stream; TestClient has no timed receive
 
-        async def get() -> dict[str, Any]:
+        async def get() -> Message:
             with anyio.fail_after(timeout):
-                message: dict[str, Any] = await rx.receive()
-                return message
+                return await rx.receive()
 
         return self.ws.portal.call(get)
 
@@ -329,10 +361,12 @@ def wanted(frames: list[dict[str, Any]], type_: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def clerk_browser(browser, make_staff):  # type: ignore[no-untyped-def]
+def clerk_browser(browser: Browser, make_staff: MakeStaff) -> ClerkBrowser:
     """A new staff user (clerk by default) logged in in a browser of their own."""
 
-    def make(username: str, role: str = "clerk", **skills: Any) -> tuple[TestClient, int]:
+    def make(
+        username: str, role: str = "clerk", **skills: tuple[str, ...]
+    ) -> tuple[TestClient, int]:
         staff_id = make_staff(username, role, **skills)
         other = browser()
         login(other, username)
@@ -342,7 +376,7 @@ def clerk_browser(browser, make_staff):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def booth_browser(browser, make_booth):  # type: ignore[no-untyped-def]
+def booth_browser(browser: Browser, make_booth: MakeBooth) -> BoothBrowser:
     """A new booth paired in a browser of its own."""
 
     def make(code: str, site: str = "Casa del Mig") -> tuple[TestClient, Booth]:
@@ -372,7 +406,7 @@ def start_call(
 
 
 @contextmanager
-def served(app: Any) -> Iterator[str]:
+def served(app: FastAPI) -> Iterator[str]:
     """Run ``app`` under a real uvicorn on a free local port; yields ``host:port``.
 
     For what only a real ASGI server shows (e.g. what a browser sees of a refused handshake).

@@ -3,14 +3,14 @@ when the agent goes away with jobs it had not finished."""
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi.testclient import TestClient
 
-from tests.api.conftest import ORIGIN, open_socket, start_call
+from tests.api.conftest import ORIGIN, BoothBrowser, ClerkBrowser, open_socket, start_call
 from tests.api.test_documents_access import png, upload
 
 
 def test_jobs_of_a_vanished_agent_go_back_to_the_queue_and_the_clerk_sees_it(
-    clerk_browser: Any, booth_browser: Any, client: Any
+    clerk_browser: ClerkBrowser, booth_browser: BoothBrowser, client: TestClient
 ) -> None:
     anna, _ = clerk_browser("anna")
     sants, booth = booth_browser("sants")

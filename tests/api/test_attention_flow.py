@@ -14,13 +14,17 @@ from finestreta.accounts.models import OfficeHours
 from finestreta.attention.records import AttentionEventRow, AttentionRequestRow, CallRow
 from finestreta.context import AppContext
 from finestreta.db import Database
-from tests.api.conftest import open_socket, start_call, wanted
+from tests.api.conftest import BoothBrowser, ClerkBrowser, open_socket, start_call, wanted
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def test_full_attention_loop(
-    client: TestClient, ctx: AppContext, db: Database, clerk_browser, booth_browser
+    client: TestClient,
+    ctx: AppContext,
+    db: Database,
+    clerk_browser: ClerkBrowser,
+    booth_browser: BoothBrowser,
 ) -> None:
     anna, anna_id = clerk_browser("anna")
     booth_client, booth = booth_browser("k1", site="Casa del Mig")
@@ -123,7 +127,9 @@ def test_full_attention_loop(
     assert booth.id not in {r.kiosk_id for r in ctx.hub.board.requests.values()}
 
 
-def test_clerk_hangs_up(client: TestClient, clerk_browser, booth_browser) -> None:
+def test_clerk_hangs_up(
+    client: TestClient, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+) -> None:
     anna, _ = clerk_browser("anna")
     booth_client, _ = booth_browser("k1")
     with (
@@ -148,7 +154,7 @@ def test_clerk_hangs_up(client: TestClient, clerk_browser, booth_browser) -> Non
 
 
 def test_declined_request_rings_the_next_clerk_not_the_same_one_again(
-    client: TestClient, clerk_browser, booth_browser
+    client: TestClient, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     anna, _ = clerk_browser("anna")
     jordi, _ = clerk_browser("jordi")
@@ -185,7 +191,7 @@ def test_declined_request_rings_the_next_clerk_not_the_same_one_again(
 
 
 def test_only_clerks_with_the_language_and_topic_are_rung(
-    client: TestClient, clerk_browser, booth_browser
+    client: TestClient, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     catalan, _ = clerk_browser("anna", languages=("ca", "es"), topics=("general", "census"))
     english, _ = clerk_browser("marta", languages=("en",), topics=("taxes",))
@@ -219,7 +225,7 @@ def test_only_clerks_with_the_language_and_topic_are_rung(
 
 
 def test_request_outside_opening_hours_is_refused(
-    client: TestClient, ctx: AppContext, db: Database, booth_browser
+    client: TestClient, ctx: AppContext, db: Database, booth_browser: BoothBrowser
 ) -> None:
     tomorrow = datetime.now(ZoneInfo("Europe/Madrid")) + timedelta(days=1)
     with db.session() as session:
@@ -246,7 +252,9 @@ def test_request_outside_opening_hours_is_refused(
         assert session.scalar(select(func.count()).select_from(AttentionRequestRow)) == 0
 
 
-def test_queue_positions_are_pushed(client: TestClient, clerk_browser, booth_browser) -> None:
+def test_queue_positions_are_pushed(
+    client: TestClient, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+) -> None:
     # A clerk who cannot serve these requests is working: the positions are what matters here.
     clerk, _ = clerk_browser("anna", languages=("en",))
     first_client, _ = booth_browser("k1")
@@ -280,7 +288,7 @@ def test_queue_positions_are_pushed(client: TestClient, clerk_browser, booth_bro
 
 
 def test_booth_reconnecting_within_grace_keeps_its_request_and_place(
-    client: TestClient, ctx: AppContext, booth_browser
+    client: TestClient, ctx: AppContext, booth_browser: BoothBrowser
 ) -> None:
     first_client, first_booth = booth_browser("k1")
     second_client, _ = booth_browser("k2")
@@ -302,11 +310,12 @@ def test_booth_reconnecting_within_grace_keeps_its_request_and_place(
             again = first.expect("queue")
             assert (again["request_id"], again["position"]) == (queued["request_id"], 1)
         assert not wanted(second.flush(), "queue")  # nobody moved
-    assert ctx.hub.board.live_request_of(first_booth.id).id == queued["request_id"]  # type: ignore[union-attr]
+    live = ctx.hub.board.live_request_of(first_booth.id)
+    assert live is not None and live.id == queued["request_id"]
 
 
 def test_console_reconnecting_during_a_call_gets_the_call_back(
-    client: TestClient, clerk_browser, booth_browser
+    client: TestClient, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     anna, _ = clerk_browser("anna")
     booth_client, _ = booth_browser("k1")
@@ -327,7 +336,7 @@ def test_console_reconnecting_during_a_call_gets_the_call_back(
 
 
 def test_booth_reconnecting_during_a_call_gets_the_call_back(
-    client: TestClient, clerk_browser, booth_browser
+    client: TestClient, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     anna, _ = clerk_browser("anna")
     booth_client, _ = booth_browser("k1")
@@ -342,7 +351,7 @@ def test_booth_reconnecting_during_a_call_gets_the_call_back(
 
 
 def test_second_console_replaces_the_first(
-    client: TestClient, ctx: AppContext, clerk_browser
+    client: TestClient, ctx: AppContext, clerk_browser: ClerkBrowser
 ) -> None:
     anna, anna_id = clerk_browser("anna")
     with ExitStack() as old_stack:
@@ -361,7 +370,7 @@ def test_second_console_replaces_the_first(
 
 
 def test_second_kiosk_socket_replaces_the_first(
-    client: TestClient, ctx: AppContext, booth_browser
+    client: TestClient, ctx: AppContext, booth_browser: BoothBrowser
 ) -> None:
     booth_client, booth = booth_browser("k1")
     with ExitStack() as old_stack:
@@ -378,7 +387,7 @@ def test_second_kiosk_socket_replaces_the_first(
 
 
 def test_console_reconnecting_while_rung_gets_the_ring_back(
-    client: TestClient, clerk_browser, booth_browser
+    client: TestClient, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     anna, _ = clerk_browser("anna")
     booth_client, _ = booth_browser("k1")
@@ -399,7 +408,7 @@ def test_console_reconnecting_while_rung_gets_the_ring_back(
 
 @pytest.mark.settings(ring_timeout_seconds=1, missed_rings_before_away=1)
 def test_unanswered_ring_expires_and_the_clerk_goes_away(
-    client: TestClient, ctx: AppContext, clerk_browser, booth_browser
+    client: TestClient, ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     anna, anna_id = clerk_browser("anna")
     booth_client, _ = booth_browser("k1")
@@ -423,7 +432,7 @@ def test_unanswered_ring_expires_and_the_clerk_goes_away(
 
 
 def test_cancelling_while_ringing_withdraws_the_offer(
-    client: TestClient, clerk_browser, booth_browser
+    client: TestClient, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     anna, _ = clerk_browser("anna")
     booth_client, _ = booth_browser("k1")
@@ -445,7 +454,11 @@ def test_cancelling_while_ringing_withdraws_the_offer(
 
 @pytest.mark.settings(kiosk_grace_seconds=0.5)
 def test_booth_gone_longer_than_its_grace(
-    client: TestClient, ctx: AppContext, db: Database, clerk_browser, booth_browser
+    client: TestClient,
+    ctx: AppContext,
+    db: Database,
+    clerk_browser: ClerkBrowser,
+    booth_browser: BoothBrowser,
 ) -> None:
     """A waiting request is abandoned; a call is ended by the system."""
     anna, anna_id = clerk_browser("anna")

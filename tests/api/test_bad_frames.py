@@ -9,12 +9,21 @@ import json
 import time
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from finestreta.attention.waiting import places
 from finestreta.config import Settings
 from finestreta.context import AppContext
-from tests.api.conftest import ORIGIN, Socket, open_socket, start_call, wanted
+from tests.api.conftest import (
+    ORIGIN,
+    BoothBrowser,
+    ClerkBrowser,
+    Socket,
+    open_socket,
+    start_call,
+    wanted,
+)
 
 MAX_FRAME: int = Settings.model_fields["max_frame_bytes"].default
 
@@ -66,7 +75,7 @@ def _place(ctx: AppContext, kiosk_id: int) -> tuple[str, int]:
 
 
 def test_bad_kiosk_frames_get_errors_and_keep_the_place(
-    client: TestClient, ctx: AppContext, clerk_browser, booth_browser
+    client: TestClient, ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     """A booth waits second in the queue while another booth is in a call; it sends all kinds of
     bad frames: each gets an error frame with its code, and nothing else changes."""
@@ -101,7 +110,7 @@ def test_bad_kiosk_frames_get_errors_and_keep_the_place(
         assert ctx.hub.board.calls[clerk_call["call_id"]].state == "active"
 
 
-def test_errors_echo_the_frame_ref(client: TestClient, booth_browser) -> None:
+def test_errors_echo_the_frame_ref(client: TestClient, booth_browser: BoothBrowser) -> None:
     booth_client, _ = booth_browser("k1")
     with open_socket(booth_client, "/ws/kiosk") as kiosk:
         kiosk.send({"type": "ping", "t": "soon", "ref": "r-17"})
@@ -120,7 +129,7 @@ def test_errors_echo_the_frame_ref(client: TestClient, booth_browser) -> None:
 
 
 def test_bad_console_frames_get_errors_and_keep_the_call(
-    client: TestClient, ctx: AppContext, clerk_browser, booth_browser
+    client: TestClient, ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     anna, anna_id = clerk_browser("anna")
     jordi, _ = clerk_browser("jordi")
@@ -178,7 +187,7 @@ def test_bad_console_frames_get_errors_and_keep_the_call(
 
 
 def test_a_flood_is_throttled_with_one_notice_a_second(
-    client: TestClient, ctx: AppContext, booth_browser
+    client: TestClient, ctx: AppContext, booth_browser: BoothBrowser
 ) -> None:
     booth_client, booth = booth_browser("k1")
     with open_socket(booth_client, "/ws/kiosk") as kiosk:
@@ -201,7 +210,7 @@ def test_a_flood_is_throttled_with_one_notice_a_second(
         assert not wanted(frames, "request_ended")
 
 
-def test_a_binary_flood_is_throttled_too(client: TestClient, booth_browser) -> None:
+def test_a_binary_flood_is_throttled_too(client: TestClient, booth_browser: BoothBrowser) -> None:
     booth_client, _ = booth_browser("k1")
     with open_socket(booth_client, "/ws/kiosk") as kiosk:
         kiosk.flush()
@@ -216,7 +225,9 @@ def test_a_binary_flood_is_throttled_too(client: TestClient, booth_browser) -> N
     assert codes.count("binary_frame") <= 120 + 30 * elapsed + 1
 
 
-def test_refs_echoed_are_at_most_64_characters(client: TestClient, booth_browser) -> None:
+def test_refs_echoed_are_at_most_64_characters(
+    client: TestClient, booth_browser: BoothBrowser
+) -> None:
     booth_client, _ = booth_browser("k1")
     with open_socket(booth_client, "/ws/kiosk") as kiosk:
         kiosk.send({"ref": "r" * 5000})  # no type: bad_frame
@@ -236,7 +247,7 @@ BAD_FORMS = [
 ]
 
 
-def test_forms_with_missing_or_bad_fields_get_422_without_traceback(app) -> None:
+def test_forms_with_missing_or_bad_fields_get_422_without_traceback(app: FastAPI) -> None:
     with TestClient(app, raise_server_exceptions=False) as browser:
         for path, data in BAD_FORMS:
             page = browser.post(path, data=data, headers=ORIGIN)
@@ -252,7 +263,7 @@ def test_forms_with_missing_or_bad_fields_get_422_without_traceback(app) -> None
                 assert "Traceback" not in response.text and 'File "' not in response.text
 
 
-def test_unknown_urls_get_404(app) -> None:
+def test_unknown_urls_get_404(app: FastAPI) -> None:
     with TestClient(app, raise_server_exceptions=False) as browser:
         page = browser.get("/no/such/page")
         api = browser.get("/api/no-such-endpoint")
@@ -266,7 +277,7 @@ def test_unknown_urls_get_404(app) -> None:
     assert wrong_method.json()["error"]["code"] == "method_not_allowed"
 
 
-def test_json_endpoints_answer_json(app) -> None:
+def test_json_endpoints_answer_json(app: FastAPI) -> None:
     with TestClient(app, raise_server_exceptions=False) as browser:
         kiosk_texts = browser.get("/i18n/kiosk.json")
         console_texts = browser.get("/i18n/console/ca.json")

@@ -5,7 +5,6 @@ tested at 08:29 on a Monday and across midnight."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,18 +13,22 @@ from fastapi.testclient import TestClient
 from finestreta.accounts.models import OfficeHours
 from finestreta.app import create_app
 from finestreta.clock import ManualClock
+from finestreta.config import Settings
 from finestreta.context import build_context
+from finestreta.db import Database
 from tests.api.conftest import ORIGIN, login, open_socket, pair, start_call
+from tests.conftest import MakeBooth, MakeStaff
 
 MADRID = ZoneInfo("Europe/Madrid")
 pytestmark = pytest.mark.settings(heartbeat_seconds=30)
 
 
 def test_opening_hours_and_the_day_follow_the_injected_clock(
-    settings: Any, db: Any, make_staff: Any, make_booth: Any
+    settings: Settings, db: Database, make_staff: MakeStaff, make_booth: MakeBooth
 ) -> None:
     with db.session() as session:
         hours = session.get(OfficeHours, 1)
+        assert hours is not None
         hours.spec = "mon-fri 08:30-19:00"
     clock = ManualClock(datetime(2026, 12, 7, 8, 29, 30, tzinfo=MADRID))  # a Monday, 08:29:30
     make_staff("anna")

@@ -4,13 +4,15 @@ refused by content and leave nothing behind."""
 from __future__ import annotations
 
 import io
-from typing import Any
 
+import httpx2
+from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
 
+from finestreta.context import AppContext
 from finestreta.documents.records import DocumentRow
-from tests.api.conftest import ORIGIN, open_socket, start_call
+from tests.api.conftest import ORIGIN, BoothBrowser, ClerkBrowser, open_socket, start_call
 
 
 def png() -> bytes:
@@ -19,7 +21,9 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
-def upload(client: Any, call_id: str, content: bytes, name: str = "doc.png") -> Any:
+def upload(
+    client: TestClient, call_id: str, content: bytes, name: str = "doc.png"
+) -> httpx2.Response:
     return client.post(
         f"/api/calls/{call_id}/documents",
         files={"file": (name, content, "application/octet-stream")},
@@ -28,7 +32,9 @@ def upload(client: Any, call_id: str, content: bytes, name: str = "doc.png") -> 
     )
 
 
-def test_documents_stay_with_their_attention(clerk_browser, booth_browser, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_documents_stay_with_their_attention(
+    clerk_browser: ClerkBrowser, booth_browser: BoothBrowser, ctx: AppContext
+) -> None:
     anna, _ = clerk_browser("anna")
     jordi, _ = clerk_browser("jordi")
     sants, _ = booth_browser("sants")

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from finestreta.context import AppContext
 from finestreta.devices.records import DeviceJobRow
-from tests.api.conftest import ORIGIN, open_socket, start_call
+from tests.api.conftest import ORIGIN, BoothBrowser, ClerkBrowser, open_socket, start_call
 
 
-def job_row(ctx: Any, job_id: str) -> DeviceJobRow:
+def job_row(ctx: AppContext, job_id: str) -> DeviceJobRow:
     with ctx.db.session() as session:
         row = session.get(DeviceJobRow, job_id)
         assert row is not None
@@ -17,7 +16,9 @@ def job_row(ctx: Any, job_id: str) -> DeviceJobRow:
         return row
 
 
-def test_the_citizen_releases_the_scan(clerk_browser, booth_browser, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_citizen_releases_the_scan(
+    clerk_browser: ClerkBrowser, booth_browser: BoothBrowser, ctx: AppContext
+) -> None:
     anna, _ = clerk_browser("anna")
     sants, _ = booth_browser("sants")
     with open_socket(anna, "/ws/console") as console, open_socket(sants, "/ws/kiosk") as kiosk:
@@ -50,7 +51,9 @@ def test_the_citizen_releases_the_scan(clerk_browser, booth_browser, ctx) -> Non
         assert row.params["ready"] is True and row.state == "queued"  # the agent is offline
 
 
-def test_the_clerk_may_start_it_and_nobody_else(clerk_browser, booth_browser, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_clerk_may_start_it_and_nobody_else(
+    clerk_browser: ClerkBrowser, booth_browser: BoothBrowser, ctx: AppContext
+) -> None:
     anna, _ = clerk_browser("anna")
     jordi, _ = clerk_browser("jordi")
     sants, _ = booth_browser("sants")
@@ -70,7 +73,9 @@ def test_the_clerk_may_start_it_and_nobody_else(clerk_browser, booth_browser, ct
         assert job_row(ctx, job_id).params["ready"] is True
 
 
-def test_a_booth_page_that_comes_back_is_asked_again(clerk_browser, booth_browser, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_booth_page_that_comes_back_is_asked_again(
+    clerk_browser: ClerkBrowser, booth_browser: BoothBrowser, ctx: AppContext
+) -> None:
     anna, _ = clerk_browser("anna")
     sants, _ = booth_browser("sants")
     with open_socket(anna, "/ws/console") as console:

@@ -9,10 +9,13 @@ import hmac
 import logging
 import time
 
+import httpx2
 import pytest
 import websockets
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from websockets.typing import Origin
 
 from finestreta.accounts import service
 from finestreta.accounts.models import AuditEntry, Kiosk, KioskSession, StaffSession, StaffUser
@@ -22,6 +25,9 @@ from finestreta.web.security import KIOSK_COOKIE, STAFF_COOKIE
 from tests.api.conftest import (
     CROSS_SITE,
     ORIGIN,
+    BoothBrowser,
+    Browser,
+    ClerkBrowser,
     login,
     open_socket,
     pair,
@@ -29,12 +35,13 @@ from tests.api.conftest import (
     served,
     start_call,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, MakeBooth, MakeStaff
 
 TURN_SECRET = "coturn-static-auth-secret-0123456789"
+TURN_URLS = ("turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349")
 TURN_SETTINGS = {
     "stun_urls": ("stun:turn.example.org:3478",),
-    "turn_urls": ("turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"),
+    "turn_urls": TURN_URLS,
     "turn_secret": TURN_SECRET,
     "turn_ttl_seconds": 600,
 }
@@ -44,7 +51,7 @@ TURN_SETTINGS = {
 
 
 def test_booth_cookie_opens_neither_console_socket_nor_console_api(
-    client: TestClient, booth_browser
+    client: TestClient, booth_browser: BoothBrowser
 ) -> None:
     booth_client, _booth = booth_browser("k1")
     assert refused(booth_client, "/ws/console") == 4401
@@ -53,12 +60,14 @@ def test_booth_cookie_opens_neither_console_socket_nor_console_api(
     assert response.json()["error"]["code"] == "unauthorized"
 
 
-def test_clerk_cookie_does_not_open_the_kiosk_socket(client: TestClient, clerk_browser) -> None:
+def test_clerk_cookie_does_not_open_the_kiosk_socket(
+    client: TestClient, clerk_browser: ClerkBrowser
+) -> None:
     clerk_client, _ = clerk_browser("anna")
     assert refused(clerk_client, "/ws/kiosk") == 4401
 
 
-def test_admin_cannot_answer_calls(client: TestClient, clerk_browser) -> None:
+def test_admin_cannot_answer_calls(client: TestClient, clerk_browser: ClerkBrowser) -> None:
     admin_client, _ = clerk_browser("root", role="admin")
     assert refused(admin_client, "/ws/console") == 4403
     response = admin_client.get("/api/console/attentions")
@@ -66,7 +75,7 @@ def test_admin_cannot_answer_calls(client: TestClient, clerk_browser) -> None:
     assert response.json()["error"]["code"] == "forbidden"
 
 
-def test_supervisor_may_answer_calls(client: TestClient, clerk_browser) -> None:
+def test_supervisor_may_answer_calls(client: TestClient, clerk_browser: ClerkBrowser) -> None:
     supervisor_client, _ = clerk_browser("sue", role="supervisor")
     with open_socket(supervisor_client, "/ws/console") as console:
         assert console.recv()["type"] == "hello"
@@ -80,7 +89,7 @@ def test_no_cookie_no_socket(client: TestClient) -> None:
 
 
 def test_cross_site_sockets_are_refused_even_with_good_cookies(
-    client: TestClient, clerk_browser, booth_browser
+    client: TestClient, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     clerk_client, _ = clerk_browser("anna")
     booth_client, _booth = booth_browser("k1")
@@ -90,7 +99,9 @@ def test_cross_site_sockets_are_refused_even_with_good_cookies(
     assert refused(clerk_client, "/ws/console", {"origin": "http://testserver:8080"}) == 4403
 
 
-def test_cross_site_posts_are_refused_as_json(client: TestClient, make_staff, make_booth) -> None:
+def test_cross_site_posts_are_refused_as_json(
+    client: TestClient, make_staff: MakeStaff, make_booth: MakeBooth
+) -> None:
     make_staff("anna")
     booth = make_booth("k1")
     wants_json = {**CROSS_SITE, "accept": "application/json"}
@@ -106,7 +117,9 @@ def test_cross_site_posts_are_refused_as_json(client: TestClient, make_staff, ma
     assert STAFF_COOKIE not in client.cookies and KIOSK_COOKIE not in client.cookies
 
 
-def test_cross_site_posts_are_refused_as_pages(app, make_staff, make_booth) -> None:
+def test_cross_site_posts_are_refused_as_pages(
+    app: FastAPI, make_staff: MakeStaff, make_booth: MakeBooth
+) -> None:
     make_staff("anna")
     booth = make_booth("k1")
     with TestClient(app, raise_server_exceptions=False) as browser:
@@ -130,7 +143,7 @@ def _expected_credential(username: str) -> str:
 
 @pytest.mark.settings(**TURN_SETTINGS)
 def test_ice_configuration_only_for_the_two_parties(
-    client: TestClient, clerk_browser, booth_browser, browser
+    client: TestClient, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser, browser: Browser
 ) -> None:
     anna, anna_id = clerk_browser("anna")
     jordi, _ = clerk_browser("jordi")
@@ -157,7 +170,7 @@ def test_ice_configuration_only_for_the_two_parties(
             config = response.json()
             stun, turn = config["iceServers"]
             assert stun == {"urls": ["stun:turn.example.org:3478"]}
-            assert turn["urls"] == list(TURN_SETTINGS["turn_urls"])
+            assert turn["urls"] == list(TURN_URLS)
             expiry, _, name = turn["username"].partition(":")
             assert name == user
             assert before + 600 <= int(expiry) <= int(time.time()) + 600
@@ -174,7 +187,7 @@ def test_ice_configuration_only_for_the_two_parties(
 
 
 def test_ice_configuration_without_turn_has_no_credentials(
-    client: TestClient, clerk_browser, booth_browser
+    client: TestClient, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     anna, _ = clerk_browser("anna")
     booth_client, _booth = booth_browser("k1")
@@ -189,7 +202,9 @@ def test_ice_configuration_without_turn_has_no_credentials(
 
 
 @pytest.mark.settings(login_attempts_per_minute=3)
-def test_login_is_throttled_after_failed_attempts(client: TestClient, make_staff) -> None:
+def test_login_is_throttled_after_failed_attempts(
+    client: TestClient, make_staff: MakeStaff
+) -> None:
     make_staff("anna")
     for _ in range(3):
         response = client.post(
@@ -207,7 +222,9 @@ def test_login_is_throttled_after_failed_attempts(client: TestClient, make_staff
 
 
 @pytest.mark.settings(login_attempts_per_minute=3)
-def test_pairing_is_throttled_after_failed_attempts(client: TestClient, make_booth) -> None:
+def test_pairing_is_throttled_after_failed_attempts(
+    client: TestClient, make_booth: MakeBooth
+) -> None:
     booth = make_booth("k1")
     for _ in range(3):
         response = client.post(
@@ -224,18 +241,20 @@ def test_pairing_is_throttled_after_failed_attempts(client: TestClient, make_boo
     assert KIOSK_COOKIE not in response.cookies
 
 
-def test_successful_login_does_not_count_against_the_limit(client: TestClient, make_staff) -> None:
+def test_successful_login_does_not_count_against_the_limit(
+    client: TestClient, make_staff: MakeStaff
+) -> None:
     make_staff("anna")
     for _ in range(8):  # more than login_attempts_per_minute (5)
         login(client, "anna")
 
 
-def _set_cookie(response) -> str:
+def _set_cookie(response: httpx2.Response) -> str:
     return response.headers["set-cookie"].lower()
 
 
 def test_cookies_are_http_only_and_same_site_strict(
-    client: TestClient, make_staff, make_booth
+    client: TestClient, make_staff: MakeStaff, make_booth: MakeBooth
 ) -> None:
     make_staff("anna")
     booth = make_booth("k1")
@@ -261,7 +280,9 @@ def test_cookies_are_http_only_and_same_site_strict(
 
 
 @pytest.mark.settings(public_url="https://oac.example.org")
-def test_cookies_are_secure_behind_https(client: TestClient, make_staff, make_booth) -> None:
+def test_cookies_are_secure_behind_https(
+    client: TestClient, make_staff: MakeStaff, make_booth: MakeBooth
+) -> None:
     make_staff("anna")
     booth = make_booth("k1")
     response = client.post(
@@ -283,7 +304,7 @@ def test_cookies_are_secure_behind_https(client: TestClient, make_staff, make_bo
 
 
 def test_wrong_password_does_not_tell_whether_the_user_exists(
-    client: TestClient, make_staff
+    client: TestClient, make_staff: MakeStaff
 ) -> None:
     make_staff("anna")
     known = client.post(
@@ -297,7 +318,9 @@ def test_wrong_password_does_not_tell_whether_the_user_exists(
     assert known.text.replace("anna", "NAME") == unknown.text.replace("nobody", "NAME")
 
 
-def test_inactive_user_cannot_log_in(client: TestClient, make_staff, db: Database) -> None:
+def test_inactive_user_cannot_log_in(
+    client: TestClient, make_staff: MakeStaff, db: Database
+) -> None:
     make_staff("anna")
     with db.session() as session:
         session.scalars(select(StaffUser)).one().active = False
@@ -307,7 +330,7 @@ def test_inactive_user_cannot_log_in(client: TestClient, make_staff, db: Databas
     assert response.status_code == 401
 
 
-def test_pairing_with_a_wrong_secret_is_refused(client: TestClient, make_booth) -> None:
+def test_pairing_with_a_wrong_secret_is_refused(client: TestClient, make_booth: MakeBooth) -> None:
     booth = make_booth("k1")
     response = client.post(
         "/kiosk/pair", data={"code": booth.code, "secret": "AAAAA-BBBBB"}, headers=ORIGIN
@@ -325,7 +348,7 @@ def test_pairing_with_a_wrong_secret_is_refused(client: TestClient, make_booth) 
 
 
 def test_disabling_a_booth_closes_its_socket_and_voids_its_cookie(
-    client: TestClient, booth_browser, db: Database
+    client: TestClient, booth_browser: BoothBrowser, db: Database
 ) -> None:
     booth_client, booth = booth_browser("k1")
     with open_socket(booth_client, "/ws/kiosk") as kiosk:
@@ -345,13 +368,15 @@ def test_disabling_a_booth_closes_its_socket_and_voids_its_cookie(
 
 
 def test_deactivating_a_clerk_ends_their_socket(
-    client: TestClient, clerk_browser, db: Database
+    client: TestClient, clerk_browser: ClerkBrowser, db: Database
 ) -> None:
     anna, anna_id = clerk_browser("anna")
     with open_socket(anna, "/ws/console") as console:
         console.flush()
         with db.session() as session:
-            session.get(StaffUser, anna_id).active = False  # type: ignore[union-attr]
+            anna_user = session.get(StaffUser, anna_id)
+            assert anna_user is not None
+            anna_user.active = False
         assert console.expect("closed", timeout=6) == {"type": "closed", "reason": "logged_out"}
         assert console.expect_close()[0] == 4401
     assert refused(anna, "/ws/console") == 4401
@@ -361,7 +386,11 @@ def test_deactivating_a_clerk_ends_their_socket(
 
 
 def test_passwords_and_secrets_are_hashed_and_never_logged(
-    client: TestClient, make_staff, make_booth, db: Database, caplog: pytest.LogCaptureFixture
+    client: TestClient,
+    make_staff: MakeStaff,
+    make_booth: MakeBooth,
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     make_staff("anna")
@@ -400,14 +429,14 @@ def test_passwords_and_secrets_are_hashed_and_never_logged(
         assert secret not in audit
 
 
-def test_refusal_close_codes_reach_a_real_browser(app) -> None:
+def test_refusal_close_codes_reach_a_real_browser(app: FastAPI) -> None:
     """Under a real server a socket closed before it is accepted becomes an HTTP 403 answer to
     the handshake, which a browser sees as 1006 ("try again"): refusals must accept first so
     that pages see 4401/4403 and stop reconnecting (static/common/socket.js)."""
 
     async def close_code(address: str, path: str, origin: str) -> int | str:
         try:
-            async with websockets.connect(f"ws://{address}{path}", origin=origin) as ws:  # type: ignore[arg-type]
+            async with websockets.connect(f"ws://{address}{path}", origin=Origin(origin)) as ws:
                 await asyncio.wait_for(ws.recv(), timeout=5)
         except websockets.ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else "no close frame"
@@ -427,7 +456,7 @@ def test_refusal_close_codes_reach_a_real_browser(app) -> None:
 
 
 def test_logging_out_ends_the_sessions_open_socket(
-    client: TestClient, clerk_browser, browser
+    client: TestClient, clerk_browser: ClerkBrowser, browser: Browser
 ) -> None:
     anna, _ = clerk_browser("anna")
     token = anna.cookies[STAFF_COOKIE]

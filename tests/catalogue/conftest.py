@@ -12,14 +12,21 @@ import copy
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
-from tests.conftest import PASSWORD, Booth, copy_of, migrated_sqlite, postgres_schema
+from tests.conftest import (
+    PASSWORD,
+    MakeBooth,
+    MakeStaff,
+    copy_of,
+    migrated_sqlite,
+    postgres_schema,
+)
 
 from finestreta.app import create_app
 from finestreta.config import Settings
@@ -142,11 +149,23 @@ def browser(client: TestClient) -> Iterator[Callable[[], TestClient]]:
         other.close()
 
 
+class StaffClient(Protocol):
+    """The ``staff_client`` fixture: a new staff user logged in in a browser of their own."""
+
+    def __call__(self, username: str = ..., role: str = ...) -> TestClient: ...
+
+
+class BoothClient(Protocol):
+    """The ``booth_client`` fixture: a new booth paired in a browser of its own."""
+
+    def __call__(self, code: str = ...) -> TestClient: ...
+
+
 @pytest.fixture
-def staff_client(browser, make_staff):  # type: ignore[no-untyped-def]
+def staff_client(browser: Callable[[], TestClient], make_staff: MakeStaff) -> StaffClient:
     def make(username: str = "anna", role: str = "clerk") -> TestClient:
         make_staff(username, role)
-        other: TestClient = browser()
+        other = browser()
         response = other.post(
             "/login",
             data={"username": username, "password": PASSWORD},
@@ -160,10 +179,10 @@ def staff_client(browser, make_staff):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def booth_client(browser, make_booth):  # type: ignore[no-untyped-def]
+def booth_client(browser: Callable[[], TestClient], make_booth: MakeBooth) -> BoothClient:
     def make(code: str = "casa-del-mig") -> TestClient:
-        booth: Booth = make_booth(code)
-        other: TestClient = browser()
+        booth = make_booth(code)
+        other = browser()
         response = other.post(
             "/kiosk/pair",
             data={"code": booth.code, "secret": booth.secret},

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.catalogue.conftest import BoothClient, StaffClient
 
 from finestreta.catalogue import seed_demo
+from finestreta.context import AppContext
 from finestreta.db import Database
 
 PATHS = ["/api/catalogue?q=padro", "/api/catalogue/volant-padro-individual"]
@@ -23,8 +25,8 @@ def demo(db: Database) -> None:
 @pytest.mark.usefixtures("demo")
 def test_access(
     client: TestClient,
-    staff_client: Callable[..., TestClient],
-    booth_client: Callable[..., TestClient],
+    staff_client: StaffClient,
+    booth_client: BoothClient,
 ) -> None:
     seen: dict[str, list[int]] = {}
     for who, browser in (
@@ -49,7 +51,7 @@ def test_access(
 
 @pytest.mark.usefixtures("demo")
 def test_search_returns_entries_with_highlights(
-    booth_client: Callable[..., TestClient],
+    booth_client: BoothClient,
 ) -> None:
     booth = booth_client()
     body = booth.get("/api/catalogue", params={"q": "volant colectiu", "lang": "ca"}).json()
@@ -69,7 +71,7 @@ def test_search_returns_entries_with_highlights(
 
 
 @pytest.mark.usefixtures("demo")
-def test_an_empty_query_lists_categories(staff_client: Callable[..., TestClient]) -> None:
+def test_an_empty_query_lists_categories(staff_client: StaffClient) -> None:
     clerk = staff_client()
     body = clerk.get("/api/catalogue", params={"lang": "en", "limit": 5}).json()
     assert body["total"] >= 30 and len(body["results"]) == 5
@@ -80,7 +82,7 @@ def test_an_empty_query_lists_categories(staff_client: Callable[..., TestClient]
 
 
 @pytest.mark.usefixtures("demo")
-def test_one_entry(staff_client: Callable[..., TestClient]) -> None:
+def test_one_entry(staff_client: StaffClient) -> None:
     clerk = staff_client()
     body = clerk.get("/api/catalogue/ibi", params={"lang": "en"}).json()
     entry = body["entry"]
@@ -94,7 +96,7 @@ def test_one_entry(staff_client: Callable[..., TestClient]) -> None:
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
 
-def test_bad_parameters_are_refused(staff_client: Callable[..., TestClient]) -> None:
+def test_bad_parameters_are_refused(staff_client: StaffClient) -> None:
     clerk = staff_client()
     for params in ({"lang": "fr"}, {"limit": 0}, {"q": "x" * 201}, {"category": "parking"}):
         response = clerk.get("/api/catalogue", params=params)
@@ -103,11 +105,11 @@ def test_bad_parameters_are_refused(staff_client: Callable[..., TestClient]) -> 
 
 
 def test_the_api_sees_a_new_import(
-    db: Database, staff_client: Callable[..., TestClient], tmp_path: Path
+    db: Database, app: FastAPI, staff_client: StaffClient, tmp_path: Path
 ) -> None:
     clerk = staff_client()
     assert clerk.get("/api/catalogue", params={"q": "gual"}).json()["total"] == 0
-    ctx = clerk.app.state.ctx  # type: ignore[attr-defined]
+    ctx: AppContext = app.state.ctx  # the clerk's browser talks to this app
     from finestreta.catalogue import DEMO_CATALOGUE, catalogue_of
 
     report = catalogue_of(ctx).import_file(DEMO_CATALOGUE)

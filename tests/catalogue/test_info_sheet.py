@@ -6,15 +6,14 @@ import io
 import json
 import re
 import shutil
-import subprocess
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pypdf import PdfReader
 from tests.conftest import need
+from tests.documents.conftest import pdf_dict, run
 
 from finestreta.catalogue import DEMO_CATALOGUE
 from finestreta.catalogue.importer import EntryIn
@@ -47,7 +46,7 @@ def fonts_of(reader: PdfReader) -> dict[str, bool]:
     and Times in empty text blocks, setting up state: those print nothing)."""
     found: dict[str, bool] = {}
     for page in reader.pages:
-        fonts: Any = page["/Resources"]["/Font"]  # type: ignore[index]
+        fonts = pdf_dict(pdf_dict(page["/Resources"])["/Font"])
         content = page.get_contents()
         assert content is not None
         stream = content.get_data().decode("latin-1")
@@ -55,9 +54,9 @@ def fonts_of(reader: PdfReader) -> dict[str, bool]:
             if "Tj" not in block and "TJ" not in block:
                 continue
             for name in re.findall(r"(/F[^\s]+)\s+[\d.]+\s+Tf", block):
-                font = fonts[name].get_object()
+                font = pdf_dict(fonts[name])
                 descriptor = font.get("/FontDescriptor")
-                embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+                embedded = descriptor is not None and "/FontFile2" in pdf_dict(descriptor)
                 found[str(font["/BaseFont"])] = embedded
     return found
 
@@ -140,10 +139,7 @@ def test_the_qr_code_opens_the_first_web_link(tmp_path: Path) -> None:
     first = entry.localized("es").links[0]
     assert first.url.startswith("https://")
     (tmp_path / "s.pdf").write_bytes(render_info_sheet(entry, "es", CITY))
-    run = {"capture_output": True, "text": True, "timeout": 60, "check": False}
-    rendered = subprocess.run(
-        ["pdftoppm", "-png", "-r", "150", str(tmp_path / "s.pdf"), str(tmp_path / "p")], **run
-    )
+    rendered = run("pdftoppm", "-png", "-r", "150", str(tmp_path / "s.pdf"), str(tmp_path / "p"))
     assert rendered.returncode == 0, rendered.stderr
-    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "p-1.png")], **run)
+    decoded = run("zbarimg", "--quiet", "--raw", str(tmp_path / "p-1.png"))
     assert decoded.stdout.strip().splitlines() == [first.url]

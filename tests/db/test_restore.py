@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from finestreta.attention import CallState, ClerkState, RequestState, RoutingRules, Switchboard
 from finestreta.attention.events import (
@@ -24,13 +26,24 @@ from finestreta.attention.records import (
 from finestreta.attention.states import Party
 from finestreta.attention.store import AttentionStore
 from finestreta.db import Database
+from tests.conftest import MakeBooth, MakeStaff
 
 T0 = 1_800_000_000.0  # any epoch time; the store keeps it as an aware UTC datetime
 
 
-def _one(events: list[Event], kind: type) -> Event:
+E = TypeVar("E", bound=Event)
+R = TypeVar("R")
+
+
+def _one(events: list[Event], kind: type[E]) -> E:
     (event,) = [e for e in events if isinstance(e, kind)]
     return event
+
+
+def _row(session: Session, model: type[R], key: str) -> R:
+    row = session.get(model, key)
+    assert row is not None, f"no {model.__name__} {key}"
+    return row
 
 
 def _event_counts(db: Database) -> Counter[str]:
@@ -41,7 +54,9 @@ def _event_counts(db: Database) -> Counter[str]:
     return Counter({kind: count for kind, count in rows})
 
 
-def test_state_comes_back_after_a_restart(db: Database, make_staff, make_booth) -> None:
+def test_state_comes_back_after_a_restart(
+    db: Database, make_staff: MakeStaff, make_booth: MakeBooth
+) -> None:
     anna = make_staff("anna")
     jordi = make_staff("jordi")
     booths = [make_booth(f"k{i}").id for i in range(1, 5)]
@@ -57,19 +72,19 @@ def test_state_comes_back_after_a_restart(db: Database, make_staff, make_booth) 
 
     # Four citizens ask while nobody is there.
     requests = [
-        _one(run(board.request(kiosk, "ca", "general", T0 + i)), RequestQueued).request_id  # type: ignore[attr-defined]
+        _one(run(board.request(kiosk, "ca", "general", T0 + i)), RequestQueued).request_id
         for i, kiosk in enumerate(booths)
     ]
     # Anna comes: she is rung for the first request and accepts it.
     run(board.console_connected(anna, T0 + 10))
     events = run(board.set_clerk_state(anna, ClerkState.AVAILABLE, T0 + 10))
     offer = _one(events, OfferMade)
-    assert offer.request_id == requests[0]  # type: ignore[attr-defined]
-    call = _one(run(board.accept(anna, offer.offer_id, T0 + 12)), CallStarted)  # type: ignore[attr-defined]
+    assert offer.request_id == requests[0]
+    call = _one(run(board.accept(anna, offer.offer_id, T0 + 12)), CallStarted)
     # Jordi comes: he is rung for the second request, and then the server stops.
     run(board.console_connected(jordi, T0 + 20))
     ringing = _one(run(board.set_clerk_state(jordi, ClerkState.AVAILABLE, T0 + 20)), OfferMade)
-    assert ringing.request_id == requests[1]  # type: ignore[attr-defined]
+    assert ringing.request_id == requests[1]
     # Every event became a row of the log.
     assert _event_counts(db) == Counter(e.kind for e in written)
 
@@ -85,28 +100,30 @@ def test_state_comes_back_after_a_restart(db: Database, make_staff, make_booth) 
     assert board2.requests[requests[1]].offer_id is None
     assert board2.offers == {}
     # Its offer died with the old process and is written down as expired.
-    assert [(e.offer_id, e.reason) for e in expired] == [(ringing.offer_id, "expired")]  # type: ignore[attr-defined]
     assert all(isinstance(e, OfferEnded) for e in expired)
+    assert [(e.offer_id, e.reason) for e in expired if isinstance(e, OfferEnded)] == [
+        (ringing.offer_id, "expired")
+    ]
     with db.session() as session:
-        assert session.get(OfferRow, ringing.offer_id).state == "expired"  # type: ignore[attr-defined,union-attr]
-        assert session.get(OfferRow, offer.offer_id).state == "accepted"  # type: ignore[attr-defined,union-attr]
-        assert session.get(AttentionRequestRow, requests[1]).state == "waiting"  # type: ignore[union-attr]
-        assert session.get(AttentionRequestRow, requests[0]).state == "in_call"  # type: ignore[union-attr]
-        assert session.get(CallRow, call.call_id).state == "active"  # type: ignore[attr-defined,union-attr]
+        assert _row(session, OfferRow, ringing.offer_id).state == "expired"
+        assert _row(session, OfferRow, offer.offer_id).state == "accepted"
+        assert _row(session, AttentionRequestRow, requests[1]).state == "waiting"
+        assert _row(session, AttentionRequestRow, requests[0]).state == "in_call"
+        assert _row(session, CallRow, call.call_id).state == "active"
         presence = {p.clerk_id: p.state for p in session.scalars(select(ClerkPresenceRow))}
     assert presence == {anna: "in_call", jordi: "ringing"}  # as last written
 
     # The call goes on, its clerk in it; Jordi is available (and not connected yet).
-    restored_call = board2.calls[call.call_id]  # type: ignore[attr-defined]
+    restored_call = board2.calls[call.call_id]
     assert (restored_call.state, restored_call.clerk_id, restored_call.kiosk_id) == (
         CallState.ACTIVE,
         anna,
         booths[0],
     )
     assert board2.clerks[anna].state == ClerkState.IN_CALL
-    assert board2.clerks[anna].call_id == call.call_id  # type: ignore[attr-defined]
+    assert board2.clerks[anna].call_id == call.call_id
     assert board2.requests[requests[0]].state == RequestState.IN_CALL
-    assert board2.requests[requests[0]].call_id == call.call_id  # type: ignore[attr-defined]
+    assert board2.requests[requests[0]].call_id == call.call_id
     assert board2.clerks[jordi].state == ClerkState.AVAILABLE
     assert board2.clerks[jordi].offer_id is None
     assert not board2.clerks[jordi].connected
@@ -114,8 +131,8 @@ def test_state_comes_back_after_a_restart(db: Database, make_staff, make_booth) 
     # New requests number after the old ones, and are written without clashing.
     new = _one(board2.request(make_booth("k5").id, "es", "census", T0 + 101), RequestQueued)
     store2.record([new])
-    assert new.seq == 5  # type: ignore[attr-defined]
-    assert [r.id for r in board2.queue()][-1] == new.request_id  # type: ignore[attr-defined]
+    assert new.seq == 5
+    assert [r.id for r in board2.queue()][-1] == new.request_id
 
     # Every transition left exactly one row in the event log.
     counts = _event_counts(db)
@@ -131,14 +148,16 @@ def test_state_comes_back_after_a_restart(db: Database, make_staff, make_booth) 
 
     # The restored call can be finished as usual.
     store2.record(board2.console_connected(anna, T0 + 102))
-    ended = board2.hang_up(call.call_id, Party.CLERK, T0 + 110)  # type: ignore[attr-defined]
+    ended = board2.hang_up(call.call_id, Party.CLERK, T0 + 110)
     store2.record(ended)
     with db.session() as session:
         row = session.get(AttentionRequestRow, requests[0])
         assert row is not None and row.state == "served"
 
 
-def test_a_second_restart_changes_nothing(db: Database, make_staff, make_booth) -> None:
+def test_a_second_restart_changes_nothing(
+    db: Database, make_staff: MakeStaff, make_booth: MakeBooth
+) -> None:
     clerk = make_staff("anna")
     kiosk = make_booth("k1").id
     store = AttentionStore(db)

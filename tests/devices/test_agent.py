@@ -128,6 +128,18 @@ def _is_status(job_id: str, state: str) -> Callable[[Frame], bool]:
     return lambda f: f.get("type") == "job_status" and f["job_id"] == job_id and f["state"] == state
 
 
+def status_into(
+    frames: list[Frame], server: FakeServer, job_id: str, state: str
+) -> Callable[[], bool]:
+    """An ``until`` for ``run_agent``: waits for the job's status frame, kept in ``frames``."""
+
+    def until() -> bool:
+        frames.append(server.expect(_is_status(job_id, state)))
+        return True
+
+    return until
+
+
 # ---------------------------------------------------------------------- exactly once
 def test_a_print_job_delivered_again_and_again_prints_once(
     server: FakeServer, printer: Callable[..., IppEvePrinter], tmp_path: Path
@@ -193,9 +205,7 @@ def test_a_job_found_started_without_outcome_is_aborted_not_repeated(
     server.jobs = [print_job("job-9", "doc-9", PDF)]
     config = make_config(server, eve.uri, None, spool)
     frame: list[Frame] = []
-    run_agent(
-        config, lambda: bool(frame.append(server.expect(_is_status("job-9", "failed"))) or frame)
-    )
+    run_agent(config, status_into(frame, server, "job-9", "failed"))
     assert frame[0]["reason"] == "job_aborted"
     assert eve.printed() == []
     assert server.statuses("job-9") == [("failed", "job_aborted")]
@@ -283,9 +293,7 @@ def test_a_refused_upload_fails_the_scan(
         feeder_max_pages=2,
     )
     frame: list[Frame] = []
-    run_agent(
-        config, lambda: bool(frame.append(server.expect(_is_status("scan-2", "failed"))) or frame)
-    )
+    run_agent(config, status_into(frame, server, "scan-2", "failed"))
     assert frame[0]["reason"] == "upload_failed"
     assert "too_large" in frame[0]["detail"] and "1 MiB" in frame[0]["detail"]
     assert server.uploads[0][1] == "application/pdf"
@@ -300,9 +308,7 @@ def test_a_scan_from_an_empty_feeder_fails_as_feeder_empty(
         server, f"ipp://127.0.0.1:{closed_port()}/ipp/print", sane, tmp_path / "spool"
     )
     frame: list[Frame] = []
-    run_agent(
-        config, lambda: bool(frame.append(server.expect(_is_status("scan-3", "failed"))) or frame)
-    )
+    run_agent(config, status_into(frame, server, "scan-3", "failed"))
     assert frame[0]["reason"] == "feeder_empty"
     assert server.uploads == []
 
@@ -486,7 +492,7 @@ def test_a_job_is_not_started_when_the_journal_cannot_be_written(
     frame: list[Frame] = []
     run_agent(
         config,
-        lambda: bool(frame.append(server.expect(_is_status("job-1", "failed"))) or frame),
+        status_into(frame, server, "job-1", "failed"),
         journal=FullJournal(config.journal_path),
     )
     assert frame[0]["reason"] == "printer_error"

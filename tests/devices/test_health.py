@@ -10,7 +10,7 @@ from finestreta import __version__
 from finestreta.kiosk_agent.health import HealthMonitor
 from finestreta.kiosk_agent.printer import IppPrinter
 from finestreta.kiosk_agent.scanner import SaneScanner
-from finestreta.realtime.frames import AGENT, FrameSet
+from finestreta.realtime.frames import AGENT, FrameSet, Health
 from tests.devices.conftest import IppEvePrinter, closed_port
 
 agent_frames = FrameSet().adapter(AGENT)
@@ -38,7 +38,8 @@ def test_a_booth_with_its_devices(
     assert report["disk_free_bytes"] > 0
     # The server's own frame model takes it as it is.
     parsed = agent_frames.validate_python(report)
-    assert parsed.printer.state == "idle"  # type: ignore[union-attr]
+    assert isinstance(parsed, Health)
+    assert parsed.printer.state == "idle"
 
 
 def test_a_booth_without_its_devices(sane_config: Callable[..., Path], tmp_path: Path) -> None:

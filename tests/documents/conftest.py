@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from finestreta.db import Database
 from finestreta.documents.pdf.heading import CityHeading
@@ -109,6 +110,54 @@ def make_data(
 def pdf_text(pdf: bytes) -> tuple[int, str]:
     reader = PdfReader(io.BytesIO(pdf))
     return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+# pypdf types what a PDF dictionary holds as PdfObject: these say (and check) what it is.
+
+
+def pdf_dict(value: object) -> DictionaryObject:
+    """A PDF dictionary (an indirect reference is followed)."""
+    if isinstance(value, IndirectObject):
+        value = value.get_object()
+    assert isinstance(value, DictionaryObject), f"not a PDF dictionary: {value!r}"
+    return value
+
+
+def pdf_array(value: object) -> ArrayObject:
+    """A PDF array (an indirect reference is followed)."""
+    if isinstance(value, IndirectObject):
+        value = value.get_object()
+    assert isinstance(value, ArrayObject), f"not a PDF array: {value!r}"
+    return value
+
+
+def pdf_stream(value: object) -> StreamObject:
+    """A PDF stream (an indirect reference is followed)."""
+    if isinstance(value, IndirectObject):
+        value = value.get_object()
+    assert isinstance(value, StreamObject), f"not a PDF stream: {value!r}"
+    return value
+
+
+def pdf_str(value: object) -> str:
+    """A PDF name or text string."""
+    assert isinstance(value, str), f"not a PDF name or string: {value!r}"
+    return value
+
+
+def pdf_int(value: object) -> int:
+    """A PDF integer."""
+    assert isinstance(value, int), f"not a PDF integer: {value!r}"
+    return value
+
+
+def page_fonts(reader: PdfReader) -> list[DictionaryObject]:
+    """The font dictionaries of every page's resources."""
+    return [
+        pdf_dict(font)
+        for page in reader.pages
+        for font in pdf_dict(pdf_dict(page["/Resources"])["/Font"]).values()
+    ]
 
 
 def tool(name: str) -> str | None:

@@ -25,7 +25,17 @@ from finestreta.procedures.census.volant import render_certificate
 from finestreta.procedures.information.sheet import render_info_sheet
 from finestreta.registry.receipt import Verification, render_receipt
 from finestreta.registry.records import RegistryEntry
-from tests.documents.conftest import CODE, URL, make_data, pdf_text
+from tests.documents.conftest import (
+    CODE,
+    URL,
+    make_data,
+    page_fonts,
+    pdf_array,
+    pdf_dict,
+    pdf_str,
+    pdf_stream,
+    pdf_text,
+)
 
 CITY = CityHeading(
     "Barcelona",
@@ -138,9 +148,12 @@ def test_a_page_of_the_toolkits_parts(lang: str) -> None:
     assert [item for item in expected if item not in flat] == []
     assert pages == 1
     reader = PdfReader(io.BytesIO(pdf))
-    assert b"<pdfaid:part>2</pdfaid:part>" in reader.trailer["/Root"]["/Metadata"].get_data()
-    fonts_used = [f.get_object() for f in reader.pages[0]["/Resources"]["/Font"].values()]
-    assert [f["/BaseFont"] for f in fonts_used if "/FontFile2" not in f["/FontDescriptor"]] == []
+    metadata = pdf_stream(pdf_dict(reader.trailer["/Root"])["/Metadata"])
+    assert b"<pdfaid:part>2</pdfaid:part>" in metadata.get_data()
+    fonts_used = page_fonts(reader)  # of its one page
+    assert [
+        f["/BaseFont"] for f in fonts_used if "/FontFile2" not in pdf_dict(f["/FontDescriptor"])
+    ] == []
     assert b"/Helvetica" not in pdf
 
 
@@ -148,14 +161,15 @@ def test_a_page_of_the_toolkits_parts(lang: str) -> None:
 def test_every_layout_is_pdfa_with_its_fonts_embedded(name: str) -> None:
     pdf = LAYOUTS[name]()
     reader = PdfReader(io.BytesIO(pdf))
-    xmp = reader.trailer["/Root"]["/Metadata"].get_object()
+    root = pdf_dict(reader.trailer["/Root"])
+    xmp = pdf_stream(root["/Metadata"])
     assert "/Filter" not in xmp and b"<pdfaid:part>2</pdfaid:part>" in xmp.get_data()
-    assert reader.trailer["/Root"]["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"
-    fonts_used = [
-        font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()
-    ]
+    assert pdf_str(pdf_dict(pdf_array(root["/OutputIntents"])[0])["/S"]) == "/GTS_PDFA1"
+    fonts_used = page_fonts(reader)
     assert fonts_used
-    assert [f["/BaseFont"] for f in fonts_used if "/FontFile2" not in f["/FontDescriptor"]] == []
+    assert [
+        f["/BaseFont"] for f in fonts_used if "/FontFile2" not in pdf_dict(f["/FontDescriptor"])
+    ] == []
     assert b"/Helvetica" not in pdf and b"/Courier" not in pdf
     assert pdf.startswith(b"%PDF-1.7\n%")
 
@@ -168,8 +182,8 @@ def test_the_verification_page_is_the_url_without_the_code() -> None:
 
 def test_the_council_is_named_or_made_of_the_city_name() -> None:
     """(The volant's tests check a whole heading from the settings, printed.)"""
-    named = Settings(_env_file=None, city_name="Girona", city_council="Consell Comarcal")  # type: ignore[call-arg]
-    unnamed = Settings(_env_file=None, city_name="Girona", city_lines="")  # type: ignore[call-arg]
+    named = Settings(_env_file=None, city_name="Girona", city_council="Consell Comarcal")
+    unnamed = Settings(_env_file=None, city_name="Girona", city_lines="")
     assert CityHeading.from_settings(named).council == "Consell Comarcal"
     assert CityHeading.from_settings(unnamed).council == "Ajuntament de Girona"
     assert CityHeading.from_settings(unnamed).details == ()

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -37,6 +38,12 @@ from tests.documents.conftest import (
     PERSONS,
     URL,
     make_data,
+    page_fonts,
+    pdf_array,
+    pdf_dict,
+    pdf_int,
+    pdf_str,
+    pdf_stream,
     pdf_text,
     run,
     tool,
@@ -188,18 +195,18 @@ def test_the_volant_reads_as_before_the_texts_moved_to_gettext(
         ({"issued_at": datetime(2026, 3, 5, 10, 0)}, "aware"),
     ],
 )
-def test_bad_data_is_refused(changes: dict[str, object], message: str) -> None:
+def test_bad_data_is_refused(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         replace(make_data("household"), **changes)
 
 
 def test_the_city_heading_comes_from_the_settings() -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         city_name="Girona",
         city_council="",
         city_address="Plaça del Vi, 1",
-        city_lines="NIF X, web",  # type: ignore[arg-type]  # as the environment gives it
+        city_lines="NIF X, web",  # as the environment gives it
     )
     heading = CityHeading.from_settings(settings)
     assert heading == CityHeading(
@@ -231,7 +238,7 @@ def test_the_padro_values_convert() -> None:
 
 
 def _xmp(reader: PdfReader) -> str:
-    stream = reader.trailer["/Root"]["/Metadata"].get_object()
+    stream = pdf_stream(pdf_dict(reader.trailer["/Root"])["/Metadata"])
     assert "/Filter" not in stream  # PDF/A: the XMP packet is not compressed
     return bytes(stream.get_data()).decode("utf-8")
 
@@ -240,25 +247,25 @@ def _xmp(reader: PdfReader) -> str:
 def test_pdfa_markers(which: str, household_pdf: bytes, sealed_pdf: bytes) -> None:
     pdf = household_pdf if which == "rendered" else sealed_pdf
     reader = PdfReader(io.BytesIO(pdf))
-    root = reader.trailer["/Root"]
+    root = pdf_dict(reader.trailer["/Root"])
     xmp = _xmp(reader)
     assert "<pdfaid:part>2</pdfaid:part>" in xmp
     assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
 
-    intents = root["/OutputIntents"]
+    intents = pdf_array(root["/OutputIntents"])
     assert len(intents) == 1
-    intent = intents[0].get_object()
-    assert intent["/S"] == "/GTS_PDFA1"
-    assert intent["/OutputConditionIdentifier"] == "sRGB IEC61966-2.1"
-    profile = intent["/DestOutputProfile"].get_object()
-    assert profile["/N"] == 3
+    intent = pdf_dict(intents[0])
+    assert pdf_str(intent["/S"]) == "/GTS_PDFA1"
+    assert pdf_str(intent["/OutputConditionIdentifier"]) == "sRGB IEC61966-2.1"
+    profile = pdf_stream(intent["/DestOutputProfile"])
+    assert pdf_int(profile["/N"]) == 3
     icc = profile.get_data()
     assert icc[36:40] == b"acsp" and icc[16:20] == b"RGB "
 
     # Information dictionary and XMP say the same things (ISO 19005-2 §6.6.2.3).
-    info = reader.trailer["/Info"].get_object()
+    info = pdf_dict(reader.trailer["/Info"])
     moment = make_data().local_issued_at
-    assert info["/CreationDate"] == info["/ModDate"] == pdf_date(moment)
+    assert pdf_str(info["/CreationDate"]) == pdf_str(info["/ModDate"]) == pdf_date(moment)
     assert f"<xmp:CreateDate>{xmp_date(moment)}</xmp:CreateDate>" in xmp
     assert f"<xmp:ModifyDate>{xmp_date(moment)}</xmp:ModifyDate>" in xmp
     for key, tag in [
@@ -279,11 +286,11 @@ def test_pdfa_markers(which: str, household_pdf: bytes, sealed_pdf: bytes) -> No
     }
 
     # Fonts: every font of every page is embedded (no standard 14 font).
-    fonts = [
-        font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()
-    ]
+    fonts = page_fonts(reader)
     assert fonts
-    assert [f["/BaseFont"] for f in fonts if "/FontFile2" not in f["/FontDescriptor"]] == []
+    assert [
+        f["/BaseFont"] for f in fonts if "/FontFile2" not in pdf_dict(f["/FontDescriptor"])
+    ] == []
     assert b"/Helvetica" not in pdf and b"/Courier" not in pdf
 
     # Stream framing (§6.1.7.1), header (§6.1.2), no encryption or scripts (§6.1.3, §6.6.1).
@@ -295,14 +302,17 @@ def test_pdfa_markers(which: str, household_pdf: bytes, sealed_pdf: bytes) -> No
 
 def test_the_seal_field_is_invisible_and_printable(sealed_pdf: bytes) -> None:
     reader = PdfReader(io.BytesIO(sealed_pdf))
-    annotations = [a.get_object() for a in reader.pages[0]["/Annots"]]
+    annotations = [pdf_dict(a) for a in pdf_array(reader.pages[0]["/Annots"])]
     assert len(annotations) == 1
     widget = annotations[0]
-    assert widget["/FT"] == "/Sig" and widget["/T"] == "SegellElectronic"
-    assert [float(v) for v in widget["/Rect"]] == [0, 0, 0, 0]
-    assert widget["/F"] & 4 and not widget["/F"] & (1 | 2 | 32)  # print; not hidden/invisible
-    assert "/NeedAppearances" not in reader.trailer["/Root"]["/AcroForm"]
-    assert isinstance(reader.trailer["/Root"].get("/Perms", {}).get("/DocMDP"), IndirectObject)
+    assert pdf_str(widget["/FT"]) == "/Sig" and pdf_str(widget["/T"]) == "SegellElectronic"
+    assert [float(v) for v in pdf_array(widget["/Rect"])] == [0, 0, 0, 0]
+    flags = pdf_int(widget["/F"])
+    assert flags & 4 and not flags & (1 | 2 | 32)  # print; not hidden/invisible
+    root = pdf_dict(reader.trailer["/Root"])
+    assert "/NeedAppearances" not in pdf_dict(root["/AcroForm"])
+    permissions = pdf_dict(root["/Perms"])
+    assert isinstance(permissions.get("/DocMDP"), IndirectObject)
 
 
 # ------------------------------------------------------------------------ QR code

@@ -173,7 +173,7 @@ def test_demo_data_of_every_procedure(tmp_path: Path) -> None:
 
 
 def test_settings_name_the_procedures() -> None:
-    assert Settings(_env_file=None, procedures="census, information").procedures == (  # type: ignore[call-arg]
+    assert Settings(_env_file=None, procedures="census, information").procedures == (
         "census",
         "information",
     )

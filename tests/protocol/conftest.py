@@ -43,7 +43,7 @@ def server_context(tmp_path_factory: pytest.TempPathFactory) -> AppContext:
     """A server's context with the installed procedures, built as ``finestreta serve`` builds
     it (nothing runs: its hub is not started)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('context') / 'context.db'}"
-    context = build_context(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    context = build_context(Settings(_env_file=None, database_url=url))
     context.db.dispose()
     return context
 

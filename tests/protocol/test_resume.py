@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from finestreta.context import AppContext
 from finestreta.realtime import frames as f
-from tests.api.conftest import Socket, open_socket
+from tests.api.conftest import BoothBrowser, ClerkBrowser, Socket, open_socket
 from tests.protocol.wire import check
 
 Frame = dict[str, Any]
@@ -173,14 +173,16 @@ class Scene:
 
     def resumes(self, where: str) -> None:
         """Live state == state from a fresh hello, for every party, at ``where``."""
-        self.client.portal.call(self.ctx.hub.tick)  # queue places and count go out now
+        portal = self.client.portal
+        assert portal is not None, "the client is not running"
+        portal.call(self.ctx.hub.tick)  # queue places and count go out now
         for party in self.parties:
             if party.socket is not None:
                 party.s.flush()
         for party in self.parties:
             for frame in party.received:
                 check(party.party, "outbound", frame)
-            again = self.client.portal.call(fresh, self.ctx, party)
+            again = portal.call(fresh, self.ctx, party)
             live: Any
             anew: Any
             if party.party == "console":
@@ -202,7 +204,9 @@ def scene(client: TestClient, ctx: AppContext) -> Iterator[Scene]:
 # ------------------------------------------------------------------------------ the scenario
 
 
-def scenario(client: TestClient, ctx: AppContext, clerk_browser: Any, booth_browser: Any) -> int:
+def scenario(
+    client: TestClient, ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+) -> int:
     """Rings declined, withdrawn and accepted, reconnections during the call and the wrap-up,
     a second booth waiting meanwhile, the wrap-up and the rating. Returns the checkpoints."""
     anna_client, anna_id = clerk_browser("anna")
@@ -275,7 +279,7 @@ def scenario(client: TestClient, ctx: AppContext, clerk_browser: Any, booth_brow
 
 
 def test_a_fresh_hello_tells_what_the_frames_told(
-    client: TestClient, ctx: AppContext, clerk_browser: Any, booth_browser: Any
+    client: TestClient, ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     assert scenario(client, ctx, clerk_browser, booth_browser) == 14
 
@@ -283,8 +287,8 @@ def test_a_fresh_hello_tells_what_the_frames_told(
 def test_a_forgotten_ring_ended_is_noticed(
     client: TestClient,
     ctx: AppContext,
-    clerk_browser: Any,
-    booth_browser: Any,
+    clerk_browser: ClerkBrowser,
+    booth_browser: BoothBrowser,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The check itself: a hub that does not send ``ring_ended`` fails it at once."""
@@ -300,7 +304,7 @@ def test_a_forgotten_ring_ended_is_noticed(
 
 
 def test_the_call_in_progress_is_in_the_attentions_either_way(
-    client: TestClient, ctx: AppContext, clerk_browser: Any, booth_browser: Any
+    client: TestClient, ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
 ) -> None:
     anna_client, anna_id = clerk_browser("anna")
     k1_client, k1 = booth_browser("k1")

@@ -5,6 +5,7 @@ and the catalogues are in step with the sources (scripts/i18n was run)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,10 @@ NOT_PAGES = [
     ("registry/receipt.py", "ignore"),
     ("procedures/*/**", "ignore"),
 ]
-SCRIPT = {"t": None, "T": None}
-DOMAINS: dict[str, tuple[str, list[tuple[str, str]], dict[str, object], tuple[str, ...], Path]] = {
+# pybabel keywords: a function's name and which of its arguments are texts (None: the first)
+Keywords = Mapping[str, tuple[int, ...] | None]
+SCRIPT: Keywords = {"t": None, "T": None}
+DOMAINS: dict[str, tuple[str, list[tuple[str, str]], Keywords, tuple[str, ...], Path]] = {
     "kiosk": ("web/static/kiosk", [("**.js", "javascript")], SCRIPT, ("ca", "es"), LOCALE),
     "console": ("web/static/console", [("**.js", "javascript")], SCRIPT, ("ca", "es"), LOCALE),
     "messages": (
@@ -75,7 +78,7 @@ def extracted(domain: str) -> set[str]:
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         base,
         method_map,
-        keywords=keywords,  # type: ignore[arg-type]
+        keywords=keywords,
     ):
         ids.add(message if isinstance(message, str) else message[0])
     return ids

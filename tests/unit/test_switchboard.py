@@ -455,7 +455,9 @@ def test_cancelling_a_request_in_a_call_is_refused_and_changes_nothing() -> None
     board = make_board()
     add_clerk(board, 1)
     in_call(board, 1, kiosk_id=1)
-    request_id = board.live_request_of(1).id  # type: ignore[union-attr]
+    live = board.live_request_of(1)
+    assert live is not None
+    request_id = live.id
     before = state_of(board)
     with pytest.raises(AttentionError) as refused:
         board.cancel(request_id, 5)
@@ -823,7 +825,8 @@ def test_a_kiosk_may_ask_again_after_cancelling() -> None:
     first, _ = ask(board, 1)
     board.cancel(first, 1)
     second, _ = ask(board, 1, now=2)
-    assert board.live_request_of(1).id == second  # type: ignore[union-attr]
+    live = board.live_request_of(1)
+    assert live is not None and live.id == second
 
 
 # ---------------------------------------------------------------------------------- waiting places

@@ -116,14 +116,14 @@ class SwitchboardMachine(RuleBasedStateMachine):
         missed_rings_before_away: int,
         clerks: list[tuple[set[str], set[str], int | None]],
     ) -> None:
-        self.rules = RoutingRules(
+        self.routing = RoutingRules(
             ring_timeout=ring_timeout,
             missed_rings_before_away=missed_rings_before_away,
             kiosk_grace=kiosk_grace,
             console_grace=console_grace,
         )
         self.ids = itertools.count(1)
-        self.board = Switchboard(self.rules, new_id=lambda: f"id{next(self.ids)}")
+        self.board = Switchboard(self.routing, new_id=lambda: f"id{next(self.ids)}")
         for clerk_id, (languages, topics, _) in enumerate(clerks, start=1):
             self.register_clerk(clerk_id, languages, topics)
             self._console(clerk_id, connected=True)
@@ -237,7 +237,7 @@ class SwitchboardMachine(RuleBasedStateMachine):
         assert event.offer_id not in self.offers_made
         assert event.request_id in self.live
         assert self.queued[event.request_id].kiosk_id == event.kiosk_id
-        assert event.deadline == self.now + self.rules.ring_timeout
+        assert event.deadline == self.now + self.routing.ring_timeout
         ringing = [self.offers_made[o] for o in self.open_offers]
         assert all(o.request_id != event.request_id for o in ringing), "request rung twice"
         assert all(o.clerk_id != event.clerk_id for o in ringing), "clerk rung twice"
@@ -254,13 +254,13 @@ class SwitchboardMachine(RuleBasedStateMachine):
         assert (made.request_id, made.clerk_id) == (event.request_id, event.clerk_id)
         self._close_offer(event.offer_id, event.reason)
         assert event.reason in ("declined", "expired", "withdrawn")
-        self.passed[(event.request_id, event.clerk_id)] = self.now + self.rules.ring_timeout
+        self.passed[(event.request_id, event.clerk_id)] = self.now + self.routing.ring_timeout
         if event.reason == "expired":
             assert made.deadline <= self.now
             self.missed[event.clerk_id] += 1
             assert isinstance(following, ClerkStateChanged)
             assert following.clerk_id == event.clerk_id
-            away = self.missed[event.clerk_id] >= self.rules.missed_rings_before_away
+            away = self.missed[event.clerk_id] >= self.routing.missed_rings_before_away
             assert following.state == ("away" if away else "available")
 
     # ------------------------------------------------------------------ the model's routing view
@@ -485,7 +485,7 @@ class SwitchboardMachine(RuleBasedStateMachine):
             for e in events
         )
         request = self.sb.requests[request_id]
-        assert request.passed_by[clerk_id] == self.now + self.rules.ring_timeout
+        assert request.passed_by[clerk_id] == self.now + self.routing.ring_timeout
 
     @precondition(lambda self: self.calls)
     @rule(data=st.data(), by=st.sampled_from([Party.KIOSK, Party.CLERK]))
@@ -609,12 +609,12 @@ class SwitchboardMachine(RuleBasedStateMachine):
         self.due_kiosks = {
             k
             for k, since in self.kiosk_gone_since.items()
-            if since is not None and self.now - since >= self.rules.kiosk_grace
+            if since is not None and self.now - since >= self.routing.kiosk_grace
         }
         self.due_clerks = {
             c
             for c, since in self.clerk_gone_since.items()
-            if since is not None and self.now - since >= self.rules.console_grace
+            if since is not None and self.now - since >= self.routing.console_grace
         }
         try:
             self.run(lambda: self.sb.tick(self.now), None, True)
@@ -657,10 +657,10 @@ class SwitchboardMachine(RuleBasedStateMachine):
         """Moments when something is due: rings, grace periods, passes running out."""
         rings = [self.offers_made[o].deadline for o in self.open_offers]
         kiosks = [
-            t + self.rules.kiosk_grace for t in self.kiosk_gone_since.values() if t is not None
+            t + self.routing.kiosk_grace for t in self.kiosk_gone_since.values() if t is not None
         ]
         consoles = [
-            t + self.rules.console_grace for t in self.clerk_gone_since.values() if t is not None
+            t + self.routing.console_grace for t in self.clerk_gone_since.values() if t is not None
         ]
         passes = [t for t in self.passed.values() if t > self.now]
         return sorted({*rings, *kiosks, *consoles, *passes})

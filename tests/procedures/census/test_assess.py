@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from finestreta.identity.checks import Declared
 from finestreta.padro.identity import DocumentType, IdDocument
 from finestreta.padro.model import (
     Address,
@@ -21,7 +22,6 @@ from finestreta.padro.model import (
 from finestreta.procedures.census.eligibility import CertificateKind
 from finestreta.procedures.census.service import (
     CensusError,
-    Declared,
     Identity,
     VolantRequest,
     assess,
