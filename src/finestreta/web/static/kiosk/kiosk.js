@@ -8,12 +8,15 @@
 
 import { Channel } from "/static/common/socket.js";
 import { CallSession, openMedia } from "/static/common/call.js";
-import { DEFAULT_LANGUAGE, LANGUAGES, loadTexts, setLanguage, t, textsLoaded } from "./i18n.js";
+import { loadTexts, setLanguage, t, textsLoaded } from "/static/common/i18n.js";
 import { LABELS, PROMPTS, TEXTS, TOPIC_NAMES } from "./texts.js";
 import { describeHours } from "./hours.js";
 import { createCatalogue, loadEntry, renderEntry, validSlug } from "./catalogue.js";
 import { loadBoothModules, moduleFrame, modulesCallEnded } from "./modules.js";
 
+// The citizen chooses among these on the booth itself: every language's texts come at once.
+const LANGUAGES = ["ca", "es", "en"];
+const DEFAULT_LANGUAGE = "ca";
 const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "rating", "thanks", "closed", "unavailable", "catalogue"];
 const TOPICS = ["general", "census", "taxes", "works", "complaints"];
 const STILL_THERE_SECONDS = 30;
@@ -107,7 +110,7 @@ function applyTexts() {
 }
 
 function setLang(lang) {
-  state.lang = setLanguage(lang);
+  state.lang = setLanguage(LANGUAGES.includes(lang) ? lang : DEFAULT_LANGUAGE);
   document.documentElement.lang = state.lang;
   applyTexts();
   renderAll();
@@ -258,12 +261,12 @@ function formatWait(seconds) {
   const minutes = Math.round(s / 60);
   if (minutes <= 1) return t("About 1 minute");
   if (minutes > 60) return t("More than an hour");
-  return t("About {n} minutes").replace("{n}", String(minutes));
+  return t("About {n} minutes", { n: minutes });
 }
 
 function positionSentence(position) {
   if (position <= 1) return t("You are next in the queue.");
-  return t("You are number {n} in the queue.").replace("{n}", String(position));
+  return t("You are number {n} in the queue.", { n: position });
 }
 
 function renderWaiting() {
@@ -361,7 +364,7 @@ function openStillThere() {
   clearTimeout(timers.idle);
   let left = STILL_THERE_SECONDS;
   $("still-there-text").textContent =
-    t("If nobody touches the screen, we will cancel your request in {n} seconds.").replace("{n}", String(STILL_THERE_SECONDS));
+    t("If nobody touches the screen, we will cancel your request in {n} seconds.", { n: STILL_THERE_SECONDS });
   $("still-there-count").textContent = String(left);
   dialog.showModal();
   $("keep-waiting").focus();
@@ -442,8 +445,8 @@ function renderQueueStrip() {
   } else {
     place = Number(q.position) <= 1
       ? t("You are next")
-      : t("Your place in the queue: {n}").replace("{n}", String(q.position));
-    wait = t("Estimated wait: {time}").replace("{time}", formatWait(q.estimated_wait_s));
+      : t("Your place in the queue: {n}", { n: q.position });
+    wait = t("Estimated wait: {time}", { time: formatWait(q.estimated_wait_s) });
   }
   if ($("strip-place").textContent !== place) $("strip-place").textContent = place;
   if ($("strip-wait").textContent !== wait) $("strip-wait").textContent = wait;
@@ -645,7 +648,7 @@ function toggleCamera() {
 function renderCall() {
   if (!state.callId) return;
   $("call-title").textContent = state.clerkName
-    ? t("You are talking with {name}").replace("{name}", state.clerkName)
+    ? t("You are talking with {name}", { name: state.clerkName })
     : t("You are talking with a clerk");
   let status;
   if (state.callState === "connected") status = t("Connected");
@@ -788,7 +791,7 @@ function onShowDocument(frame) {
   content.id = "shown-document-content";
   $("shown-document-view").replaceChildren(content);
   renderDocument();
-  announce(t("The clerk is showing you a document: {title}").replace("{title}", title || t("Document")));
+  announce(t("The clerk is showing you a document: {title}", { title: title || t("Document") }));
   loadDocument(doc, content);
 }
 
@@ -896,7 +899,7 @@ function onShowEntry(frame) {
     shown.entry = entry;
     renderEntry($("shown-entry-view"), entry, { level: 3, category: true });
     renderShownEntry();
-    announce(t("The clerk is showing you information: {title}").replace("{title}", String(entry.title || "")));
+    announce(t("The clerk is showing you information: {title}", { title: String(entry.title || "") }));
   }).catch((err) => {
     if (state.shownEntry !== shown) return;
     console.warn("entry", slug, err);
@@ -1296,7 +1299,8 @@ function wire() {
 async function boot() {
   wire();
   await loadBoothModules($("main")); // before the socket: no module misses a frame
-  const texts = loadTexts();
+  const tables = { texts: "/i18n/kiosk.json", errors: "/i18n/errors/kiosk.json" };
+  const texts = loadTexts(tables);
   await Promise.race([texts, new Promise((resolve) => { setTimeout(resolve, 3000); })]);
   // A citizen quick enough to tap a language before the texts arrived keeps their choice.
   if (!state.chosen) {
@@ -1315,7 +1319,7 @@ async function boot() {
   });
   // Texts missing (server restarting?): keep the English ids on screen and try again later.
   const retry = async () => {
-    if (!textsLoaded() && !(await loadTexts())) {
+    if (!textsLoaded() && !(await loadTexts(tables))) {
       setTimeout(retry, TEXTS_RETRY_MS);
       return;
     }
