@@ -8,7 +8,7 @@
 
 import { Channel } from "/static/common/socket.js";
 import { CallSession, openMedia } from "/static/common/call.js";
-import { loadTexts, setLanguage, t, textsLoaded } from "/static/common/i18n.js";
+import { errorText, loadTexts, setLanguage, t, textsLoaded } from "/static/common/i18n.js";
 import { LABELS, PROMPTS, TEXTS, TOPIC_NAMES } from "./texts.js";
 import { describeHours } from "./hours.js";
 import { createCatalogue, loadEntry, renderEntry, validSlug } from "./catalogue.js";
@@ -1030,6 +1030,8 @@ function hideNotice() {
   notice.textContent = "";
 }
 
+// The citizen reads the server catalogue's text for a code (/i18n/errors/kiosk.json, in the
+// booth's language), or its general "something went wrong" (the code internal's).
 function onError(frame) {
   if (frame.ref === "media_status") return; // informative only; an older server may not know it
   switch (frame.code) {
@@ -1040,7 +1042,7 @@ function onError(frame) {
       if (state.screen !== "call") show("closed");
       break;
     case "already_requested":
-      showNotice(t("This booth already has a request in progress."));
+      showNotice(errorText(frame));
       state.requesting = true;
       if (!waitingHere() && state.screen !== "call") show("waiting");
       resync();
@@ -1052,11 +1054,11 @@ function onError(frame) {
         state.requestId = null;
         state.queue = null;
         show("topic");
-        showNotice(t("Your request is no longer in the queue. You can request attention again."));
+        showNotice(errorText(frame));
       }
       break;
     case "rate_limited":
-      showNotice(t("You pressed too many times in a row. Wait a moment and try again."));
+      showNotice(errorText(frame));
       break;
     case "no_call":
     case "not_rateable":
@@ -1066,7 +1068,7 @@ function onError(frame) {
     default:
       console.warn("booth error", frame);
       if (!["idle", "unavailable"].includes(state.screen)) {
-        showNotice(t("Something went wrong. Please try again or ask the staff of the centre."));
+        showNotice(errorText(frame)); // the catalogue's citizen text, or its general one (internal)
       }
   }
 }
