@@ -51,12 +51,10 @@ const state = {
   office: { open: true, hours: [] },
   idleResetS: 90,
   channel: null,
-  session: null,
+  session: null, // the call's CallSession: it keeps and applies the call's signals
   stream: null,
   mediaPromise: null,
   mediaToken: 0,
-  pendingSignals: [],
-  signalChain: Promise.resolve(),
   // protocol bookkeeping that survives a reset (no personal data): sent when the socket is back
   pendingCancel: false,
   pendingHangUp: null,
@@ -508,8 +506,7 @@ async function startCall(call) {
   const existing = state.session;
   if (existing && existing.callId === call.call_id) {
     // Our socket came back during the call: the clerk starts a fresh connection, so do we.
-    if (existing.ready) existing.restart(call.ice || null);
-    else state.pendingSignals = [];
+    existing.restart(call.ice || null);
     if (state.screen !== "call") show("call");
     return;
   }
@@ -539,9 +536,7 @@ async function startCall(call) {
       renderCall();
     },
   });
-  session.ready = false;
   state.session = session;
-  state.pendingSignals = [];
   show("call");
 
   const stream = await acquireMedia();
@@ -554,45 +549,25 @@ async function startCall(call) {
   state.channel.send({ type: "media_status", camera: state.media.video, microphone: state.media.audio, ref: "media_status" });
   renderCall();
   try {
-    await session.start(stream);
+    await session.start(stream); // without ICE servers if their configuration cannot be had
   } catch (err) {
-    console.warn("call start failed; joining without ICE servers", err);
-    if (!session.closed && !session.pc) {
-      session.config = session.config || { iceServers: [] };
-      session.connect();
-    }
+    console.warn("call start failed", err);
   }
-  if (session.closed || state.session !== session) return;
-  session.ready = true;
-  const pending = state.pendingSignals;
-  state.pendingSignals = [];
-  for (const data of pending) routeSignal(session, data);
-}
-
-function routeSignal(session, data) {
-  state.signalChain = state.signalChain
-    .then(() => (session.closed ? null : session.handleSignal(data)))
-    .catch((err) => console.warn("signal", err));
 }
 
 function onSignal(frame) {
   const session = state.session;
-  if (!session || frame.call_id !== session.callId) return;
-  if (session.ready) routeSignal(session, frame.data);
-  else state.pendingSignals.push(frame.data);
+  if (session && frame.call_id === session.callId) session.handleSignal(frame.data);
 }
 
 function onCallRestart(frame) {
   const session = state.session;
-  if (!session || frame.call_id !== session.callId) return;
-  if (session.ready) session.restart();
-  else state.pendingSignals = []; // the clerk starts over; its old offer is worthless
+  if (session && frame.call_id === session.callId) session.restart(); // the clerk starts over
 }
 
 function endCall() {
   const session = state.session;
   state.session = null;
-  state.pendingSignals = [];
   if (session) session.close();
   clearPrompt();
   clearDocument();
