@@ -3,16 +3,20 @@
 // "hello" (first connection or reconnection) says whether a request or a call is still alive, and
 // the booth follows it. Protocol: docs/protocol.md and finestreta/realtime/hub.py.
 // The information catalogue (catalogue.js) is open to the citizen from the idle and closed
-// screens and while waiting (the queue strip keeps their place in sight); the clerk may show an
-// entry of it during a call (show_entry).
+// screens and while waiting (the queue strip keeps their place in sight). What procedures show
+// during a call (an entry of the catalogue the clerk shows, …) is their booth modules'
+// (modules.js): the booth hands them the frames it does not know, and lends them a pane beside
+// the video, which the clerk's documents use too.
 
 import { Channel } from "/static/common/socket.js";
 import { CallSession, openMedia } from "/static/common/call.js";
 import { errorText, loadTexts, setLanguage, t, textsLoaded } from "/static/common/i18n.js";
 import { LABELS, PROMPTS, TEXTS, TOPIC_NAMES } from "./texts.js";
 import { describeHours } from "./hours.js";
-import { createCatalogue, loadEntry, renderEntry, validSlug } from "./catalogue.js";
-import { loadBoothModules, moduleFrame, modulesCallEnded } from "./modules.js";
+import { createCatalogue } from "./catalogue.js";
+import {
+  lendBooth, loadBoothModules, moduleFrame, moduleStates, modulesCallEnded, modulesHide, modulesLanguage,
+} from "./modules.js";
 
 // The citizen chooses among these on the booth itself: every language's texts come at once.
 const LANGUAGES = ["ca", "es", "en"];
@@ -62,7 +66,6 @@ const state = {
   prompt: null, // {code, jobId, source}: what the booth asks while the clerk scans or prints
   doc: null, // {id, title, type, url}: the document the clerk shows on the booth screen
   zoom: 1,
-  shownEntry: null, // {slug, entry, controller}: the catalogue entry the clerk shows
   catalogueFrom: "idle", // the screen the catalogue was opened from
 };
 
@@ -79,7 +82,7 @@ window.finestreta = {
   get requestId() { return state.requestId; },
   get callId() { return state.callId; },
   get catalogue() { return { view: catalogue.view, query: catalogue.query, category: catalogue.category, slug: catalogue.slug }; },
-  get shownEntry() { return state.shownEntry ? state.shownEntry.slug : null; },
+  get modules() { return moduleStates(); },
 };
 
 const catalogue = createCatalogue({ lang: () => state.lang, back: catalogueBack, talk: talkToClerk });
@@ -148,7 +151,7 @@ function renderAll() {
   renderPrompt();
   renderDocument();
   renderCatalogue();
-  renderShownEntry();
+  modulesLanguage(state.lang);
 }
 
 // Back to the start, clearing everything the session showed or held.
@@ -571,7 +574,6 @@ function endCall() {
   if (session) session.close();
   clearPrompt();
   clearDocument();
-  clearShownEntry();
   modulesCallEnded();
   $("remote-sound").hidden = true;
   $("remote-placeholder").hidden = false;
@@ -749,7 +751,7 @@ function onShowDocument(frame) {
   const type = String(frame.media_type || "");
   if (!url.startsWith(DOCUMENT_PATH) || !DOCUMENT_TYPES.includes(type)) return;
   clearDocument();
-  clearShownEntry();
+  modulesHide(); // one thing at a time beside the call
   const title = String(frame.title || "").trim();
   const doc = { id: String(frame.document_id || ""), title, type, url, blobUrl: null };
   state.doc = doc;
@@ -857,61 +859,6 @@ function zoom(step) {
   renderDocument();
   view.scrollLeft = cx * view.scrollWidth - view.clientWidth / 2;
   view.scrollTop = cy * view.scrollHeight - view.clientHeight / 2;
-}
-
-// ---------------------------------------------------------------- catalogue entries shown by the clerk
-function onShowEntry(frame) {
-  if (!state.callId) return;
-  const slug = String(frame.slug || "");
-  if (!validSlug(slug)) return;
-  clearDocument(); // one thing at a time next to the call
-  clearShownEntry();
-  const shown = { slug, entry: null, failed: false, controller: new AbortController() };
-  state.shownEntry = shown;
-  renderShownEntry();
-  loadEntry(slug, state.lang, shown.controller.signal).then((entry) => {
-    if (state.shownEntry !== shown) return;
-    shown.entry = entry;
-    renderEntry($("shown-entry-view"), entry, { level: 3, category: true });
-    renderShownEntry();
-    announce(t("The clerk is showing you information: {title}", { title: String(entry.title || "") }));
-  }).catch((err) => {
-    if (state.shownEntry !== shown) return;
-    console.warn("entry", slug, err);
-    shown.failed = true;
-    const message = document.createElement("p");
-    message.className = "doc-error";
-    message.textContent = t("This information cannot be shown. Please tell the clerk.");
-    $("shown-entry-view").replaceChildren(message);
-    renderShownEntry();
-  });
-}
-
-// Removes the entry (the clerk hid it, the citizen closed it, or the call ended).
-function clearShownEntry() {
-  const shown = state.shownEntry;
-  const box = $("shown-entry");
-  const hadFocus = box.contains(document.activeElement);
-  if (shown) shown.controller.abort();
-  state.shownEntry = null;
-  const view = $("shown-entry-view");
-  view.replaceChildren();
-  view.scrollTo(0, 0);
-  renderShownEntry();
-  if (hadFocus && state.screen === "call") $("call-title").focus({ preventScroll: true });
-}
-
-function renderShownEntry() {
-  const shown = state.shownEntry;
-  const box = $("shown-entry");
-  box.hidden = !shown;
-  $("call-body").dataset.entry = String(!!shown);
-  if (shown) box.dataset.slug = shown.slug;
-  else box.removeAttribute("data-slug");
-  let name = "";
-  if (shown && shown.entry) name = String(shown.entry.title || "");
-  else if (shown && !shown.failed) name = t("Loading…");
-  if ($("shown-entry-name").textContent !== name) $("shown-entry-name").textContent = name;
 }
 
 // ---------------------------------------------------------------- rating and thanks
@@ -1151,8 +1098,7 @@ function onFrame(frame) {
     case "call_ended": onCallEnded(frame); break;
     case "device_prompt": onDevicePrompt(frame); break;
     case "show_document": onShowDocument(frame); break;
-    case "show_entry": onShowEntry(frame); break;
-    case "hide_document": clearDocument(); clearShownEntry(); break;
+    case "hide_document": clearDocument(); modulesHide(); break;
     case "rated": break;
     case "error": onError(frame); break;
     case "closed": showUnavailable(); break;
@@ -1247,7 +1193,6 @@ function wire() {
   $("closed-catalogue").addEventListener("click", () => openCatalogue("closed"));
   $("waiting-catalogue").addEventListener("click", () => openCatalogue("waiting"));
   $("strip-back").addEventListener("click", () => show("waiting"));
-  $("shown-entry-close").addEventListener("click", clearShownEntry);
 
   const dialog = $("still-there");
   $("keep-waiting").addEventListener("click", keepWaiting);
@@ -1273,8 +1218,21 @@ function wire() {
   document.addEventListener("contextmenu", (event) => event.preventDefault());
 }
 
+// What the procedures' booth modules may ask of the booth (modules.js: booth).
+function lend() {
+  lendBooth({
+    language: () => state.lang,
+    inCall: () => Boolean(state.callId),
+    announce,
+    clearDocument,
+    layout: (besideShown) => { $("call-body").dataset.pane = String(besideShown); },
+    focusCall: () => { if (state.screen === "call") $("call-title").focus({ preventScroll: true }); },
+  });
+}
+
 async function boot() {
   wire();
+  lend();
   await loadBoothModules($("main")); // before the socket: no module misses a frame
   const tables = { texts: "/i18n/kiosk.json", errors: "/i18n/errors/kiosk.json" };
   const texts = loadTexts(tables);

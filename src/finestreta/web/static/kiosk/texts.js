@@ -103,9 +103,6 @@ export const TEXTS = {
   "catalogue.back_list": (l) => t("Back to the list", null, l),
   "catalogue.to_queue": (l) => t("Back to the queue", null, l),
 
-  "entry.kicker": (l) => t("Information from the clerk:", null, l),
-  "entry.close": (l) => t("Close", null, l),
-
   "unavailable.title": (l) => t("This booth is not available", null, l),
   "unavailable.text": (l) => t("Please ask the staff of the centre for help.", null, l),
 };
@@ -117,7 +114,8 @@ export const LABELS = {
   "catalogue.backspace": (l) => t("Delete the last letter", null, l),
 };
 
-// The headings of a catalogue entry (the booth's own screen and the one the clerk shows).
+// The headings of a catalogue entry (the booth's own screen, and the one the clerk shows: the
+// information procedure's booth module draws it with catalogue.js too).
 export const ENTRY_HEADINGS = {
   who: () => t("Who can ask for it"),
   requirements: () => t("What you need"),
