@@ -1,10 +1,13 @@
-"""The pages' shared front end in Debian's Chromium: the booth reads what it says about a refusal
-from the server's error catalogue; a CallSession keeps the signals that come before it has a
-peer connection, and starts over with fresh ICE credentials once its own have expired."""
+"""The pages' shared front end in Debian's Chromium: a procedure that is not built in (the test
+suite's tiny one) plugs into both pages through the seam; the booth reads what it says about a
+refusal from the server's error catalogue; a CallSession keeps the signals that come before it
+has a peer connection, and starts over with fresh ICE credentials once its own have expired."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +15,53 @@ from playwright.sync_api import expect
 
 from finestreta import errors
 from finestreta.i18n import catalogue
-from tests.browser.calls import booth_request
-from tests.browser.conftest import Server, pair_booth
+from tests.browser.calls import booth_request, go_available, wait_connected
+from tests.browser.conftest import Server, make_server, open_console, pair_booth
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+WITH_TINY = ("information", "census", "tests.procedures.tiny:procedure")
+
+
+@pytest.fixture
+def tiny_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    """A server running the built-in procedures and the tiny one, registered through
+    FINESTRETA_PROCEDURES as a city's own would be (its database migrated with its branch)."""
+    server = make_server(tmp_path, {"FINESTRETA_RING_TIMEOUT_SECONDS": "20"}, WITH_TINY)
+    server.start()
+    yield server
+    server.stop()
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        print(f"--- server log ({server.url}) ---\n{server.log()[-20000:]}")
+
+
+def test_a_procedure_of_its_own_in_the_console_and_on_the_booth(
+    browser: Any, tiny_server: Server
+) -> None:
+    console = open_console(browser, tiny_server, "jordi")
+    state = console.locator("#tiny-state")  # the tiny procedure's panel
+    expect(state).to_have_attribute("data-call", "")
+    go_available(console)
+    booth = pair_booth(browser, tiny_server, "sants")
+    booth_request(booth, language="es", topic="census")
+    console.locator("#accept-call").click(timeout=10_000)
+    wait_connected(booth)
+    call_id = booth.evaluate("() => window.finestreta.callId")
+
+    # the panel was told of the call
+    expect(state).to_be_visible()
+    expect(state).to_have_text(f"In call {call_id}")
+
+    # the clerk's wave, a frame of the procedure's own, reaches its booth module
+    console.evaluate("() => window.finestreta.channel.send({type: 'tiny_wave', times: 2})")
+    expect(booth.locator("body")).to_have_attribute("data-tiny-waved", "Hola x2")
+
+    # hung up: the panel was told that too
+    console.click("#hang-up")
+    expect(booth.locator("#screen-rating")).to_be_visible(timeout=10_000)
+    expect(state).to_have_text("No call")
+    expect(state).to_have_attribute("data-call", "")
 
 
 def citizen_text(code: str, lang: str) -> str:
