@@ -53,7 +53,8 @@ def test_a_procedure_of_its_own_in_the_console_and_on_the_booth(
     expect(state).to_be_visible()
     expect(state).to_have_text(f"In call {call_id}")
 
-    # the clerk's wave, a frame of the procedure's own, reaches its booth module
+    # the clerk's wave, a frame of the procedure's own, reaches its booth module (sent on the
+    # console's socket: a panel has no way to send frames of its own, and the tiny one no button)
     console.evaluate("() => window.finestreta.channel.send({type: 'tiny_wave', times: 2})")
     expect(booth.locator("body")).to_have_attribute("data-tiny-waved", "Hola x2")
 
