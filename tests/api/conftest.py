@@ -108,8 +108,10 @@ def postgres_admin() -> Iterator[tuple[Engine, list[str]]]:
     try:
         yield admin, schemas
     finally:
-        with admin.begin() as conn:
-            for schema in schemas:
+        # one transaction per schema: all at once takes more locks than PostgreSQL's default
+        # max_locks_per_transaction allows, and the schemas were left behind
+        for schema in schemas:
+            with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from finestreta.accounts import service
 from finestreta.accounts.models import OfficeHours
 from finestreta.db import Database
 from finestreta.migrate import upgrade
+from finestreta.procedures import registry
 from tests.conftest import PASSWORD, need
 
 CHROMIUM = "/usr/bin/chromium"
@@ -121,9 +122,10 @@ class Server:
         return Database(self.db_url)
 
 
-def seed(db_url: str) -> dict[str, str]:
-    """Two booths, three clerks with different skills, always open."""
-    upgrade(db_url)
+def seed(db_url: str, procedures: Sequence[str] | None = None) -> dict[str, str]:
+    """Two booths, three clerks with different skills, always open. ``procedures``: the
+    server's FINESTRETA_PROCEDURES, when not the installed ones (their migrations run too)."""
+    upgrade(db_url, procedures=registry.load(procedures) if procedures is not None else None)
     database = Database(db_url)
     booths: dict[str, str] = {}
     with database.session() as session:
@@ -204,10 +206,22 @@ def browser(shared_browser: Any) -> Iterator[Any]:
     closing.close_all()
 
 
-def make_server(tmp_path: Path, env: dict[str, str] | None = None) -> Server:
+def make_server(
+    tmp_path: Path, env: dict[str, str] | None = None, procedures: Sequence[str] | None = None
+) -> Server:
+    """A seeded server, not started. ``procedures`` (e.g. the test suite's tiny one, as
+    ``tests.procedures.tiny:procedure``) become its FINESTRETA_PROCEDURES, and the repository
+    is put on its PYTHONPATH so that it can import them."""
     db_url = f"sqlite:///{tmp_path / 'browser.db'}"
-    booths = seed(db_url)
-    server = Server(db_url, tmp_path, env or {})
+    booths = seed(db_url, procedures)
+    extra = dict(env or {})
+    if procedures is not None:
+        path = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        extra |= {
+            "FINESTRETA_PROCEDURES": ",".join(procedures),
+            "PYTHONPATH": os.pathsep.join(path),
+        }
+    server = Server(db_url, tmp_path, extra)
     server.booths = booths
     return server
 

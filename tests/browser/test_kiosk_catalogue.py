@@ -277,7 +277,7 @@ def test_the_clerk_shows_an_entry_next_to_the_call(browser: Any, catalogue_serve
     expect(panel.locator(".entry-requirements")).to_be_visible()
     expect(booth.locator("#remote-video")).to_be_visible()
     assert_video_flows(booth)
-    assert booth.evaluate("() => window.finestreta.shownEntry") == ENTRY
+    assert booth.evaluate("() => window.finestreta.modules.information.shownEntry") == ENTRY
     assert booth.locator("#shown-entry a").count() == 0
     no_violations(booth, "call with an entry")
 
@@ -298,5 +298,5 @@ def test_the_clerk_shows_an_entry_next_to_the_call(browser: Any, catalogue_serve
     booth.click("#hang-up")
     expect(booth.locator("#screen-rating")).to_be_visible(timeout=10_000)
     expect(panel).to_be_hidden()
-    assert booth.evaluate("() => window.finestreta.shownEntry") is None
+    assert booth.evaluate("() => window.finestreta.modules.information.shownEntry") is None
     assert booth.locator("#shown-entry-view > *").count() == 0

@@ -65,8 +65,12 @@ class Procedure(CallListener):
     outbound_frames: ClassVar[tuple[type[Outbound], ...]] = ()
     #: Its console panel, or None.
     panel: ClassVar[Panel | None] = None
-    #: Its booth module (an ES module in ``static/`` the booth page imports), or None.
+    #: Its booth module (an ES module in ``static/`` the booth page imports; it registers with
+    #: ``registerBoothModule`` of ``/static/kiosk/modules.js``), or None.
     booth_module: ClassVar[str | None] = None
+    #: Its booth markup (a template fragment in ``templates/`` the booth page includes in the call
+    #: screen, beside the video; its booth module shows it and sets its texts), or None.
+    booth_template: ClassVar[str | None] = None
     #: Days the documents it makes are kept, by document kind (None: kept for good); a
     #: string names a platform setting holding the days.
     retention: ClassVar[Mapping[str, float | str | None]] = {}

@@ -150,6 +150,10 @@ def supervisor(request: Request) -> Response:
 
 @router.get("/kiosk", response_class=HTMLResponse)
 def kiosk(request: Request) -> Response:
+    """The booth page (the pairing form for a browser that is not a booth yet), with the
+    procedures' booth modules and their markup for the call screen, in name order. The markup
+    is rendered with the procedure's translator in Catalan; the module writes the citizen's
+    language's texts into it (the booth switches language on the spot)."""
     booth = security.booth_of(request)
     if booth is None:
         return _page(
@@ -159,7 +163,7 @@ def kiosk(request: Request) -> Response:
             error=None,
             demo_kiosks=_demo_kiosks(request),
         )
-    procedures = ctx_of(request).procedures.values()
+    procedures = sorted(ctx_of(request).procedures.values(), key=lambda p: p.name)
     return _page(
         request,
         "kiosk.html",
@@ -167,9 +171,16 @@ def kiosk(request: Request) -> Response:
         booth=booth,
         languages=CITIZEN_LANGUAGES,
         booth_modules=[
-            f"/static/procedures/{p.name}/{p.booth_module}"
-            for p in sorted(procedures, key=lambda p: p.name)
-            if p.booth_module
+            f"/static/procedures/{p.name}/{p.booth_module}" for p in procedures if p.booth_module
+        ],
+        booth_fragments=[
+            {
+                "name": p.name,
+                "template": f"{p.name}/{p.booth_template}",
+                "translate": procedure_translator(p, "ca"),
+            }
+            for p in procedures
+            if p.booth_template
         ],
     )
 

@@ -1,6 +1,7 @@
 """Information for the citizen during a call: catalogue entries shown on the booth screen and
 their information sheets printed at the booth (``routes``, ``sheet``, the console panel in
-``templates/panel.html`` + ``static/panel.js``, the booth's entry view in ``static/booth.js``).
+``templates/panel.html`` + ``static/panel.js``, the booth's entry view in ``templates/booth.html``
++ ``static/booth.js``).
 
 The catalogue itself (import, search, the booth's own browsing) is the platform's
 (``finestreta.catalogue``); this procedure is what the clerk does with it during a call.
@@ -30,6 +31,8 @@ class Information(Procedure):
     }
     outbound_frames = (ShowEntry,)
     panel = Panel(order=10)
+    booth_module = "booth.js"
+    booth_template = "booth.html"
     retention: ClassVar[Mapping[str, float | str | None]] = {
         "info_sheet": "document_retention_days"
     }

@@ -4,7 +4,8 @@
 
 import { api } from "/static/common/api.js";
 import { $, el, highlighted, say } from "/static/console/dom.js";
-import { errorText, t } from "/static/console/i18n.js";
+import { t } from "/static/common/i18n.js";
+import { errorText } from "/static/console/i18n.js";
 import { registerPanel } from "/static/console/panels.js";
 
 const P = {

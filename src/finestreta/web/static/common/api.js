@@ -1,6 +1,6 @@
 // One way to call the server's JSON API: fetch with the page's cookies, the error envelope
 // ({ok: false, error: {code, message, details}}) turned into an ApiError with its code, so
-// that the page shows the server catalogue's text for it (errorText in the page's i18n.js).
+// that the page shows the server catalogue's text for it (errorText in common/i18n.js).
 
 export class ApiError extends Error {
   constructor(code, message, status = 0, details = {}) {
@@ -36,10 +36,4 @@ export async function api(path, { json, form, method } = {}) {
     throw new ApiError(code, error.message || "", response.status, error.details);
   }
   return body;
-}
-
-// Fill {placeholders} from an object (unknown ones stay as they are).
-export function fill(text, vars) {
-  if (!vars) return text;
-  return text.replace(/\{(\w+)\}/g, (whole, key) => (key in vars ? String(vars[key]) : whole));
 }

@@ -23,12 +23,23 @@ export async function openMedia() {
 // load a peer's candidate gathering can stall, leaving both sides "new" for good.
 export const STALL_MS = 8000;
 
+// Whether an ice object's TURN credentials have run out (expiresAt: Unix seconds; none: never).
+function expired(ice) {
+  return Boolean(ice && ice.expiresAt && ice.expiresAt * 1000 <= Date.now());
+}
+
+// Signals are this object's to keep: the page hands every one of its call to handleSignal as
+// it arrives, at any time (before start() has resolved too: the camera may still be opening),
+// and they are applied one at a time, in arrival order, to the peer connection of the moment.
+// Those that arrive while there is none (before start(), or while a restart fetches fresh ICE
+// credentials) wait for the next one.
 export class CallSession {
   constructor({ callId, role, iceUrl, ice = null, send, localVideo, remoteVideo, onState = () => {} }) {
     this.callId = callId;
     this.polite = role === "polite";
     this.iceUrl = iceUrl;
     this.ice = ice;  // the configuration sent with call_started: no round trip before connecting
+    this.config = null;  // the configuration in use, once started
     this.sendSignal = (data) => send({ type: "signal", call_id: callId, data });
     this.localVideo = localVideo;
     this.remoteVideo = remoteVideo;
@@ -36,9 +47,9 @@ export class CallSession {
     this.stream = null;
     this.pc = null;
     this.closed = false;
-    // Signals that arrive while start() is still fetching the ICE configuration are kept and
-    // applied in order once the peer connection exists; dropping them loses the other's offer.
-    this.early = [];
+    this.pending = [];     // signals not applied yet, in arrival order
+    this.applying = null;  // the loop applying them, while it runs
+    this.startingOver = 0; // counts restarts: a slower one's late answer is dropped
   }
 
   async start(stream) {
@@ -46,13 +57,24 @@ export class CallSession {
     if (this.localVideo) {
       this.localVideo.srcObject = stream;
     }
-    if (this.ice) {
-      this.config = this.ice;
-    } else {
-      const response = await fetch(this.iceUrl, { credentials: "same-origin" });
-      this.config = response.ok ? await response.json() : { iceServers: [] };
-    }
+    this.config = this.ice && !expired(this.ice) ? this.ice : await this.fetchIce(this.ice || { iceServers: [] });
     this.connect();
+  }
+
+  // A fresh configuration (new TURN credentials) from iceUrl; `otherwise` if it cannot be had
+  // (the call goes on with what it has: host candidates connect on one network).
+  async fetchIce(otherwise) {
+    try {
+      const response = await fetch(this.iceUrl, { credentials: "same-origin" });
+      if (response.ok) {
+        this.ice = await response.json();
+        return this.ice;
+      }
+      console.warn("no fresh ICE configuration:", response.status);
+    } catch (err) {
+      console.warn("no fresh ICE configuration:", err);
+    }
+    return otherwise;
   }
 
   connect() {
@@ -94,27 +116,39 @@ export class CallSession {
     for (const track of this.stream ? this.stream.getTracks() : []) {
       pc.addTrack(track, this.stream);
     }
-    const early = this.early;
-    this.early = [];
-    this.chain = early.reduce((done, data) => done.then(() => this.apply(data)), Promise.resolve());
+    this.drain();  // what came before this connection existed
   }
 
+  // A signal of this call (signal.data), whenever it arrives; resolves once it has been applied
+  // (or, while there is no peer connection, kept).
   handleSignal(data) {
-    if (!data) return Promise.resolve();
-    if (!this.pc) {
-      this.early.push(data);
-      return Promise.resolve();
-    }
-    // One at a time, in arrival order: a candidate must not overtake its description.
-    this.chain = (this.chain || Promise.resolve()).then(() => this.apply(data));
-    return this.chain;
+    if (!data || this.closed) return Promise.resolve();
+    this.pending.push(data);
+    return this.drain();
+  }
+
+  // Applies the waiting signals, one at a time (a candidate must not overtake its description),
+  // while there is a peer connection; one loop at most.
+  drain() {
+    if (this.applying) return this.applying;
+    if (!this.pc || this.closed || !this.pending.length) return Promise.resolve();
+    const run = async () => {
+      try {
+        do {
+          await this.apply(this.pending.shift());
+        } while (this.pc && !this.closed && this.pending.length);
+      } finally {
+        this.applying = null;  // in the same turn as the last look: no signal slips by
+      }
+    };
+    this.applying = run();  // run() is suspended at its first await by now
+    return this.applying;
   }
 
   async apply(data) {
     const pc = this.pc;
-    if (!pc || this.closed) return;
     if (data.restart) {  // the other side starts over: so do we (see armWatchdog)
-      this.restart();
+      await this.startOver();  // what it sent after this is for the new connection: kept
       return;
     }
     const { description, candidate } = data;
@@ -133,11 +167,11 @@ export class CallSession {
         try {
           await pc.addIceCandidate(candidate);
         } catch (err) {
-          if (!this.ignoreOffer) console.warn("candidate refused", err);
+          if (!this.ignoreOffer && pc === this.pc) console.warn("candidate refused", err);
         }
       }
     } catch (err) {
-      console.warn("signal failed", err);
+      if (pc === this.pc) console.warn("signal failed", err);  // else: closed by a restart meanwhile
     }
   }
 
@@ -160,7 +194,7 @@ export class CallSession {
           this.iceRestarts += 1;
           console.info("call still not connected: new peer connections on both sides");
           this.sendSignal({ restart: true });
-          this.restart();
+          this.restart();  // what the booth sent before this was for the old connection
           return;  // restart() arms a new watchdog
         }
       }
@@ -168,13 +202,29 @@ export class CallSession {
     }, STALL_MS);
   }
 
-  // The other side came back (page reload, network blip): start a fresh connection.
-  // A fresh peer connection; ``ice`` (from the call_started of a reconnection) brings TURN
-  // credentials that have not expired in a long call.
+  // Start over with a new peer connection: our socket came back (ice: the hello's, with fresh
+  // TURN credentials), or the other side's did (call_restart: the ice we have). Signals still
+  // waiting belong to the old connection: dropped. Before start() there is nothing to close, and
+  // start() connects with the freshest configuration.
   restart(ice = null) {
-    if (ice) this.ice = this.config = ice;
+    this.pending = [];
+    if (ice) this.ice = ice;
+    return this.startOver();
+  }
+
+  // The ice in use is reused while it is valid; once its expiresAt has passed (a long call),
+  // fresh credentials are fetched from iceUrl first (the old ones are kept if that fails).
+  async startOver() {
+    if (this.closed || !this.config) return;
+    const turn = ++this.startingOver;
     clearTimeout(this.watchdog);
     if (this.pc) this.pc.close();
+    this.pc = null;  // signals wait meanwhile
+    this.config = this.ice || this.config;
+    if (expired(this.config)) {
+      this.config = await this.fetchIce(this.config);
+      if (turn !== this.startingOver) return;  // started over again meanwhile: that one connects
+    }
     this.connect();
   }
 
@@ -188,6 +238,7 @@ export class CallSession {
 
   close() {
     this.closed = true;
+    this.pending = [];
     clearTimeout(this.watchdog);
     if (this.pc) this.pc.close();
     for (const track of this.stream ? this.stream.getTracks() : []) track.stop();

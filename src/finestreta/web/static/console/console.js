@@ -28,10 +28,7 @@ const S = {
   answering: false,      // accept/decline sent, waiting for the answer
   call: null,            // the call_started frame while in a call
   callStartedAt: 0,      // epoch ms
-  session: null,
-  sessionReady: false,
-  pendingSignals: [],
-  signalChain: Promise.resolve(),
+  session: null,         // the call's CallSession: it keeps and applies the call's signals
   remoteState: "new",
   remotePlaying: false,
   playBlocked: false,
@@ -561,7 +558,7 @@ async function joinCall(info) {
   setPanelsCall(info);
   if (S.session && S.session.callId === info.call_id) {
     S.call = info;
-    if (S.sessionReady) S.session.restart(info.ice || null);  // we came back: start afresh
+    S.session.restart(info.ice || null);  // we came back: start afresh
     return;
   }
   if (S.session) dropSession();
@@ -574,8 +571,6 @@ async function joinCall(info) {
   S.remoteState = "new";
   S.remotePlaying = false;
   S.playBlocked = false;
-  S.pendingSignals = [];
-  S.sessionReady = false;
   const session = new CallSession({
     callId: info.call_id,
     role: info.role || "impolite",
@@ -615,20 +610,6 @@ async function joinCall(info) {
   if (S.session !== session || session.closed) return;
   session.setMuted(S.muted);
   session.setCameraOff(S.cameraOff);
-  S.sessionReady = true;
-  const queued = S.pendingSignals;
-  S.pendingSignals = [];
-  for (const data of queued) handleSignal(data);
-}
-
-function handleSignal(data) {
-  const session = S.session;
-  if (!S.sessionReady) {
-    S.pendingSignals.push(data);
-    return;
-  }
-  // One at a time, in the order they came.
-  S.signalChain = S.signalChain.then(() => session.handleSignal(data)).catch((err) => console.warn(err));
 }
 
 function dropSession() {
@@ -636,8 +617,6 @@ function dropSession() {
     try { S.session.close(); } catch (err) { console.warn(err); }
   }
   S.session = null;
-  S.sessionReady = false;
-  S.pendingSignals = [];
   S.remotePlaying = false;
   S.playBlocked = false;
 }
@@ -771,7 +750,7 @@ const handlers = {
   },
 
   call_restart(frame) {
-    if (S.session && S.session.callId === frame.call_id && S.sessionReady) {
+    if (S.session && S.session.callId === frame.call_id) {
       S.remoteState = "connecting";
       S.remotePlaying = false;
       S.session.restart();
@@ -780,7 +759,7 @@ const handlers = {
   },
 
   signal(frame) {
-    if (S.session && S.session.callId === frame.call_id) handleSignal(frame.data);
+    if (S.session && S.session.callId === frame.call_id) S.session.handleSignal(frame.data);
   },
 
   call_ended(frame) {

@@ -57,28 +57,28 @@ export function scanReasonText(code) {
 }
 
 function jobText(job) {
-  const scan = job.kind === "scan";
+  const isScan = job.kind === "scan";
   const unknown = t("unknown reason");
-  const reason = (scan ? scanReasonText(job.reason) : printerReasonText(job.reason)) || unknown;
+  const reason = (isScan ? scanReasonText(job.reason) : printerReasonText(job.reason)) || unknown;
   switch (job.state) {
     case "queued":
-      if (scan && job.waiting_for_citizen) {
+      if (isScan && job.waiting_for_citizen) {
         return t("Scan: waiting for the citizen to place the document and tap “scan” on the booth");
       }
-      return scan ? t("Scan: waiting for the booth") : t("Print: waiting for the booth");
+      return isScan ? t("Scan: waiting for the booth") : t("Print: waiting for the booth");
     case "sent":
     case "received":
-      return scan ? t("Scan: waiting for the citizen to place the document") : t("Printing…");
+      return isScan ? t("Scan: waiting for the citizen to place the document") : t("Printing…");
     case "processing":
-      return scan ? t("Scanning…") : t("Printing…");
+      return isScan ? t("Scanning…") : t("Printing…");
     case "done":
-      return scan ? t("Scan done") : t("Printed: the citizen can collect it");
+      return isScan ? t("Scan done") : t("Printed: the citizen can collect it");
     case "failed":
-      return scan
+      return isScan
         ? t("Scan failed: {reason}", { reason })
         : t("Print failed: {reason}", { reason });
     case "expired":
-      return scan ? t("Scan expired: it was not done in time") : t("Print expired: it was not done in time");
+      return isScan ? t("Scan expired: it was not done in time") : t("Print expired: it was not done in time");
     default:
       return job.state || "";
   }

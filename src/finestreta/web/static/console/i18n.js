@@ -1,49 +1,33 @@
-// The console's texts: English ids written t("...") in the scripts (extracted by scripts/i18n
-// into the "console" gettext domain, and each procedure's panel into its own), translated
-// through /i18n/console/{lang}.json; the texts of error codes come from the server's catalogue
-// (/i18n/errors/console/{lang}.json). This module waits for both (top-level await), so
-// importers can translate at once.
+// The console's side of common/i18n.js: it loads the clerk's language's texts (the "console"
+// gettext domain with the procedures' panels', /i18n/console/{lang}.json) and the server's error
+// catalogue (/i18n/errors/console/{lang}.json) before anything else runs (top-level await), so
+// that importers translate at once with common/i18n.js's t(); and it says what the clerk reads
+// when the catalogue has no text for an error. Dates and times in the clerk's language below.
 
-import { fill } from "/static/common/api.js";
+import { errorText as catalogueText, loadTexts, t } from "/static/common/i18n.js";
+
+export { t };
 
 const root = document.getElementById("console");
 export const lang = (root && root.dataset.lang) || document.documentElement.lang || "ca";
 
-async function load(path) {
-  try {
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), 4000);
-    const response = await fetch(path, { credentials: "same-origin", signal: abort.signal });
-    clearTimeout(timer);
-    if (response.ok) return await response.json();
-    console.warn("console texts unavailable:", path, response.status);
-  } catch (err) {
-    console.warn("console texts unavailable:", path, err);  // English it is
-  }
-  return {};
-}
+await loadTexts({
+  texts: `/i18n/console/${encodeURIComponent(lang)}.json`,
+  errors: `/i18n/errors/console/${encodeURIComponent(lang)}.json`,
+  lang,
+  timeoutMs: 4000,
+});
 
-// The console's texts (with the procedures' panels') and the server's error catalogue.
-const [table, errors] = await Promise.all([
-  load(`/i18n/console/${encodeURIComponent(lang)}.json`),
-  load(`/i18n/errors/console/${encodeURIComponent(lang)}.json`),
-]);
-
-// t("Waited {time}", { time: "2 min" }): translate, then fill in {placeholders}.
-export function t(text, vars) {
-  return fill(table[text] || text, vars);
-}
-
-// What the clerk reads for a refusal: the server catalogue's text for its code (details fill
-// its placeholders), else the server's message, else a generic line. Takes an ApiError (from
-// common/api.js) or an error frame ({code, message, details}).
+// What the clerk reads for a refusal (an ApiError or an error frame): the catalogue's text for
+// its code, else the server's message (frames only: an ApiError's is English for developers),
+// else a general line.
 export function errorText(error) {
-  const code = error && error.code;
-  if (code === "offline") return t("No connection to the office. Try again when it is back.");
-  if (code && errors[code]) return fill(errors[code], error.details);
-  if (error && error.message && !(error instanceof Error)) return error.message;
-  if (error && error.status) return t("The request failed (error {status}).", { status: error.status });
-  return t("Something went wrong. Try again.");
+  if (error && error.code === "offline") return t("No connection to the office. Try again when it is back.");
+  return catalogueText(error, () => {
+    if (error && error.message && !(error instanceof Error)) return error.message;
+    if (error && error.status) return t("The request failed (error {status}).", { status: error.status });
+    return t("Something went wrong. Try again.");
+  });
 }
 
 // ---------------------------------------------------------------- formatting

@@ -5,7 +5,7 @@
 // [start, end) offsets in code points, turned into <mark> elements here — never innerHTML.
 // The booth is a kiosk: links are shown as text and never followed.
 
-import { t } from "./i18n.js";
+import { t } from "/static/common/i18n.js";
 import { ENTRY_HEADINGS } from "./texts.js";
 
 const SEARCH_DELAY_MS = 300;
@@ -139,7 +139,7 @@ export function renderEntry(container, entry, { level = 2, category = false } = 
       list(items, "entry-link-list", "links"));
   }
   const updated = formatDate(entry.updated_at, lang);
-  if (updated) parts.push(make("p", "entry-updated", t("Updated on {date}").replace("{date}", updated)));
+  if (updated) parts.push(make("p", "entry-updated", t("Updated on {date}", { date: updated })));
   container.replaceChildren(...parts);
 }
 
@@ -209,7 +209,7 @@ export function createCatalogue(hooks) {
   }
 
   function countText(count) {
-    return count === 1 ? t("1 entry") : t("{count} entries").replace("{count}", String(count));
+    return count === 1 ? t("1 entry") : t("{count} entries", { count });
   }
 
   function status() {
@@ -217,7 +217,7 @@ export function createCatalogue(hooks) {
     if (home() || !cat.data) return "";
     const total = Number(cat.data.total) || 0;
     if (total === 0) return t("Nothing found. Try other words, or fewer letters.");
-    return total === 1 ? t("1 result") : t("{count} results").replace("{count}", String(total));
+    return total === 1 ? t("1 result") : t("{count} results", { count: total });
   }
 
   function renderCategories() {
@@ -259,7 +259,7 @@ export function createCatalogue(hooks) {
     const total = cat.data ? Number(cat.data.total) || 0 : 0;
     more.hidden = total <= results.length;
     more.textContent = more.hidden ? ""
-      : t("Showing the first {count} results. Add a word to narrow the search.").replace("{count}", String(results.length));
+      : t("Showing the first {count} results. Add a word to narrow the search.", { count: results.length });
   }
 
   function renderBrowse() {

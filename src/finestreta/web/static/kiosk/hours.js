@@ -2,7 +2,7 @@
 // turned into lines for people: consecutive days with the same hours are grouped, day names and
 // lists come from the browser's Intl data in the booth's language.
 
-import { t } from "./i18n.js";
+import { t } from "/static/common/i18n.js";
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -28,7 +28,7 @@ function joinList(items, lang) {
 
 function spanText(span) {
   if (span.opens === "00:00" && span.closes === "24:00") return t("all day");
-  return t("{opens} to {closes}").replace("{opens}", span.opens).replace("{closes}", span.closes);
+  return t("{opens} to {closes}", { opens: span.opens, closes: span.closes });
 }
 
 // [{days: "Monday to Friday", times: "08:30 to 14:00 and 16:00 to 19:00"}, …]
@@ -58,7 +58,7 @@ export function describeHours(hours, lang) {
     let days;
     if (row.first === row.last) days = first;
     else if (row.last === row.first + 1) days = joinList([first, last], lang);
-    else days = t("{first} to {last}").replace("{first}", first).replace("{last}", last);
+    else days = t("{first} to {last}", { first, last });
     const times = joinList(row.spans.map(spanText), lang);
     return { days: capitalise(days, lang), times: capitalise(times, lang) };
   });

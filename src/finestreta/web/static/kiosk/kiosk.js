@@ -3,17 +3,24 @@
 // "hello" (first connection or reconnection) says whether a request or a call is still alive, and
 // the booth follows it. Protocol: docs/protocol.md and finestreta/realtime/hub.py.
 // The information catalogue (catalogue.js) is open to the citizen from the idle and closed
-// screens and while waiting (the queue strip keeps their place in sight); the clerk may show an
-// entry of it during a call (show_entry).
+// screens and while waiting (the queue strip keeps their place in sight). What procedures show
+// during a call (an entry of the catalogue the clerk shows, …) is their booth modules'
+// (modules.js): the booth hands them the frames it does not know, and lends them a pane beside
+// the video, which the clerk's documents use too.
 
 import { Channel } from "/static/common/socket.js";
 import { CallSession, openMedia } from "/static/common/call.js";
-import { DEFAULT_LANGUAGE, LANGUAGES, loadTexts, setLanguage, t, textsLoaded } from "./i18n.js";
+import { errorText, loadTexts, setLanguage, t, textsLoaded } from "/static/common/i18n.js";
 import { LABELS, PROMPTS, TEXTS, TOPIC_NAMES } from "./texts.js";
 import { describeHours } from "./hours.js";
-import { createCatalogue, loadEntry, renderEntry, validSlug } from "./catalogue.js";
-import { loadBoothModules, moduleFrame, modulesCallEnded } from "./modules.js";
+import { createCatalogue } from "./catalogue.js";
+import {
+  lendBooth, loadBoothModules, moduleFrame, moduleStates, modulesCallEnded, modulesHide, modulesLanguage,
+} from "./modules.js";
 
+// The citizen chooses among these on the booth itself: every language's texts come at once.
+const LANGUAGES = ["ca", "es", "en"];
+const DEFAULT_LANGUAGE = "ca";
 const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "rating", "thanks", "closed", "unavailable", "catalogue"];
 const TOPICS = ["general", "census", "taxes", "works", "complaints"];
 const STILL_THERE_SECONDS = 30;
@@ -48,12 +55,10 @@ const state = {
   office: { open: true, hours: [] },
   idleResetS: 90,
   channel: null,
-  session: null,
+  session: null, // the call's CallSession: it keeps and applies the call's signals
   stream: null,
   mediaPromise: null,
   mediaToken: 0,
-  pendingSignals: [],
-  signalChain: Promise.resolve(),
   // protocol bookkeeping that survives a reset (no personal data): sent when the socket is back
   pendingCancel: false,
   pendingHangUp: null,
@@ -61,7 +66,6 @@ const state = {
   prompt: null, // {code, jobId, source}: what the booth asks while the clerk scans or prints
   doc: null, // {id, title, type, url}: the document the clerk shows on the booth screen
   zoom: 1,
-  shownEntry: null, // {slug, entry, controller}: the catalogue entry the clerk shows
   catalogueFrom: "idle", // the screen the catalogue was opened from
 };
 
@@ -78,7 +82,7 @@ window.finestreta = {
   get requestId() { return state.requestId; },
   get callId() { return state.callId; },
   get catalogue() { return { view: catalogue.view, query: catalogue.query, category: catalogue.category, slug: catalogue.slug }; },
-  get shownEntry() { return state.shownEntry ? state.shownEntry.slug : null; },
+  get modules() { return moduleStates(); },
 };
 
 const catalogue = createCatalogue({ lang: () => state.lang, back: catalogueBack, talk: talkToClerk });
@@ -107,7 +111,7 @@ function applyTexts() {
 }
 
 function setLang(lang) {
-  state.lang = setLanguage(lang);
+  state.lang = setLanguage(LANGUAGES.includes(lang) ? lang : DEFAULT_LANGUAGE);
   document.documentElement.lang = state.lang;
   applyTexts();
   renderAll();
@@ -147,7 +151,7 @@ function renderAll() {
   renderPrompt();
   renderDocument();
   renderCatalogue();
-  renderShownEntry();
+  modulesLanguage(state.lang);
 }
 
 // Back to the start, clearing everything the session showed or held.
@@ -258,12 +262,12 @@ function formatWait(seconds) {
   const minutes = Math.round(s / 60);
   if (minutes <= 1) return t("About 1 minute");
   if (minutes > 60) return t("More than an hour");
-  return t("About {n} minutes").replace("{n}", String(minutes));
+  return t("About {n} minutes", { n: minutes });
 }
 
 function positionSentence(position) {
   if (position <= 1) return t("You are next in the queue.");
-  return t("You are number {n} in the queue.").replace("{n}", String(position));
+  return t("You are number {n} in the queue.", { n: position });
 }
 
 function renderWaiting() {
@@ -361,7 +365,7 @@ function openStillThere() {
   clearTimeout(timers.idle);
   let left = STILL_THERE_SECONDS;
   $("still-there-text").textContent =
-    t("If nobody touches the screen, we will cancel your request in {n} seconds.").replace("{n}", String(STILL_THERE_SECONDS));
+    t("If nobody touches the screen, we will cancel your request in {n} seconds.", { n: STILL_THERE_SECONDS });
   $("still-there-count").textContent = String(left);
   dialog.showModal();
   $("keep-waiting").focus();
@@ -442,8 +446,8 @@ function renderQueueStrip() {
   } else {
     place = Number(q.position) <= 1
       ? t("You are next")
-      : t("Your place in the queue: {n}").replace("{n}", String(q.position));
-    wait = t("Estimated wait: {time}").replace("{time}", formatWait(q.estimated_wait_s));
+      : t("Your place in the queue: {n}", { n: q.position });
+    wait = t("Estimated wait: {time}", { time: formatWait(q.estimated_wait_s) });
   }
   if ($("strip-place").textContent !== place) $("strip-place").textContent = place;
   if ($("strip-wait").textContent !== wait) $("strip-wait").textContent = wait;
@@ -505,8 +509,7 @@ async function startCall(call) {
   const existing = state.session;
   if (existing && existing.callId === call.call_id) {
     // Our socket came back during the call: the clerk starts a fresh connection, so do we.
-    if (existing.ready) existing.restart(call.ice || null);
-    else state.pendingSignals = [];
+    existing.restart(call.ice || null);
     if (state.screen !== "call") show("call");
     return;
   }
@@ -536,9 +539,7 @@ async function startCall(call) {
       renderCall();
     },
   });
-  session.ready = false;
   state.session = session;
-  state.pendingSignals = [];
   show("call");
 
   const stream = await acquireMedia();
@@ -551,49 +552,28 @@ async function startCall(call) {
   state.channel.send({ type: "media_status", camera: state.media.video, microphone: state.media.audio, ref: "media_status" });
   renderCall();
   try {
-    await session.start(stream);
+    await session.start(stream); // without ICE servers if their configuration cannot be had
   } catch (err) {
-    console.warn("call start failed; joining without ICE servers", err);
-    if (!session.closed && !session.pc) {
-      session.config = session.config || { iceServers: [] };
-      session.connect();
-    }
+    console.warn("call start failed", err);
   }
-  if (session.closed || state.session !== session) return;
-  session.ready = true;
-  const pending = state.pendingSignals;
-  state.pendingSignals = [];
-  for (const data of pending) routeSignal(session, data);
-}
-
-function routeSignal(session, data) {
-  state.signalChain = state.signalChain
-    .then(() => (session.closed ? null : session.handleSignal(data)))
-    .catch((err) => console.warn("signal", err));
 }
 
 function onSignal(frame) {
   const session = state.session;
-  if (!session || frame.call_id !== session.callId) return;
-  if (session.ready) routeSignal(session, frame.data);
-  else state.pendingSignals.push(frame.data);
+  if (session && frame.call_id === session.callId) session.handleSignal(frame.data);
 }
 
 function onCallRestart(frame) {
   const session = state.session;
-  if (!session || frame.call_id !== session.callId) return;
-  if (session.ready) session.restart();
-  else state.pendingSignals = []; // the clerk starts over; its old offer is worthless
+  if (session && frame.call_id === session.callId) session.restart(); // the clerk starts over
 }
 
 function endCall() {
   const session = state.session;
   state.session = null;
-  state.pendingSignals = [];
   if (session) session.close();
   clearPrompt();
   clearDocument();
-  clearShownEntry();
   modulesCallEnded();
   $("remote-sound").hidden = true;
   $("remote-placeholder").hidden = false;
@@ -645,7 +625,7 @@ function toggleCamera() {
 function renderCall() {
   if (!state.callId) return;
   $("call-title").textContent = state.clerkName
-    ? t("You are talking with {name}").replace("{name}", state.clerkName)
+    ? t("You are talking with {name}", { name: state.clerkName })
     : t("You are talking with a clerk");
   let status;
   if (state.callState === "connected") status = t("Connected");
@@ -771,7 +751,7 @@ function onShowDocument(frame) {
   const type = String(frame.media_type || "");
   if (!url.startsWith(DOCUMENT_PATH) || !DOCUMENT_TYPES.includes(type)) return;
   clearDocument();
-  clearShownEntry();
+  modulesHide(); // one thing at a time beside the call
   const title = String(frame.title || "").trim();
   const doc = { id: String(frame.document_id || ""), title, type, url, blobUrl: null };
   state.doc = doc;
@@ -788,7 +768,7 @@ function onShowDocument(frame) {
   content.id = "shown-document-content";
   $("shown-document-view").replaceChildren(content);
   renderDocument();
-  announce(t("The clerk is showing you a document: {title}").replace("{title}", title || t("Document")));
+  announce(t("The clerk is showing you a document: {title}", { title: title || t("Document") }));
   loadDocument(doc, content);
 }
 
@@ -879,61 +859,6 @@ function zoom(step) {
   renderDocument();
   view.scrollLeft = cx * view.scrollWidth - view.clientWidth / 2;
   view.scrollTop = cy * view.scrollHeight - view.clientHeight / 2;
-}
-
-// ---------------------------------------------------------------- catalogue entries shown by the clerk
-function onShowEntry(frame) {
-  if (!state.callId) return;
-  const slug = String(frame.slug || "");
-  if (!validSlug(slug)) return;
-  clearDocument(); // one thing at a time next to the call
-  clearShownEntry();
-  const shown = { slug, entry: null, failed: false, controller: new AbortController() };
-  state.shownEntry = shown;
-  renderShownEntry();
-  loadEntry(slug, state.lang, shown.controller.signal).then((entry) => {
-    if (state.shownEntry !== shown) return;
-    shown.entry = entry;
-    renderEntry($("shown-entry-view"), entry, { level: 3, category: true });
-    renderShownEntry();
-    announce(t("The clerk is showing you information: {title}").replace("{title}", String(entry.title || "")));
-  }).catch((err) => {
-    if (state.shownEntry !== shown) return;
-    console.warn("entry", slug, err);
-    shown.failed = true;
-    const message = document.createElement("p");
-    message.className = "doc-error";
-    message.textContent = t("This information cannot be shown. Please tell the clerk.");
-    $("shown-entry-view").replaceChildren(message);
-    renderShownEntry();
-  });
-}
-
-// Removes the entry (the clerk hid it, the citizen closed it, or the call ended).
-function clearShownEntry() {
-  const shown = state.shownEntry;
-  const box = $("shown-entry");
-  const hadFocus = box.contains(document.activeElement);
-  if (shown) shown.controller.abort();
-  state.shownEntry = null;
-  const view = $("shown-entry-view");
-  view.replaceChildren();
-  view.scrollTo(0, 0);
-  renderShownEntry();
-  if (hadFocus && state.screen === "call") $("call-title").focus({ preventScroll: true });
-}
-
-function renderShownEntry() {
-  const shown = state.shownEntry;
-  const box = $("shown-entry");
-  box.hidden = !shown;
-  $("call-body").dataset.entry = String(!!shown);
-  if (shown) box.dataset.slug = shown.slug;
-  else box.removeAttribute("data-slug");
-  let name = "";
-  if (shown && shown.entry) name = String(shown.entry.title || "");
-  else if (shown && !shown.failed) name = t("Loading…");
-  if ($("shown-entry-name").textContent !== name) $("shown-entry-name").textContent = name;
 }
 
 // ---------------------------------------------------------------- rating and thanks
@@ -1027,6 +952,8 @@ function hideNotice() {
   notice.textContent = "";
 }
 
+// The citizen reads the server catalogue's text for a code (/i18n/errors/kiosk.json, in the
+// booth's language), or its general "something went wrong" (the code internal's).
 function onError(frame) {
   if (frame.ref === "media_status") return; // informative only; an older server may not know it
   switch (frame.code) {
@@ -1037,7 +964,7 @@ function onError(frame) {
       if (state.screen !== "call") show("closed");
       break;
     case "already_requested":
-      showNotice(t("This booth already has a request in progress."));
+      showNotice(errorText(frame));
       state.requesting = true;
       if (!waitingHere() && state.screen !== "call") show("waiting");
       resync();
@@ -1049,11 +976,11 @@ function onError(frame) {
         state.requestId = null;
         state.queue = null;
         show("topic");
-        showNotice(t("Your request is no longer in the queue. You can request attention again."));
+        showNotice(errorText(frame));
       }
       break;
     case "rate_limited":
-      showNotice(t("You pressed too many times in a row. Wait a moment and try again."));
+      showNotice(errorText(frame));
       break;
     case "no_call":
     case "not_rateable":
@@ -1063,7 +990,7 @@ function onError(frame) {
     default:
       console.warn("booth error", frame);
       if (!["idle", "unavailable"].includes(state.screen)) {
-        showNotice(t("Something went wrong. Please try again or ask the staff of the centre."));
+        showNotice(errorText(frame)); // the catalogue's citizen text, or its general one (internal)
       }
   }
 }
@@ -1171,8 +1098,7 @@ function onFrame(frame) {
     case "call_ended": onCallEnded(frame); break;
     case "device_prompt": onDevicePrompt(frame); break;
     case "show_document": onShowDocument(frame); break;
-    case "show_entry": onShowEntry(frame); break;
-    case "hide_document": clearDocument(); clearShownEntry(); break;
+    case "hide_document": clearDocument(); modulesHide(); break;
     case "rated": break;
     case "error": onError(frame); break;
     case "closed": showUnavailable(); break;
@@ -1267,7 +1193,6 @@ function wire() {
   $("closed-catalogue").addEventListener("click", () => openCatalogue("closed"));
   $("waiting-catalogue").addEventListener("click", () => openCatalogue("waiting"));
   $("strip-back").addEventListener("click", () => show("waiting"));
-  $("shown-entry-close").addEventListener("click", clearShownEntry);
 
   const dialog = $("still-there");
   $("keep-waiting").addEventListener("click", keepWaiting);
@@ -1293,10 +1218,24 @@ function wire() {
   document.addEventListener("contextmenu", (event) => event.preventDefault());
 }
 
+// What the procedures' booth modules may ask of the booth (modules.js: booth).
+function lend() {
+  lendBooth({
+    language: () => state.lang,
+    inCall: () => Boolean(state.callId),
+    announce,
+    clearDocument,
+    layout: (besideShown) => { $("call-body").dataset.pane = String(besideShown); },
+    focusCall: () => { if (state.screen === "call") $("call-title").focus({ preventScroll: true }); },
+  });
+}
+
 async function boot() {
   wire();
+  lend();
   await loadBoothModules($("main")); // before the socket: no module misses a frame
-  const texts = loadTexts();
+  const tables = { texts: "/i18n/kiosk.json", errors: "/i18n/errors/kiosk.json" };
+  const texts = loadTexts(tables);
   await Promise.race([texts, new Promise((resolve) => { setTimeout(resolve, 3000); })]);
   // A citizen quick enough to tap a language before the texts arrived keeps their choice.
   if (!state.chosen) {
@@ -1315,7 +1254,7 @@ async function boot() {
   });
   // Texts missing (server restarting?): keep the English ids on screen and try again later.
   const retry = async () => {
-    if (!textsLoaded() && !(await loadTexts())) {
+    if (!textsLoaded() && !(await loadTexts(tables))) {
       setTimeout(retry, TEXTS_RETRY_MS);
       return;
     }

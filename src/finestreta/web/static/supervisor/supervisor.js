@@ -1,10 +1,11 @@
 // Supervisor's view of the booth fleet: /api/fleet every 5 seconds, as an accessible table.
 // Texts come translated from the page (templates/supervisor.html, "messages" domain).
 
+import { fill } from "/static/common/i18n.js";
+
 const $ = (id) => document.getElementById(id);
 const L = JSON.parse($("fleet-labels").textContent || "{}");
 const lang = document.documentElement.lang || "ca";
-const fill = (text, vars) => String(text || "").replace(/\{(\w+)\}/g, (w, k) => (k in vars ? String(vars[k]) : w));
 const label = (key, fallback) => L[key] || fallback || key;
 const dateTime = new Intl.DateTimeFormat(lang, { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
 const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
