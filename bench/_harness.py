@@ -410,7 +410,7 @@ def seed(
     # the topics the server offers, gathered as build_context does: those of its procedures (the
     # server inherits this environment, and reads no .env)
     chosen = registry.load(os.environ.get("FINESTRETA_PROCEDURES", "").split(","))
-    topics = tuple(dict.fromkeys(topic for p in chosen for topic in p.topics)) or ("general",)
+    topics = tuple(registry.topics(chosen)) or ("general",)
 
     if migrate:
         upgrade(db_url)

@@ -106,7 +106,7 @@ def build_context(
             frames.add_inbound(inbound)
         for outbound in procedure.outbound_frames:
             frames.add_outbound(outbound)
-    topics = tuple(dict.fromkeys(topic for p in chosen for topic in p.topics)) or ("general",)
+    topics = tuple(registry.topics(chosen)) or ("general",)
     rules = RoutingRules(
         ring_timeout=settings.ring_timeout_seconds,
         missed_rings_before_away=settings.missed_rings_before_away,

@@ -48,6 +48,25 @@ class Panel:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class Topic:
+    """A topic the booth offers (what the citizen's query is about). Texts are English
+    message ids translated in the procedure's domain: ``label`` and ``description`` on the
+    booth's topic screen, ``clerk_label`` on the console (default: ``label``). ``icon``: SVG
+    shapes in a 40×40 viewBox, drawn in ``currentColor``. ``order`` places it among the topics
+    of every procedure (lower first)."""
+
+    label: str
+    description: str = ""
+    clerk_label: str = ""
+    icon: str = ""
+    order: int = 100
+
+    @property
+    def for_clerk(self) -> str:
+        return self.clerk_label or self.label
+
+
 class Procedure(CallListener):
     """Override what the procedure has; the defaults do nothing."""
 
@@ -55,8 +74,9 @@ class Procedure(CallListener):
     #: prefix of its static files (``/static/procedures/<name>/``) and its settings
     #: (``FINESTRETA_<NAME>_…``).
     name: ClassVar[str] = ""
-    #: Topics the booth offers for it (code → English label, translated in its domain).
-    topics: ClassVar[Mapping[str, str]] = {}
+    #: Topics the booth offers for it (code → :class:`Topic`); a topic two procedures declare
+    #: is offered once (the first one's texts).
+    topics: ClassVar[Mapping[str, Topic]] = {}
     #: Staff roles it introduces (e.g. ``case-handler``), beside clerk, supervisor and admin.
     roles: ClassVar[tuple[str, ...]] = ()
     #: Frames it adds: what booths or consoles send (handled by :meth:`frame_handlers`) and
@@ -71,6 +91,8 @@ class Procedure(CallListener):
     #: Its booth markup (a template fragment in ``templates/`` the booth page includes in the call
     #: screen, beside the video; its booth module shows it and sets its texts), or None.
     booth_template: ClassVar[str | None] = None
+    #: What the clerk reads for each kind of document it makes (kind → English label).
+    document_kinds: ClassVar[Mapping[str, str]] = {}
     #: Days the documents it makes are kept, by document kind (None: kept for good); a
     #: string names a platform setting holding the days.
     retention: ClassVar[Mapping[str, float | str | None]] = {}

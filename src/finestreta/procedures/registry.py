@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from importlib.metadata import entry_points
 
 from finestreta.errors import N_, InvalidInput, declare
-from finestreta.procedures.base import NAME, Procedure
+from finestreta.procedures.base import NAME, Procedure, Topic
 
 GROUP = "finestreta.procedures"
 
@@ -40,6 +40,15 @@ def _load(spec: str) -> Procedure:
     if not NAME.match(procedure.name):
         raise BAD_PROCEDURE(f"{spec!r} has no valid name (lower-case letters, digits, _)")
     return procedure
+
+
+def topics(procedures: Iterable[Procedure]) -> dict[str, tuple[Topic, Procedure]]:
+    """Every topic the procedures offer, in their order (a topic declared twice: the first)."""
+    found: dict[str, tuple[Topic, Procedure]] = {}
+    for procedure in procedures:
+        for code, topic in procedure.topics.items():
+            found.setdefault(code, (topic, procedure))
+    return dict(sorted(found.items(), key=lambda item: (item[1][0].order, item[0])))
 
 
 def load(choice: Iterable[str] = ()) -> list[Procedure]:

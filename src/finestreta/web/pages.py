@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from finestreta.accounts import service
+from finestreta.procedures import registry
 from finestreta.procedures.texts import procedure_translator
 from finestreta.web import security
 from finestreta.web.i18n import (
@@ -125,7 +126,24 @@ def console(request: Request) -> Response:
             code="forbidden",
             message=_("Only clerks and supervisors answer calls."),
         )
-    return _page(request, "console.html", lang, staff=staff, panels=_panels(request, lang))
+    procedures = ctx_of(request).procedures.values()
+    return _page(
+        request,
+        "console.html",
+        lang,
+        staff=staff,
+        panels=_panels(request, lang),
+        # what the clerk reads for the procedures' topics and kinds of document, translated
+        topic_labels={
+            code: procedure_translator(procedure, lang)(topic.for_clerk)
+            for code, (topic, procedure) in registry.topics(procedures).items()
+        },
+        document_kinds={
+            kind: procedure_translator(procedure, lang)(label)
+            for procedure in procedures
+            for kind, label in procedure.document_kinds.items()
+        },
+    )
 
 
 @router.get("/supervisor", response_class=HTMLResponse)
@@ -181,6 +199,17 @@ def kiosk(request: Request) -> Response:
             }
             for p in procedures
             if p.booth_template
+        ],
+        # The topics the office serves, from its procedures: the booth translates their texts
+        # (English ids, in the procedures' domains) in the citizen's language.
+        topics=[
+            {
+                "code": code,
+                "label": topic.label,
+                "description": topic.description,
+                "icon": topic.icon,
+            }
+            for code, (topic, _procedure) in registry.topics(procedures).items()
         ],
     )
 

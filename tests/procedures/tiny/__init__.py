@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from finestreta.db import Base
 from finestreta.devices.desk import summary
-from finestreta.procedures.base import Panel, Procedure
+from finestreta.procedures.base import Panel, Procedure, Topic
 from finestreta.realtime.connections import Connection
 from finestreta.realtime.frames import CONSOLE, KIOSK, Inbound, Outbound
 from finestreta.realtime.ports import CallView
@@ -76,7 +76,10 @@ def pixel() -> bytes:
 
 class Tiny(Procedure):
     name = NAME
-    topics: ClassVar[Mapping[str, str]] = {"tiny": "Tiny things"}
+    topics: ClassVar[Mapping[str, Topic]] = {
+        "tiny": Topic(label="Tiny things", description="Small matters", order=60)
+    }
+    document_kinds: ClassVar[Mapping[str, str]] = {"tiny_note": "Tiny note"}
     roles = ("tiny-keeper",)
     inbound_frames = (Wave,)
     outbound_frames = (Waved,)

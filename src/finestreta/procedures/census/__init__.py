@@ -17,12 +17,23 @@ from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from finestreta.errors import N_
-from finestreta.procedures.base import Panel, Procedure
+from finestreta.procedures.base import Panel, Procedure, Topic
 
 
 class Census(Procedure):
     name = "census"
-    topics: ClassVar[Mapping[str, str]] = {"census": N_("Census and residence certificates")}
+    topics: ClassVar[Mapping[str, Topic]] = {
+        "census": Topic(
+            label=N_("Census certificates"),
+            description=N_("Registration, changes of address and certificates"),
+            clerk_label=N_("Census and residence certificates"),
+            icon='<path d="M10 5h14l7 7v23H10z" fill="none" stroke="currentColor" '
+            'stroke-width="3" stroke-linejoin="round"/><path d="M15 19h11M15 25h11M15 31h7" '
+            'stroke="currentColor" stroke-width="3" stroke-linecap="round"/>',
+            order=20,
+        )
+    }
+    document_kinds: ClassVar[Mapping[str, str]] = {"certificate": N_("Volant")}
     panel = Panel(order=20)
     # Issued volants are kept as long as /verify must be able to show them.
     retention: ClassVar[Mapping[str, float | str | None]] = {

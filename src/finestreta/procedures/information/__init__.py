@@ -15,7 +15,7 @@ from typing import ClassVar
 from fastapi import APIRouter
 
 from finestreta.errors import N_
-from finestreta.procedures.base import Panel, Procedure
+from finestreta.procedures.base import Panel, Procedure, Topic
 from finestreta.procedures.information.frames import ShowEntry
 
 
@@ -23,12 +23,44 @@ class Information(Procedure):
     name = "information"
     # The booth's topics that are answered with information until a procedure of their own
     # serves them (a procedure declaring the same topic later changes nothing here).
-    topics: ClassVar[Mapping[str, str]] = {
-        "general": N_("General information"),
-        "taxes": N_("Taxes and fees"),
-        "works": N_("Works and licences"),
-        "complaints": N_("Complaints and suggestions"),
+    topics: ClassVar[Mapping[str, Topic]] = {
+        "general": Topic(
+            label=N_("General information"),
+            description=N_("Procedures, services, addresses and timetables"),
+            icon='<circle cx="20" cy="20" r="15" fill="none" stroke="currentColor" '
+            'stroke-width="3"/><path d="M20 18v11M20 12v1" stroke="currentColor" '
+            'stroke-width="3.5" stroke-linecap="round"/>',
+            order=10,
+        ),
+        "taxes": Topic(
+            label=N_("Taxes and payments"),
+            description=N_("Local taxes, fees, bills and instalments"),
+            clerk_label=N_("Taxes and fees"),
+            icon='<rect x="5" y="10" width="30" height="20" rx="3" fill="none" '
+            'stroke="currentColor" stroke-width="3"/><circle cx="20" cy="20" r="5" fill="none" '
+            'stroke="currentColor" stroke-width="3"/><path d="M10 15v0M30 25v0" '
+            'stroke="currentColor" stroke-width="4" stroke-linecap="round"/>',
+            order=30,
+        ),
+        "works": Topic(
+            label=N_("Works notices"),
+            description=N_("Minor works, notices and permits"),
+            clerk_label=N_("Works and licences"),
+            icon='<path d="M6 34h28M9 34V22l11-8 11 8v12" fill="none" stroke="currentColor" '
+            'stroke-width="3" stroke-linejoin="round"/><path d="M16 34v-8h8v8M20 6v4" '
+            'fill="none" stroke="currentColor" stroke-width="3" stroke-linecap="round"/>',
+            order=40,
+        ),
+        "complaints": Topic(
+            label=N_("Complaints and suggestions"),
+            description=N_("Tell us what went wrong or what we can improve"),
+            icon='<path d="M6 8h28v18H16l-8 7v-7H6z" fill="none" stroke="currentColor" '
+            'stroke-width="3" stroke-linejoin="round"/><path d="M20 12v7M20 22v1" '
+            'stroke="currentColor" stroke-width="3" stroke-linecap="round"/>',
+            order=50,
+        ),
     }
+    document_kinds: ClassVar[Mapping[str, str]] = {"info_sheet": N_("Information sheet")}
     outbound_frames = (ShowEntry,)
     panel = Panel(order=10)
     booth_module = "booth.js"

@@ -4,6 +4,7 @@
 
 import { api } from "/static/common/api.js";
 import { errorText, t, formatClock } from "./i18n.js";
+import { documentKindLabel } from "./labels.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -234,12 +235,7 @@ function setAttr(node, name, value) {
 
 function updateDocumentItem(item, doc, printerOk) {
   setText(item.title, doc.title || t("Document"));
-  const kind = {
-    scan: t("Scan"),
-    certificate: t("Volant"),
-    receipt: t("Registry receipt"),
-    info_sheet: t("Information sheet"),
-  }[doc.kind] || t("Uploaded");
+  const kind = documentKindLabel(doc.kind);
   const type = doc.media_type === "application/pdf" ? "PDF" : (doc.media_type || "").replace("image/", "").toUpperCase();
   setText(item.meta, ` ${kind} · ${type} · ${formatClock(doc.created_at)}`);
   const shown = D.shown === doc.document_id;

@@ -15,15 +15,29 @@ export function stateLabel(code) {
   return names[code] || code || "—";
 }
 
+// The topics and kinds of document the office's procedures add, with the clerk's texts, as the
+// page was given them (#console[data-topics], [data-document-kinds]).
+function pageTable(name) {
+  try {
+    return JSON.parse(document.getElementById("console").dataset[name] || "{}");
+  } catch {
+    return {};
+  }
+}
+const TOPICS = pageTable("topics");
+const DOCUMENT_KINDS = pageTable("documentKinds");
+
 export function topicLabel(code) {
+  return TOPICS[code] || code || "—";
+}
+
+// A document of the attention: the platform's own kinds, then the procedures'.
+export function documentKindLabel(kind) {
   const names = {
-    general: t("General information"),
-    census: t("Census and residence certificates"),
-    taxes: t("Taxes and fees"),
-    works: t("Works and licences"),
-    complaints: t("Complaints and suggestions"),
+    scan: t("Scan"),
+    receipt: t("Registry receipt"),
   };
-  return names[code] || code || "—";
+  return names[kind] || DOCUMENT_KINDS[kind] || t("Uploaded");
 }
 
 export function languageLabel(code) {

@@ -11,7 +11,7 @@
 import { Channel } from "/static/common/socket.js";
 import { CallSession, openMedia } from "/static/common/call.js";
 import { errorText, loadTexts, setLanguage, t, textsLoaded } from "/static/common/i18n.js";
-import { LABELS, PROMPTS, TEXTS, TOPIC_NAMES } from "./texts.js";
+import { LABELS, PROMPTS, TEXTS } from "./texts.js";
 import { describeHours } from "./hours.js";
 import { createCatalogue } from "./catalogue.js";
 import {
@@ -22,7 +22,8 @@ import {
 const LANGUAGES = ["ca", "es", "en"];
 const DEFAULT_LANGUAGE = "ca";
 const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "rating", "thanks", "closed", "unavailable", "catalogue"];
-const TOPICS = ["general", "census", "taxes", "works", "complaints"];
+// The topics the office serves: the server renders one button each (from its procedures).
+const TOPICS = [...document.querySelectorAll(".topic")].map((button) => button.dataset.topic);
 const STILL_THERE_SECONDS = 30;
 const THANKS_SECONDS = 6;
 const ANNOUNCE_GAP_MS = 20000; // queue positions are announced at most this often
@@ -98,6 +99,10 @@ function applyTexts() {
   for (const el of document.querySelectorAll("[data-t]")) {
     const entry = TEXTS[el.dataset.t];
     if (entry) el.textContent = entry(el.dataset.tLang || state.lang);
+  }
+  // Texts the server put on the page as English ids (the procedures' topics, in their domains).
+  for (const el of document.querySelectorAll("[data-msgid]")) {
+    el.textContent = el.dataset.msgid ? t(el.dataset.msgid, null, el.dataset.tLang || state.lang) : "";
   }
   for (const el of document.querySelectorAll("[data-t-label]")) {
     const entry = LABELS[el.dataset.tLabel];
@@ -205,6 +210,11 @@ function chooseLanguage(lang) {
 }
 
 // ---------------------------------------------------------------- topic
+function topicName(code) {
+  const name = code && document.getElementById(`topic-${code}-name`);
+  return name && name.dataset.msgid ? t(name.dataset.msgid) : "";
+}
+
 function renderTopic() {
   for (const button of document.querySelectorAll(".topic")) {
     const checked = button.dataset.topic === state.topic;
@@ -279,7 +289,7 @@ function renderWaiting() {
   if (state.screen !== "waiting" && !state.requesting) return;
   $("waiting-title").textContent =
     mode === "joining" ? t("Joining the queue…") : mode === "ringing" ? t("A clerk is being called") : t("You are in the queue");
-  $("waiting-topic-name").textContent = state.topic && TOPIC_NAMES[state.topic] ? TOPIC_NAMES[state.topic]() : "";
+  $("waiting-topic-name").textContent = topicName(state.topic);
   $("queue-panel").hidden = mode === "ringing";
   $("ringing-panel").hidden = mode !== "ringing";
   const position = $("queue-position");

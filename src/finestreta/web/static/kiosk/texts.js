@@ -32,16 +32,6 @@ export const TEXTS = {
 
   "topic.title": (l) => t("What is your query about?", null, l),
   "topic.hint": (l) => t("Choose one option and then press “Request attention”.", null, l),
-  "topic.general": (l) => t("General information", null, l),
-  "topic.general.desc": (l) => t("Procedures, services, addresses and timetables", null, l),
-  "topic.census": (l) => t("Census certificates", null, l),
-  "topic.census.desc": (l) => t("Registration, changes of address and certificates", null, l),
-  "topic.taxes": (l) => t("Taxes and payments", null, l),
-  "topic.taxes.desc": (l) => t("Local taxes, fees, bills and instalments", null, l),
-  "topic.works": (l) => t("Works notices", null, l),
-  "topic.works.desc": (l) => t("Minor works, notices and permits", null, l),
-  "topic.complaints": (l) => t("Complaints and suggestions", null, l),
-  "topic.complaints.desc": (l) => t("Tell us what went wrong or what we can improve", null, l),
   "topic.request": (l) => t("Request attention", null, l),
 
   "waiting.topic": (l) => t("Your query:", null, l),
@@ -123,14 +113,6 @@ export const ENTRY_HEADINGS = {
   channels: () => t("Where you can do it"),
   where_when: () => t("Where and when"),
   links: () => t("More information"),
-};
-
-export const TOPIC_NAMES = {
-  general: () => t("General information"),
-  census: () => t("Census certificates"),
-  taxes: () => t("Taxes and payments"),
-  works: () => t("Works notices"),
-  complaints: () => t("Complaints and suggestions"),
 };
 
 // What the booth asks the citizen to do while the clerk scans or prints (device_prompt frames).
