@@ -21,6 +21,7 @@ from tests.browser.conftest import Server, make_server, open_console, pair_booth
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WITH_TINY = ("information", "census", "tests.procedures.tiny:procedure")
+TINY_LOCALE = Path(__file__).resolve().parents[1] / "procedures" / "tiny" / "locale"
 
 
 @pytest.fixture
@@ -49,19 +50,22 @@ def test_a_procedure_of_its_own_in_the_console_and_on_the_booth(
     wait_connected(booth)
     call_id = booth.evaluate("() => window.finestreta.callId")
 
-    # the panel was told of the call
+    # the panel was told of the call, in the clerk's language (the procedure's own texts)
+    lang = console.evaluate("() => document.documentElement.lang")
+    texts = catalogue(lang, "tiny", TINY_LOCALE)
+    assert texts, f"the tiny procedure has no {lang} texts"
     expect(state).to_be_visible()
-    expect(state).to_have_text(f"In call {call_id}")
+    expect(state).to_have_text(texts.get("In call {id}", "In call {id}").format(id=call_id))
 
-    # the clerk's wave, a frame of the procedure's own, reaches its booth module (sent on the
-    # console's socket: a panel has no way to send frames of its own, and the tiny one no button)
-    console.evaluate("() => window.finestreta.channel.send({type: 'tiny_wave', times: 2})")
+    # the clerk's wave, a frame of the procedure's own sent by its panel, reaches its booth module
+    console.click("#tiny-wave")
     expect(booth.locator("body")).to_have_attribute("data-tiny-waved", "Hola x2")
 
     # hung up: the panel was told that too
     console.click("#hang-up")
     expect(booth.locator("#screen-rating")).to_be_visible(timeout=10_000)
-    expect(state).to_have_text("No call")
+    expect(state).to_have_text(texts.get("No call", "No call"))
+    expect(console.locator("#tiny-wave")).to_be_disabled()
     expect(state).to_have_attribute("data-call", "")
 
 

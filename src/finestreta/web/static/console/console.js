@@ -8,7 +8,7 @@ import { t, lang, errorText, formatClock, formatSpan, formatTimer, parseTime } f
 import { languageLabel, outcomeLabel, stateLabel, topicLabel } from "./labels.js";
 import { Ringer } from "./ring.js";
 import { deviceHandlers, deviceState, setDeviceCall } from "./devices.js";
-import { loadPanels, panelFrames, panelState, setPanelsCall } from "./panels.js";
+import { loadPanels, panelFrames, panelState, setPanelsCall, setPanelsSender } from "./panels.js";
 
 const $ = (id) => document.getElementById(id);
 const CHOOSABLE = ["available", "away", "offline"];
@@ -975,6 +975,7 @@ render();
 renderAttentions();
 // The procedures' panels register before the socket opens, so none misses the call's start.
 await loadPanels($("procedures"));
+setPanelsSender((frame) => send(frame));
 const routed = { ...panelFrames(), ...handlers };
 channel = new Channel("/ws/console", {
   onFrame: (frame) => {

@@ -5,10 +5,20 @@
 //   registerPanel({ name, frames: { type(frame) {…} }, onCall(info) {…}, onCallEnded() {…} })
 //
 // `info` is the call_started frame (call_id, language, topic…). A panel that fails is logged
-// and does not stop the others (or the call).
+// and does not stop the others (or the call). A panel sends the frames its procedure adds with
+// `sendFrame(frame)` (false when the console has no connection).
 
 const panels = [];
 let current = null;  // the call_started frame of the call in progress
+let sender = null;   // the console's socket, set by the console
+
+export function setPanelsSender(send) {
+  sender = send;
+}
+
+export function sendFrame(frame) {
+  return sender ? sender(frame) : false;
+}
 
 function safely(panel, what, run) {
   try {
