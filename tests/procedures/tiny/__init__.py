@@ -14,10 +14,10 @@ from typing import Any, ClassVar, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Integer, String
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from finestreta.db import Base
+from finestreta.db import NAMING
 from finestreta.devices.desk import summary
 from finestreta.procedures.base import Panel, Procedure, Topic
 from finestreta.realtime.connections import Connection
@@ -29,7 +29,15 @@ from finestreta.web.calls import ActiveCall
 NAME = "tiny"
 
 
-class TinyNote(Base):
+class TinyBase(DeclarativeBase):
+    """The tiny procedure's own metadata: it is not installed, so its table must not join the
+    platform's ``Base.metadata`` (which the migration and clean-up tests compare with every
+    database). A packaged procedure uses ``finestreta.db.Base``."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class TinyNote(TinyBase):
     __tablename__ = "tiny_notes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[str] = mapped_column(String(32))
