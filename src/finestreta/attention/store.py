@@ -148,13 +148,19 @@ class AttentionStore:
         return clerk_id if clerk_id is not None else 0
 
     def attentions_of_day(self, clerk_id: int, day_start: datetime) -> list[dict[str, Any]]:
-        """The clerk's calls since ``day_start``: time, topic, language, wait, duration, outcome."""
+        """The clerk's calls since ``day_start`` that are over (wrapped up or waiting for the
+        wrap-up): time, topic, language, wait, duration, outcome. The call in progress is not
+        one of them yet."""
         with self.db.session() as session:
             rows = session.execute(
                 select(CallRow, AttentionRequestRow, Kiosk)
                 .join(AttentionRequestRow, AttentionRequestRow.id == CallRow.request_id)
                 .join(Kiosk, Kiosk.id == CallRow.kiosk_id)
-                .where(CallRow.clerk_id == clerk_id, CallRow.started_at >= day_start)
+                .where(
+                    CallRow.clerk_id == clerk_id,
+                    CallRow.started_at >= day_start,
+                    CallRow.state != "active",
+                )
                 .order_by(CallRow.started_at.desc())
             ).all()
             return [

@@ -223,8 +223,6 @@ class Hub:
             case ev.CallStarted():
                 self.to_kiosk(event.kiosk_id, self._kiosk_call_frame(event.call_id))
                 self.to_clerk(event.clerk_id, self._console_call_frame(event.call_id))
-                # the day's list holds the call from its start (as a fresh hello's does)
-                self.to_clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
                 self._tell("call_started", self._view(self.board.calls[event.call_id]))
             case ev.CallEnded():
                 ended = f.CallEnded(
@@ -234,6 +232,7 @@ class Hub:
                 )
                 self.to_kiosk(event.kiosk_id, ended)
                 self.to_clerk(event.clerk_id, ended.model_copy(update={"wrap_up": True}))
+                # the call joins the day's list when it ends (as a fresh hello would list it)
                 self.to_clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
                 self._tell("call_ended", self._view(self.board.calls[event.call_id]))
             case ev.CallWrappedUp():
