@@ -71,6 +71,10 @@ def test_route_panel_topic_frames_listener_memory_and_steps(
     assert "/static/procedures/tiny/panel.js" in page.text
     assert page.text.index('id="tiny-panel"') < page.text.index('id="catalogue-panel"')  # order 5
     assert anna.get("/static/procedures/tiny/panel.js").status_code == 200
+    # the built-in panels bring their own look (the console's stylesheet knows none of them)
+    for name in ("census", "information"):
+        assert f'href="/static/procedures/{name}/panel.css"' in page.text
+        assert anna.get(f"/static/procedures/{name}/panel.css").status_code == 200
     assert "/static/procedures/tiny/booth.js" in sants.get("/kiosk").text
 
     with open_socket(anna, "/ws/console") as console, open_socket(sants, "/ws/kiosk") as kiosk:

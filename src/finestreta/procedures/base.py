@@ -39,13 +39,14 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 @dataclass(frozen=True)
 class Panel:
     """The procedure's panel in the clerk's console during a call: a template fragment (in the
-    package's ``templates/``) and an ES module (in its ``static/``) that registers a panel
-    object with the console (``registerPanel({frames, onCall, onCallEnded})``). ``order``
-    places it among the others (lower first)."""
+    package's ``templates/``), an ES module (in its ``static/``) that registers a panel object
+    with the console (``registerPanel({frames, onCall, onCallEnded})``) and, if it needs one, a
+    stylesheet. ``order`` places it among the others (lower first)."""
 
     template: str = "panel.html"
     module: str = "panel.js"
     order: int = 100
+    stylesheet: str | None = None  # its look, in static/ (on top of the console's .proc-panel)
 
 
 @dataclass(frozen=True)

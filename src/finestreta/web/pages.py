@@ -227,6 +227,11 @@ def _panels(request: Request, lang: str) -> list[dict[str, Any]]:
                 "name": procedure.name,
                 "template": f"{procedure.name}/{panel.template}",
                 "module": f"/static/procedures/{procedure.name}/{panel.module}",
+                "stylesheet": (
+                    f"/static/procedures/{procedure.name}/{panel.stylesheet}"
+                    if panel.stylesheet
+                    else None
+                ),
                 "translate": procedure_translator(procedure, lang),
             }
         )

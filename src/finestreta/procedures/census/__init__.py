@@ -34,7 +34,7 @@ class Census(Procedure):
         )
     }
     document_kinds: ClassVar[Mapping[str, str]] = {"certificate": N_("Volant")}
-    panel = Panel(order=20)
+    panel = Panel(order=20, stylesheet="panel.css")
     # Issued volants are kept as long as /verify must be able to show them.
     retention: ClassVar[Mapping[str, float | str | None]] = {
         "certificate": "certificate_retention_days"

@@ -62,7 +62,7 @@ class Information(Procedure):
     }
     document_kinds: ClassVar[Mapping[str, str]] = {"info_sheet": N_("Information sheet")}
     outbound_frames = (ShowEntry,)
-    panel = Panel(order=10)
+    panel = Panel(order=10, stylesheet="panel.css")
     booth_module = "booth.js"
     booth_template = "booth.html"
     retention: ClassVar[Mapping[str, float | str | None]] = {
