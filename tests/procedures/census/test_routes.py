@@ -21,7 +21,7 @@ from finestreta.padro.records import LookupRow
 from finestreta.procedures.census.service import CensusDesk
 from finestreta.registry.records import RegistryEntry
 from finestreta.registry.service import get_by_code
-from tests.api.conftest import ORIGIN, open_socket, start_call
+from tests.api.conftest import ORIGIN
 
 
 @pytest.fixture
@@ -42,21 +42,9 @@ def seal(ctx: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def call(clerk_browser, booth_browser, register) -> Any:  # type: ignore[no-untyped-def]
-    anna, anna_id = clerk_browser("anna")
-    sants, _ = booth_browser("sants")
-    with open_socket(anna, "/ws/console") as console, open_socket(sants, "/ws/kiosk") as kiosk:
-        console.expect("hello")
-        kiosk.expect("hello")
-        _, started, _ = start_call(console, kiosk)
-        yield {
-            "clerk": anna,
-            "clerk_id": anna_id,
-            "booth": sants,
-            "console": console,
-            "kiosk": kiosk,
-            "id": started["call_id"],
-        }
+def call(register: None, live_call: dict[str, Any]) -> dict[str, Any]:
+    """A call with the demo people in the register."""
+    return live_call
 
 
 def identify(call: Any, number: str, id_type: str = "dni", **extra: Any) -> Any:

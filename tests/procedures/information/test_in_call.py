@@ -8,26 +8,19 @@ from typing import Any
 import pytest
 
 from finestreta.catalogue import seed_demo
-from tests.api.conftest import ORIGIN, open_socket, start_call
+from tests.api.conftest import ORIGIN
 
 
 @pytest.fixture
-def call(clerk_browser, booth_browser, ctx) -> Any:  # type: ignore[no-untyped-def]
+def catalogue(ctx: Any) -> None:
     with ctx.db.session() as session:
         assert seed_demo(session).ok
-    anna, _ = clerk_browser("anna")
-    sants, _ = booth_browser("sants")
-    with open_socket(anna, "/ws/console") as console, open_socket(sants, "/ws/kiosk") as kiosk:
-        console.expect("hello")
-        kiosk.expect("hello")
-        _, started, _ = start_call(console, kiosk)
-        yield {
-            "clerk": anna,
-            "booth": sants,
-            "console": console,
-            "kiosk": kiosk,
-            "id": started["call_id"],
-        }
+
+
+@pytest.fixture
+def call(catalogue: None, live_call: dict[str, Any]) -> dict[str, Any]:
+    """A call with the demo catalogue loaded."""
+    return live_call
 
 
 def a_slug(client: Any) -> str:
