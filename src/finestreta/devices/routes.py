@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finestreta.accounts import service as accounts
 from finestreta.devices.desk import NO_DOCUMENT, summary
+from finestreta.documents.naming import file_name, title_from_filename
+from finestreta.documents.validation import EXTENSIONS, PDF
 from finestreta.errors import TOO_LARGE
 from finestreta.web import security
 from finestreta.web.calls import ActiveCall, OwnCall
@@ -88,9 +90,10 @@ async def upload_document(
 ) -> dict[str, Any]:
     limit = access.ctx.settings.max_upload_bytes
     content = await file.read(limit + 1)
-    document = access.ctx.devices.add_document(
-        access.staff.id, access.call.id, content, title or file.filename or "document"
-    )
+    # the uploader's file name is a title at most: the stored file's name comes from the type
+    # the bytes are detected as (documents/naming.py)
+    title = title or title_from_filename(file.filename or "") or "document"
+    document = access.ctx.devices.add_document(access.staff.id, access.call.id, content, title)
     return {"ok": True, **summary(document).model_dump()}
 
 
@@ -226,18 +229,30 @@ def fleet_status(request: Request) -> list[dict[str, Any]]:
     return result
 
 
+# Types shown in the browser (every stored document was checked to be one of them, by its
+# bytes); anything else would be downloaded.
+INLINE_TYPES = frozenset(EXTENSIONS)
+# A document is never a page of ours: no script, no plugin, no form, no framing; as a sandbox
+# it would also have an opaque origin. PDFs get no ``sandbox``: Chromium and Safari refuse to
+# run their PDF viewer in a sandboxed document (Chromium strips a PDF's CSP anyway) — what
+# keeps a PDF harmless is the upload check (no active content, documents/validation.py).
+DOCUMENT_CSP = "default-src 'none'; img-src 'self' data: blob:; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
+
 def _file(content: bytes, media_type: str, title: str) -> Response:
     # Titles are Catalan/Spanish ("Volant de residència"): an ASCII name for old clients and the
     # real one per RFC 6266/5987 (headers are Latin-1 on the wire).
-    name = "".join(c for c in title if c.isalnum() or c in " ._-")[:80].strip() or "document"
+    name = file_name(title, media_type)
     ascii_name = "".join(c if c.isascii() else "_" for c in name)
-    disposition = f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    shown = "inline" if media_type in INLINE_TYPES else "attachment"
+    disposition = f"{shown}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    policy = DOCUMENT_CSP if media_type == PDF else f"sandbox; {DOCUMENT_CSP}"
     return Response(
         content,
-        media_type=media_type,
+        media_type=media_type if media_type in INLINE_TYPES else "application/octet-stream",
         headers={
             "Content-Disposition": disposition,
             "Cache-Control": "no-store",
-            "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+            "Content-Security-Policy": policy,
         },
     )
