@@ -78,9 +78,10 @@ HTTP_ERROR = declare("http_error", InvalidInput, N_("The page asked for somethin
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
-        "accept", ""
-    )
+    # the API and the JSON texts the pages load answer JSON, whatever the browser accepts
+    return request.url.path.startswith(
+        ("/api/", "/i18n/")
+    ) or "application/json" in request.headers.get("accept", "")
 
 
 def _render(
@@ -122,6 +123,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # FastAPI's and Starlette's own 400s are bodies they could not parse (not JSON, not
+            # UTF-8, a broken multipart): not the expected shape, like any other (Malformed)
+            return _render(request, status_of(Malformed), INVALID.code, str(exc.detail))
         code = {404: NOT_FOUND.code, 405: METHOD_NOT_ALLOWED.code}.get(
             exc.status_code, HTTP_ERROR.code
         )
