@@ -71,3 +71,10 @@ def test_a_procedure_extends_frame_src_of_the_pages_that_show_it(
     # the landing page shows no procedure: it frames nothing
     landing = directives(anna.get("/").headers["content-security-policy"])
     assert landing["frame-src"] == ["'none'"]
+
+
+def test_the_host_header_cannot_write_into_the_policy(client: TestClient) -> None:
+    answer = client.get("/login", headers={"host": "evil.example; script-src *"})
+    policy = directives(answer.headers["content-security-policy"])
+    assert policy["script-src"] == ["'self'"]
+    assert policy["connect-src"] == ["'self'"]

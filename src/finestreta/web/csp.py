@@ -18,6 +18,7 @@ set its own caching; staff and booth pages say so themselves (:func:`private`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -29,6 +30,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 STATE_KEY = "csp"  # the request's extra sources, in ``scope["state"]``
 
 
@@ -99,7 +101,9 @@ def socket_origin(scope: Scope, public_url: str = "") -> str:
         headers = dict(scope.get("headers") or [])
         secure = scope.get("scheme") in ("https", "wss")
         host = headers.get(b"host", b"").decode("latin-1")
-    return f"{'wss' if secure else 'ws'}://{host}" if host and "'" not in host else ""
+    # a host name and port only: a Host header is the client's to choose, and must not be able
+    # to write directives into the policy
+    return f"{'wss' if secure else 'ws'}://{host}" if _HOST.fullmatch(host) else ""
 
 
 def policy_for(scope: Scope, public_url: str = "") -> Policy:
