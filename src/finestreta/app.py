@@ -24,7 +24,7 @@ from finestreta.config import Settings, get_settings
 from finestreta.context import AppContext, build_context
 from finestreta.devices import routes as devices_routes
 from finestreta.realtime import endpoints
-from finestreta.web import api, catalogue_api, errors, pages, registry_api, verify
+from finestreta.web import api, catalogue_api, contract, csp, errors, pages, registry_api, verify
 
 WEB = Path(__file__).resolve().parent / "web"
 PURGE_EVERY_S = 3600.0
@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.state.ctx = ctx
     app.state.templates = _templates(ctx)
     errors.install(app)
+    csp.install(app, settings.public_url)
+    contract.install(app)
     for procedure in sorted(ctx.procedures.values(), key=lambda p: p.name):
         if procedure.static is not None:
             app.mount(

@@ -177,18 +177,38 @@ def shared_browser(playwright_instance: Any, chromium_path: str) -> Iterator[Any
     browser.close()
 
 
+# Every page runs under the server's Content-Security-Policy, and a test whose pages break it
+# fails: the browser reports each violation to the page (a ``securitypolicyviolation`` event,
+# written to the console here) and to the console itself ("… Content Security Policy …").
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile}:${e.lineNumber} on ${document.location.href}`);
+});
+"""
+VIOLATION_MARKS = ("CSP violation", "Content Security Policy")
+
+
 class _ClosingBrowser:
     """The session's Chromium, but every context a test opens is closed after it: pages left
-    open would keep their calls streaming video and starve the next tests of CPU."""
+    open would keep their calls streaming video and starve the next tests of CPU. Each
+    context's CSP violations are kept in ``violations``."""
 
     def __init__(self, browser: Any) -> None:
         self._browser = browser
         self.contexts: list[Any] = []
+        self.violations: list[str] = []
 
     def new_context(self, **kwargs: Any) -> Any:
         context = self._browser.new_context(**kwargs)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", self._console)
         self.contexts.append(context)
         return context
+
+    def _console(self, message: Any) -> None:
+        if any(mark in message.text for mark in VIOLATION_MARKS):
+            self.violations.append(message.text)
 
     def new_page(self, **kwargs: Any) -> Any:
         return self.new_context(**kwargs).new_page()
@@ -204,6 +224,8 @@ def browser(shared_browser: Any) -> Iterator[Any]:
     closing = _ClosingBrowser(shared_browser)
     yield closing
     closing.close_all()
+    if closing.violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(closing.violations))
 
 
 def make_server(

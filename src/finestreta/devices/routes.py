@@ -20,9 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finestreta.accounts import service as accounts
 from finestreta.devices.desk import NO_DOCUMENT, summary
+from finestreta.documents.naming import file_name, title_from_filename
+from finestreta.documents.validation import EXTENSIONS, PDF
 from finestreta.errors import TOO_LARGE
+from finestreta.realtime.frames import DocumentSummary, PrinterStatus, ScannerStatus
 from finestreta.web import security
 from finestreta.web.calls import ActiveCall, OwnCall
+from finestreta.web.contract import CALL, OWN_CALL, STAFF, Done, refusals
 from finestreta.web.security import Booth, Staff, ctx_of
 
 router = APIRouter()
@@ -51,72 +55,144 @@ class ShowBody(BaseModel):
     document_id: DocumentId | None = None
 
 
+class JobAnswer(BaseModel):
+    ok: bool
+    job_id: str
+    state: str
+
+
+class ScanAnswer(JobAnswer):
+    waiting_for_citizen: bool
+
+
+class UploadAnswer(DocumentSummary):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ok: bool
+
+
+class JobSummary(BaseModel):
+    job_id: str
+    kind: str
+    state: str
+    reason: str | None
+    document_id: str | None
+    result_document_id: str | None
+
+
+class CallDocuments(BaseModel):
+    ok: bool
+    documents: list[DocumentSummary]
+    jobs: list[JobSummary]
+
+
+class AgentScanAnswer(BaseModel):
+    ok: bool
+    document_id: str
+
+
+class BoothStatus(BaseModel):
+    kiosk_id: int
+    code: str
+    name: str
+    site: str
+    enabled: bool
+    online: bool
+    agent_online: bool
+    activity: Literal["in_call", "waiting", "idle"]
+    last_seen: str | None
+    printer: PrinterStatus
+    scanner: ScannerStatus
+    camera: bool | None
+    microphone: bool | None
+    last_error: str | None
+
+
+class Fleet(BaseModel):
+    ok: bool
+    booths: list[BoothStatus]
+
+
 SameOrigin = [Depends(security.require_same_origin)]
+# A file answer: the document's bytes (PDF, PNG or JPEG) or a refusal.
+FILE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {t: {} for t in EXTENSIONS}, "description": "The document's bytes"}
+}
 
 
-@router.post("/api/calls/{call_id}/print", dependencies=SameOrigin)
-def print_at_booth(body: PrintBody, access: ActiveCall) -> dict[str, Any]:
+@router.post("/api/calls/{call_id}/print", dependencies=SameOrigin, responses=refusals(*CALL))
+def print_at_booth(body: PrintBody, access: ActiveCall) -> JobAnswer:
     desk = access.ctx.devices
     job = desk.request_print(access.staff.id, access.call.id, body.document_id, body.copies)
-    return {"ok": True, "job_id": job.id, "state": job.state}
+    return JobAnswer(ok=True, job_id=job.id, state=job.state)
 
 
-@router.post("/api/calls/{call_id}/scan", dependencies=SameOrigin)
-def scan_at_booth(body: ScanBody, access: ActiveCall) -> dict[str, Any]:
+@router.post("/api/calls/{call_id}/scan", dependencies=SameOrigin, responses=refusals(*CALL))
+def scan_at_booth(body: ScanBody, access: ActiveCall) -> ScanAnswer:
     job = access.ctx.devices.request_scan(access.staff.id, access.call.id, body.model_dump())
-    return {"ok": True, "job_id": job.id, "state": job.state, "waiting_for_citizen": True}
+    return ScanAnswer(ok=True, job_id=job.id, state=job.state, waiting_for_citizen=True)
 
 
-@router.post("/api/calls/{call_id}/scan/{job_id}/start", dependencies=SameOrigin)
-def start_scan(job_id: IdInPath, access: ActiveCall) -> dict[str, Any]:
+@router.post(
+    "/api/calls/{call_id}/scan/{job_id}/start",
+    dependencies=SameOrigin,
+    responses=refusals(*CALL),
+)
+def start_scan(job_id: IdInPath, access: ActiveCall) -> Done:
     """Start a scan that waits for the citizen to tap "scan" on the booth."""
     access.ctx.devices.start_scan(access.staff.id, access.call.id, job_id)
-    return {"ok": True}
+    return Done(ok=True)
 
 
-@router.post("/api/calls/{call_id}/show", dependencies=SameOrigin)
-def show_on_booth(body: ShowBody, access: ActiveCall) -> dict[str, Any]:
+@router.post("/api/calls/{call_id}/show", dependencies=SameOrigin, responses=refusals(*CALL))
+def show_on_booth(body: ShowBody, access: ActiveCall) -> Done:
     access.ctx.devices.show(access.staff.id, access.call.id, body.document_id)
-    return {"ok": True}
+    return Done(ok=True)
 
 
-@router.post("/api/calls/{call_id}/documents", dependencies=SameOrigin)
+@router.post(
+    "/api/calls/{call_id}/documents",
+    dependencies=SameOrigin,
+    responses=refusals(*CALL, 400, 413),
+)
 async def upload_document(
     access: ActiveCall,
     file: Annotated[UploadFile, File()],
     title: Annotated[str, Form(max_length=200)] = "",
-) -> dict[str, Any]:
+) -> UploadAnswer:
     limit = access.ctx.settings.max_upload_bytes
     content = await file.read(limit + 1)
-    document = access.ctx.devices.add_document(
-        access.staff.id, access.call.id, content, title or file.filename or "document"
-    )
-    return {"ok": True, **summary(document).model_dump()}
+    # the uploader's file name is a title at most: the stored file's name comes from the type
+    # the bytes are detected as (documents/naming.py)
+    title = title or title_from_filename(file.filename or "") or "document"
+    document = access.ctx.devices.add_document(access.staff.id, access.call.id, content, title)
+    return UploadAnswer(ok=True, **summary(document).model_dump())
 
 
-@router.get("/api/calls/{call_id}/documents")
-def call_documents(access: OwnCall) -> dict[str, Any]:
+@router.get("/api/calls/{call_id}/documents", responses=refusals(*OWN_CALL))
+def call_documents(access: OwnCall) -> CallDocuments:
     from finestreta.devices import service
 
     with access.ctx.db.session() as session:
-        documents = [
-            summary(d).model_dump() for d in service.documents_of_call(session, access.call.id)
-        ]
+        documents = [summary(d) for d in service.documents_of_call(session, access.call.id)]
         jobs = [
-            {
-                "job_id": j.id,
-                "kind": j.kind,
-                "state": j.state,
-                "reason": j.reason,
-                "document_id": j.document_id,
-                "result_document_id": j.result_document_id,
-            }
+            JobSummary(
+                job_id=j.id,
+                kind=j.kind,
+                state=j.state,
+                reason=j.reason,
+                document_id=j.document_id,
+                result_document_id=j.result_document_id,
+            )
             for j in service.jobs_of_call(session, access.call.id)
         ]
-    return {"ok": True, "documents": documents, "jobs": jobs}
+    return CallDocuments(ok=True, documents=documents, jobs=jobs)
 
 
-@router.get("/api/documents/{document_id}")
+@router.get(
+    "/api/documents/{document_id}",
+    response_class=Response,
+    responses={**FILE, **refusals(*STAFF, 404, 422)},
+)
 def get_document(
     document_id: IdInPath,
     request: Request,
@@ -142,7 +218,11 @@ def get_document(
         return _file(content, document.media_type, document.title)
 
 
-@router.get("/api/kiosk/documents/{document_id}")
+@router.get(
+    "/api/kiosk/documents/{document_id}",
+    response_class=Response,
+    responses={**FILE, **refusals(401, 404, 422)},
+)
 def kiosk_document(
     document_id: IdInPath,
     request: Request,
@@ -153,7 +233,11 @@ def kiosk_document(
     return _file(content, document.media_type, document.title)
 
 
-@router.get("/api/agent/documents/{document_id}")
+@router.get(
+    "/api/agent/documents/{document_id}",
+    response_class=Response,
+    responses={**FILE, **refusals(401, 404, 410, 422)},
+)
 def agent_document(
     document_id: IdInPath,
     request: Request,
@@ -164,10 +248,19 @@ def agent_document(
     return _file(content, document.media_type, document.title)
 
 
-@router.post("/api/agent/jobs/{job_id}/scan")
+@router.post(
+    "/api/agent/jobs/{job_id}/scan",
+    responses=refusals(400, 401, 404, 409, 413, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in EXTENSIONS},
+        }
+    },
+)
 async def agent_scan_upload(
     job_id: IdInPath, request: Request, booth: Annotated[Booth, Depends(security.require_agent)]
-) -> dict[str, Any]:
+) -> AgentScanAnswer:
     ctx = ctx_of(request)
     limit = ctx.settings.max_upload_bytes
     too_large = f"Files are at most {limit // (1024 * 1024)} MiB"
@@ -180,14 +273,14 @@ async def agent_scan_upload(
         if len(body) > limit:
             raise TOO_LARGE(too_large)
     document = ctx.devices.scan_uploaded(booth.id, job_id, bytes(body))
-    return {"ok": True, "document_id": document.id}
+    return AgentScanAnswer(ok=True, document_id=document.id)
 
 
-@router.get("/api/fleet")
+@router.get("/api/fleet", responses=refusals(*STAFF))
 def fleet(
     request: Request, _staff: Annotated[Staff, Depends(security.require_supervisor)]
-) -> dict[str, Any]:
-    return {"ok": True, "booths": fleet_status(request)}
+) -> Fleet:
+    return Fleet.model_validate({"ok": True, "booths": fleet_status(request)})
 
 
 def fleet_status(request: Request) -> list[dict[str, Any]]:
@@ -226,18 +319,30 @@ def fleet_status(request: Request) -> list[dict[str, Any]]:
     return result
 
 
+# Types shown in the browser (every stored document was checked to be one of them, by its
+# bytes); anything else would be downloaded.
+INLINE_TYPES = frozenset(EXTENSIONS)
+# A document is never a page of ours: no script, no plugin, no form, no framing; as a sandbox
+# it would also have an opaque origin. PDFs get no ``sandbox``: Chromium and Safari refuse to
+# run their PDF viewer in a sandboxed document (Chromium strips a PDF's CSP anyway) — what
+# keeps a PDF harmless is the upload check (no active content, documents/validation.py).
+DOCUMENT_CSP = "default-src 'none'; img-src 'self' data: blob:; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
+
 def _file(content: bytes, media_type: str, title: str) -> Response:
     # Titles are Catalan/Spanish ("Volant de residència"): an ASCII name for old clients and the
     # real one per RFC 6266/5987 (headers are Latin-1 on the wire).
-    name = "".join(c for c in title if c.isalnum() or c in " ._-")[:80].strip() or "document"
+    name = file_name(title, media_type)
     ascii_name = "".join(c if c.isascii() else "_" for c in name)
-    disposition = f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    shown = "inline" if media_type in INLINE_TYPES else "attachment"
+    disposition = f"{shown}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    policy = DOCUMENT_CSP if media_type == PDF else f"sandbox; {DOCUMENT_CSP}"
     return Response(
         content,
-        media_type=media_type,
+        media_type=media_type if media_type in INLINE_TYPES else "application/octet-stream",
         headers={
             "Content-Disposition": disposition,
             "Cache-Control": "no-store",
-            "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+            "Content-Security-Policy": policy,
         },
     )

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finestreta.db import utcnow
+from finestreta.documents.naming import clean_title
 from finestreta.documents.records import DocumentRow
 from finestreta.documents.retention import Retention
 from finestreta.documents.storage import BlobStore
@@ -49,7 +50,7 @@ class Documents:
             call_id=call_id,
             kiosk_id=kiosk_id,
             kind=kind,
-            title=title[:200],
+            title=clean_title(title)[:200],
             media_type=checked.media_type,
             size=len(content),
             pages=checked.pages,

@@ -2,7 +2,12 @@
 
 Only PDF, PNG and JPEG are accepted. Images are opened with Pillow under a pixel limit (a
 decompression bomb is refused before it is decoded in full); PDFs are parsed with pypdf, must
-not be encrypted and must have between 1 and ``MAX_PDF_PAGES`` pages.
+not be encrypted, must have between 1 and ``MAX_PDF_PAGES`` pages and must carry no active
+content (:func:`active_content`).
+
+Active content is refused, not neutralised: the clerk can ask the citizen for a plain copy, and
+refusing keeps the stored bytes exactly what was uploaded (a rewritten PDF would be a document
+nobody gave us).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from finestreta.errors import N_, TOO_LARGE, InvalidInput, TooLarge, declare
 
@@ -40,6 +46,11 @@ CORRUPT = declare(
 )
 ENCRYPTED = declare("encrypted", RejectedDocument, N_("The PDF is password-protected."))
 TOO_MANY_PAGES = declare("too_many_pages", RejectedDocument, N_("The PDF has too many pages."))
+ACTIVE_CONTENT = declare(
+    "active_content",
+    RejectedDocument,
+    N_("The PDF contains scripts, attached files or other active content."),
+)
 
 
 @dataclass(frozen=True)
@@ -114,12 +125,114 @@ def _check_pdf(content: bytes) -> Checked:
             pages = len(reader.pages)
             if pages:
                 reader.pages[0].mediabox  # noqa: B018  (parses the first page's tree)
+            found = active_content(reader)
     except RejectedDocument:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, RecursionError, OSError):
         raise CORRUPT("The PDF could not be read") from None
+    if found is not None:
+        raise ACTIVE_CONTENT(f"PDFs with active content are not accepted ({found})")
     if pages < 1:
         raise CORRUPT("The PDF has no pages")
     if pages > MAX_PDF_PAGES:
         raise TOO_MANY_PAGES(f"PDFs are at most {MAX_PDF_PAGES} pages")
     return Checked(PDF, pages)
+
+
+# ------------------------------------------------------------------------ active content
+# Keys whose mere presence means code, attached files or forms that talk to the outside.
+ACTIVE_KEYS = frozenset(
+    {
+        "/JS",
+        "/JavaScript",  # the document-level script name tree
+        "/EmbeddedFiles",
+        "/EF",  # a file specification's embedded file
+        "/XFA",
+        "/RichMediaContent",
+        "/RichMediaSettings",
+    }
+)
+# Annotations that play, attach or render foreign content.
+ACTIVE_ANNOTATIONS = frozenset(
+    {"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"}
+)
+ACTIVE_TYPES = frozenset({"/EmbeddedFile", "/RichMediaInstance", "/RichMediaExecute"})
+# Actions (dictionaries reached through /A, /OpenAction, /AA's triggers or an action's /Next):
+# the harmless types are listed and every other is refused (/JavaScript, /Launch, /SubmitForm,
+# /ImportData, /GoToR, /GoToE, /Rendition, /Hide, …). A link the reader clicks may go to a
+# page or a web address; what runs by itself (/OpenAction, any /AA trigger) only to a page.
+CLICKED_ACTIONS = frozenset({"/GoTo", "/URI", "/Named", "/Thread"})
+AUTOMATIC_ACTIONS = frozenset({"/GoTo"})
+URI_SCHEMES = ("http://", "https://", "mailto:")
+MAX_PDF_OBJECTS = 1_000_000  # a bounded walk: more is not a scan or a form
+
+PLAIN, CLICKED, AUTOMATIC, TRIGGERS = range(4)  # what a value is, by the key that led to it
+
+
+def active_content(reader: Any) -> str | None:
+    """The first active content found in the PDF, as a short description, or None.
+
+    Walks the object graph as pypdf resolves it (names with ``#xx`` escapes decoded, objects
+    inside object streams and compressed streams' dictionaries included), from the trailer and
+    from every object the cross-reference tables list, so an object no page reaches is still
+    looked at. Stream data is not read: active content needs a dictionary to point to it.
+    """
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    stack: list[tuple[Any, int]] = [(reader.trailer, PLAIN)]
+    for generation, numbers in reader.xref.items():
+        stack += [(IndirectObject(n, generation, reader), PLAIN) for n in numbers]
+    stack += [(IndirectObject(n, 0, reader), PLAIN) for n in reader.xref_objStm]
+    seen: set[tuple[int, int, int]] = set()
+    visited = 0
+    while stack:
+        node, role = stack.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation, role)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        visited += 1
+        if visited > MAX_PDF_OBJECTS:
+            raise TOO_MANY_PAGES("The PDF has too many objects")
+        if isinstance(node, ArrayObject):
+            # an /OpenAction array is a destination (a page and a view): harmless
+            stack += [(item, PLAIN) for item in node]
+            continue
+        if not isinstance(node, DictionaryObject):
+            continue
+        if role in (CLICKED, AUTOMATIC):
+            refused = _refused_action(node, role)
+            if refused:
+                return refused
+        for name, value in node.items():
+            if name in ACTIVE_KEYS:
+                return str(name)
+            if role == TRIGGERS or name == "/OpenAction":
+                stack.append((value, AUTOMATIC))
+            elif name == "/AA":
+                stack.append((value, TRIGGERS))
+            elif name in ("/A", "/Next"):
+                stack.append((value, AUTOMATIC if role == AUTOMATIC else CLICKED))
+            elif name not in ("/Parent", "/P"):  # up-links: their targets are reached anyway
+                stack.append((value, PLAIN))
+        if node.get("/Type") in ACTIVE_TYPES:
+            return str(node.get("/Type"))
+        if node.get("/Subtype") in ACTIVE_ANNOTATIONS:
+            return f"annotation {node.get('/Subtype')}"
+    return None
+
+
+def _refused_action(action: Any, role: int) -> str | None:
+    kind = action.get("/S")
+    allowed = AUTOMATIC_ACTIONS if role == AUTOMATIC else CLICKED_ACTIONS
+    if kind not in allowed:
+        return f"{'automatic ' if role == AUTOMATIC else ''}action {kind}"
+    if kind == "/URI":
+        uri = action.get("/URI")
+        target = (uri.get_object() if hasattr(uri, "get_object") else uri) or ""
+        text = target.decode("latin-1") if isinstance(target, bytes) else str(target)
+        if not text.strip().lower().startswith(URI_SCHEMES):
+            return "action /URI to a local or script address"
+    return None

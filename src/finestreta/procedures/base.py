@@ -92,6 +92,9 @@ class Procedure(CallListener):
     #: Its booth markup (a template fragment in ``templates/`` the booth page includes in the call
     #: screen, beside the video; its booth module shows it and sets its texts), or None.
     booth_template: ClassVar[str | None] = None
+    #: Origins its panel or booth markup may frame (a payment page: ``https://tpv.example``),
+    #: added to ``frame-src`` of the console and booth pages (web/csp.py); none by default.
+    frame_sources: ClassVar[tuple[str, ...]] = ()
     #: What the clerk reads for each kind of document it makes (kind → English label).
     document_kinds: ClassVar[Mapping[str, str]] = {}
     #: Days the documents it makes are kept, by document kind (None: kept for good); a

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
 
 from finestreta import __version__
 from finestreta.attention.errors import NO_CALL
 from finestreta.procedures.texts import merged
+from finestreta.realtime.frames import Attention, Ice
 from finestreta.web import security
+from finestreta.web.contract import STAFF, refusals
 from finestreta.web.errors import FORBIDDEN, NOT_FOUND, UNAUTHORIZED
 from finestreta.web.i18n import (
     CITIZEN_LANGUAGES,
@@ -22,13 +25,23 @@ from finestreta.web.security import Staff, ctx_of, require_clerk
 router = APIRouter()
 
 
+class HealthAnswer(BaseModel):
+    ok: bool
+    version: str
+
+
+class AttentionsAnswer(BaseModel):
+    ok: bool
+    items: list[Attention]
+
+
 @router.get("/api/health")
-def health() -> dict[str, Any]:
-    return {"ok": True, "version": __version__}
+def health() -> HealthAnswer:
+    return HealthAnswer(ok=True, version=__version__)
 
 
-@router.get("/api/calls/{call_id}/ice")
-def call_ice(call_id: str, request: Request) -> dict[str, Any]:
+@router.get("/api/calls/{call_id}/ice", responses=refusals(401, 403, 404))
+def call_ice(call_id: str, request: Request) -> Ice:
     """STUN/TURN servers for one call, with fresh TURN credentials; only its two parties may
     ask (an ``RTCConfiguration`` plus ``expiresAt``, as in ``call_started``)."""
     ctx = ctx_of(request)
@@ -48,13 +61,15 @@ def call_ice(call_id: str, request: Request) -> dict[str, Any]:
         if booth.id != call.kiosk_id:
             raise FORBIDDEN("That call is not this booth's")
         user = f"kiosk-{booth.id}"
-    return ctx.hub.ice(user).model_dump()
+    return ctx.hub.ice(user)
 
 
-@router.get("/api/console/attentions")
-def attentions(request: Request, staff: Annotated[Staff, Depends(require_clerk)]) -> dict[str, Any]:
+@router.get("/api/console/attentions", responses=refusals(*STAFF))
+def attentions(
+    request: Request, staff: Annotated[Staff, Depends(require_clerk)]
+) -> AttentionsAnswer:
     frame = ctx_of(request).hub.attentions_frame(staff.id)
-    return {"ok": True, "items": frame.to_dict()["items"]}
+    return AttentionsAnswer(ok=True, items=frame.items)
 
 
 def error_texts(request: Request, audience: str, lang: str) -> dict[str, str]:
@@ -76,7 +91,7 @@ def error_texts(request: Request, audience: str, lang: str) -> dict[str, str]:
     return texts
 
 
-@router.get("/i18n/errors/console/{lang}.json")
+@router.get("/i18n/errors/console/{lang}.json", responses=refusals(404))
 def console_error_texts(lang: str, request: Request) -> dict[str, str]:
     if lang not in STAFF_LANGUAGES:
         raise NOT_FOUND(f"The console speaks {', '.join(STAFF_LANGUAGES)}")
@@ -96,7 +111,7 @@ def kiosk_texts(request: Request) -> dict[str, dict[str, str]]:
     return {lang: merged(procedures, lang, table) for lang, table in kiosk_messages().items()}
 
 
-@router.get("/i18n/console/{lang}.json")
+@router.get("/i18n/console/{lang}.json", responses=refusals(404))
 def console_texts(lang: str, request: Request) -> dict[str, str]:
     if lang not in STAFF_LANGUAGES:
         raise NOT_FOUND(f"The console speaks {', '.join(STAFF_LANGUAGES)}")

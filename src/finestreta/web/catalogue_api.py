@@ -16,12 +16,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 
 from finestreta.catalogue.model import CHANNEL_LABELS, Category, LocalizedEntry
 from finestreta.catalogue.search import Hit
 from finestreta.catalogue.service import catalogue_of
 from finestreta.errors import N_, NotFound, declare
 from finestreta.web import security
+from finestreta.web.contract import refusals
 from finestreta.web.errors import NOT_FOUND
 from finestreta.web.security import ctx_of
 
@@ -30,6 +32,74 @@ router = APIRouter()
 NO_ENTRY = declare("no_entry", NotFound, N_("That entry is no longer in the catalogue."))
 
 Lang = Literal["ca", "es", "en"]
+
+
+class Channel(BaseModel):
+    id: str
+    label: str
+
+
+class Highlights(BaseModel):
+    title: list[list[int]]
+    snippet: list[list[int]]
+
+
+class SearchHit(BaseModel):
+    slug: str
+    category: str
+    category_label: str
+    title: str
+    snippet: str
+    snippet_field: str
+    highlights: Highlights
+    channels: list[Channel]
+    free: bool
+    score: float
+
+
+class CategoryCount(BaseModel):
+    id: str
+    label: str
+    count: int
+
+
+class SearchAnswer(BaseModel):
+    ok: bool
+    query: str
+    lang: str
+    words: list[str]
+    total: int
+    results: list[SearchHit]
+    categories: list[CategoryCount]
+
+
+class Link(BaseModel):
+    label: str
+    url: str
+
+
+class Entry(BaseModel):
+    slug: str
+    lang: str
+    category: str
+    category_label: str
+    title: str
+    summary: str
+    who: str
+    requirements: list[str]
+    free: bool
+    fees: str
+    channels: list[Channel]
+    where_when: str
+    links: list[Link]
+    keywords: list[str]
+    updated_at: str
+    fallback: list[str]
+
+
+class EntryAnswer(BaseModel):
+    ok: bool
+    entry: Entry
 
 
 def _allowed(request: Request) -> None:
@@ -62,7 +132,7 @@ def _hit(hit: Hit) -> dict[str, Any]:
     }
 
 
-@router.get("/api/catalogue")
+@router.get("/api/catalogue", response_model=SearchAnswer, responses=refusals(401, 422))
 def search(
     request: Request,
     q: Annotated[str, Query(max_length=200)] = "",
@@ -85,7 +155,7 @@ def search(
     }
 
 
-@router.get("/api/catalogue/{slug}")
+@router.get("/api/catalogue/{slug}", response_model=EntryAnswer, responses=refusals(401, 404, 422))
 def entry(request: Request, slug: str, lang: Lang = "ca") -> dict[str, Any]:
     _allowed(request)
     found = catalogue_of(ctx_of(request)).entry(slug[:80], lang)

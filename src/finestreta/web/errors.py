@@ -7,6 +7,7 @@ in step)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -77,9 +78,10 @@ HTTP_ERROR = declare("http_error", InvalidInput, N_("The page asked for somethin
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
-        "accept", ""
-    )
+    # the API and the JSON texts the pages load answer JSON, whatever the browser accepts
+    return request.url.path.startswith(
+        ("/api/", "/i18n/")
+    ) or "application/json" in request.headers.get("accept", "")
 
 
 def _render(
@@ -88,12 +90,15 @@ def _render(
     code: str,
     message: str,
     details: dict[str, object] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     if _wants_json(request):
         error: dict[str, object] = {"code": code, "message": message}
         if details:
             error["details"] = details
-        return JSONResponse({"ok": False, "error": error}, status_code=status)
+        return JSONResponse(
+            {"ok": False, "error": error}, status_code=status, headers=dict(headers or {})
+        )
     from finestreta.web.i18n import CITIZEN_LANGUAGES, pick_language, translator
 
     lang = pick_language(
@@ -106,6 +111,7 @@ def _render(
         "error.html",
         {"status": status, "code": code, "message": message, "_": translator(lang), "lang": lang},
         status_code=status,
+        headers=dict(headers or {}),
     )
     return response
 
@@ -117,10 +123,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # FastAPI's and Starlette's own 400s are bodies they could not parse (not JSON, not
+            # UTF-8, a broken multipart): not the expected shape, like any other (Malformed)
+            return _render(request, status_of(Malformed), INVALID.code, str(exc.detail))
         code = {404: NOT_FOUND.code, 405: METHOD_NOT_ALLOWED.code}.get(
             exc.status_code, HTTP_ERROR.code
         )
-        return _render(request, exc.status_code, code, str(exc.detail))
+        # the router's own headers go along: a 405 says what is allowed (``Allow``)
+        return _render(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from finestreta.accounts import service
 from finestreta.procedures import registry
 from finestreta.procedures.texts import procedure_translator
-from finestreta.web import security
+from finestreta.web import csp, security
 from finestreta.web.i18n import (
     CITIZEN_LANGUAGES,
     LANGUAGE_NAMES,
@@ -127,7 +127,8 @@ def console(request: Request) -> Response:
             message=_("Only clerks and supervisors answer calls."),
         )
     procedures = ctx_of(request).procedures.values()
-    return _page(
+    csp.extend(request, frame_src=[s for p in procedures for s in p.frame_sources])
+    page = _page(
         request,
         "console.html",
         lang,
@@ -144,6 +145,7 @@ def console(request: Request) -> Response:
             for kind, label in procedure.document_kinds.items()
         },
     )
+    return csp.private(page)
 
 
 @router.get("/supervisor", response_class=HTMLResponse)
@@ -163,7 +165,7 @@ def supervisor(request: Request) -> Response:
             code="forbidden",
             message=_("Only supervisors and administrators see the booths."),
         )
-    return _page(request, "supervisor.html", lang, staff=staff)
+    return csp.private(_page(request, "supervisor.html", lang, staff=staff))
 
 
 @router.get("/kiosk", response_class=HTMLResponse)
@@ -182,7 +184,9 @@ def kiosk(request: Request) -> Response:
             demo_kiosks=_demo_kiosks(request),
         )
     procedures = sorted(ctx_of(request).procedures.values(), key=lambda p: p.name)
-    return _page(
+    # the booth frames the PDFs the clerk shows, from memory (blob:), and what procedures frame
+    csp.extend(request, frame_src=["blob:", *(s for p in procedures for s in p.frame_sources)])
+    page = _page(
         request,
         "kiosk.html",
         "ca",
@@ -212,6 +216,7 @@ def kiosk(request: Request) -> Response:
             for code, (topic, _procedure) in registry.topics(procedures).items()
         ],
     )
+    return csp.private(page)
 
 
 def _panels(request: Request, lang: str) -> list[dict[str, Any]]:

@@ -8,15 +8,17 @@ attention is 404."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from finestreta.devices.desk import summary
 from finestreta.errors import N_, NotFound, declare
+from finestreta.realtime.frames import DocumentSummary
 from finestreta.web import security
 from finestreta.web.calls import ActiveCall
+from finestreta.web.contract import CALL, refusals
 
 router = APIRouter()
 
@@ -31,8 +33,17 @@ class ReceiptBody(BaseModel):
     lang: Literal["ca", "es", "en"] = "ca"
 
 
-@router.post("/api/calls/{call_id}/receipts", dependencies=[Depends(security.require_same_origin)])
-def receipt(body: ReceiptBody, request: Request, access: ActiveCall) -> dict[str, Any]:
+class DocumentAnswer(BaseModel):
+    ok: bool
+    document: DocumentSummary
+
+
+@router.post(
+    "/api/calls/{call_id}/receipts",
+    dependencies=[Depends(security.require_same_origin)],
+    responses=refusals(*CALL),
+)
+def receipt(body: ReceiptBody, request: Request, access: ActiveCall) -> DocumentAnswer:
     from sqlalchemy import select
 
     from finestreta.documents.issued import IssuedDocument
@@ -67,4 +78,4 @@ def receipt(body: ReceiptBody, request: Request, access: ActiveCall) -> dict[str
     row = ctx.devices.attach(
         access.call, pdf, kind="receipt", title=title, by=f"clerk:{access.staff.id}"
     )
-    return {"ok": True, "document": summary(row).model_dump()}
+    return DocumentAnswer(ok=True, document=summary(row))

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from finestreta.accounts.throttle import Throttle
 from finestreta.documents.storage import BlobStore
@@ -38,6 +39,7 @@ from finestreta.documents.verification import (
     verify,
 )
 from finestreta.errors import N_, FinestretaError, Gone, declare
+from finestreta.web.contract import refusals
 from finestreta.web.errors import NOT_FOUND, TOO_MANY_REQUESTS, status_of
 from finestreta.web.i18n import CITIZEN_LANGUAGES, LANGUAGE_NAMES, pick_language, translator
 from finestreta.web.security import ctx_of
@@ -226,7 +228,37 @@ def _downloadable(result: Verification) -> bool:
     return result.status in (Status.VALID, Status.DAMAGED)
 
 
-@router.get("/api/verify/{code}")
+class Revocation(BaseModel):
+    at: str
+    reason: str | None
+
+
+class SealCheck(BaseModel):
+    intact: bool
+    hash_matches: bool | None
+    signature_intact: bool
+    covers_whole_file: bool
+    issuing_seal: bool
+    sealed_by: str
+    signed_at: str | None
+
+
+class VerifyAnswer(BaseModel):
+    ok: bool
+    code: str
+    status: str
+    kind: str
+    title: str
+    issued_at: str
+    registry_number: str | None
+    sha256: str
+    revoked: Revocation | None
+    document_available: bool
+    seal: SealCheck | None
+    document_url: str | None
+
+
+@router.get("/api/verify/{code}", response_model=VerifyAnswer, responses=refusals(400, 404, 429))
 def verify_api(request: Request, code: str) -> JSONResponse:
     lang = _lang(request)
     try:

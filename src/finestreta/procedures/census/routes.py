@@ -34,8 +34,10 @@ from finestreta.procedures.census.service import (
     Identity,
     VolantRequest,
 )
+from finestreta.realtime.frames import DocumentSummary
 from finestreta.web import security
 from finestreta.web.calls import ActiveCall, CallAccess
+from finestreta.web.contract import CALL, refusals
 
 router = APIRouter()
 
@@ -123,6 +125,76 @@ def _volant(body: CheckBody) -> VolantRequest:
 # ------------------------------------------------------------------------ JSON shapes
 
 
+class IdDocument(BaseModel):
+    type: str
+    number: str
+
+
+class PersonShown(BaseModel):
+    name: str
+    document: IdDocument
+    age: int | None
+
+
+class Member(PersonShown):
+    registered_since: str
+
+
+class HouseholdShown(BaseModel):
+    address: str
+    collective: bool
+    members: list[Member]
+
+
+class AssessmentShown(BaseModel):
+    allowed: bool
+    code: str
+    message: str
+    persons: list[Member]
+    address: str | None
+
+
+class Option(AssessmentShown):
+    kind: str
+
+
+class IdentityShown(BaseModel):
+    check_id: int
+    method: str
+    name: str | None
+    age: int | None
+    status: str
+    status_message: str
+    document: IdDocument
+    person: PersonShown | None
+    address: str | None
+    registered_since: str | None
+    ended_on: str | None
+    household: HouseholdShown | None
+    options: list[Option]
+
+
+class IdentifyAnswer(BaseModel):
+    ok: bool
+    identity: IdentityShown
+
+
+class CheckAnswer(BaseModel):
+    ok: bool
+    assessment: AssessmentShown
+
+
+class IssueAnswer(BaseModel):
+    ok: bool
+    document: DocumentSummary
+    code: str
+    verify_url: str
+    registry_code: str
+    registry_number: str
+    issued_at: str
+    assessment: AssessmentShown
+
+
 def _person(person: Person, today: date) -> dict[str, Any]:
     """What the clerk's screen shows of a person, no more (birth date and nationality stay in
     the register and on the sealed volant)."""
@@ -195,7 +267,12 @@ def _identity(identity: Identity, options: list[Any], today: date) -> dict[str, 
 SameOrigin = [Depends(security.require_same_origin)]
 
 
-@router.post("/api/calls/{call_id}/census/identify", dependencies=SameOrigin)
+@router.post(
+    "/api/calls/{call_id}/census/identify",
+    dependencies=SameOrigin,
+    response_model=IdentifyAnswer,
+    responses=refusals(*CALL, 400, 503),
+)
 def identify(body: IdentifyBody, access: ActiveCall) -> dict[str, Any]:
     desk = desk_of(access)
     document = parse_id(body.id_type, body.number)
@@ -230,7 +307,12 @@ def identify(body: IdentifyBody, access: ActiveCall) -> dict[str, Any]:
     return {"ok": True, "identity": _identity(identity, options, desk.today())}
 
 
-@router.post("/api/calls/{call_id}/census/check", dependencies=SameOrigin)
+@router.post(
+    "/api/calls/{call_id}/census/check",
+    dependencies=SameOrigin,
+    response_model=CheckAnswer,
+    responses=refusals(*CALL, 400, 503),
+)
 def check(body: CheckBody, access: ActiveCall) -> dict[str, Any]:
     desk = desk_of(access)
     assessment = desk.check(call_id=access.call.id, clerk_id=access.staff.id, request=_volant(body))
@@ -247,7 +329,12 @@ def check(body: CheckBody, access: ActiveCall) -> dict[str, Any]:
     return {"ok": True, "assessment": _assessment(assessment, desk.today())}
 
 
-@router.post("/api/calls/{call_id}/census/issue", dependencies=SameOrigin)
+@router.post(
+    "/api/calls/{call_id}/census/issue",
+    dependencies=SameOrigin,
+    response_model=IssueAnswer,
+    responses=refusals(*CALL, 400, 503),
+)
 def issue(body: IssueBody, request: Request, access: ActiveCall) -> dict[str, Any]:
     from finestreta.documents.records import DocumentRow
 

@@ -23,9 +23,11 @@ from finestreta.devices.desk import summary
 from finestreta.documents.pdf.heading import CityHeading
 from finestreta.procedures.information.frames import ShowEntry
 from finestreta.procedures.information.sheet import render_info_sheet
+from finestreta.realtime.frames import DocumentSummary
 from finestreta.web import security
 from finestreta.web.calls import ActiveCall
 from finestreta.web.catalogue_api import NO_ENTRY
+from finestreta.web.contract import CALL, Done, refusals
 
 router = APIRouter()
 
@@ -42,7 +44,18 @@ class SheetBody(BaseModel):
     print: bool = True  # False: only add the sheet to the attention's documents
 
 
-@router.post("/api/calls/{call_id}/catalogue/{slug}/sheet", dependencies=SameOrigin)
+class SheetAnswer(BaseModel):
+    ok: bool
+    document: DocumentSummary
+    job_id: str | None
+
+
+@router.post(
+    "/api/calls/{call_id}/catalogue/{slug}/sheet",
+    dependencies=SameOrigin,
+    response_model=SheetAnswer,
+    responses=refusals(*CALL),
+)
 def print_sheet(slug: Slug, body: SheetBody, access: ActiveCall) -> dict[str, Any]:
     """The entry's one-page information sheet, added to the attention and printed at the booth."""
     ctx = access.ctx
@@ -69,7 +82,12 @@ def print_sheet(slug: Slug, body: SheetBody, access: ActiveCall) -> dict[str, An
     return answer
 
 
-@router.post("/api/calls/{call_id}/catalogue/{slug}/show", dependencies=SameOrigin)
+@router.post(
+    "/api/calls/{call_id}/catalogue/{slug}/show",
+    dependencies=SameOrigin,
+    response_model=Done,
+    responses=refusals(*CALL),
+)
 def show_entry(slug: Slug, access: ActiveCall) -> dict[str, Any]:
     """Show the entry on the booth screen (the booth reads it in the citizen's language)."""
     ctx = access.ctx
