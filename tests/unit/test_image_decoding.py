@@ -34,7 +34,12 @@ def blank_rgba_png(width: int, height: int) -> bytes:
     row = bytes(1 + width * 4)  # filter byte 0, then the pixels
     data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8 bits, RGBA
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", data)
+        + _chunk(b"IEND", b"")
+    )
 
 
 PEAK = """
@@ -87,8 +92,7 @@ def test_decodes_past_the_limit_at_once_are_refused_as_busy_not_queued() -> None
     image = io.BytesIO()
     Image.new("RGB", (40, 30), "white").save(image, "PNG")
     budget = DecodeBudget(at_once=1, wait_s=0.05)
-    with budget.slot():  # another upload is being decoded
-        with pytest.raises(Unavailable) as busy:
-            check(image.getvalue(), 50 * MiB, budget)
+    with budget.slot(), pytest.raises(Unavailable) as busy:  # another upload is being decoded
+        check(image.getvalue(), 50 * MiB, budget)
     assert busy.value.code == "decoding_busy"
     assert check(image.getvalue(), 50 * MiB, budget).media_type == "image/png"  # its turn

@@ -27,6 +27,9 @@ CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_REPLACED = 4409
 CLOSE_NOT_READING = 1008
+# Sent by the WebSocket layer (uvicorn's ws_max_size, cli.uvicorn_options), not by us: a
+# message over 4 × FINESTRETA_MAX_FRAME_BYTES is not even read.
+CLOSE_TOO_BIG = 1009
 CLOSE_GOING_AWAY = 1001
 
 
