@@ -25,6 +25,7 @@ from finestreta.context import AppContext, build_context
 from finestreta.devices import routes as devices_routes
 from finestreta.realtime import endpoints
 from finestreta.web import api, catalogue_api, contract, csp, errors, pages, registry_api, verify
+from finestreta.web.bodies import BodyLimit
 
 WEB = Path(__file__).resolve().parent / "web"
 PURGE_EVERY_S = 3600.0
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         router = procedure.router()
         if router is not None:
             app.include_router(router)
+
+    app.add_middleware(BodyLimit, settings=settings)  # innermost: before anything reads a body
 
     @app.middleware("http")
     async def _headers(request, call_next):  # type: ignore[no-untyped-def]

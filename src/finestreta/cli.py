@@ -194,20 +194,30 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
 
     gc.collect()
     gc.freeze()
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        log_config=None,  # uvicorn logs through the root handlers, which redact (logs.py)
-        ws_ping_interval=settings.heartbeat_seconds,
-        ws_ping_timeout=settings.heartbeat_seconds * 2,
-        ws_max_size=1024 * 1024,
+    uvicorn.run(app, host=settings.host, port=settings.port, **uvicorn_options(settings))
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How ``serve`` runs uvicorn (the tests run it the same way)."""
+    return {
+        "log_level": settings.log_level.lower(),
+        "log_config": None,  # uvicorn logs through the root handlers, which redact (logs.py)
+        "ws_ping_interval": settings.heartbeat_seconds,
+        "ws_ping_timeout": settings.heartbeat_seconds * 2,
+        # The socket's cap, above the application's own limit (a frame between the two gets a
+        # `too_large` error frame; past this the socket closes with 1009): frames are small.
+        "ws_max_size": WS_CAP_FRAMES * settings.max_frame_bytes,
         # Frames are small JSON: compressing them saves little, and every socket would keep
         # zlib state (bench/attention.py measured 89.8 KiB per idle socket with it on).
-        ws_per_message_deflate=False,
-        proxy_headers=True,
-    )
+        "ws_per_message_deflate": False,
+        # One rule for the client's address: web.security.client_address, which believes
+        # X-Forwarded-For only from FINESTRETA_TRUSTED_PROXIES (uvicorn's own rule would trust
+        # 127.0.0.1 and rewrite the peer before we see it).
+        "proxy_headers": False,
+    }
+
+
+WS_CAP_FRAMES = 4
 
 
 DEMO_SEAL_PASSWORD = "demo-seal"  # the demo seal is self-signed and says DEMO: no secret

@@ -6,11 +6,12 @@ a test fails when one is missing there, so the table and the code cannot drift a
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_OUTCOMES = (
@@ -91,8 +92,41 @@ class Settings(BaseSettings):
     frame_burst: int = Field(
         120, ge=1, description="Frames one socket may send in a burst before it is throttled."
     )
+    frame_bytes_per_second: float = Field(
+        131072.0,
+        gt=0,
+        description="Sustained bytes per second accepted from one socket (frames past it get "
+        "`rate_limited`), so one peer sending big frames cannot starve the others.",
+    )
+    frame_bytes_burst: int = Field(
+        262144,
+        ge=1024,
+        description="Bytes one socket may send in a burst; at least `FINESTRETA_MAX_FRAME_BYTES`.",
+    )
+    max_body_bytes: int = Field(
+        65536,
+        ge=1024,
+        description="Largest HTTP request body accepted, except uploads "
+        "(`FINESTRETA_MAX_UPLOAD_BYTES`) and the login and pairing forms (4 KiB); refused with "
+        "413 before it is read.",
+    )
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Addresses or networks (CIDR) of reverse proxies whose `X-Forwarded-For` is "
+        "believed, comma-separated; the client is the right-most hop that is not one of them. "
+        "Empty: trust none (not even loopback).",
+    )
     login_attempts_per_minute: int = Field(
-        5, ge=1, description="Failed logins allowed per user name and per client address a minute."
+        5,
+        ge=1,
+        description="Failed logins (or pairings) allowed a minute per client address and user "
+        "name (booth code); four times as many per address.",
+    )
+    login_failures_per_user_hour: int = Field(
+        30,
+        ge=1,
+        description="Failed logins for one user name (booth code), from any address, in an hour, "
+        "after which only addresses that logged in as that user before may try.",
     )
     session_hours: float = Field(12.0, gt=0, description="Lifetime of a staff session.")
     stun_urls: Annotated[tuple[str, ...], NoDecode] = Field(
@@ -129,7 +163,18 @@ class Settings(BaseSettings):
         "file is deleted (its row and hash stay).",
     )
     max_upload_bytes: int = Field(
-        20 * 1024 * 1024, ge=1024, description="Largest document accepted (uploads and scans)."
+        20 * 1024 * 1024,
+        ge=1024,
+        description="Largest document accepted (uploads and scans), also as a request body.",
+    )
+    max_image_decode_mib: float = Field(
+        64.0,
+        gt=0,
+        description="Largest image decoded when checking an upload or scan, in MiB of pixels "
+        "(width × height × bands, read from the header before decoding).",
+    )
+    image_decodes_at_once: int = Field(
+        2, ge=1, description="Images decoded at the same time; further uploads wait briefly."
     )
     health_interval_seconds: float = Field(
         30.0, gt=1, le=3600, description="How often the kiosk agent reports device health."
@@ -180,13 +225,32 @@ class Settings(BaseSettings):
     log_level: str = Field("info", description="Log level of the server.")
 
     @field_validator(
-        "outcomes", "stun_urls", "turn_urls", "city_lines", "procedures", mode="before"
+        "outcomes",
+        "stun_urls",
+        "turn_urls",
+        "city_lines",
+        "procedures",
+        "trusted_proxies",
+        mode="before",
     )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # a ValueError names the bad entry
+        return value
+
+    @model_validator(mode="after")
+    def _byte_burst_holds_a_frame(self) -> Settings:
+        if self.frame_bytes_burst < self.max_frame_bytes:
+            raise ValueError("FINESTRETA_FRAME_BYTES_BURST must be at least MAX_FRAME_BYTES")
+        return self
 
     @property
     def documents_dir(self) -> Path:

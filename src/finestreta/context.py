@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from finestreta.accounts.directory import Directory, load_directory
 from finestreta.accounts.models import Kiosk, KioskSession, StaffSession, StaffUser
-from finestreta.accounts.throttle import Throttle
+from finestreta.accounts.throttle import LoginGuard
 from finestreta.attention import RoutingRules, Switchboard
 from finestreta.attention.memory import CallMemory
 from finestreta.attention.store import AttentionStore
@@ -24,6 +24,7 @@ from finestreta.devices.screen import BoothScreen
 from finestreta.documents.retention import Retention
 from finestreta.documents.service import Documents
 from finestreta.documents.storage import BlobStore
+from finestreta.documents.validation import DecodeBudget
 from finestreta.procedures import registry
 from finestreta.procedures.base import Procedure
 from finestreta.procedures.platform import Platform
@@ -47,8 +48,8 @@ class AppContext:
     steps: StepLog
     documents: Documents
     procedures: dict[str, Procedure]
-    login_throttle: Throttle
-    pair_throttle: Throttle
+    login_throttle: LoginGuard
+    pair_throttle: LoginGuard
     extra: dict[str, Any] = field(default_factory=dict)
 
     def procedure(self, name: str) -> Procedure:
@@ -125,7 +126,12 @@ def build_context(
         frames=frames,
     )
     retention = Retention.from_settings(settings, [p.retention for p in chosen])
-    documents = Documents(BlobStore(settings.documents_dir), retention, settings.max_upload_bytes)
+    decoding = DecodeBudget(
+        int(settings.max_image_decode_mib * 1024 * 1024), settings.image_decodes_at_once
+    )
+    documents = Documents(
+        BlobStore(settings.documents_dir), retention, settings.max_upload_bytes, decoding
+    )
     memory = CallMemory(db)
     screen = BoothScreen(hub, memory, frames)
     devices = DeviceDesk(
@@ -174,8 +180,12 @@ def build_context(
         steps=steps,
         documents=documents,
         procedures={p.name: p for p in chosen},
-        login_throttle=Throttle(settings.login_attempts_per_minute),
-        pair_throttle=Throttle(settings.login_attempts_per_minute),
+        login_throttle=LoginGuard(
+            settings.login_attempts_per_minute, settings.login_failures_per_user_hour
+        ),
+        pair_throttle=LoginGuard(
+            settings.login_attempts_per_minute, settings.login_failures_per_user_hour
+        ),
     )
 
 

@@ -296,7 +296,7 @@ def test_every_close_code_is_documented() -> None:
     constants = {
         name: value for name, value in vars(connections).items() if name.startswith("CLOSE_")
     }
-    assert {4401, 4403, 4409, 4000, 1008, 1001} <= set(constants.values())
+    assert {4401, 4403, 4409, 4000, 1008, 1009, 1001} <= set(constants.values())
     documented = {int(code) for code in first_column("Close codes") if code.isdigit()}
     assert documented == set(constants.values()), (
         f"close codes in realtime/connections.py {sorted(constants.values())}, "
@@ -311,7 +311,14 @@ def test_limits_and_heartbeat_are_documented_with_their_defaults() -> None:
     def default(name: str) -> Any:
         return Settings.model_fields[name].default
 
-    for name in ("max_frame_bytes", "frame_burst", "frames_per_second", "heartbeat_seconds"):
+    for name in (
+        "max_frame_bytes",
+        "frame_burst",
+        "frames_per_second",
+        "frame_bytes_burst",
+        "frame_bytes_per_second",
+        "heartbeat_seconds",
+    ):
         env = f"FINESTRETA_{name.upper()}"
         rows = [line for line in lines if env in line]
         assert rows, f"{env} is not mentioned in docs/protocol.md"

@@ -13,16 +13,17 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import UploadFile
 
 from finestreta.accounts import service as accounts
 from finestreta.devices.desk import NO_DOCUMENT, summary
 from finestreta.documents.naming import file_name, title_from_filename
 from finestreta.documents.validation import EXTENSIONS, PDF
-from finestreta.errors import TOO_LARGE
+from finestreta.errors import INVALID, TOO_LARGE
 from finestreta.realtime.frames import DocumentSummary, PrinterStatus, ScannerStatus
 from finestreta.web import security
 from finestreta.web.calls import ActiveCall, OwnCall
@@ -149,21 +150,48 @@ def show_on_booth(body: ShowBody, access: ActiveCall) -> Done:
     return Done(ok=True)
 
 
+UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "title": {"type": "string", "maxLength": 200},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/api/calls/{call_id}/documents",
     dependencies=SameOrigin,
+    openapi_extra=UPLOAD_FORM,
     responses=refusals(*CALL, 400, 413),
 )
-async def upload_document(
-    access: ActiveCall,
-    file: Annotated[UploadFile, File()],
-    title: Annotated[str, Form(max_length=200)] = "",
-) -> UploadAnswer:
+async def upload_document(request: Request, access: ActiveCall) -> UploadAnswer:
+    """A multipart form: ``file`` and an optional ``title``. It is parsed here, after the
+    dependencies have checked the clerk and the call: a parameter declared with ``File()``
+    would make FastAPI read (and spool) the whole body before knowing who sends it. Its size is
+    limited before it is read (``web/bodies.py``)."""
     limit = access.ctx.settings.max_upload_bytes
-    content = await file.read(limit + 1)
+    async with request.form(max_files=1, max_fields=4, max_part_size=1024) as form:
+        file, title = form.get("file"), form.get("title", "")
+        if not isinstance(file, UploadFile) or not isinstance(title, str):
+            raise INVALID("file: a file is required (multipart/form-data)")
+        if len(title) > 200:
+            raise INVALID("title: at most 200 characters")
+        content = await file.read(limit + 1)
+        filename = file.filename
     # the uploader's file name is a title at most: the stored file's name comes from the type
     # the bytes are detected as (documents/naming.py)
-    title = title or title_from_filename(file.filename or "") or "document"
+    title = title or title_from_filename(filename or "") or "document"
     document = access.ctx.devices.add_document(access.staff.id, access.call.id, content, title)
     return UploadAnswer(ok=True, **summary(document).model_dump())
 

@@ -13,18 +13,25 @@ from finestreta.documents.naming import clean_title
 from finestreta.documents.records import DocumentRow
 from finestreta.documents.retention import Retention
 from finestreta.documents.storage import BlobStore
-from finestreta.documents.validation import check
+from finestreta.documents.validation import DEFAULT_BUDGET, DecodeBudget, check
 
 
 class Documents:
     """``retention``: days for every kind, or a :class:`Retention` by kind."""
 
-    def __init__(self, blobs: BlobStore, retention: Retention | float, max_bytes: int) -> None:
+    def __init__(
+        self,
+        blobs: BlobStore,
+        retention: Retention | float,
+        max_bytes: int,
+        decoding: DecodeBudget = DEFAULT_BUDGET,
+    ) -> None:
         self.blobs = blobs
         self.retention = (
             retention if isinstance(retention, Retention) else Retention(float(retention))
         )
         self.max_bytes = max_bytes
+        self.decoding = decoding
 
     def add(
         self,
@@ -41,7 +48,7 @@ class Documents:
 
         The row is written last: a crash in between leaves an unreferenced blob (swept by
         ``purge``), never a row without its bytes."""
-        checked = check(content, self.max_bytes)
+        checked = check(content, self.max_bytes, self.decoding)
         period = self.retention.period(kind)
         digest = self.blobs.put(content)
         now = utcnow()

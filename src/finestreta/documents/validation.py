@@ -1,9 +1,10 @@
 """What an uploaded file really is, decided from its bytes, never from its name.
 
-Only PDF, PNG and JPEG are accepted. Images are opened with Pillow under a pixel limit (a
-decompression bomb is refused before it is decoded in full); PDFs are parsed with pypdf, must
-not be encrypted, must have between 1 and ``MAX_PDF_PAGES`` pages and must carry no active
-content (:func:`active_content`).
+Only PDF, PNG and JPEG are accepted. Images are opened with Pillow under a budget read from the
+header before anything is decoded (width × height × bands: a small file can decode to hundreds
+of MiB), and only :class:`DecodeBudget` ``at_once`` of them are decoded at a time; PDFs are
+parsed with pypdf, must not be encrypted, must have between 1 and ``MAX_PDF_PAGES`` pages and
+must carry no active content (:func:`active_content`).
 
 Active content is refused, not neutralised: the clerk can ask the citizen for a plain copy, and
 refusing keeps the stored bytes exactly what was uploaded (a rewritten PDF would be a document
@@ -13,11 +14,14 @@ nobody gave us).
 from __future__ import annotations
 
 import io
+import threading
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-from finestreta.errors import N_, TOO_LARGE, InvalidInput, TooLarge, declare
+from finestreta.errors import N_, TOO_LARGE, InvalidInput, TooLarge, Unavailable, declare
 
 MAX_IMAGE_PIXELS = 40_000_000  # an A4 page at 600 dpi is 35 Mpx
 MAX_PDF_PAGES = 200
@@ -44,6 +48,11 @@ TOO_MANY_PIXELS = declare(
 CORRUPT = declare(
     "corrupt", RejectedDocument, N_("The file is damaged or is not really a PDF, PNG or JPEG.")
 )
+DECODING_BUSY = declare(
+    "decoding_busy",
+    Unavailable,
+    N_("The server is checking other images right now. Try again in a moment."),
+)
 ENCRYPTED = declare("encrypted", RejectedDocument, N_("The PDF is password-protected."))
 TOO_MANY_PAGES = declare("too_many_pages", RejectedDocument, N_("The PDF has too many pages."))
 ACTIVE_CONTENT = declare(
@@ -61,6 +70,42 @@ class Checked:
     height: int | None = None
 
 
+MiB = 1024 * 1024
+
+
+@dataclass
+class DecodeBudget:
+    """How much memory checking images may take: ``max_bytes`` decoded per image, ``at_once``
+    images at a time; a further one waits up to ``wait_s`` for its turn, then is refused
+    (``decoding_busy``) rather than queueing without end."""
+
+    max_bytes: int = 64 * MiB
+    at_once: int = 2
+    wait_s: float = 2.0
+    _slots: threading.BoundedSemaphore = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._slots = threading.BoundedSemaphore(self.at_once)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        if not self._slots.acquire(timeout=self.wait_s):
+            raise DECODING_BUSY(f"{self.at_once} images are being checked; try again")
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+DEFAULT_BUDGET = DecodeBudget()
+
+
+def decoded_bytes(mode: str, width: int, height: int, bands: int) -> int:
+    """What Pillow holds for the decoded image: a byte per band, more for wide modes."""
+    per_band = 4 if mode in ("I", "F") else 2 if "16" in mode else 1
+    return width * height * bands * per_band
+
+
 def sniff(content: bytes) -> str | None:
     if content.startswith(b"%PDF-") or content[:1024].lstrip().startswith(b"%PDF-"):
         return PDF
@@ -71,7 +116,7 @@ def sniff(content: bytes) -> str | None:
     return None
 
 
-def check(content: bytes, max_bytes: int) -> Checked:
+def check(content: bytes, max_bytes: int, budget: DecodeBudget = DEFAULT_BUDGET) -> Checked:
     if not content:
         raise EMPTY_FILE("The file is empty")
     if len(content) > max_bytes:
@@ -83,25 +128,32 @@ def check(content: bytes, max_bytes: int) -> Checked:
         raise UNSUPPORTED_TYPE("Only PDF, PNG and JPEG files are accepted")
     if media_type == PDF:
         return _check_pdf(content)
-    return _check_image(content, media_type)
+    return _check_image(content, media_type, budget)
 
 
-def _check_image(content: bytes, media_type: str) -> Checked:
+def _check_image(content: bytes, media_type: str, budget: DecodeBudget) -> Checked:
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(content)) as image:
+            with Image.open(io.BytesIO(content)) as image:  # reads the header only
                 width, height = image.size
                 if width * height > MAX_IMAGE_PIXELS:
                     raise TOO_MANY_PIXELS("The image is too large to open safely")
+                size = decoded_bytes(image.mode, width, height, len(image.getbands()))
+                if size > budget.max_bytes:
+                    raise TOO_MANY_PIXELS(
+                        f"The image would take {size // MiB} MiB decoded; "
+                        f"at most {budget.max_bytes // MiB} MiB",
+                        {"decoded_bytes": size, "limit": budget.max_bytes},
+                    )
                 image.verify()  # structure and checksums, without decoding everything
-            with Image.open(io.BytesIO(content)) as image:
+            with budget.slot(), Image.open(io.BytesIO(content)) as image:
                 image.load()  # a truncated or corrupt stream fails here
                 real = Image.MIME.get(image.format or "")
-    except RejectedDocument:
+    except (RejectedDocument, Unavailable):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise TOO_MANY_PIXELS("The image is too large to open safely") from None

@@ -27,10 +27,15 @@ CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_REPLACED = 4409
 CLOSE_NOT_READING = 1008
+# Sent by the WebSocket layer (uvicorn's ws_max_size, cli.uvicorn_options), not by us: a
+# message over 4 × FINESTRETA_MAX_FRAME_BYTES is not even read.
+CLOSE_TOO_BIG = 1009
 CLOSE_GOING_AWAY = 1001
 
 
 class TokenBucket:
+    """``rate`` tokens a second up to ``burst``: frames per socket, or bytes per socket."""
+
     def __init__(
         self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
     ) -> None:
@@ -39,12 +44,12 @@ class TokenBucket:
         self._clock = clock
         self.stamp = clock()
 
-    def take(self) -> bool:
+    def take(self, amount: float = 1.0) -> bool:
         now = self._clock()
         self.tokens = min(self.burst, self.tokens + max(0.0, now - self.stamp) * self.rate)
         self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        if self.tokens >= amount:
+            self.tokens -= amount
             return True
         return False
 
@@ -57,11 +62,14 @@ class Connection:
         party_id: int,
         bucket: TokenBucket,
         clock: Clock = SYSTEM_CLOCK,
+        byte_bucket: TokenBucket | None = None,
     ) -> None:
         self.websocket = websocket
         self.party = party  # "kiosk" | "console" | "agent"
         self.party_id = party_id
-        self.bucket = bucket
+        self.bucket = bucket  # frames
+        # bytes: a booth sending big frames within the frame rate must not starve the others
+        self.byte_bucket = byte_bucket
         self.clock = clock
         self.last_seen = clock.time()
         self.throttled_notice_at = 0.0

@@ -10,7 +10,6 @@ the citizen's place and the call stay as they were.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 
+from finestreta import strict_json
 from finestreta.accounts.secrets import token_hash
 from finestreta.errors import (
     INTERNAL,
@@ -160,6 +160,7 @@ async def _serve(
         party_id,
         TokenBucket(settings.frames_per_second, settings.frame_burst),
         ctx.hub.clock,
+        byte_bucket=TokenBucket(settings.frame_bytes_per_second, settings.frame_bytes_burst),
     )
     conn.credential = credential
     conn.start()
@@ -193,22 +194,26 @@ def _parse(
     conn: Connection, text: str | None, adapter: TypeAdapter[Any], max_bytes: int
 ) -> Any | None:
     """The validated frame, or None after telling the sender why not."""
-    if not conn.bucket.take():  # every frame counts, binary ones included
+    # Every frame counts against the rates, binary and oversized ones included: what a socket
+    # sends costs the server whether or not it is accepted.
+    size = len(text) if text is not None else 0  # characters: at most the UTF-8 bytes
+    bytes_ok = conn.byte_bucket is None or conn.byte_bucket.take(size)
+    if not conn.bucket.take() or not bytes_ok:
         now = time.monotonic()
         if now - conn.throttled_notice_at > 1.0:  # one notice a second, not one per frame
             conn.throttled_notice_at = now
-            conn.send(f.error_frame(RATE_LIMITED("Too many frames; slow down")))
+            conn.send(f.error_frame(RATE_LIMITED("Too many frames or bytes; slow down")))
         return None
     if text is None:
         conn.send(f.error_frame(BINARY_FRAME("Frames are JSON text")))
         return None
-    if len(text.encode()) > max_bytes:
+    if size > max_bytes or (size * 4 > max_bytes and len(text.encode()) > max_bytes):
         conn.send(f.error_frame(TOO_LARGE(f"Frames are at most {max_bytes} bytes")))
         return None
     try:
-        raw = json.loads(text)
-    except ValueError:
-        conn.send(f.error_frame(BAD_JSON("Frames are JSON objects")))
+        raw = strict_json.loads(text)
+    except ValueError as exc:  # not JSON, nested too deep, or a non-finite number
+        conn.send(f.error_frame(BAD_JSON(f"Frames are JSON objects ({exc})")))
         return None
     raw_ref = raw.get("ref") if isinstance(raw, dict) else None
     ref = raw_ref[:64] if isinstance(raw_ref, str) else None

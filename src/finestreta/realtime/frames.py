@@ -178,7 +178,9 @@ class Wire(BaseModel):
     """A model sent over the wire: optional fields (those with a default) that are None are
     left out, at every depth; required fields are always there."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Non-finite numbers are not JSON: inbound frames refuse them (strict_json), and one that
+    # slipped into an outbound frame is written as null, never as NaN.
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="null")
     _optional: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod

@@ -116,6 +116,11 @@ def _render(
     return response
 
 
+def refusal(request: Request, exc: FinestretaError) -> Response:
+    """The answer to a refusal outside a route (the body limits in ``web/bodies.py``)."""
+    return _render(request, status_of(type(exc)), exc.code, exc.message, exc.details)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(FinestretaError)
     async def _refused(request: Request, exc: FinestretaError) -> Response:

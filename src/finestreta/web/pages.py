@@ -70,9 +70,8 @@ def login(request: Request, username: Text, password: Text) -> Response:
     ctx = ctx_of(request)
     lang = _staff_lang(request)
     _ = translator(lang)
-    client = request.client.host if request.client else "?"
-    keys = (f"user:{username.strip().lower()}", f"ip:{client}")
-    if ctx.login_throttle.blocked(*keys):
+    client = security.client_address(request)
+    if ctx.login_throttle.refused(client, username):
         return _page(
             request,
             "login.html",
@@ -84,14 +83,14 @@ def login(request: Request, username: Text, password: Text) -> Response:
     with ctx.db.session() as session:
         user = service.authenticate(session, username, password)
         if user is None:
-            ctx.login_throttle.hit(*keys)
+            ctx.login_throttle.failed(client, username)
             service.audit(session, f"ip:{client}", "login_failed", username.strip().lower()[:64])
             error = _("Wrong user name or password.")
             return _page(request, "login.html", lang, status=401, error=error, username=username)
         token = service.open_staff_session(session, user, ctx.settings.session_hours)
         service.audit(session, user.username, "login", user.username, f"ip={client}")
         role = user.role
-    ctx.login_throttle.reset(f"user:{username.strip().lower()}")
+    ctx.login_throttle.succeeded(client, username)
     target = "/console" if role in CALL_ROLES else "/"
     response = RedirectResponse(target, status_code=303)
     security.set_cookie(
@@ -253,9 +252,8 @@ def pair(request: Request, code: Text, secret: Text) -> Response:
     ctx = ctx_of(request)
     lang = _staff_lang(request)
     _ = translator(lang)
-    client = request.client.host if request.client else "?"
-    keys = (f"kiosk:{code.strip().lower()}", f"ip:{client}")
-    if ctx.pair_throttle.blocked(*keys):
+    client = security.client_address(request)
+    if ctx.pair_throttle.refused(client, code):
         return _page(
             request,
             "pair.html",
@@ -267,7 +265,7 @@ def pair(request: Request, code: Text, secret: Text) -> Response:
     with ctx.db.session() as session:
         paired = service.pair_kiosk(session, code, secret)
         if paired is None:
-            ctx.pair_throttle.hit(*keys)
+            ctx.pair_throttle.failed(client, code)
             service.audit(session, f"ip:{client}", "kiosk_pair_failed", code.strip().lower()[:64])
             return _page(
                 request,
@@ -278,6 +276,7 @@ def pair(request: Request, code: Text, secret: Text) -> Response:
                 demo_kiosks=_demo_kiosks(request),
             )
         _kiosk, token = paired
+    ctx.pair_throttle.succeeded(client, code)
     response = RedirectResponse("/kiosk", status_code=303)
     security.set_cookie(response, request, security.KIOSK_COOKIE, token, 400 * 24 * 3600)
     return response

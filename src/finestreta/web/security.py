@@ -4,7 +4,9 @@ the dependencies that refuse everyone else (``require_clerk``, ``require_staff_r
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -68,6 +70,44 @@ def booth_of(conn: HTTPConnection) -> Booth | None:
         if kiosk is None:
             return None
         return Booth(kiosk.id, kiosk.code, kiosk.name, kiosk.site.name)
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _trusted(address: str, networks: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(conn: HTTPConnection) -> str:
+    """The address of whoever is asking, for throttles and the audit log (the one rule).
+
+    The peer, unless it is a configured proxy (``FINESTRETA_TRUSTED_PROXIES``): then the
+    right-most ``X-Forwarded-For`` hop that is not a trusted proxy, since every hop left of it
+    was written by someone we do not trust and can be anything."""
+    peer = conn.client.host if conn.client else "?"
+    networks = _networks(ctx_of(conn).settings.trusted_proxies)
+    if not networks or not _trusted(peer, networks):
+        return peer
+    hops = [
+        hop.strip()
+        for header in conn.headers.getlist("x-forwarded-for")
+        for hop in header.split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
 
 
 def is_https(conn: HTTPConnection) -> bool:

@@ -10,8 +10,8 @@ A mistyped code (its check character does not match) is told apart from an unkno
 a look-up; an unknown code gets a "not found" that says nothing else. Look-ups are throttled per
 client address: ``verify_misses_per_minute`` unknown codes (default 10) and
 ``verify_lookups_per_minute`` look-ups of any outcome (default 30) a minute, then 429. Behind a
-reverse proxy, run uvicorn with ``--proxy-headers`` and ``--forwarded-allow-ips`` so that the
-client address is the citizen's, not the proxy's.
+reverse proxy, list it in ``FINESTRETA_TRUSTED_PROXIES`` so that the client address is the
+citizen's, not the proxy's (``web.security.client_address``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from finestreta.errors import N_, FinestretaError, Gone, declare
 from finestreta.web.contract import refusals
 from finestreta.web.errors import NOT_FOUND, TOO_MANY_REQUESTS, status_of
 from finestreta.web.i18n import CITIZEN_LANGUAGES, LANGUAGE_NAMES, pick_language, translator
-from finestreta.web.security import ctx_of
+from finestreta.web.security import client_address, ctx_of
 
 router = APIRouter()
 
@@ -87,7 +87,7 @@ def _lang(request: Request) -> str:
 
 
 def _client(request: Request) -> str:
-    return f"ip:{request.client.host if request.client else '?'}"
+    return f"ip:{client_address(request)}"
 
 
 def _page(
