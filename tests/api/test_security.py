@@ -157,10 +157,19 @@ def test_ice_configuration_only_for_the_two_parties(
         assert clerk_call["ice_url"] == kiosk_call["ice_url"] == url
 
         assert anonymous.get(url).status_code == 401
-        assert jordi.get(url).status_code == 403
-        assert other_booth.get(url).status_code == 403
-        assert anna.get("/api/calls/no-such-call/ice").status_code == 404
-        assert booth_client.get("/api/calls/no-such-call/ice").status_code == 404
+        # someone else's call and a call that does not exist get one answer: its existence is
+        # not confirmed
+        unknown = anna.get("/api/calls/no-such-call/ice")
+        assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "no_call")
+        for outsider in (jordi, other_booth, booth_client):
+            for asked in (url, "/api/calls/no-such-call/ice"):
+                if outsider is booth_client and asked == url:
+                    continue
+                answer = outsider.get(asked)
+                assert (answer.status_code, answer.json()["error"]) == (
+                    404,
+                    unknown.json()["error"],
+                ), asked
 
         for party, user in ((anna, f"clerk-{anna_id}"), (booth_client, f"kiosk-{booth.id}")):
             before = int(time.time())

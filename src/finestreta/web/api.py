@@ -10,7 +10,7 @@ from finestreta import __version__
 from finestreta.attention.errors import NO_CALL
 from finestreta.procedures.texts import merged
 from finestreta.web import security
-from finestreta.web.errors import FORBIDDEN, NOT_FOUND, UNAUTHORIZED
+from finestreta.web.errors import NOT_FOUND, UNAUTHORIZED
 from finestreta.web.i18n import (
     CITIZEN_LANGUAGES,
     STAFF_LANGUAGES,
@@ -37,17 +37,12 @@ def call_ice(call_id: str, request: Request) -> dict[str, Any]:
     if staff is None and booth is None:
         raise UNAUTHORIZED("Log in or pair the booth first")
     call = ctx.hub.get(call_id) if len(call_id) <= 64 else None
-    if call is None:
-        raise NO_CALL("No such call")
-    if staff is not None:
-        if staff.id != call.clerk_id:
-            raise FORBIDDEN("That call is not yours")
-        user = f"clerk-{staff.id}"
-    else:
-        assert booth is not None
-        if booth.id != call.kiosk_id:
-            raise FORBIDDEN("That call is not this booth's")
-        user = f"kiosk-{booth.id}"
+    party = (call.clerk_id if staff is not None else call.kiosk_id) if call is not None else None
+    asker = staff.id if staff is not None else booth.id if booth is not None else None
+    if call is None or party != asker:
+        # someone else's call answers as an unknown one: its existence is not confirmed
+        raise NO_CALL("No call of yours with that id")
+    user = f"clerk-{asker}" if staff is not None else f"kiosk-{asker}"
     return ctx.hub.ice(user).model_dump()
 
 
