@@ -26,7 +26,7 @@ from finestreta.devices.records import DeviceHealthRow, DeviceJobRow
 from finestreta.devices.screen import BoothScreen
 from finestreta.documents.records import DocumentRow
 from finestreta.documents.service import Documents
-from finestreta.errors import N_, Conflict, NotFound, declare
+from finestreta.errors import N_, NotFound, declare
 from finestreta.realtime import frames as f
 from finestreta.realtime.connections import Connection, Sockets
 from finestreta.realtime.ports import CallListener, Calls, CallView, Outbox

@@ -19,7 +19,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from finestreta.devices.desk import NO_DOCUMENT, summary
+from finestreta.devices.desk import summary
 from finestreta.errors import TOO_LARGE
 from finestreta.web import security
 from finestreta.web.calls import ActiveCall, OwnCall
