@@ -64,7 +64,8 @@ def staff_of(conn: HTTPConnection) -> Staff | None:
 def booth_of(conn: HTTPConnection) -> Booth | None:
     ctx = ctx_of(conn)
     with ctx.db.session() as session:
-        kiosk = service.kiosk_of_token(session, conn.cookies.get(KIOSK_COOKIE))
+        token = conn.cookies.get(KIOSK_COOKIE)
+        kiosk = service.kiosk_of_token(session, token, ctx.settings.pairing_idle_days)
         if kiosk is None:
             return None
         return Booth(kiosk.id, kiosk.code, kiosk.name, kiosk.site.name)
