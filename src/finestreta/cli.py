@@ -148,6 +148,10 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
     if args.host is not None:
         os.environ["FINESTRETA_HOST"] = args.host
     settings = _settings()
+    if demo and not settings.public_url:
+        # volants seal their /verify address: the demo's is where it listens
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+        settings = settings.model_copy(update={"public_url": f"http://{host}:{settings.port}"})
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -17,8 +17,8 @@ from finestreta.db import utcnow
 from finestreta.web.security import KIOSK_COOKIE
 from tests.api.conftest import (
     ORIGIN,
-    Browser,
     BoothBrowser,
+    Browser,
     ClerkBrowser,
     open_socket,
     pair,

@@ -294,10 +294,12 @@ def test_cookies_are_secure_behind_https(
 ) -> None:
     make_staff("anna")
     booth = make_booth("k1")
+    # a browser on the public site, its requests forwarded by the TLS proxy
+    BEHIND_HTTPS = {"host": "oac.example.org", "origin": "https://oac.example.org"}
     response = client.post(
         "/login",
         data={"username": "anna", "password": PASSWORD},
-        headers=ORIGIN,
+        headers=BEHIND_HTTPS,
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -306,7 +308,7 @@ def test_cookies_are_secure_behind_https(
     response = client.post(
         "/kiosk/pair",
         data={"code": booth.code, "secret": booth.secret},
-        headers=ORIGIN,
+        headers=BEHIND_HTTPS,
         follow_redirects=False,
     )
     assert "secure" in _set_cookie(response)
@@ -438,6 +440,7 @@ def test_passwords_and_secrets_are_hashed_and_never_logged(
         assert secret not in audit
 
 
+@pytest.mark.settings(public_url="")  # served on 127.0.0.1:<free port>: its own origin
 def test_refusal_close_codes_reach_a_real_browser(app: FastAPI) -> None:
     """Under a real server a socket closed before it is accepted becomes an HTTP 403 answer to
     the handshake, which a browser sees as 1006 ("try again"): refusals must accept first so

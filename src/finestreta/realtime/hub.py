@@ -74,9 +74,7 @@ class Hub:
         store: AttentionStore,
         directory: Directory,
         clock: Clock = SYSTEM_CLOCK,
-        revoked: Callable[
-            [dict[int, str], dict[int, str]], tuple[set[int], set[int], set[int]]
-        ]
+        revoked: Callable[[dict[int, str], dict[int, str]], tuple[set[int], set[int], set[int]]]
         | None = None,
         topics: tuple[str, ...] = ("general",),
         frames: f.FrameSet | None = None,
