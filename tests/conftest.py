@@ -95,6 +95,7 @@ def settings(database_url: str) -> Settings:
     return Settings(
         _env_file=None,
         database_url=database_url,
+        public_url="http://testserver",  # TestClient's own address
         ring_timeout_seconds=20,
         heartbeat_seconds=5,
     )

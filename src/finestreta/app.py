@@ -24,7 +24,17 @@ from finestreta.config import Settings, get_settings
 from finestreta.context import AppContext, build_context
 from finestreta.devices import routes as devices_routes
 from finestreta.realtime import endpoints
-from finestreta.web import api, catalogue_api, contract, csp, errors, pages, registry_api, verify
+from finestreta.web import (
+    api,
+    catalogue_api,
+    contract,
+    csp,
+    errors,
+    pages,
+    registry_api,
+    security,
+    verify,
+)
 from finestreta.web.bodies import BodyLimit
 
 WEB = Path(__file__).resolve().parent / "web"
@@ -59,6 +69,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         openapi_url="/api/openapi.json",
     )
     app.state.ctx = ctx
+    app.add_middleware(security.HostCheck, allowed=security.allowed_hosts(settings))
     app.state.templates = _templates(ctx)
     errors.install(app)
     csp.install(app, settings.public_url)

@@ -128,8 +128,6 @@ def cmd_hours_set(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
-    import logging
-
     import uvicorn
 
     from finestreta.app import create_app
@@ -148,13 +146,14 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
     if args.host is not None:
         os.environ["FINESTRETA_HOST"] = args.host
     settings = _settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    if demo and not settings.public_url:
+        # volants seal their /verify address: the demo's is where it listens
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+        settings = settings.model_copy(update={"public_url": f"http://{host}:{settings.port}"})
     from finestreta import logs
 
     procedures = _procedures(settings)
-    logs.install(pattern for p in procedures for pattern in p.redact)
+    logs.configure(settings.log_level, (pattern for p in procedures for pattern in p.redact))
     if demo and args.reset and settings.database_url.startswith("sqlite:///"):
         from pathlib import Path
 

@@ -38,8 +38,15 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
     public_url: str = Field(
         "",
-        description="External base URL (e.g. `https://oac.example.org`); when it is https, cookies "
-        "are marked Secure. Empty: derived from each request.",
+        description="External base URL (e.g. `https://oac.example.org`): the address sealed into "
+        "documents (their `/verify` link), the origin browsers' requests must come from, and, "
+        "when https, cookies are marked Secure. Empty: no document can be issued (`demo` sets "
+        "one from host and port).",
+    )
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Host names requests may carry in `Host`, comma-separated, besides the public "
+        "URL's host and `localhost`, `127.0.0.1`, `::1`; other hosts get 400.",
     )
     ring_timeout_seconds: float = Field(
         20.0, gt=0, le=300, description="How long an offer rings a clerk before it expires."
@@ -129,6 +136,12 @@ class Settings(BaseSettings):
         "after which only addresses that logged in as that user before may try.",
     )
     session_hours: float = Field(12.0, gt=0, description="Lifetime of a staff session.")
+    pairing_idle_days: float = Field(
+        45.0,
+        gt=0,
+        description="Days a booth's pairing may go unused before it expires (long enough for a "
+        "booth closed for a month); each use renews it.",
+    )
     stun_urls: Annotated[tuple[str, ...], NoDecode] = Field(
         (),
         description="STUN server URLs handed to browsers, comma-separated (e.g. "
@@ -231,6 +244,7 @@ class Settings(BaseSettings):
         "city_lines",
         "procedures",
         "trusted_proxies",
+        "allowed_hosts",
         mode="before",
     )
     @classmethod

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from finestreta.accounts.directory import Directory, load_directory
 from finestreta.accounts.models import Kiosk, KioskSession, StaffSession, StaffUser
+from finestreta.accounts.service import LAST_USE_EVERY
 from finestreta.accounts.throttle import LoginGuard
 from finestreta.attention import RoutingRules, Switchboard
 from finestreta.attention.memory import CallMemory
@@ -57,14 +59,19 @@ class AppContext:
 
 
 def revoked_parties(
-    db: Database, kiosks: dict[int, str], consoles: dict[int, str]
-) -> tuple[set[int], set[int]]:
-    """Which connected booths and consoles may no longer be connected: booth disabled or
-    unpaired, staff deactivated, logged out or session expired. Values are the SHA-256 of the
-    token each socket was opened with ("" for the kiosk agent, which has no session)."""
+    db: Database, kiosks: dict[int, str], consoles: dict[int, str], pairing_idle_days: float
+) -> tuple[set[int], set[int], set[int]]:
+    """Which connected booths and consoles may no longer be connected: booths disabled, booth
+    pages whose pairing was revoked (paired again) or expired, staff deactivated, logged out or
+    session expired. Values are the SHA-256 of the token each socket was opened with ("" for
+    the kiosk agent, which has no session). An open booth page is a use of its pairing: its
+    ``last_used_at`` is renewed here (at most once an hour), so a booth connected for weeks does
+    not expire."""
     if not kiosks and not consoles:
-        return set(), set()
+        return set(), set(), set()
     now = utcnow()
+    idle_since = now - timedelta(days=pairing_idle_days)
+    tokens = [t for t in kiosks.values() if t]
     with db.session() as session:
         enabled = set(
             session.scalars(select(Kiosk.id).where(Kiosk.id.in_(list(kiosks)), Kiosk.enabled))
@@ -72,10 +79,20 @@ def revoked_parties(
         paired = set(
             session.scalars(
                 select(KioskSession.token_hash).where(
-                    KioskSession.token_hash.in_([t for t in kiosks.values() if t])
+                    KioskSession.token_hash.in_(tokens), KioskSession.last_used_at > idle_since
                 )
             )
         )
+        stale = [t for t in paired if t]
+        if stale:
+            session.execute(
+                update(KioskSession)
+                .where(
+                    KioskSession.token_hash.in_(stale),
+                    KioskSession.last_used_at <= now - LAST_USE_EVERY,
+                )
+                .values(last_used_at=now)
+            )
         live = set(
             session.scalars(
                 select(StaffSession.token_hash)
@@ -87,9 +104,10 @@ def revoked_parties(
                 )
             )
         )
-    bad_kiosks = {k for k, t in kiosks.items() if k not in enabled or (t and t not in paired)}
+    disabled = {k for k in kiosks if k not in enabled}
+    unpaired = {k for k, t in kiosks.items() if k in enabled and t and t not in paired}
     bad_consoles = {c for c, t in consoles.items() if t not in live}
-    return bad_kiosks, bad_consoles
+    return disabled, unpaired, bad_consoles
 
 
 def build_context(
@@ -121,7 +139,9 @@ def build_context(
         AttentionStore(db),
         directory,
         clock=clock,
-        revoked=lambda kiosks, clerks: revoked_parties(db, kiosks, clerks),
+        revoked=lambda kiosks, clerks: revoked_parties(
+            db, kiosks, clerks, settings.pairing_idle_days
+        ),
         topics=topics,
         frames=frames,
     )

@@ -1,7 +1,14 @@
-"""Log lines never carry secrets or personal data: every record passes through a filter that
-replaces what matches a redaction pattern with ``[redacted]``. The platform's patterns cover
-credentials (device secrets, session tokens, passwords); each procedure adds the personal data
-it handles (``Procedure.redact``: census adds DNI and NIE numbers)."""
+"""Log lines never carry secrets or personal data, at any level: every record passes through a
+filter that replaces what matches a redaction pattern with ``[redacted]``. The platform's
+patterns cover credentials (device secrets, session and pairing tokens, passwords, cookies,
+``Authorization``), verification codes, payment signatures and WebSocket frame texts (at debug
+level uvicorn's websockets protocol logs each frame and handshake header to ``uvicorn.error``);
+each procedure adds the personal data it handles (``Procedure.redact``: census adds DNI and NIE
+numbers).
+
+The filter sits on the root logger's handlers, not on loggers: a filter on a logger only sees
+records logged to that very logger, while every record that propagates (uvicorn's, the
+websockets library's, ours) passes through the handlers."""
 
 from __future__ import annotations
 
@@ -14,8 +21,24 @@ REDACTED = "[redacted]"
 PLATFORM: tuple[re.Pattern[str], ...] = (
     # the kiosk agent's credentials: "Authorization: Kiosk <code>:<secret>"
     re.compile(r"(?i)(kiosk\s+[\w.-]+:)\S+"),
+    # any other Authorization header, and whole Cookie/Set-Cookie headers (WebSocket handshakes
+    # are logged header by header at debug level)
+    re.compile(r"(?im)(\bauthorization:\s*)(?!kiosk\s)\S.*$"),
+    re.compile(r"(?i)(\b(?:bearer|basic)\s+)[\w.~+/=-]+"),
+    re.compile(r"(?im)(\b(?:set-)?cookie:\s*).+$"),
     # cookies and form fields that hold tokens or passwords
     re.compile(r"(?i)\b((?:fs_staff|fs_kiosk|password|secret|token)=)[^\s;&,]+"),
+    # verification codes: one downloads a sealed document with personal data (access log:
+    # "/verify/<code>", "/api/verify/<code>", "?code=<code>"), also written anywhere else
+    re.compile(r"(?i)(/verify/)[^\s/?#\"']+"),
+    re.compile(r"(?i)([?&;]code=)[^\s&#\"']+"),
+    re.compile(r"\b()[0-9A-Z]{6}-[0-9A-Z]{6}-[0-9A-Z]{6}\b"),
+    # payment orders' signatures (Redsys: Ds_Signature, signature=…)
+    re.compile(r"(?i)(\bDs_Signature[\"']?\s*[:=]\s*[\"']?)[^\s&\"',;]+"),
+    re.compile(r"(?i)(\bsignature=)[^\s&;,]+"),
+    # WebSocket frames as the websockets library logs them at debug level
+    # ("< TEXT '{...}' [170 bytes]"): their texts hold wrap-up notes; the kind and size stay
+    re.compile(r"(\b(?:TEXT|BINARY|CONT) ).*?(?= \[\d+ bytes?\])"),
 )
 
 
@@ -39,6 +62,14 @@ class RedactingFilter(logging.Filter):
         if clean != message:
             record.msg, record.args = clean, None
         return True
+
+
+def configure(level: str, patterns: Iterable[re.Pattern[str]] = ()) -> RedactingFilter:
+    """The server's logging: one root handler at ``level``, redacting (see :func:`install`)."""
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return install(patterns)
 
 
 def install(patterns: Iterable[re.Pattern[str]] = ()) -> RedactingFilter:

@@ -55,7 +55,10 @@ from tests.conftest import (
     need,
 )
 
-ORIGIN = {"origin": "http://testserver"}
+# TestClient asks for http://testserver: the public URL of the apps under test, so that pages'
+# requests carry our own origin (web/security.py::same_origin)
+PUBLIC_URL = "http://testserver"
+ORIGIN = {"origin": PUBLIC_URL}
 CROSS_SITE = {"origin": "https://evil.example"}
 
 
@@ -153,6 +156,7 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 def settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
     marker = request.node.get_closest_marker("settings")
     overrides: dict[str, Any] = {
+        "public_url": PUBLIC_URL,
         "ring_timeout_seconds": 20,
         "heartbeat_seconds": 5,
         **(marker.kwargs if marker else {}),

@@ -411,7 +411,7 @@ async def _frame_outcomes(where: str, cookie: str, sizes: list[int]) -> list[Any
     for size in sizes:
         async with websockets.connect(
             f"ws://{where}/ws/kiosk",
-            origin=Origin(f"http://{where}"),
+            origin=Origin("http://testserver"),  # the public origin of the test settings
             additional_headers={"cookie": cookie},
             max_size=None,
         ) as ws:

@@ -8,11 +8,13 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-FILE_ROUTES = {
-    "/api/documents/{document_id}",
-    "/api/kiosk/documents/{document_id}",
-    "/api/agent/documents/{document_id}",
-}
+FILE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+
+
+def _is_file(operation: dict[str, Any]) -> bool:
+    """Routes that answer a document's bytes declare the file types, not JSON."""
+    content = operation["responses"].get("200", {}).get("content", {})
+    return bool(content) and set(content) <= FILE_TYPES
 
 
 def _resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
@@ -26,8 +28,9 @@ def _json_operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str,
     return [
         (method.upper(), path, operation)
         for path, item in document["paths"].items()
-        if path.startswith(("/api/", "/i18n/")) and path not in FILE_ROUTES
+        if path.startswith(("/api/", "/i18n/"))
         for method, operation in item.items()
+        if not _is_file(operation)
     ]
 
 

@@ -74,7 +74,12 @@ def test_a_procedure_extends_frame_src_of_the_pages_that_show_it(
 
 
 def test_the_host_header_cannot_write_into_the_policy(client: TestClient) -> None:
+    # a Host outside the allowed hosts is refused before any page (security.HostCheck) ...
     answer = client.get("/login", headers={"host": "evil.example; script-src *"})
+    assert answer.status_code == 400
+    assert "evil.example" not in str(answer.headers)
+    # ... and an allowed one is not copied into the policy: the socket's origin is the public URL's
+    answer = client.get("/login", headers={"host": "localhost:8000"})
     policy = directives(answer.headers["content-security-policy"])
     assert policy["script-src"] == ["'self'"]
-    assert policy["connect-src"] == ["'self'"]
+    assert policy["connect-src"] == ["'self'", "ws://testserver"]

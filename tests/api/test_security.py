@@ -157,10 +157,19 @@ def test_ice_configuration_only_for_the_two_parties(
         assert clerk_call["ice_url"] == kiosk_call["ice_url"] == url
 
         assert anonymous.get(url).status_code == 401
-        assert jordi.get(url).status_code == 403
-        assert other_booth.get(url).status_code == 403
-        assert anna.get("/api/calls/no-such-call/ice").status_code == 404
-        assert booth_client.get("/api/calls/no-such-call/ice").status_code == 404
+        # someone else's call and a call that does not exist get one answer: its existence is
+        # not confirmed
+        unknown = anna.get("/api/calls/no-such-call/ice")
+        assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "no_call")
+        for outsider in (jordi, other_booth, booth_client):
+            for asked in (url, "/api/calls/no-such-call/ice"):
+                if outsider is booth_client and asked == url:
+                    continue
+                answer = outsider.get(asked)
+                assert (answer.status_code, answer.json()["error"]) == (
+                    404,
+                    unknown.json()["error"],
+                ), asked
 
         for party, user in ((anna, f"clerk-{anna_id}"), (booth_client, f"kiosk-{booth.id}")):
             before = int(time.time())
@@ -285,10 +294,12 @@ def test_cookies_are_secure_behind_https(
 ) -> None:
     make_staff("anna")
     booth = make_booth("k1")
+    # a browser on the public site, its requests forwarded by the TLS proxy
+    BEHIND_HTTPS = {"host": "oac.example.org", "origin": "https://oac.example.org"}
     response = client.post(
         "/login",
         data={"username": "anna", "password": PASSWORD},
-        headers=ORIGIN,
+        headers=BEHIND_HTTPS,
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -297,7 +308,7 @@ def test_cookies_are_secure_behind_https(
     response = client.post(
         "/kiosk/pair",
         data={"code": booth.code, "secret": booth.secret},
-        headers=ORIGIN,
+        headers=BEHIND_HTTPS,
         follow_redirects=False,
     )
     assert "secure" in _set_cookie(response)
@@ -429,6 +440,7 @@ def test_passwords_and_secrets_are_hashed_and_never_logged(
         assert secret not in audit
 
 
+@pytest.mark.settings(public_url="")  # served on 127.0.0.1:<free port>: its own origin
 def test_refusal_close_codes_reach_a_real_browser(app: FastAPI) -> None:
     """Under a real server a socket closed before it is accepted becomes an HTTP 403 answer to
     the handshake, which a browser sees as 1006 ("try again"): refusals must accept first so

@@ -79,6 +79,7 @@ class Server:
             "FINESTRETA_PORT": str(self.port),
             "FINESTRETA_HOST": "127.0.0.1",
             "FINESTRETA_LOG_LEVEL": "info",
+            "FINESTRETA_PUBLIC_URL": self.url,
             **self.env_extra,
         }
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle

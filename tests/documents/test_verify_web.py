@@ -45,6 +45,7 @@ def settings(web_db: Database, tmp_path: Path) -> Settings:
         _env_file=None,
         database_url=web_db.url,
         storage_dir=str(tmp_path / "documents"),
+        public_url="http://testserver",  # TestClient's own address
     )
 
 

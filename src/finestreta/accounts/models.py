@@ -67,12 +67,15 @@ class Kiosk(Base):
 
 
 class KioskSession(Base):
-    """A paired booth browser (the cookie holds the token; disabling the kiosk ends them)."""
+    """A paired booth browser (the cookie holds the token). One live pairing per booth: pairing
+    again, or disabling the kiosk, ends the others; one unused for ``pairing_idle_days`` has
+    expired (``last_used_at`` is renewed on use, at most once an hour)."""
 
     __tablename__ = "kiosk_sessions"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kiosk: Mapped[Kiosk] = relationship(lazy="joined")
 
 

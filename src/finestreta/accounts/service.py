@@ -183,18 +183,33 @@ def pair_kiosk(session: Session, code: str, secret: str) -> tuple[Kiosk, str] | 
     ok = verify_secret(kiosk.secret_hash if kiosk else None, secret.strip().upper())
     if kiosk is None or not ok or not kiosk.enabled:
         return None
+    # One live pairing per booth: the new one revokes the others (their cookies stop working
+    # and the hub closes their open sockets), so a forgotten browser keeps nothing.
+    revoked = session.execute(delete(KioskSession).where(KioskSession.kiosk_id == kiosk.id))
     token = new_token()
     session.add(KioskSession(token_hash=token_hash(token), kiosk_id=kiosk.id))
-    audit(session, f"kiosk:{kiosk.code}", "kiosk_paired", kiosk.code)
+    count = getattr(revoked, "rowcount", 0) or 0
+    audit(session, f"kiosk:{kiosk.code}", "kiosk_paired", kiosk.code, f"revoked={count}")
     return kiosk, token
 
 
-def kiosk_of_token(session: Session, token: str | None) -> Kiosk | None:
+# A pairing's last use is written at most this often: a booth page asks many times a minute.
+LAST_USE_EVERY = timedelta(hours=1)
+
+
+def kiosk_of_token(session: Session, token: str | None, idle_days: float) -> Kiosk | None:
+    """The booth of a live pairing: enabled, and used within ``idle_days`` (each use renews
+    it)."""
     if not token:
         return None
     row = session.get(KioskSession, token_hash(token))
     if row is None or not row.kiosk.enabled:
         return None
+    now = utcnow()
+    if row.last_used_at <= now - timedelta(days=idle_days):
+        return None
+    if row.last_used_at <= now - LAST_USE_EVERY:
+        row.last_used_at = now
     return row.kiosk
 
 

@@ -26,7 +26,7 @@ from finestreta.devices.records import DeviceHealthRow, DeviceJobRow
 from finestreta.devices.screen import BoothScreen
 from finestreta.documents.records import DocumentRow
 from finestreta.documents.service import Documents
-from finestreta.errors import N_, Conflict, NotFound, declare
+from finestreta.errors import N_, NotFound, declare
 from finestreta.realtime import frames as f
 from finestreta.realtime.connections import Connection, Sockets
 from finestreta.realtime.ports import CallListener, Calls, CallView, Outbox
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 NO_JOB = declare("no_job", NotFound, N_("That job is no longer waiting."))
 NO_DOCUMENT = declare("no_document", NotFound, N_("That document is no longer in this attention."))
-JOB_FINAL = declare("job_final", Conflict, N_("That job has already finished."))
 
 # What the citizen is asked to do while a job runs, by kind and state.
 _PROMPTS = {
@@ -410,10 +409,8 @@ class DeviceDesk(CallListener):
 
         with self.db.session() as session:
             job = session.get(DeviceJobRow, job_id)
-            if job is None or job.kiosk_id != kiosk_id or job.kind != "scan":
-                raise NO_JOB("No scan job of this booth with that id")
-            if JobState(job.state).final:
-                raise JOB_FINAL(f"The job is already {job.state}")
+            if job is None or job.kind != "scan" or not self._live_for_agent(job, kiosk_id):
+                raise NO_JOB("No live scan job of this booth with that id")
             try:
                 document = self.documents.add(
                     session,
@@ -451,13 +448,26 @@ class DeviceDesk(CallListener):
         return document
 
     def document_for_agent(self, kiosk_id: int, document_id: str) -> tuple[DocumentRow, bytes]:
-        """A document a print job of this booth refers to; nothing else."""
+        """A document a live print job of this booth refers to; nothing else."""
         with self.db.session() as session:
             document = session.get(DocumentRow, document_id)
-            referenced = session.scalar(_print_job_query(kiosk_id, document_id))
-            if document is None or referenced is None or document.deleted_at is not None:
+            jobs = session.scalars(_print_job_query(kiosk_id, document_id))
+            live = any(self._live_for_agent(job, kiosk_id) for job in jobs)
+            if document is None or not live or document.deleted_at is not None:
                 raise NO_DOCUMENT("No such document for this booth")
             return document, self.documents.content(document)
+
+    def _live_for_agent(self, job: DeviceJobRow, kiosk_id: int) -> bool:
+        """The agent's credential reaches a job only while it can still run: the booth's, not
+        finished, its call still active, and (a scan) released by the citizen. The device
+        secret lives on the booth's computer for years; what it opens must not outlive the
+        call."""
+        if job.kiosk_id != kiosk_id or JobState(job.state).final:
+            return False
+        call = self.calls.get(job.call_id or "")
+        if call is None or not call.active:
+            return False
+        return job.kind != "scan" or bool((job.params or {}).get("ready", True))
 
     def document_for_kiosk_page(self, kiosk_id: int, document_id: str) -> tuple[DocumentRow, bytes]:
         """Only the document the clerk is showing on this booth's screen right now."""
@@ -553,12 +563,8 @@ def _clerk_of(created_by: str) -> int | None:
 
 
 def _print_job_query(kiosk_id: int, document_id: str) -> Any:
-    return (
-        select(DeviceJobRow.id)
-        .where(
-            DeviceJobRow.kiosk_id == kiosk_id,
-            DeviceJobRow.kind == "print",
-            DeviceJobRow.document_id == document_id,
-        )
-        .limit(1)
+    return select(DeviceJobRow).where(
+        DeviceJobRow.kiosk_id == kiosk_id,
+        DeviceJobRow.kind == "print",
+        DeviceJobRow.document_id == document_id,
     )

@@ -3,8 +3,9 @@ shows; the kiosk agent downloads what it prints and uploads what it scans; the b
 fetches the document shown to the citizen; supervisors see the fleet.
 
 Who may call what: the call's endpoints only the clerk holding the call (``ActiveCall``:
-401/403/404/409 otherwise); ``/api/documents/{id}`` only the clerk of the document's call
-(audited); ``/api/kiosk/documents/{id}`` only the booth it is shown on, while it is shown;
+401/403/404/409 otherwise); ``/api/documents/{id}`` only the clerk holding the document's purpose
+(its call, until the wrap-up), else a supervisor's look-up with a reason (both audited:
+``web/document_access.py``); ``/api/kiosk/documents/{id}`` only the booth it is shown on, while it is shown;
 ``/api/agent/…`` only the booth's agent (device secret); ``/api/fleet`` supervisors and admins.
 """
 
@@ -19,8 +20,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
-from finestreta.accounts import service as accounts
-from finestreta.devices.desk import NO_DOCUMENT, summary
+from finestreta.devices.desk import summary
 from finestreta.documents.naming import file_name, title_from_filename
 from finestreta.documents.validation import EXTENSIONS, PDF
 from finestreta.errors import INVALID, TOO_LARGE
@@ -28,6 +28,7 @@ from finestreta.realtime.frames import DocumentSummary, PrinterStatus, ScannerSt
 from finestreta.web import security
 from finestreta.web.calls import ActiveCall, OwnCall
 from finestreta.web.contract import CALL, OWN_CALL, STAFF, Done, refusals
+from finestreta.web.document_access import held_document, looked_up_document
 from finestreta.web.security import Booth, Staff, ctx_of
 
 router = APIRouter()
@@ -226,24 +227,31 @@ def get_document(
     request: Request,
     staff: Annotated[Staff, Depends(security.require_clerk)],
 ) -> Response:
-    """A document of one of the clerk's own calls; every access is audited."""
-    from finestreta.attention.records import CallRow
-    from finestreta.documents.records import DocumentRow
+    """A document of a purpose the clerk holds now (their call until its wrap-up); audited."""
+    document, content = held_document(ctx_of(request), staff, document_id)
+    return _file(content, document.media_type, document.title)
 
-    ctx = ctx_of(request)
-    with ctx.db.session() as session:
-        document = session.get(DocumentRow, document_id)
-        owner = None
-        if document is not None and document.call_id:
-            row = session.get(CallRow, document.call_id)
-            owner = row.clerk_id if row else None
-        if document is None or document.deleted_at is not None or owner != staff.id:
-            raise NO_DOCUMENT("No such document")
-        accounts.audit(
-            session, staff.username, "document_read", document.id, f"call={document.call_id}"
-        )
-        content = ctx.devices.documents.content(document)
-        return _file(content, document.media_type, document.title)
+
+class LookUpBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, Field(min_length=8, max_length=500)]
+
+
+@router.post(
+    "/api/documents/{document_id}/look-up",
+    dependencies=SameOrigin,
+    response_class=Response,
+    responses={**FILE, **refusals(*STAFF, 404, 422)},
+)
+def look_up_document(
+    document_id: IdInPath,
+    body: LookUpBody,
+    request: Request,
+    staff: Annotated[Staff, Depends(security.require_supervisor)],
+) -> Response:
+    """Any document, for a supervisor or admin who says why (the reason is audited)."""
+    document, content = looked_up_document(ctx_of(request), staff, document_id, body.reason)
+    return _file(content, document.media_type, document.title)
 
 
 @router.get(

@@ -34,7 +34,7 @@ from finestreta.documents.issued import IssuedDocument
 from finestreta.documents.records import DocumentRow
 from finestreta.documents.seal import SealCheck, check_seal
 from finestreta.documents.storage import BlobStore
-from finestreta.errors import N_, InvalidInput, declare
+from finestreta.errors import N_, InvalidInput, Unavailable, declare
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32
 RANDOM_LENGTH = 17  # 85 bits
@@ -201,8 +201,21 @@ def revoke(
 # ------------------------------------------------------------------------ addresses
 
 
+NO_PUBLIC_URL = declare(
+    "no_public_url",
+    Unavailable,
+    N_(
+        "Documents cannot be issued: the server has no public address configured. "
+        "Tell the administrator."
+    ),
+)
+
+
 def verify_url(public_url: str, code: str) -> str:
-    """``{public_url}/verify/{code}`` (what the QR code encodes)."""
+    """``{public_url}/verify/{code}`` (what the QR code encodes). The address is the configured
+    one only, never the request's ``Host``: a sealed document keeps it for ten years."""
+    if not public_url:
+        raise NO_PUBLIC_URL("Set FINESTRETA_PUBLIC_URL to issue documents")
     return f"{public_url.rstrip('/')}/verify/{format_code(parse_code(code))}"
 
 

@@ -174,6 +174,8 @@ async def _serve(
             frame = _parse(conn, message.get("text"), adapter, settings.max_frame_bytes)
             if frame is None:
                 continue
+            # the kind and size only: texts carry personal data (wrap-up notes, identities)
+            log.debug("%s %s sent %s (%d chars)", party, party_id, frame.type, len(message["text"]))
             try:
                 on_frame(conn, frame)
             except FinestretaError as exc:  # a refusal raised by a handler

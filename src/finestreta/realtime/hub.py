@@ -38,6 +38,7 @@ from finestreta.realtime.connections import (
     CLOSE_FORBIDDEN,
     CLOSE_GOING_AWAY,
     CLOSE_HEARTBEAT,
+    CLOSE_REPLACED,
     CLOSE_UNAUTHORISED,
     Connection,
     Sockets,
@@ -73,7 +74,7 @@ class Hub:
         store: AttentionStore,
         directory: Directory,
         clock: Clock = SYSTEM_CLOCK,
-        revoked: Callable[[dict[int, str], dict[int, str]], tuple[set[int], set[int]]]
+        revoked: Callable[[dict[int, str], dict[int, str]], tuple[set[int], set[int], set[int]]]
         | None = None,
         topics: tuple[str, ...] = ("general",),
         frames: f.FrameSet | None = None,
@@ -402,9 +403,11 @@ class Hub:
         for conn in self.agents:  # agents prove the secret itself, not a session
             booths.setdefault(conn.party_id, "")
         consoles = {conn.party_id: conn.credential for conn in self.consoles}
-        kiosks, clerks = self._revoked(booths, consoles)
-        for kiosk_id in kiosks:
+        disabled, unpaired, clerks = self._revoked(booths, consoles)
+        for kiosk_id in disabled:
             self.kiosk_disabled(kiosk_id)
+        for kiosk_id in unpaired:  # paired again elsewhere: the booth's agent stays
+            self.kiosks.close(kiosk_id, "replaced", CLOSE_REPLACED, "paired again")
         for clerk_id in clerks:
             self.consoles.close(clerk_id, "logged_out", CLOSE_UNAUTHORISED, "session ended")
 

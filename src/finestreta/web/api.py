@@ -13,7 +13,7 @@ from finestreta.procedures.texts import merged
 from finestreta.realtime.frames import Attention, Ice
 from finestreta.web import security
 from finestreta.web.contract import STAFF, refusals
-from finestreta.web.errors import FORBIDDEN, NOT_FOUND, UNAUTHORIZED
+from finestreta.web.errors import NOT_FOUND, UNAUTHORIZED
 from finestreta.web.i18n import (
     CITIZEN_LANGUAGES,
     STAFF_LANGUAGES,
@@ -40,7 +40,7 @@ def health() -> HealthAnswer:
     return HealthAnswer(ok=True, version=__version__)
 
 
-@router.get("/api/calls/{call_id}/ice", responses=refusals(401, 403, 404))
+@router.get("/api/calls/{call_id}/ice", responses=refusals(401, 404))
 def call_ice(call_id: str, request: Request) -> Ice:
     """STUN/TURN servers for one call, with fresh TURN credentials; only its two parties may
     ask (an ``RTCConfiguration`` plus ``expiresAt``, as in ``call_started``)."""
@@ -50,17 +50,12 @@ def call_ice(call_id: str, request: Request) -> Ice:
     if staff is None and booth is None:
         raise UNAUTHORIZED("Log in or pair the booth first")
     call = ctx.hub.get(call_id) if len(call_id) <= 64 else None
-    if call is None:
-        raise NO_CALL("No such call")
-    if staff is not None:
-        if staff.id != call.clerk_id:
-            raise FORBIDDEN("That call is not yours")
-        user = f"clerk-{staff.id}"
-    else:
-        assert booth is not None
-        if booth.id != call.kiosk_id:
-            raise FORBIDDEN("That call is not this booth's")
-        user = f"kiosk-{booth.id}"
+    party = (call.clerk_id if staff is not None else call.kiosk_id) if call is not None else None
+    asker = staff.id if staff is not None else booth.id if booth is not None else None
+    if call is None or party != asker:
+        # someone else's call answers as an unknown one: its existence is not confirmed
+        raise NO_CALL("No call of yours with that id")
+    user = f"clerk-{asker}" if staff is not None else f"kiosk-{asker}"
     return ctx.hub.ice(user)
 
 

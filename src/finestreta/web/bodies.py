@@ -44,13 +44,14 @@ FORM_EXPECTED = declare(
 class Limit:
     bytes: int
     form_only: bool = False
+    upload: bool = False  # files (multipart or raw bytes), never parsed as JSON here
 
 
 def limit_of(path: str, settings: Settings) -> Limit:
     if path in FORM_ONLY:
         return Limit(FORM_BYTES, form_only=True)
     if any(pattern.match(path) for pattern in UPLOADS):
-        return Limit(settings.max_upload_bytes)
+        return Limit(settings.max_upload_bytes, upload=True)
     return Limit(settings.max_body_bytes)
 
 
@@ -90,7 +91,7 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > limit.bytes):
             await self._refuse(scope, send, self._too_large(limit))
             return
-        if has_body and _is_json(content_type):
+        if has_body and not limit.upload and _is_json(content_type):
             await self._json(scope, receive, send, limit)
         elif has_body:
             await self._streamed(scope, receive, send, limit)

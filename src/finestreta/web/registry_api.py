@@ -63,7 +63,7 @@ def receipt(body: ReceiptBody, request: Request, access: ActiveCall) -> Document
         )
         verification = None
         if issued is not None:
-            public_url = ctx.settings.public_url or str(request.base_url)
+            public_url = ctx.settings.public_url
             verification = receipts.Verification(
                 format_code(issued.code), verify_url(public_url, issued.code)
             )

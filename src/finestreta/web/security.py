@@ -1,4 +1,5 @@
-"""Who is asking: staff sessions and paired booths, read from cookies; same-origin checks; and
+"""Who is asking: staff sessions and paired booths, read from cookies; the allowed hosts and
+same-origin checks against the public origin; and
 the dependencies that refuse everyone else (``require_clerk``, ``require_staff_role``,
 ``require_booth``, ``require_agent``)."""
 
@@ -10,11 +11,15 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from fastapi import Request
+from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from finestreta.accounts import service
+from finestreta.config import Settings
 from finestreta.context import AppContext
+from finestreta.errors import N_, InvalidInput, declare
 from finestreta.web.errors import CROSS_SITE, FORBIDDEN, UNAUTHORIZED
 
 STAFF_COOKIE = "fs_staff"
@@ -66,7 +71,8 @@ def staff_of(conn: HTTPConnection) -> Staff | None:
 def booth_of(conn: HTTPConnection) -> Booth | None:
     ctx = ctx_of(conn)
     with ctx.db.session() as session:
-        kiosk = service.kiosk_of_token(session, conn.cookies.get(KIOSK_COOKIE))
+        token = conn.cookies.get(KIOSK_COOKIE)
+        kiosk = service.kiosk_of_token(session, token, ctx.settings.pairing_idle_days)
         if kiosk is None:
             return None
         return Booth(kiosk.id, kiosk.code, kiosk.name, kiosk.site.name)
@@ -131,13 +137,85 @@ def set_cookie(
     )
 
 
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` as browsers write ``Origin`` (default ports left out)."""
+    parts = urlsplit(url.strip())
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme.lower(), parts.scheme.lower())
+    try:
+        host, port = parts.hostname or "", parts.port
+    except ValueError:  # a port that is not a number
+        return ""
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def public_origin(conn: HTTPConnection) -> str:
+    """The origin our pages are served from: the configured public URL's; without one (a
+    developer's machine), the request's own (its ``Host`` passed :class:`HostCheck`)."""
+    public_url = ctx_of(conn).settings.public_url
+    if public_url:
+        return origin_of(public_url)
+    return origin_of(f"{conn.url.scheme}://{conn.headers.get('host', '')}")
+
+
 def same_origin(conn: HTTPConnection) -> bool:
-    """Cross-site POSTs and WebSocket handshakes are refused (cookies alone prove nothing)."""
+    """Whether a state-changing request or a socket comes from one of our own pages.
+
+    ``Origin`` must be our public origin, scheme and port included: comparing it with ``Host``
+    proves nothing under DNS rebinding, where both name the attacker's host. Without
+    ``Origin``, ``Sec-Fetch-Site: same-origin`` will do. With neither header the request was not
+    made by a browser on a page's behalf; it may go on only if it carries none of our cookies
+    (a cookie alone proves nothing: browsers send it with cross-site requests too)."""
     origin = conn.headers.get("origin")
-    if origin is None:
-        return True  # not a browser request made on a page's behalf
-    host = conn.headers.get("host", "")
-    return urlsplit(origin).netloc == host
+    if origin is not None:
+        return origin_of(origin) == public_origin(conn)
+    site = conn.headers.get("sec-fetch-site")
+    if site is not None:
+        return site == "same-origin"
+    return STAFF_COOKIE not in conn.cookies and KIOSK_COOKIE not in conn.cookies
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+UNKNOWN_HOST = declare(
+    "unknown_host", InvalidInput, N_("The server was asked under a name it does not answer to.")
+)
+
+
+def allowed_hosts(settings: Settings) -> frozenset[str]:
+    """The public URL's host, ``FINESTRETA_ALLOWED_HOSTS`` and the loopback names."""
+    hosts = {*LOOPBACK_HOSTS, *(h.strip().lower() for h in settings.allowed_hosts)}
+    if settings.public_url:
+        hosts.add((urlsplit(settings.public_url).hostname or "").lower())
+    return frozenset(hosts)
+
+
+class HostCheck:
+    """Requests and sockets whose ``Host`` is not ours are refused (400) before any route runs:
+    pages reached under another name (DNS rebinding) get nothing, and nothing we build from the
+    request can carry that name."""
+
+    def __init__(self, app: ASGIApp, allowed: frozenset[str]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host = Headers(scope=scope).get("host", "")
+            try:
+                name = (urlsplit(f"//{host}").hostname or "").lower()
+            except ValueError:
+                name = ""
+            if name not in self.allowed:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                error = {"code": UNKNOWN_HOST.code, "message": "Unknown host"}
+                answer = JSONResponse({"ok": False, "error": error}, status_code=400)
+                await answer(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def require_same_origin(request: Request) -> None:

@@ -318,3 +318,36 @@ def test_a_register_that_does_not_answer_is_a_clear_503(call, ctx, monkeypatch) 
     with ctx.db.session() as session:  # the attempt is audited all the same
         outcomes = session.scalars(select(LookupRow.outcome)).all()
         assert outcomes == ["error"]
+
+
+def test_a_sealed_address_never_follows_the_requests_host(call, ctx, seal) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from pypdf import PdfReader
+
+    assert identify(call, "11111111H").status_code == 200
+    # asked under another name, the server refuses before any route runs
+    path = f"/api/calls/{call['id']}/census/issue"
+    evil = call["clerk"].post(
+        path,
+        json={"kind": "household", "lang": "ca"},
+        headers={**ORIGIN, "host": "evil.example"},
+    )
+    assert (evil.status_code, evil.json()["error"]["code"]) == (400, "unknown_host")
+    with ctx.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(IssuedDocument)) == 0
+    issued = post(call, "issue", kind="household", lang="ca")
+    assert issued.status_code == 200, issued.text
+    pdf = call["clerk"].get(issued.json()["document"]["url"]).content
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert issued.json()["code"] in text and "evil" not in text
+
+
+@pytest.mark.settings(public_url="", allowed_hosts="testserver")
+def test_no_document_is_issued_without_a_public_url(call, ctx, seal) -> None:  # type: ignore[no-untyped-def]
+    assert identify(call, "11111111H").status_code == 200
+    refused = post(call, "issue", kind="household", lang="ca")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (503, "no_public_url")
+    with ctx.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(IssuedDocument)) == 0
+        assert session.scalar(select(func.count()).select_from(RegistryEntry)) == 0

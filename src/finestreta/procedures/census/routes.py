@@ -340,7 +340,7 @@ def issue(body: IssueBody, request: Request, access: ActiveCall) -> dict[str, An
 
     ctx = access.ctx
     desk = desk_of(access)
-    public_url = ctx.settings.public_url or str(request.base_url)
+    public_url = ctx.settings.public_url
     issued = desk.issue(
         call_id=access.call.id,
         clerk_id=access.staff.id,
