@@ -161,3 +161,45 @@ def test_audit_lookups_lists_who_looked_up_whom(
     main(["audit", "lookups", "--document", "11111111h"])
     assert "11111111H" in capsys.readouterr().out
     assert "--since" in run_failing(["audit", "lookups", "--since", "yesterday"], capsys)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["hours", "set", "mon-fri 09:00-14:00"],
+        ["kiosk", "add", "sants-9", "--site", "Casa del Mig"],
+        ["user", "add", "nuria", "--password", "long-enough"],
+        ["audit", "lookups"],
+        ["documents", "purge"],
+    ],
+)
+def test_a_command_on_a_missing_database_says_which_and_creates_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    """Issue 9 #13: `hours set` after `scripts/demo` used the default var/finestreta.db, failed
+    on a missing table and left that file behind, empty."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FINESTRETA_DATABASE_URL", raising=False)
+    err = run_failing(argv, capsys)
+    assert "var/finestreta.db" in err and "finestreta db upgrade" in err
+    assert "sqlite:///var/demo.db" in err
+    assert not (tmp_path / "var" / "finestreta.db").exists()
+
+
+def test_a_command_on_a_database_without_schema_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.db").touch()
+    monkeypatch.setenv("FINESTRETA_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    err = run_failing(["hours", "set", "mon-fri 09:00-14:00"], capsys)
+    assert "no Finestreta schema" in err and "empty.db" in err
+
+
+def test_hours_set_says_which_database(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["hours", "set", "mon-fri 09:00-14:00"])
+    assert db_url in capsys.readouterr().out
+
