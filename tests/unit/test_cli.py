@@ -203,3 +203,44 @@ def test_hours_set_says_which_database(db_url: str, capsys: pytest.CaptureFixtur
     main(["hours", "set", "mon-fri 09:00-14:00"])
     assert db_url in capsys.readouterr().out
 
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def test_the_readme_says_how_to_move_the_demo_and_close_its_office(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 9 #14: the README's commands for the demo, run as written, do what it says."""
+    import shlex
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from finestreta.attention.opening_hours import OpeningHours, parse_hours
+
+    text = README.read_text(encoding="utf-8")
+    assert "scripts/demo --port 8080" in text
+    block = text.split("closed screen", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
+    monkeypatch.chdir(tmp_path)
+    exported = [line for line in lines if line.startswith("export ")]
+    assert exported == ["export FINESTRETA_DATABASE_URL=sqlite:///var/demo.db"]
+    monkeypatch.setenv("FINESTRETA_DATABASE_URL", "sqlite:///var/demo.db")
+    main(["db", "upgrade"])  # what scripts/demo does first
+    url = "sqlite:///var/demo.db"
+    today = datetime.now(ZoneInfo("Europe/Madrid")).date().isoformat()
+    opened = []
+    for line in lines:
+        if not line.startswith(".venv/bin/finestreta "):
+            continue
+        main(shlex.split(line.replace("$(date +%F)", today))[1:])
+        with Database(url).session() as session:
+            row = session.get(OfficeHours, 1)
+            assert row is not None
+            closed = frozenset(datetime.fromisoformat(d).date() for d in _split(row.closed_days))
+            hours = OpeningHours(parse_hours(row.spec), closed)
+            opened.append(hours.is_open(datetime.now(ZoneInfo(row.timezone))))
+    assert opened == [False, True]
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in text.split(",") if part]
