@@ -70,7 +70,11 @@ const state = {
   catalogueFrom: "idle", // the screen the catalogue was opened from
 };
 
-const timers = { idle: 0, thanks: 0, still: 0, notice: 0, banner: 0, announce: 0, prompt: 0 };
+const timers = { idle: 0, thanks: 0, still: 0, notice: 0, banner: 0, announce: 0, prompt: 0, settle: 0 };
+// The second tap of a double tap comes 100–300 ms after the first: a screen that has just
+// appeared lets taps through to nothing for this long, so that it does not land on the control
+// the new screen has under the finger ("Request attention", "Castellano" on the idle screen).
+const SETTLE_MS = 600;
 let lastAnnounceAt = 0;
 let pendingAnnouncement = null;
 
@@ -128,6 +132,7 @@ function show(name, { focus = true } = {}) {
   state.screen = name;
   for (const screen of SCREENS) $(`screen-${screen}`).hidden = screen !== name;
   document.body.dataset.screen = name;
+  if (changed) settle($(`screen-${name}`));
   if (name !== "waiting") closeStillThere();
   if (name !== "thanks") clearTimeout(timers.thanks);
   render(name);
@@ -137,6 +142,13 @@ function show(name, { focus = true } = {}) {
     if (heading) heading.focus({ preventScroll: true });
   }
   armIdleTimer();
+}
+
+function settle(screen) {
+  for (const other of document.querySelectorAll(".screen.settling")) other.classList.remove("settling");
+  screen.classList.add("settling");
+  clearTimeout(timers.settle);
+  timers.settle = setTimeout(() => screen.classList.remove("settling"), SETTLE_MS);
 }
 
 function render(name) {
