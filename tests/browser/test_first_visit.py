@@ -40,3 +40,39 @@ def test_a_double_tap_does_not_carry_over_to_the_next_screen(browser: Any, serve
     booth.locator("#request-attention").click(force=True)
     expect(booth.locator("#topic-error")).not_to_have_text("")
 
+
+COLOURS = """(el) => { const s = getComputedStyle(el); return [s.color, s.backgroundColor]; }"""
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two opaque ``rgb(r, g, b)`` colours."""
+
+    def luminance(colour: str) -> float:
+        parts = colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3]
+        channels = [int(float(part)) / 255 for part in parts]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_keyboard_toggle_stays_legible_under_the_finger_and_escape_closes_it(
+    browser: Any, server: Server
+) -> None:
+    """#7: after a tap the toggle kept its hover style, white on light blue (1.18:1)."""
+    booth = pair_booth(browser, server, "sants")
+    booth.click("#idle-catalogue")
+    expect(booth.locator("#screen-catalogue")).to_be_visible()
+    toggle = booth.locator("#keyboard-toggle")
+    toggle.click()  # the pointer stays over it, as a finger's last touch does
+    expect(booth.locator("#osk")).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    booth.wait_for_timeout(500)  # past the colour transition
+    colour, background = toggle.evaluate(COLOURS)
+    assert contrast(colour, background) >= 4.5, (colour, background)
+
+    booth.keyboard.press("Escape")
+    expect(booth.locator("#osk")).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
