@@ -3,13 +3,17 @@ who walked the README flow for the first time."""
 
 from __future__ import annotations
 
+import io
+import re
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.calls import booth_screen
-from tests.browser.conftest import Server, pair_booth
+from tests.browser.calls import booth_request, booth_screen, go_available, wait_connected
+from tests.browser.conftest import Server, open_console, pair_booth
+from tests.devices.rig import small_pdf
 
 pytestmark = [pytest.mark.browser]
 
@@ -76,3 +80,61 @@ def test_the_keyboard_toggle_stays_legible_under_the_finger_and_escape_closes_it
     expect(booth.locator("#osk")).to_be_hidden()
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(toggle).to_be_focused()
+
+
+def in_call(browser: Any, server: Server, clerk: str = "jordi") -> tuple[Any, Any]:
+    """A booth and a console on a connected call: (booth, console)."""
+    console = open_console(browser, server, clerk)
+    go_available(console)
+    booth = pair_booth(browser, server, "sants")
+    booth_request(booth, language="es", topic="census")
+    console.locator("#accept-call").click(timeout=10_000)
+    wait_connected(booth)
+    wait_connected(console)
+    return booth, console
+
+
+def portrait_png() -> bytes:
+    """An A4 page's proportions, as a scanned volant has."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (620, 877), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+SHOWN_IMAGE = """() => {
+  const img = document.querySelector('#shown-document-content');
+  const view = document.querySelector('#shown-document-view');
+  if (!img || img.tagName !== 'IMG' || !img.complete || !img.naturalWidth) return null;
+  return [img.getBoundingClientRect().width, view.clientWidth];
+}"""
+
+
+def test_a_document_shown_on_the_booth_fills_the_width_of_its_pane(
+    browser: Any, server: Server
+) -> None:
+    """#5: a volant appeared at thumbnail size (fitted whole into the pane) until zoomed."""
+    booth, console = in_call(browser, server)
+    for name, media_type, content in (
+        ("escaneig.png", "image/png", portrait_png()),
+        ("volant.pdf", "application/pdf", small_pdf("Volant")),
+    ):
+        console.set_input_files(
+            "#upload-document", files=[{"name": name, "mimeType": media_type, "buffer": content}]
+        )
+        item = console.locator("#documents-list > li[data-document-id]").filter(
+            has_text=name.rsplit(".", 1)[0]
+        )
+        expect(item).to_have_count(1, timeout=15_000)
+        item.locator(".show-document").click()
+        shown = booth.locator("#shown-document")
+        expect(shown).to_have_attribute(
+            "data-document-id", item.get_attribute("data-document-id") or ""
+        )
+        if media_type == "image/png":
+            booth.wait_for_function(SHOWN_IMAGE, timeout=10_000)
+            booth.wait_for_timeout(500)  # laid out once loaded
+            sizes = booth.evaluate(SHOWN_IMAGE)
+            assert abs(sizes[0] - sizes[1]) <= 2, sizes
+        else:
+            frame = booth.locator("iframe#shown-document-content")
+            expect(frame).to_have_attribute("src", re.compile(r"#.*view=FitH"), timeout=10_000)

@@ -804,7 +804,8 @@ async function loadDocument(doc, content) {
     const blob = new Blob([await response.blob()], { type: doc.type });
     if (state.doc !== doc) return; // hidden or replaced meanwhile
     doc.blobUrl = URL.createObjectURL(blob);
-    content.src = doc.type === "application/pdf" ? `${doc.blobUrl}#toolbar=0&navpanes=0&view=Fit` : doc.blobUrl;
+    // FitH: the page as wide as the pane (a whole A4 page in a wide pane was thumbnail-sized)
+    content.src = doc.type === "application/pdf" ? `${doc.blobUrl}#toolbar=0&navpanes=0&view=FitH` : doc.blobUrl;
   } catch (err) {
     if (state.doc !== doc) return;
     console.warn("document", doc.id, err);
@@ -848,8 +849,9 @@ function renderDocument() {
   if (doc) layoutDocument();
 }
 
-// Images are sized by hand (fit × zoom); a PDF's frame grows with the zoom and Chromium's viewer
-// fits the page to it. The area scrolls when the document is bigger than it.
+// Images are sized by hand (the pane's width × zoom: a page is read down, the pane scrolls); a
+// PDF's frame grows with the zoom and Chromium's viewer fits the page's width to it. The area
+// scrolls when the document is bigger than it.
 function layoutDocument() {
   const content = $("shown-document-content");
   const view = $("shown-document-view");
@@ -859,7 +861,7 @@ function layoutDocument() {
   if (!width || !height) return;
   if (content.tagName === "IMG") {
     if (!content.naturalWidth || !content.naturalHeight) return;
-    const scale = Math.min(width / content.naturalWidth, height / content.naturalHeight) * state.zoom;
+    const scale = (width / content.naturalWidth) * state.zoom;
     content.style.width = `${Math.max(1, Math.round(content.naturalWidth * scale))}px`;
     content.style.height = `${Math.max(1, Math.round(content.naturalHeight * scale))}px`;
   } else {
