@@ -138,3 +138,28 @@ def test_a_document_shown_on_the_booth_fills_the_width_of_its_pane(
         else:
             frame = booth.locator("iframe#shown-document-content")
             expect(frame).to_have_attribute("src", re.compile(r"#.*view=FitH"), timeout=10_000)
+
+
+def set_closed_today(server: Server, closed: bool) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from finestreta.accounts.models import OfficeHours
+
+    today = datetime.now(ZoneInfo("Europe/Madrid")).date().isoformat()
+    with server.db().session() as session:
+        row = session.get(OfficeHours, 1)
+        assert row is not None
+        row.closed_days = today if closed else ""
+
+
+def test_the_open_again_screen_returns_to_the_start_soon(browser: Any, server: Server) -> None:
+    """#6: a booth left on the closed screen took 89 s (the full idle reset) to return to the
+    start after the office reopened."""
+    set_closed_today(server, True)
+    booth = pair_booth(browser, server, "sants")
+    expect(booth.locator("#screen-closed")).to_be_visible(timeout=15_000)
+    booth.click('#screen-closed [data-switch-lang="es"]')  # someone was there, and left
+    set_closed_today(server, False)
+    expect(booth.locator("#closed-continue")).to_be_visible(timeout=15_000)  # "open again"
+    expect(booth.locator("#screen-idle")).to_be_visible(timeout=25_000)

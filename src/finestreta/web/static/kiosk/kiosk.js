@@ -75,6 +75,7 @@ const timers = { idle: 0, thanks: 0, still: 0, notice: 0, banner: 0, announce: 0
 // appeared lets taps through to nothing for this long, so that it does not land on the control
 // the new screen has under the finger ("Request attention", "Castellano" on the idle screen).
 const SETTLE_MS = 600;
+const REOPENED_IDLE_S = 15;
 let lastAnnounceAt = 0;
 let pendingAnnouncement = null;
 
@@ -955,8 +956,10 @@ function onOffice(frame) {
     if (["idle", "privacy", "topic"].includes(state.screen)) show("closed");
     else if (state.screen === "closed") renderClosed();
   } else if (state.screen === "closed") {
-    if (state.chosen) renderClosed();
-    else show("idle");
+    if (state.chosen) {
+      renderClosed();
+      armIdleTimer(); // "open again" waits a short while for a tap, not the full idle reset
+    } else show("idle");
   }
   if (state.screen === "catalogue") renderCatalogue(); // "talk to a clerk" comes and goes
 }
@@ -1136,7 +1139,11 @@ function armIdleTimer() {
   if (["idle", "call", "thanks", "unavailable"].includes(state.screen)) return;
   if ($("still-there").open) return;
   if (state.screen === "closed" && !state.chosen && state.lang === DEFAULT_LANGUAGE) return;
-  timers.idle = setTimeout(onInactive, state.idleResetS * 1000);
+  // Whoever was told "closed" has most likely walked away: the "open again" screen goes back
+  // to the start soon (it took the full idle reset, 90 s, before), unless someone taps.
+  const reopened = state.screen === "closed" && state.office.open !== false;
+  const seconds = reopened ? Math.min(state.idleResetS, REOPENED_IDLE_S) : state.idleResetS;
+  timers.idle = setTimeout(onInactive, seconds * 1000);
 }
 
 function onInactive() {
