@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.calls import booth_request, booth_screen, go_available, wait_connected
 from tests.browser.conftest import Server, open_console, pair_booth
+from tests.conftest import PASSWORD
 from tests.devices.rig import small_pdf
 
 pytestmark = [pytest.mark.browser]
@@ -163,3 +164,21 @@ def test_the_open_again_screen_returns_to_the_start_soon(browser: Any, server: S
     set_closed_today(server, False)
     expect(booth.locator("#closed-continue")).to_be_visible(timeout=15_000)  # "open again"
     expect(booth.locator("#screen-idle")).to_be_visible(timeout=25_000)
+
+
+def test_the_console_shows_times_in_the_citys_zone_labelled(browser: Any, server: Server) -> None:
+    """#11: a clerk whose browser was set to another zone read 01:10 beside the scan's own
+    02:10 (the server's, in the city's zone) in one row."""
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 800}, timezone_id="America/New_York", locale="ca-ES"
+    )
+    console = context.new_page()
+    console.goto(f"{server.url}/login")
+    console.fill("#username", "anna")
+    console.fill("#password", PASSWORD)
+    console.click("button[type=submit]")
+    console.wait_for_url(f"{server.url}/console")
+    shown = console.evaluate(
+        "async () => (await import('/static/console/i18n.js')).formatClock('2026-01-15T09:10:00Z')"
+    )
+    assert shown == "10:10 CET"  # Barcelona's winter time, not New York's 04:10

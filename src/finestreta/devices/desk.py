@@ -419,9 +419,10 @@ class DeviceDesk(CallListener):
                     session,
                     content,
                     kind="scan",
-                    # the time in the city, no words: the console labels it "scan" in the
-                    # clerk's language and the booth shows it to the citizen as it is
-                    title=job.created_at.astimezone(self._zone).strftime("%H:%M:%S"),
+                    # the time in the city with its zone ("10:02:33 CET", as the console
+                    # shows times), no words: the console labels it "scan" in the clerk's
+                    # language and the booth shows it to the citizen as it is
+                    title=job.created_at.astimezone(self._zone).strftime("%H:%M:%S %Z"),
                     created_by=f"kiosk:{kiosk_id}",
                     call_id=job.call_id,
                     kiosk_id=kiosk_id,

@@ -132,6 +132,8 @@ def console(request: Request) -> Response:
         "console.html",
         lang,
         staff=staff,
+        # the console shows every time in the city's zone, as the server's texts do
+        timezone=ctx_of(request).settings.city_timezone,
         panels=_panels(request, lang),
         # what the clerk reads for the procedures' topics and kinds of document, translated
         topic_labels={

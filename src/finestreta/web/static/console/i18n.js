@@ -31,7 +31,10 @@ export function errorText(error) {
 }
 
 // ---------------------------------------------------------------- formatting
-const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+// Times are the city's (as the server writes them, e.g. a scan's title), not the browser's,
+// which may be set to another zone: labelled with the zone's short name ("09:10 CET").
+export const timeZone = (root && root.dataset.timezone) || "Europe/Madrid";
+const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone, timeZoneName: "short" });
 
 // Server times are ISO 8601; a time without a zone is UTC (as SQLite hands it back).
 export function parseTime(value) {
