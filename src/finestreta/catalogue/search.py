@@ -299,6 +299,8 @@ class SearchIndex:
         required = query_words(query)
         count = max(limit, 0)
         ranked: list[int]
+        scores: dict[int, float]
+        counts: Counter[Category]
         if not required and query.strip():
             # Only punctuation (`%%%`, `"`): nothing to look for, so nothing is found. Listing
             # everything, as for a blank query, would answer a search with the whole catalogue.
@@ -309,7 +311,7 @@ class SearchIndex:
                 ranked = [n for n in ranked if index.category_of[n] is category]
             total = len(ranked)
             counts = Counter(index.category_of[n] for n in ranked)
-            scores: dict[int, float] = {}
+            scores = {}
             ranked = ranked[:count]
         else:
             scores = dict(index.matches(required[0]))
