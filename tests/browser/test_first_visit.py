@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.calls import booth_request, booth_screen, go_available, wait_connected
 from tests.browser.conftest import Server, open_console, pair_booth
+from tests.browser.test_accessibility import violations
 from tests.conftest import PASSWORD
 from tests.devices.rig import small_pdf
 
@@ -200,3 +201,38 @@ def test_the_consoles_small_controls_are_big_enough_to_hit(browser: Any, server:
         box = control.bounding_box()
         assert box is not None, selector
         assert box["width"] >= width and box["height"] >= height, (selector, box)
+
+
+def test_a_language_nobody_on_duty_speaks_is_said_and_another_offered(
+    browser: Any, server: Server
+) -> None:
+    """#2: an English request with only Catalan and Spanish speakers on duty showed "You are
+    next · Not known yet" forever, and the console "1 waiting" with no reason."""
+    console = open_console(browser, server, "anna")  # Catalan and Spanish
+    go_available(console)
+    booth = pair_booth(browser, server, "sants")
+    booth_request(booth, language="en", topic="census")
+    unserved = booth.locator("#unserved")
+    expect(unserved).to_be_visible(timeout=10_000)
+    expect(unserved).to_have_attribute("data-reason", "language")
+    expect(booth.locator("#unserved-text")).to_have_text(
+        "Nobody who speaks English is available now."
+    )
+    options = booth.locator("#unserved-options button")
+    expect(options).to_have_count(2)
+    expect(options.nth(1)).to_have_attribute("lang", "es")
+
+    row = console.locator("#unserved-list li")
+    expect(row).to_have_count(1, timeout=10_000)
+    expect(row).to_have_attribute("data-reason", "language")
+    expect(row).to_contain_text("Cabina Casa del Mig")
+    expect(console.locator("#incoming-call")).to_be_hidden()
+    assert violations(booth) == [] and violations(console) == []
+
+    booth.wait_for_timeout(700)  # past the screen's settling moment
+    options.nth(1).click()  # carry on in Spanish
+    expect(console.locator("#incoming-call")).to_be_visible(timeout=10_000)
+    expect(console.locator("#ring-language")).to_contain_text("castell", ignore_case=True)
+    expect(unserved).to_be_hidden()
+    assert booth_screen(booth) == "waiting"
+    assert booth.evaluate("() => document.documentElement.lang") == "es"

@@ -32,7 +32,7 @@ from finestreta.attention.events import (
 from finestreta.attention.opening_hours import OpeningHours, Span, parse_hours
 from finestreta.attention.states import Party
 from finestreta.attention.switchboard import Request
-from finestreta.attention.waiting import places
+from finestreta.attention.waiting import Unserved, places
 
 # ---------------------------------------------------------------------------------- helpers
 
@@ -850,6 +850,49 @@ def test_there_is_no_estimate_when_no_working_clerk_can_serve() -> None:
     board.console_disconnected(3, 1)  # right skills, not connected
     ask(board, 1, now=2)
     assert [p.estimated_wait_s for p in places(board, average_handle_s=300)] == [None]
+
+
+def test_a_language_nobody_on_duty_speaks_is_unserved_with_the_languages_that_are() -> None:
+    """Issue 9 #2: an English request with only Catalan and Spanish speakers on duty."""
+    board = make_board()
+    add_clerk(board, 1, languages=("ca", "es"), topics=("general", "census"))
+    add_clerk(board, 2, languages=("es",), topics=("census",))
+    add_clerk(board, 3, languages=("en",), topics=("census",))
+    board.set_clerk_state(3, ClerkState.AWAY, 1)  # speaks it, but is not on duty
+    ask(board, 1, now=2, language="en", topic="census")
+    (place,) = places(board, average_handle_s=300)
+    assert place.unserved is Unserved.LANGUAGE
+    assert place.languages == ("ca", "es") and place.topics == ()
+    assert place.estimated_wait_s is None
+
+
+def test_a_topic_nobody_on_duty_handles_in_the_language_is_unserved() -> None:
+    board = make_board()
+    add_clerk(board, 1, languages=("ca", "es"), topics=("general", "census"))
+    add_clerk(board, 2, languages=("en",), topics=("taxes",))
+    ask(board, 1, now=2, language="ca", topic="taxes")
+    (place,) = places(board, average_handle_s=300)
+    assert place.unserved is Unserved.TOPIC
+    assert place.topics == ("census", "general") and place.languages == ("en",)
+
+
+def test_with_nobody_on_duty_there_is_nothing_else_to_offer() -> None:
+    board = make_board()
+    add_clerk(board, 1)
+    board.set_clerk_state(1, ClerkState.OFFLINE, 1)
+    ask(board, 1, now=2)
+    (place,) = places(board, average_handle_s=300)
+    assert (place.unserved, place.languages, place.topics) == (Unserved.NOBODY, (), ())
+
+
+def test_a_request_someone_on_duty_can_serve_is_not_unserved_even_while_they_are_busy() -> None:
+    board = make_board()
+    add_clerk(board, 1, languages=("ca", "en"))
+    ask(board, 1, now=1, language="en")  # rings clerk 1
+    ask(board, 2, now=2, language="en")  # waits behind it
+    result = places(board, average_handle_s=300)
+    assert [p.unserved for p in result] == [None, None]
+    assert result[1].languages == ("ca", "en")
 
 
 def test_a_ringing_request_waits_zero() -> None:

@@ -339,6 +339,10 @@ class Queue(Outbound):
     state: Literal["waiting", "ringing"]
     position: int
     estimated_wait_s: int | None
+    # why no clerk on duty can serve it now (attention/waiting.py), and what they could serve
+    unserved: Literal["nobody", "language", "topic"] | None = None
+    languages: list[str] = []
+    topics: list[str] = []
 
 
 class RequestEnded(Outbound):
@@ -482,11 +486,23 @@ class Attentions(Outbound):
     items: list[Attention]
 
 
+class UnservedRequest(Wire):
+    """A waiting request nobody on duty can serve, and why."""
+
+    request_id: str
+    kiosk: str
+    language: str
+    topic: str
+    reason: Literal["nobody", "language", "topic"]
+    waited_s: int
+
+
 class QueueSummary(Outbound):
     parties = (CONSOLE,)
     type: Literal["queue_summary"] = "queue_summary"
     waiting: int
     longest_wait_s: int
+    unserved: list[UnservedRequest] = []
 
 
 class PrinterStatus(Wire):

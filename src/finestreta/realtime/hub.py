@@ -28,7 +28,7 @@ from finestreta.attention.errors import NO_CALL, NO_REQUEST
 from finestreta.attention.states import CallState, Party
 from finestreta.attention.store import AttentionStore
 from finestreta.attention.switchboard import Call
-from finestreta.attention.waiting import places
+from finestreta.attention.waiting import Place, places
 from finestreta.clock import SYSTEM_CLOCK, Clock
 from finestreta.config import Settings
 from finestreta.errors import N_, Conflict, FinestretaError, InvalidInput, declare
@@ -91,9 +91,9 @@ class Hub:
         self.agents = Sockets(f.AGENT)  # held by the device desk; watched here
         self._listeners: list[CallListener] = []
         self._handlers: dict[tuple[str, str], FrameHandler] = {}
-        self._sent_places: dict[int, tuple[str, int, int | None, str]] = {}
+        self._sent_places: dict[int, tuple[object, ...]] = {}
         self._queue_dirty = True
-        self._last_summary: tuple[int, int] | None = None
+        self._last_summary: tuple[object, ...] | None = None
         self._open: bool | None = None
         self._open_checked = 0.0
         self._credentials_checked = 0.0
@@ -343,6 +343,9 @@ class Hub:
             state=request.state.value,
             position=place.position,
             estimated_wait_s=place.estimated_wait_s,
+            unserved=place.unserved.value if place.unserved else None,
+            languages=list(place.languages),
+            topics=list(place.topics),
         )
 
     def _push_places(self, now: float) -> None:
@@ -356,7 +359,15 @@ class Hub:
         for place in current:
             seen.add(place.kiosk_id)
             request = self.board.requests[place.request_id]
-            key = (place.request_id, place.position, place.estimated_wait_s, request.state.value)
+            key = (
+                place.request_id,
+                place.position,
+                place.estimated_wait_s,
+                request.state.value,
+                place.unserved,
+                place.languages,
+                place.topics,
+            )
             if self._sent_places.get(place.kiosk_id) == key:
                 continue
             self._sent_places[place.kiosk_id] = key
@@ -364,17 +375,38 @@ class Hub:
         for kiosk_id in list(self._sent_places):
             if kiosk_id not in seen:
                 del self._sent_places[kiosk_id]
-        summary = self.queue_summary(now)
-        key2 = (summary.waiting, summary.longest_wait_s // 10)
+        summary = self.queue_summary(now, current)
+        key2 = (
+            summary.waiting,
+            summary.longest_wait_s // 10,
+            tuple((u.request_id, u.reason) for u in summary.unserved),
+        )
         if key2 != self._last_summary:
             self._last_summary = key2
             for conn in self.consoles:
                 conn.send(summary)
 
-    def queue_summary(self, now: float) -> f.QueueSummary:
+    def queue_summary(self, now: float, current: list[Place] | None = None) -> f.QueueSummary:
         waiting = self.board.queue()
         oldest = min((r.created_at for r in waiting), default=now)
-        return f.QueueSummary(waiting=len(waiting), longest_wait_s=round(now - oldest))
+        unserved = []
+        for place in places(self.board, self._handle_s) if current is None else current:
+            if place.unserved is None:
+                continue
+            request = self.board.requests[place.request_id]
+            unserved.append(
+                f.UnservedRequest(
+                    request_id=request.id,
+                    kiosk=self.directory.kiosk(request.kiosk_id)["name"],
+                    language=request.language,
+                    topic=request.topic,
+                    reason=place.unserved.value,
+                    waited_s=round(now - request.created_at),
+                )
+            )
+        return f.QueueSummary(
+            waiting=len(waiting), longest_wait_s=round(now - oldest), unserved=unserved
+        )
 
     def _place_frame(self, kiosk_id: int) -> f.Queue | None:
         for place in places(self.board, self._handle_s):

@@ -168,6 +168,36 @@ function renderQueue() {
   text("queue-longest", longest === null ? "—" : formatSpan(longest));
 }
 
+// Citizens waiting whom nobody on duty can serve (the server says why): "1 waiting" alone
+// left the clerk wondering why no call came.
+function renderUnserved(requests) {
+  const section = $("unserved-requests");
+  section.hidden = !requests.length;
+  text("unserved-title", t("Waiting, and nobody on duty can serve them"));
+  $("unserved-list").replaceChildren(
+    ...requests.map((request) => {
+      const language = languageLabel(request.language);
+      const topic = topicLabel(request.topic);
+      const reasons = {
+        language: t("nobody on duty speaks {language}", { language }),
+        topic: t("nobody on duty handles {topic} in {language}", { topic, language }),
+        nobody: t("no clerk is on duty"),
+      };
+      const item = document.createElement("li");
+      item.dataset.requestId = request.request_id;
+      item.dataset.reason = request.reason;
+      item.textContent = t("{kiosk}: {topic}, in {language}, waiting {time}: {reason}", {
+        kiosk: request.kiosk,
+        topic,
+        language,
+        time: formatSpan(request.waited_s),
+        reason: reasons[request.reason] || request.reason,
+      });
+      return item;
+    }),
+  );
+}
+
 function currentView() {
   if (S.closed) return "closed";
   if (!S.clerk) return "connecting";
@@ -780,6 +810,7 @@ const handlers = {
   queue_summary(frame) {
     S.queue = { waiting: frame.waiting || 0, longest: frame.longest_wait_s || 0, at: performance.now() };
     renderQueue();
+    renderUnserved(Array.isArray(frame.unserved) ? frame.unserved : []);
   },
 
   error(frame) {

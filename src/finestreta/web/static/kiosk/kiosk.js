@@ -313,6 +313,74 @@ function renderWaiting() {
   }
   $("queue-next").hidden = !(q && q.position === 1 && mode === "waiting");
   $("queue-wait").textContent = q ? formatWait(q.estimated_wait_s) : "…";
+  renderUnserved(mode === "waiting" ? q : null);
+}
+
+const LANGUAGE_NAMES = { ca: "Català", es: "Castellano", en: "English" };
+
+// Nobody on duty can serve the request (the server says why, and what could be served now):
+// said plainly instead of "Not known yet", with the languages or topics that can be served.
+function renderUnserved(q) {
+  const box = $("unserved");
+  const reason = q && q.unserved;
+  box.hidden = !reason;
+  box.dataset.reason = reason || "";
+  if (!reason) return;
+  let text;
+  let offer = "";
+  const options = [];
+  if (reason === "language") {
+    text = t("Nobody who speaks {language} is available now.", { language: LANGUAGE_NAMES[state.lang] || state.lang });
+    for (const lang of q.languages || []) {
+      if (!LANGUAGES.includes(lang) || lang === state.lang) continue;
+      options.push({ label: t("Continue in {language}", { language: LANGUAGE_NAMES[lang] }, lang), lang, language: lang, topic: state.topic });
+    }
+    if (options.length) offer = t("You can keep your query and continue in another language:");
+  } else if (reason === "topic") {
+    text = t("Nobody who handles “{topic}” is available now.", { topic: topicName(state.topic) });
+    for (const topic of q.topics || []) {
+      if (!TOPICS.includes(topic) || topic === state.topic) continue;
+      options.push({ label: topicName(topic), language: state.lang, topic });
+    }
+    if (options.length) offer = t("You can ask about another topic instead:");
+  } else {
+    text = t("No clerk is available now. You can keep waiting, or come back later.");
+  }
+  if ($("unserved-text").textContent !== text) $("unserved-text").textContent = text;
+  $("unserved-offer").textContent = offer;
+  $("unserved-offer").hidden = !offer;
+  const key = JSON.stringify(options.map((o) => [o.language, o.topic, o.label]));
+  const list = $("unserved-options");
+  if (list.dataset.key === key) return;
+  list.dataset.key = key;
+  list.replaceChildren(
+    ...options.map((option) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn primary";
+      button.dataset.language = option.language;
+      button.dataset.topic = option.topic;
+      if (option.lang) button.lang = option.lang;
+      button.textContent = option.label;
+      button.addEventListener("click", () => switchRequest(option.language, option.topic));
+      return button;
+    }),
+  );
+}
+
+// A request nobody can serve is asked again in a language or topic someone can: the old one
+// is cancelled and a new one queued (its request_ended is not news to the citizen).
+function switchRequest(language, topic) {
+  if (!state.channel || !state.requestId) return;
+  const old = state.requestId;
+  if (!state.channel.send({ type: "cancel", request_id: old })) return;
+  state.switchedFrom = old;
+  if (language !== state.lang) setLang(language);
+  state.topic = topic;
+  state.requestId = null;
+  state.queue = null;
+  state.channel.send({ type: "request_attention", language, topic });
+  renderWaiting();
 }
 
 function onQueue(frame) {
@@ -372,6 +440,7 @@ function cancelRequest() {
 
 function onRequestEnded(frame) {
   if (!waitingHere()) return;
+  if (frame.request_id && frame.request_id === state.switchedFrom) return; // switchRequest
   if (state.requestId && frame.request_id && frame.request_id !== state.requestId) return;
   releaseMedia();
   state.requestId = null;
