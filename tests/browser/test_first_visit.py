@@ -236,3 +236,27 @@ def test_a_language_nobody_on_duty_speaks_is_said_and_another_offered(
     expect(unserved).to_be_hidden()
     assert booth_screen(booth) == "waiting"
     assert booth.evaluate("() => document.documentElement.lang") == "es"
+
+
+def test_a_printout_for_a_booth_without_a_printer_is_not_said_to_be_sent(
+    browser: Any, server: Server
+) -> None:
+    """#8: with no booth agent running, printing said "sent to the booth's printer" in green
+    while the devices panel said the printer was unavailable, and nothing was printed."""
+    from finestreta.catalogue import seed_demo
+
+    with server.db().session() as session:
+        assert seed_demo(session).ok
+    _booth, console = in_call(browser, server)
+    expect(console.locator("#printer-status")).to_have_attribute("data-ok", "false")
+    console.fill("#catalogue-query", "padró")
+    first = console.locator("#catalogue-results li button").first
+    expect(first).to_be_visible(timeout=10_000)
+    first.click()
+    console.click("#entry-print")
+    message = console.locator("#catalogue-message")
+    expect(message).to_have_text(
+        "Encara no s'ha imprès: la impressora de la cabina no està disponible. S'imprimirà quan"
+        " torni, si la trucada no s'ha acabat abans."
+    )
+    expect(message).to_have_attribute("data-kind", "error")

@@ -103,6 +103,16 @@ class DeviceDesk(CallListener):
             result_document=summary(document) if document is not None else None,
         )
 
+    def printer_now(self, kiosk_id: int) -> dict[str, Any]:
+        """Whether the booth's printer can print now, for the answer to a print request: a job
+        for a printer that is not there waits, and expires when the call ends, so the clerk
+        must not be told it was sent."""
+        with self.db.session() as session:
+            row = session.get(DeviceHealthRow, kiosk_id)
+            agent = dict(row.agent) if row else {}
+        ready, reason = service.printer_can_print(agent, kiosk_id in self.agents)
+        return {"printer_ready": ready, "printer_reason": reason}
+
     def devices_frame(self, kiosk_id: int) -> f.Devices:
         with self.db.session() as session:
             row = session.get(DeviceHealthRow, kiosk_id)

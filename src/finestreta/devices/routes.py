@@ -58,7 +58,7 @@ SameOrigin = [Depends(security.require_same_origin)]
 def print_at_booth(body: PrintBody, access: ActiveCall) -> dict[str, Any]:
     desk = access.ctx.devices
     job = desk.request_print(access.staff.id, access.call.id, body.document_id, body.copies)
-    return {"ok": True, "job_id": job.id, "state": job.state}
+    return {"ok": True, "job_id": job.id, "state": job.state, **desk.printer_now(job.kiosk_id)}
 
 
 @router.post("/api/calls/{call_id}/scan", dependencies=SameOrigin)

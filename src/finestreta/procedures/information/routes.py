@@ -66,6 +66,7 @@ def print_sheet(slug: Slug, body: SheetBody, access: ActiveCall) -> dict[str, An
     if body.print:
         job = ctx.devices.request_print(access.staff.id, access.call.id, row.id, body.copies)
         answer["job_id"] = job.id
+        answer.update(ctx.devices.printer_now(job.kiosk_id))
     return answer
 
 

@@ -6,7 +6,7 @@
 import { api } from "/static/common/api.js";
 import { $, day, el, facts, say } from "/static/console/dom.js";
 import { t } from "/static/common/i18n.js";
-import { errorText } from "/static/console/i18n.js";
+import { errorText, printOutcome } from "/static/console/i18n.js";
 import { registerPanel } from "/static/console/panels.js";
 
 const P = {
@@ -260,15 +260,17 @@ async function issuedAction(kind) {
   const documentId = P.issued.document.document_id;
   try {
     if (kind === "print") {
-      await api(callPath("/print"), { json: { document_id: documentId } });
-      say("census-message", t("The volant was sent to the booth's printer."), "ok");
+      const answer = await api(callPath("/print"), { json: { document_id: documentId } });
+      const outcome = printOutcome(answer, t("The volant was sent to the booth's printer."));
+      say("census-message", outcome.text, outcome.kind);
     } else if (kind === "show") {
       await api(callPath("/show"), { json: { document_id: documentId } });
       say("census-message", t("The citizen sees the volant on the booth screen."), "ok");
     } else {
       const body = await api(callPath("/receipts"), { json: { registry_code: P.issued.registry_code, lang: $("volant-lang").value } });
-      await api(callPath("/print"), { json: { document_id: body.document.document_id } });
-      say("census-message", t("The registry receipt was sent to the booth's printer."), "ok");
+      const answer = await api(callPath("/print"), { json: { document_id: body.document.document_id } });
+      const outcome = printOutcome(answer, t("The registry receipt was sent to the booth's printer."));
+      say("census-message", outcome.text, outcome.kind);
     }
   } catch (err) {
     say("census-message", errorText(err));

@@ -67,3 +67,14 @@ export function formatSpan(seconds) {
   if (m < 60) return `${m} min ${String(s % 60).padStart(2, "0")} s`;
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
 }
+
+// What the clerk reads once a printout is asked for (the answer of a print request): `sent`
+// when the booth's printer can print now; otherwise that the printout waits for the printer,
+// and is dropped if the call ends first (jobs expire with their call), never "sent".
+export function printOutcome(answer, sent) {
+  if (!answer || answer.printer_ready !== false) return { text: sent, kind: "ok" };
+  return {
+    text: t("Not printed yet: the booth's printer is not available. It will print when the printer is back, unless the call ends first."),
+    kind: "error",
+  };
+}
