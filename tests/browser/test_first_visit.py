@@ -260,3 +260,35 @@ def test_a_printout_for_a_booth_without_a_printer_is_not_said_to_be_sent(
         " torni, si la trucada no s'ha acabat abans."
     )
     expect(message).to_have_attribute("data-kind", "error")
+
+
+def test_the_citizens_mute_and_camera_show_on_the_booth_button_and_the_clerks_video(
+    browser: Any, server: Server
+) -> None:
+    """#4 (a check: the booth's buttons already show their state) and #9: when the citizen
+    muted or turned the camera off, the console showed black video and still said the booth's
+    camera and microphone worked."""
+    booth, console = in_call(browser, server)
+    mute, camera = booth.locator("#toggle-mute"), booth.locator("#toggle-camera")
+    remote_state = console.locator("#remote-state")
+    expect(mute).to_have_attribute("aria-pressed", "false")
+    expect(remote_state).to_have_text("")
+
+    mute.click()
+    expect(mute).to_have_attribute("aria-pressed", "true")
+    expect(mute.locator(".icon-off")).to_be_visible()
+    expect(mute.locator(".icon-on")).to_be_hidden()
+    expect(remote_state).to_have_text("La persona ha silenciat el micròfon", timeout=10_000)
+    expect(console.locator("#media-status")).to_contain_text("silenciat el micròfon")
+
+    camera.click()
+    expect(camera).to_have_attribute("aria-pressed", "true")
+    expect(remote_state).to_have_text(
+        "La persona ha apagat la càmera · La persona ha silenciat el micròfon", timeout=10_000
+    )
+
+    mute.click()
+    camera.click()
+    expect(mute).to_have_attribute("aria-pressed", "false")
+    expect(remote_state).to_have_text("", timeout=10_000)
+    expect(console.locator("#media-status")).to_contain_text("funciona")

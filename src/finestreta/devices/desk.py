@@ -143,6 +143,8 @@ class DeviceDesk(CallListener):
             camera=page.get("camera"),
             microphone=page.get("microphone"),
             last_error=last_error,
+            citizen_muted=bool(page.get("muted")),
+            citizen_camera_off=bool(page.get("camera_off")),
         )
 
     def _tell_clerk_of_kiosk(self, kiosk_id: int, frame: f.Outbound) -> None:
@@ -291,7 +293,12 @@ class DeviceDesk(CallListener):
             service.record_health(
                 session,
                 conn.party_id,
-                page={"camera": frame.camera, "microphone": frame.microphone},
+                page={
+                    "camera": frame.camera,
+                    "microphone": frame.microphone,
+                    "muted": frame.muted,
+                    "camera_off": frame.camera_off,
+                },
             )
         self._tell_clerk_of_kiosk(conn.party_id, self.devices_frame(conn.party_id))
 

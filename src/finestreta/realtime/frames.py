@@ -94,6 +94,9 @@ class MediaStatus(Inbound):
     type: Literal["media_status"]
     camera: bool
     microphone: bool
+    # the citizen's own choice during the call (the booth's mute and camera buttons)
+    muted: bool = False
+    camera_off: bool = False
 
 
 class ScanReady(Inbound):
@@ -529,6 +532,8 @@ class Devices(Outbound):
     camera: bool | None
     microphone: bool | None
     last_error: str
+    citizen_muted: bool = False  # the citizen muted the booth's microphone
+    citizen_camera_off: bool = False  # the citizen turned the booth's camera off
 
 
 class Job(Outbound):

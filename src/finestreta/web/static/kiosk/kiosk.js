@@ -640,8 +640,7 @@ async function startCall(call) {
     audio: !!stream && stream.getAudioTracks().length > 0,
     video: !!stream && stream.getVideoTracks().length > 0,
   };
-  // The clerk's console shows whether the booth has a camera and a microphone.
-  state.channel.send({ type: "media_status", camera: state.media.video, microphone: state.media.audio, ref: "media_status" });
+  sendMediaStatus();
   renderCall();
   try {
     await session.start(stream); // without ICE servers if their configuration cannot be had
@@ -700,10 +699,21 @@ function onCallEnded(frame) {
   finishCall();
 }
 
+// The clerk's console shows whether the booth has a camera and a microphone, and whether the
+// citizen turned them off (black video or silence is then no fault).
+function sendMediaStatus() {
+  if (!state.media) return;
+  state.channel.send({
+    type: "media_status", camera: state.media.video, microphone: state.media.audio,
+    muted: state.micOff, camera_off: state.cameraOff, ref: "media_status",
+  });
+}
+
 function toggleMute() {
   if (!state.session) return;
   state.micOff = !state.micOff;
   state.session.setMuted(state.micOff);
+  sendMediaStatus();
   renderCall();
 }
 
@@ -711,6 +721,7 @@ function toggleCamera() {
   if (!state.session) return;
   state.cameraOff = !state.cameraOff;
   state.session.setCameraOff(state.cameraOff);
+  sendMediaStatus();
   renderCall();
 }
 
