@@ -292,3 +292,33 @@ def test_the_citizens_mute_and_camera_show_on_the_booth_button_and_the_clerks_vi
     expect(mute).to_have_attribute("aria-pressed", "false")
     expect(remote_state).to_have_text("", timeout=10_000)
     expect(console.locator("#media-status")).to_contain_text("funciona")
+
+
+def test_the_console_gives_the_call_its_video_and_says_its_state_once(
+    browser: Any, server: Server
+) -> None:
+    """#10 (two of its four points): the citizen's video was about 700×220 px in a 1600×1000
+    window, the devices panel taking the room; "Offline" stood twice in the header."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    console = context.new_page()
+    console.goto(f"{server.url}/login")
+    console.fill("#username", "jordi")
+    console.fill("#password", PASSWORD)
+    console.click("button[type=submit]")
+    console.wait_for_url(f"{server.url}/console")
+    console.wait_for_function("() => window.finestreta && window.finestreta.state === 'offline'")
+    header = console.locator(".topbar")
+    expect(header.get_by_text("Fora de línia", exact=True)).to_have_count(2)  # one for readers
+    visible = header.get_by_text("Fora de línia", exact=True).evaluate_all(
+        "els => els.filter((e) => e.getBoundingClientRect().width > 1).length"
+    )
+    assert visible == 1
+
+    go_available(console)
+    booth = pair_booth(browser, server, "sants")
+    booth_request(booth, language="es", topic="census")
+    console.locator("#accept-call").click(timeout=10_000)
+    wait_connected(console)
+    box = console.locator("#remote-video").bounding_box()
+    assert box is not None and box["height"] >= 550 and box["width"] >= 700, box
+    expect(console.locator("#devices-panel")).to_be_attached()

@@ -145,6 +145,9 @@ function renderHeader() {
   badge.querySelector("use").setAttribute("href", `#i-${state}`);
   text("clerk-state", S.closed ? t("Not connected") : stateLabel(state));
   $("clerk-state").dataset.state = state;
+  // A state the pressed button beside it already names is not written twice ("Offline"
+  // twice in the header): the badge keeps its colour and icon and still announces it.
+  badge.dataset.named = String(!S.closed && CHOOSABLE.includes(state));
 
   const locked = !S.clerk || S.closed || !CHOOSABLE.includes(S.state);
   for (const button of document.querySelectorAll("[data-choose]")) {
