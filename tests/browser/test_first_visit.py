@@ -322,3 +322,25 @@ def test_the_console_gives_the_call_its_video_and_says_its_state_once(
     box = console.locator("#remote-video").bounding_box()
     assert box is not None and box["height"] >= 550 and box["width"] >= 700, box
     expect(console.locator("#devices-panel")).to_be_attached()
+
+
+def test_a_clerk_who_logs_out_mid_call_is_said_and_the_citizen_asks_again_first(
+    browser: Any, server: Server
+) -> None:
+    """#3: the booth showed a frozen picture and "unstable connection" for ~23 s, then "the
+    call has ended, rate us", and the citizen's place was gone."""
+    booth, console = in_call(browser, server)  # jordi
+    other = pair_booth(browser, server, "nou-barris")
+    booth_request(other, language="es", topic="census")  # waits: jordi is busy
+    console.click("#logout-form button")
+    expect(booth.locator("#screen-left")).to_be_visible(timeout=8_000)
+    expect(booth.locator("#left-title")).to_have_text("El empleado ha tenido que dejar la llamada")
+    assert violations(booth) == []
+    booth.wait_for_timeout(700)  # past the screen's settling moment
+    booth.click("#left-again")
+    expect(booth.locator("#screen-waiting")).to_be_visible()
+
+    anna = open_console(browser, server, "anna")
+    go_available(anna)
+    expect(anna.locator("#incoming-call")).to_be_visible(timeout=10_000)
+    expect(anna.locator("#ring-kiosk")).to_have_text("Cabina Casa del Mig")  # not Can Basté

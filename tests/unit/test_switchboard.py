@@ -1042,3 +1042,41 @@ def test_an_out_of_range_time_says_which_span_is_wrong(span: str) -> None:
     with pytest.raises(ValueError) as error:
         parse_hours(f"mon {span}")
     assert span in str(error.value)
+
+
+# ---------------------------------------------------------------------------------- clerk left
+
+
+def test_a_clerk_who_leaves_mid_call_ends_it_and_the_citizen_keeps_the_head_of_the_queue() -> None:
+    """Issue 9 #3: the booth waited ~23 s on a frozen picture, then lost its place."""
+    board = make_board()
+    add_clerk(board, 1)
+    first, _ = ask(board, 1, now=1)
+    (offer,) = board.offers.values()
+    board.accept(1, offer.id, now=2)
+    ask(board, 2, now=3)  # another citizen waits meanwhile
+    events = board.clerk_left(1, now=10)
+    (ended,) = of(events, CallEnded)
+    assert ended.request_id == first and ended.ended_by == "clerk"
+    assert board.may_rejoin(1, now=11) and not board.may_rejoin(2, now=11)
+    again, _ = ask(board, 1, now=12)
+    assert board.queue()[0].id == again  # ahead of kiosk 2, who came earlier
+    assert not board.may_rejoin(1, now=13)  # the ticket is used once
+
+
+def test_the_head_of_the_queue_is_kept_only_for_a_while() -> None:
+    board = make_board(rejoin_window=60)
+    add_clerk(board, 1)
+    ask(board, 1, now=1)
+    (offer,) = board.offers.values()
+    board.accept(1, offer.id, now=2)
+    ask(board, 2, now=3)
+    board.clerk_left(1, now=10)
+    late, _ = ask(board, 1, now=71)
+    assert board.queue()[-1].id == late
+
+
+def test_a_clerk_who_leaves_outside_a_call_changes_nothing() -> None:
+    board = make_board()
+    add_clerk(board, 1)
+    assert board.clerk_left(1, now=1) == [] and board.rejoin == {}

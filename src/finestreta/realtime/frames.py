@@ -278,6 +278,9 @@ class CallEnded(Outbound):
     request_id: str
     ended_by: Literal["kiosk", "clerk", "system"]
     wrap_up: bool | None = None
+    # for the booth: the clerk left the call (logged out), and a new request within a while
+    # keeps the head of the queue
+    rejoin: bool | None = None
 
 
 # ---------------------------------------------------------------------------- kiosk

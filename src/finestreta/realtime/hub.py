@@ -230,7 +230,9 @@ class Hub:
                     request_id=event.request_id,
                     ended_by=event.ended_by,
                 )
-                self.to_kiosk(event.kiosk_id, ended)
+                # the clerk left (logged out): the booth may ask again, first in the queue
+                rejoin = event.kiosk_id in self.board.rejoin
+                self.to_kiosk(event.kiosk_id, ended.model_copy(update={"rejoin": rejoin}))
                 self.to_clerk(event.clerk_id, ended.model_copy(update={"wrap_up": True}))
                 # the call joins the day's list when it ends (as a fresh hello would list it)
                 self.to_clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
@@ -438,6 +440,9 @@ class Hub:
         for kiosk_id in kiosks:
             self.kiosk_disabled(kiosk_id)
         for clerk_id in clerks:
+            # a clerk who logged out will not come back to the call: end it now (the booth
+            # would show a frozen picture through the console's grace period)
+            self._apply(self.board.clerk_left(clerk_id, now))
             self.consoles.close(clerk_id, "logged_out", CLOSE_UNAUTHORISED, "session ended")
 
     def _drop_silent(self, now: float) -> None:
@@ -666,6 +671,12 @@ class Hub:
             self.to_kiosk(call.kiosk_id, out)
 
     # ------------------------------------------------------------------ admin
+    def clerk_logged_out(self, clerk_id: int) -> None:
+        """The clerk logged out: they will not come back to a call they were in, so it ends now
+        instead of after the console's grace period (the booth meanwhile showed a frozen
+        picture), and its citizen may ask again first in the queue."""
+        self._apply(self.board.clerk_left(clerk_id, self.clock.time()))
+
     def kiosk_disabled(self, kiosk_id: int) -> None:
         """The booth was disabled or unpaired: its page and its agent are shut out (4403)."""
         for sockets in (self.kiosks, self.agents):

@@ -21,7 +21,7 @@ import {
 // The citizen chooses among these on the booth itself: every language's texts come at once.
 const LANGUAGES = ["ca", "es", "en"];
 const DEFAULT_LANGUAGE = "ca";
-const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "rating", "thanks", "closed", "unavailable", "catalogue"];
+const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "left", "rating", "thanks", "closed", "unavailable", "catalogue"];
 // The topics the office serves: the server renders one button each (from its procedures).
 const TOPICS = [...document.querySelectorAll(".topic")].map((button) => button.dataset.topic);
 const STILL_THERE_SECONDS = 30;
@@ -696,6 +696,14 @@ function onCallStarted(frame) {
 function onCallEnded(frame) {
   if (!state.callId || frame.call_id !== state.callId) return;
   state.requestId = frame.request_id || state.requestId;
+  if (frame.rejoin) {
+    // The clerk left (logged out): say so at once, and offer another clerk, first in the queue.
+    endCall();
+    releaseMedia();
+    state.callId = null;
+    show("left");
+    return;
+  }
   finishCall();
 }
 
@@ -1289,6 +1297,8 @@ function wire() {
   document.querySelector(".rating").addEventListener("keydown", (event) => radioKeys(".rate", event, {}));
   $("rate-skip").addEventListener("click", showThanks);
   $("thanks-done").addEventListener("click", resetToIdle);
+  $("left-again").addEventListener("click", requestAttention); // the same language and topic
+  $("left-finish").addEventListener("click", () => show("rating"));
 
   $("closed-continue").addEventListener("click", () => show(state.privacyAccepted ? "topic" : "privacy"));
   for (const button of document.querySelectorAll("[data-switch-lang]")) {
