@@ -344,3 +344,32 @@ def test_a_clerk_who_logs_out_mid_call_is_said_and_the_citizen_asks_again_first(
     go_available(anna)
     expect(anna.locator("#incoming-call")).to_be_visible(timeout=10_000)
     expect(anna.locator("#ring-kiosk")).to_have_text("Cabina Casa del Mig")  # not Can Basté
+
+
+def test_the_issued_volants_facts_stay_inside_their_card(
+    browser: Any, server_factory: Any, tmp_path: Any
+) -> None:
+    """#10 (a third point): the verification URL ran out of the issued volant's card."""
+    from finestreta.documents.seal import init_seal
+    from finestreta.padro import synthetic
+    from finestreta.padro.importer import import_csv
+
+    seal = tmp_path / "seal.p12"
+    init_seal(seal, "seal password", "Barcelona")
+    server = server_factory(
+        {"FINESTRETA_SEAL_PKCS12": str(seal), "FINESTRETA_SEAL_PASSWORD": "seal password"}
+    )
+    register = tmp_path / "padro.csv"
+    synthetic.write_csv(register, n_households=0)
+    with server.db().session() as session:
+        assert import_csv(session, register).ok
+    _booth, console = in_call(browser, server, clerk="anna")
+    console.fill("#id-number", "11111111H")
+    console.click("#identify-button")
+    expect(console.locator("#identity-status")).to_have_attribute("data-status", "registered")
+    console.locator(".volant-option[data-kind=household] .issue-volant").click()
+    expect(console.locator("#issued")).to_be_visible(timeout=30_000)
+    overflowing = console.locator("#issued-facts dd").evaluate_all(
+        "els => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)"
+    )
+    assert overflowing == []
