@@ -346,10 +346,14 @@ def test_a_clerk_who_logs_out_mid_call_is_said_and_the_citizen_asks_again_first(
     expect(anna.locator("#ring-kiosk")).to_have_text("Cabina Casa del Mig")  # not Can Basté
 
 
-def test_the_issued_volants_facts_stay_inside_their_card(
+def test_the_issued_volant_stays_in_its_card_and_a_second_one_is_asked_about(
     browser: Any, server_factory: Any, tmp_path: Any
 ) -> None:
-    """#10 (a third point): the verification URL ran out of the issued volant's card."""
+    """#10 (its third and fourth points): the verification URL ran out of the issued volant's
+    card, and a later click issued a second identical volant with no warning."""
+    from sqlalchemy import select
+
+    from finestreta.documents.records import DocumentRow
     from finestreta.documents.seal import init_seal
     from finestreta.padro import synthetic
     from finestreta.padro.importer import import_csv
@@ -373,3 +377,16 @@ def test_the_issued_volants_facts_stay_inside_their_card(
         "els => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)"
     )
     assert overflowing == []
+
+    # (a fourth point) the same volant again asks first, then issues on a second click
+    issue = console.locator(".volant-option[data-kind=household] .issue-volant")
+    issue.click()
+    message = console.locator("#census-message")
+    expect(message).to_have_text("Aquest volant ja s'ha emès fa 1 min. El voleu tornar a emetre?")
+    expect(issue).to_have_text("Torna'l a emetre")
+    with server.db().session() as session:
+        assert len(session.scalars(select(DocumentRow)).all()) == 1
+    issue.click()
+    expect(message).to_contain_text("número de registre", timeout=30_000)
+    with server.db().session() as session:
+        assert len(session.scalars(select(DocumentRow)).all()) == 2

@@ -14,6 +14,7 @@ const P = {
   citizenLang: "ca",   // the volant's default language
   identity: null,      // the last /census/identify answer
   issued: null,        // the last /census/issue answer
+  issuedAt: new Map(), // what was issued in this call (kind, person, language) -> when
   busy: false,
 };
 
@@ -221,14 +222,32 @@ async function checkOther() {
 }
 
 // ------------------------------------------------------------------ census: issue
+// The same volant (kind, person, language) a second time in one call is asked about first: a
+// later click issued a second, identical one with no word.
+function sameVolant(request) {
+  return [request.kind, request.subject_type || "", request.subject_number || "", $("volant-lang").value].join("|");
+}
+
 async function issueVolant(request, button) {
   if (!P.callId || P.busy) return;
+  const key = sameVolant(request);
+  const before = P.issuedAt.get(key);
+  if (before && button.dataset.confirm !== "true") {
+    const minutes = Math.max(1, Math.round((Date.now() - before) / 60000));
+    say("census-message", t("This volant was already issued {minutes} min ago. Issue it again?", { minutes }), "info");
+    button.dataset.confirm = "true";
+    button.textContent = t("Issue it again");
+    return;
+  }
+  button.dataset.confirm = "false";
+  button.textContent = t("Issue the volant");
   P.busy = true;
   button.disabled = true;
   say("census-message", t("Issuing and sealing the volant…"), "info");
   try {
     const body = await api(callPath("/census/issue"), { json: { ...request, lang: $("volant-lang").value } });
     P.issued = body;
+    P.issuedAt.set(key, Date.now());
     say("census-message", t("Volant issued with registry number {number}.", { number: body.registry_number }), "ok");
     renderIssued();
     $("issued").focus();
@@ -283,6 +302,7 @@ async function issuedAction(kind) {
 function reset() {
   P.identity = null;
   P.issued = null;
+  P.issuedAt = new Map();
   P.busy = false;
   $("identify-form").reset();
   $("id-number-error").textContent = "";
