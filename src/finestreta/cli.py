@@ -33,10 +33,39 @@ def _settings() -> Settings:
         _fail(f"bad configuration: {problems}")
 
 
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    """The database of a management command, which must already have its schema.
+
+    Opening a missing SQLite file would create it: a mistyped or unset
+    ``FINESTRETA_DATABASE_URL`` (the demo's database is ``var/demo.db``, not the default
+    ``var/finestreta.db``) would leave an empty database behind and fail on a missing table.
+    """
+    from pathlib import Path
+
+    from sqlalchemy import inspect
+
     from finestreta.db import Database
 
-    return Database(settings.database_url)
+    url = settings.database_url
+    hint = (
+        "run `finestreta db upgrade` to create it, or set FINESTRETA_DATABASE_URL "
+        "(the demo's is sqlite:///var/demo.db)"
+    )
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            _fail(f"no database at {path} (FINESTRETA_DATABASE_URL={_shown(url)}): {hint}")
+    db = Database(url)
+    if not inspect(db.engine).has_table("alembic_version"):
+        db.dispose()
+        _fail(f"the database {_shown(url)} has no Finestreta schema: {hint}")
+    return db
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
@@ -124,7 +153,7 @@ def cmd_hours_set(args: argparse.Namespace) -> None:
         row.spec, row.timezone = args.spec, args.timezone
         row.closed_days = ",".join(d.isoformat() for d in closed)
         session.add(row)
-    print(f"opening hours: {args.spec} ({args.timezone})")
+    print(f"opening hours: {args.spec} ({args.timezone}) in {_shown(db.url)}")
 
 
 def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
@@ -242,7 +271,6 @@ def cmd_audit_lookups(args: argparse.Namespace) -> None:
     from sqlalchemy import select
 
     from finestreta.accounts.models import StaffUser
-    from finestreta.db import Database
     from finestreta.padro.records import LookupRow
 
     def day(text: str, option: str) -> datetime:
@@ -253,7 +281,7 @@ def cmd_audit_lookups(args: argparse.Namespace) -> None:
 
     since = day(args.since, "--since") if args.since else None
     until = day(args.until, "--until") + timedelta(days=1) if args.until else None
-    db = Database(_settings().database_url)
+    db = _database(_settings())
     with db.session() as session:
         query = (
             select(LookupRow, StaffUser.username)
@@ -294,7 +322,9 @@ def cmd_kiosk_agent(args: argparse.Namespace) -> None:
 def cmd_documents_purge(args: argparse.Namespace) -> None:
     from finestreta.context import build_context
 
-    ctx = build_context(_settings())
+    settings = _settings()
+    _database(settings).dispose()  # refuses a missing database instead of creating one
+    ctx = build_context(settings)
     count = ctx.devices.purge_expired()
     print(f"{count} documents past retention deleted")
 
@@ -541,7 +571,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         from finestreta.errors import FinestretaError
 
         if isinstance(exc, OperationalError):
-            _fail(f"database error: {exc.orig}")
+            url = _shown(Settings().database_url)
+            _fail(f"database error in {url}: {exc.orig}")
         if isinstance(exc, FinestretaError):
             _fail(exc.message)
         _fail(f"{type(exc).__name__}: {exc}")

@@ -166,6 +166,14 @@ def test_an_empty_query_lists_the_categories_and_the_first_entries() -> None:
     assert slugs("  ", "ca") == slugs("", "ca")
 
 
+@pytest.mark.parametrize("query", ["%%%", '"', "\\", " · - ", "¿?"])
+def test_a_query_of_punctuation_alone_finds_nothing(query: str) -> None:
+    """Issue 9 #15: it listed the whole catalogue, as a blank query does."""
+    for category in (None, Category.CENSUS):
+        results = INDEX.search(query, "ca", category=category)
+        assert (results.total, results.hits, results.categories) == (0, (), ())
+
+
 def test_a_category_narrows_the_results() -> None:
     assert slugs("", "ca", category=Category.TAXES) == ["certificats"]
     assert slugs("certificat", "ca", category=Category.CENSUS) == ["volant-collectiu"]

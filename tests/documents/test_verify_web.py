@@ -105,6 +105,23 @@ def test_the_form_sends_a_code_on_to_its_page(client: TestClient) -> None:
     assert mistyped.status_code == 400 and "typing mistake" in mistyped.text
 
 
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Type the verification code"),
+        ("ca", "Escriviu el codi de verificació"),
+        ("es", "Escriba el código de verificación"),
+    ],
+)
+def test_an_empty_submit_says_what_is_missing(client: TestClient, lang: str, text: str) -> None:
+    """Issue 9 #15: the empty form came back as it was, with no word of why."""
+    for blank in ("", "%20%20"):
+        page = client.get(f"/verify?code={blank}&lang={lang}")
+        assert page.status_code == 400
+        assert 'role="alert"' in page.text and text in page.text
+        assert 'aria-invalid="true"' in page.text
+
+
 def test_a_valid_code_shows_what_was_issued(client: TestClient, issued: IssuedCertificate) -> None:
     page = client.get(f"/verify/{issued.code.lower().replace('-', ' ')}?lang=en")
     assert page.status_code == 200

@@ -161,3 +161,86 @@ def test_audit_lookups_lists_who_looked_up_whom(
     main(["audit", "lookups", "--document", "11111111h"])
     assert "11111111H" in capsys.readouterr().out
     assert "--since" in run_failing(["audit", "lookups", "--since", "yesterday"], capsys)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["hours", "set", "mon-fri 09:00-14:00"],
+        ["kiosk", "add", "sants-9", "--site", "Casa del Mig"],
+        ["user", "add", "nuria", "--password", "long-enough"],
+        ["audit", "lookups"],
+        ["documents", "purge"],
+    ],
+)
+def test_a_command_on_a_missing_database_says_which_and_creates_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    """Issue 9 #13: `hours set` after `scripts/demo` used the default var/finestreta.db, failed
+    on a missing table and left that file behind, empty."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FINESTRETA_DATABASE_URL", raising=False)
+    err = run_failing(argv, capsys)
+    assert "var/finestreta.db" in err and "finestreta db upgrade" in err
+    assert "sqlite:///var/demo.db" in err
+    assert not (tmp_path / "var" / "finestreta.db").exists()
+
+
+def test_a_command_on_a_database_without_schema_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.db").touch()
+    monkeypatch.setenv("FINESTRETA_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    err = run_failing(["hours", "set", "mon-fri 09:00-14:00"], capsys)
+    assert "no Finestreta schema" in err and "empty.db" in err
+
+
+def test_hours_set_says_which_database(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["hours", "set", "mon-fri 09:00-14:00"])
+    assert db_url in capsys.readouterr().out
+
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def test_the_readme_says_how_to_move_the_demo_and_close_its_office(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 9 #14: the README's commands for the demo, run as written, do what it says."""
+    import shlex
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from finestreta.attention.opening_hours import OpeningHours, parse_hours
+
+    text = README.read_text(encoding="utf-8")
+    assert "scripts/demo --port 8080" in text
+    block = text.split("closed screen", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
+    monkeypatch.chdir(tmp_path)
+    exported = [line for line in lines if line.startswith("export ")]
+    assert exported == ["export FINESTRETA_DATABASE_URL=sqlite:///var/demo.db"]
+    monkeypatch.setenv("FINESTRETA_DATABASE_URL", "sqlite:///var/demo.db")
+    main(["db", "upgrade"])  # what scripts/demo does first
+    url = "sqlite:///var/demo.db"
+    today = datetime.now(ZoneInfo("Europe/Madrid")).date().isoformat()
+    opened = []
+    for line in lines:
+        if not line.startswith(".venv/bin/finestreta "):
+            continue
+        main(shlex.split(line.replace("$(date +%F)", today))[1:])
+        with Database(url).session() as session:
+            row = session.get(OfficeHours, 1)
+            assert row is not None
+            closed = frozenset(datetime.fromisoformat(d).date() for d in _split(row.closed_days))
+            hours = OpeningHours(parse_hours(row.spec), closed)
+            opened.append(hours.is_open(datetime.now(ZoneInfo(row.timezone))))
+    assert opened == [False, True]
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in text.split(",") if part]

@@ -32,7 +32,7 @@ from finestreta.attention.events import (
 from finestreta.attention.opening_hours import OpeningHours, Span, parse_hours
 from finestreta.attention.states import Party
 from finestreta.attention.switchboard import Request
-from finestreta.attention.waiting import places
+from finestreta.attention.waiting import Unserved, places
 
 # ---------------------------------------------------------------------------------- helpers
 
@@ -852,6 +852,49 @@ def test_there_is_no_estimate_when_no_working_clerk_can_serve() -> None:
     assert [p.estimated_wait_s for p in places(board, average_handle_s=300)] == [None]
 
 
+def test_a_language_nobody_on_duty_speaks_is_unserved_with_the_languages_that_are() -> None:
+    """Issue 9 #2: an English request with only Catalan and Spanish speakers on duty."""
+    board = make_board()
+    add_clerk(board, 1, languages=("ca", "es"), topics=("general", "census"))
+    add_clerk(board, 2, languages=("es",), topics=("census",))
+    add_clerk(board, 3, languages=("en",), topics=("census",))
+    board.set_clerk_state(3, ClerkState.AWAY, 1)  # speaks it, but is not on duty
+    ask(board, 1, now=2, language="en", topic="census")
+    (place,) = places(board, average_handle_s=300)
+    assert place.unserved is Unserved.LANGUAGE
+    assert place.languages == ("ca", "es") and place.topics == ()
+    assert place.estimated_wait_s is None
+
+
+def test_a_topic_nobody_on_duty_handles_in_the_language_is_unserved() -> None:
+    board = make_board()
+    add_clerk(board, 1, languages=("ca", "es"), topics=("general", "census"))
+    add_clerk(board, 2, languages=("en",), topics=("taxes",))
+    ask(board, 1, now=2, language="ca", topic="taxes")
+    (place,) = places(board, average_handle_s=300)
+    assert place.unserved is Unserved.TOPIC
+    assert place.topics == ("census", "general") and place.languages == ("en",)
+
+
+def test_with_nobody_on_duty_there_is_nothing_else_to_offer() -> None:
+    board = make_board()
+    add_clerk(board, 1)
+    board.set_clerk_state(1, ClerkState.OFFLINE, 1)
+    ask(board, 1, now=2)
+    (place,) = places(board, average_handle_s=300)
+    assert (place.unserved, place.languages, place.topics) == (Unserved.NOBODY, (), ())
+
+
+def test_a_request_someone_on_duty_can_serve_is_not_unserved_even_while_they_are_busy() -> None:
+    board = make_board()
+    add_clerk(board, 1, languages=("ca", "en"))
+    ask(board, 1, now=1, language="en")  # rings clerk 1
+    ask(board, 2, now=2, language="en")  # waits behind it
+    result = places(board, average_handle_s=300)
+    assert [p.unserved for p in result] == [None, None]
+    assert result[1].languages == ("ca", "en")
+
+
 def test_a_ringing_request_waits_zero() -> None:
     board = make_board()
     add_clerk(board, 1)
@@ -999,3 +1042,41 @@ def test_an_out_of_range_time_says_which_span_is_wrong(span: str) -> None:
     with pytest.raises(ValueError) as error:
         parse_hours(f"mon {span}")
     assert span in str(error.value)
+
+
+# ---------------------------------------------------------------------------------- clerk left
+
+
+def test_a_clerk_who_leaves_mid_call_ends_it_and_the_citizen_keeps_the_head_of_the_queue() -> None:
+    """Issue 9 #3: the booth waited ~23 s on a frozen picture, then lost its place."""
+    board = make_board()
+    add_clerk(board, 1)
+    first, _ = ask(board, 1, now=1)
+    (offer,) = board.offers.values()
+    board.accept(1, offer.id, now=2)
+    ask(board, 2, now=3)  # another citizen waits meanwhile
+    events = board.clerk_left(1, now=10)
+    (ended,) = of(events, CallEnded)
+    assert ended.request_id == first and ended.ended_by == "clerk"
+    assert board.may_rejoin(1, now=11) and not board.may_rejoin(2, now=11)
+    again, _ = ask(board, 1, now=12)
+    assert board.queue()[0].id == again  # ahead of kiosk 2, who came earlier
+    assert not board.may_rejoin(1, now=13)  # the ticket is used once
+
+
+def test_the_head_of_the_queue_is_kept_only_for_a_while() -> None:
+    board = make_board(rejoin_window=60)
+    add_clerk(board, 1)
+    ask(board, 1, now=1)
+    (offer,) = board.offers.values()
+    board.accept(1, offer.id, now=2)
+    ask(board, 2, now=3)
+    board.clerk_left(1, now=10)
+    late, _ = ask(board, 1, now=71)
+    assert board.queue()[-1].id == late
+
+
+def test_a_clerk_who_leaves_outside_a_call_changes_nothing() -> None:
+    board = make_board()
+    add_clerk(board, 1)
+    assert board.clerk_left(1, now=1) == [] and board.rejoin == {}

@@ -49,6 +49,8 @@ class RoutingRules:
     missed_rings_before_away: int = 3
     kiosk_grace: float = 30.0
     console_grace: float = 30.0
+    # how long a citizen whose clerk left the call may ask again at the head of the queue
+    rejoin_window: float = 120.0
 
 
 @dataclass
@@ -130,6 +132,9 @@ class Switchboard:
         self.offers: dict[str, Offer] = {}  # ringing offers only
         self.calls: dict[str, Call] = {}  # active calls and calls awaiting wrap-up
         self.kiosks: dict[int, KioskPresence] = {}
+        # kiosk id -> (priority its next request gets, until when): the citizen whose clerk
+        # left the call keeps the head of the queue (clerk_left)
+        self.rejoin: dict[int, tuple[int, float]] = {}
         self._seq = itertools.count(1)
 
     # ------------------------------------------------------------------ restoring state
@@ -234,6 +239,9 @@ class Switchboard:
     ) -> list[Event]:
         if self.live_request_of(kiosk_id) is not None:
             raise refused.ALREADY_REQUESTED(f"Kiosk {kiosk_id} already has a request")
+        ticket = self.rejoin.pop(kiosk_id, None)
+        if ticket is not None and now <= ticket[1]:
+            priority = max(priority, ticket[0])
         request = Request(self._new_id(), kiosk_id, language, topic, priority, next(self._seq), now)
         self.requests[request.id] = request
         self.kiosks.setdefault(kiosk_id, KioskPresence(kiosk_id, connected=True))
@@ -350,6 +358,26 @@ class Switchboard:
             CallEnded(now, call.id, request.id, call.kiosk_id, clerk.id, by.value),
             self._move_clerk(clerk, ClerkState.WRAP_UP, now, reason="call_ended"),
         ]
+
+    def clerk_left(self, clerk_id: int, now: float) -> list[Event]:
+        """The clerk left for good (logged out) during a call: the call ends now rather than
+        after the console's grace period, and the citizen may ask again within
+        ``rejoin_window`` ahead of everyone who waits (one priority step above their own)."""
+        clerk = self.clerks.get(clerk_id)
+        if clerk is None or clerk.call_id is None:
+            return []
+        call = self.calls.get(clerk.call_id)
+        if call is None or call.state != CallState.ACTIVE:
+            return []
+        priority = self.requests[call.request_id].priority
+        events = self.hang_up(call.id, Party.CLERK, now)
+        self.rejoin[call.kiosk_id] = (priority + 1, now + self.rules.rejoin_window)
+        return events
+
+    def may_rejoin(self, kiosk_id: int, now: float) -> bool:
+        """Whether the booth's next request keeps the head of the queue (``clerk_left``)."""
+        ticket = self.rejoin.get(kiosk_id)
+        return ticket is not None and now <= ticket[1]
 
     def wrap_up(
         self, clerk_id: int, call_id: str, outcome: str, note: str, now: float

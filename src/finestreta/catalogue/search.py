@@ -292,19 +292,26 @@ class SearchIndex:
         limit: int = 20,
     ) -> Results:
         """The entries matching ``query`` in ``lang``, best first (at most ``limit``). An empty
-        query lists the entries by category, then title."""
+        query lists the entries by category, then title; a query of punctuation alone finds
+        nothing."""
         lang = _language(lang)
         index = self._languages[lang]
         required = query_words(query)
         count = max(limit, 0)
         ranked: list[int]
-        if not required:
+        scores: dict[int, float]
+        counts: Counter[Category]
+        if not required and query.strip():
+            # Only punctuation (`%%%`, `"`): nothing to look for, so nothing is found. Listing
+            # everything, as for a blank query, would answer a search with the whole catalogue.
+            total, counts, scores, ranked = 0, Counter(), {}, []
+        elif not required:
             ranked = index.browse_order
             if category is not None:
                 ranked = [n for n in ranked if index.category_of[n] is category]
             total = len(ranked)
             counts = Counter(index.category_of[n] for n in ranked)
-            scores: dict[int, float] = {}
+            scores = {}
             ranked = ranked[:count]
         else:
             scores = dict(index.matches(required[0]))

@@ -102,6 +102,16 @@ class DeviceDesk(CallListener):
             result_document=summary(document) if document is not None else None,
         )
 
+    def printer_now(self, kiosk_id: int) -> dict[str, Any]:
+        """Whether the booth's printer can print now, for the answer to a print request: a job
+        for a printer that is not there waits, and expires when the call ends, so the clerk
+        must not be told it was sent."""
+        with self.db.session() as session:
+            row = session.get(DeviceHealthRow, kiosk_id)
+            agent = dict(row.agent) if row else {}
+        ready, reason = service.printer_can_print(agent, kiosk_id in self.agents)
+        return {"printer_ready": ready, "printer_reason": reason}
+
     def devices_frame(self, kiosk_id: int) -> f.Devices:
         with self.db.session() as session:
             row = session.get(DeviceHealthRow, kiosk_id)
@@ -132,6 +142,8 @@ class DeviceDesk(CallListener):
             camera=page.get("camera"),
             microphone=page.get("microphone"),
             last_error=last_error,
+            citizen_muted=bool(page.get("muted")),
+            citizen_camera_off=bool(page.get("camera_off")),
         )
 
     def _tell_clerk_of_kiosk(self, kiosk_id: int, frame: f.Outbound) -> None:
@@ -280,7 +292,12 @@ class DeviceDesk(CallListener):
             service.record_health(
                 session,
                 conn.party_id,
-                page={"camera": frame.camera, "microphone": frame.microphone},
+                page={
+                    "camera": frame.camera,
+                    "microphone": frame.microphone,
+                    "muted": frame.muted,
+                    "camera_off": frame.camera_off,
+                },
             )
         self._tell_clerk_of_kiosk(conn.party_id, self.devices_frame(conn.party_id))
 
@@ -416,9 +433,10 @@ class DeviceDesk(CallListener):
                     session,
                     content,
                     kind="scan",
-                    # the time in the city, no words: the console labels it "scan" in the
-                    # clerk's language and the booth shows it to the citizen as it is
-                    title=job.created_at.astimezone(self._zone).strftime("%H:%M:%S"),
+                    # the time in the city with its zone ("10:02:33 CET", as the console
+                    # shows times), no words: the console labels it "scan" in the clerk's
+                    # language and the booth shows it to the citizen as it is
+                    title=job.created_at.astimezone(self._zone).strftime("%H:%M:%S %Z"),
                     created_by=f"kiosk:{kiosk_id}",
                     call_id=job.call_id,
                     kiosk_id=kiosk_id,

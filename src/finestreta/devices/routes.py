@@ -63,6 +63,12 @@ class JobAnswer(BaseModel):
     state: str
 
 
+class PrintAnswer(JobAnswer):
+    # a job for a printer that is not there waits, and expires when the call ends
+    printer_ready: bool
+    printer_reason: str
+
+
 class ScanAnswer(JobAnswer):
     waiting_for_citizen: bool
 
@@ -122,10 +128,10 @@ FILE: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/api/calls/{call_id}/print", dependencies=SameOrigin, responses=refusals(*CALL))
-def print_at_booth(body: PrintBody, access: ActiveCall) -> JobAnswer:
+def print_at_booth(body: PrintBody, access: ActiveCall) -> PrintAnswer:
     desk = access.ctx.devices
     job = desk.request_print(access.staff.id, access.call.id, body.document_id, body.copies)
-    return JobAnswer(ok=True, job_id=job.id, state=job.state)
+    return PrintAnswer(ok=True, job_id=job.id, state=job.state, **desk.printer_now(job.kiosk_id))
 
 
 @router.post("/api/calls/{call_id}/scan", dependencies=SameOrigin, responses=refusals(*CALL))

@@ -94,6 +94,9 @@ class MediaStatus(Inbound):
     type: Literal["media_status"]
     camera: bool
     microphone: bool
+    # the citizen's own choice during the call (the booth's mute and camera buttons)
+    muted: bool = False
+    camera_off: bool = False
 
 
 class ScanReady(Inbound):
@@ -277,6 +280,9 @@ class CallEnded(Outbound):
     request_id: str
     ended_by: Literal["kiosk", "clerk", "system"]
     wrap_up: bool | None = None
+    # for the booth: the clerk left the call (logged out), and a new request within a while
+    # keeps the head of the queue
+    rejoin: bool | None = None
 
 
 # ---------------------------------------------------------------------------- kiosk
@@ -341,6 +347,10 @@ class Queue(Outbound):
     state: Literal["waiting", "ringing"]
     position: int
     estimated_wait_s: int | None
+    # why no clerk on duty can serve it now (attention/waiting.py), and what they could serve
+    unserved: Literal["nobody", "language", "topic"] | None = None
+    languages: list[str] = []
+    topics: list[str] = []
 
 
 class RequestEnded(Outbound):
@@ -484,11 +494,23 @@ class Attentions(Outbound):
     items: list[Attention]
 
 
+class UnservedRequest(Wire):
+    """A waiting request nobody on duty can serve, and why."""
+
+    request_id: str
+    kiosk: str
+    language: str
+    topic: str
+    reason: Literal["nobody", "language", "topic"]
+    waited_s: int
+
+
 class QueueSummary(Outbound):
     parties = (CONSOLE,)
     type: Literal["queue_summary"] = "queue_summary"
     waiting: int
     longest_wait_s: int
+    unserved: list[UnservedRequest] = []
 
 
 class PrinterStatus(Wire):
@@ -515,6 +537,8 @@ class Devices(Outbound):
     camera: bool | None
     microphone: bool | None
     last_error: str
+    citizen_muted: bool = False  # the citizen muted the booth's microphone
+    citizen_camera_off: bool = False  # the citizen turned the booth's camera off
 
 
 class Job(Outbound):

@@ -28,7 +28,7 @@ from finestreta.attention.errors import NO_CALL, NO_REQUEST
 from finestreta.attention.states import CallState, Party
 from finestreta.attention.store import AttentionStore
 from finestreta.attention.switchboard import Call
-from finestreta.attention.waiting import places
+from finestreta.attention.waiting import Place, places
 from finestreta.clock import SYSTEM_CLOCK, Clock
 from finestreta.config import Settings
 from finestreta.errors import N_, Conflict, FinestretaError, InvalidInput, declare
@@ -92,9 +92,9 @@ class Hub:
         self.agents = Sockets(f.AGENT)  # held by the device desk; watched here
         self._listeners: list[CallListener] = []
         self._handlers: dict[tuple[str, str], FrameHandler] = {}
-        self._sent_places: dict[int, tuple[str, int, int | None, str]] = {}
+        self._sent_places: dict[int, tuple[object, ...]] = {}
         self._queue_dirty = True
-        self._last_summary: tuple[int, int] | None = None
+        self._last_summary: tuple[object, ...] | None = None
         self._open: bool | None = None
         self._open_checked = 0.0
         self._credentials_checked = 0.0
@@ -231,7 +231,9 @@ class Hub:
                     request_id=event.request_id,
                     ended_by=event.ended_by,
                 )
-                self.to_kiosk(event.kiosk_id, ended)
+                # the clerk left (logged out): the booth may ask again, first in the queue
+                rejoin = event.kiosk_id in self.board.rejoin
+                self.to_kiosk(event.kiosk_id, ended.model_copy(update={"rejoin": rejoin}))
                 self.to_clerk(event.clerk_id, ended.model_copy(update={"wrap_up": True}))
                 # the call joins the day's list when it ends (as a fresh hello would list it)
                 self.to_clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
@@ -344,6 +346,9 @@ class Hub:
             state=request.state.value,
             position=place.position,
             estimated_wait_s=place.estimated_wait_s,
+            unserved=place.unserved.value if place.unserved else None,
+            languages=list(place.languages),
+            topics=list(place.topics),
         )
 
     def _push_places(self, now: float) -> None:
@@ -357,7 +362,15 @@ class Hub:
         for place in current:
             seen.add(place.kiosk_id)
             request = self.board.requests[place.request_id]
-            key = (place.request_id, place.position, place.estimated_wait_s, request.state.value)
+            key = (
+                place.request_id,
+                place.position,
+                place.estimated_wait_s,
+                request.state.value,
+                place.unserved,
+                place.languages,
+                place.topics,
+            )
             if self._sent_places.get(place.kiosk_id) == key:
                 continue
             self._sent_places[place.kiosk_id] = key
@@ -365,17 +378,38 @@ class Hub:
         for kiosk_id in list(self._sent_places):
             if kiosk_id not in seen:
                 del self._sent_places[kiosk_id]
-        summary = self.queue_summary(now)
-        key2 = (summary.waiting, summary.longest_wait_s // 10)
+        summary = self.queue_summary(now, current)
+        key2 = (
+            summary.waiting,
+            summary.longest_wait_s // 10,
+            tuple((u.request_id, u.reason) for u in summary.unserved),
+        )
         if key2 != self._last_summary:
             self._last_summary = key2
             for conn in self.consoles:
                 conn.send(summary)
 
-    def queue_summary(self, now: float) -> f.QueueSummary:
+    def queue_summary(self, now: float, current: list[Place] | None = None) -> f.QueueSummary:
         waiting = self.board.queue()
         oldest = min((r.created_at for r in waiting), default=now)
-        return f.QueueSummary(waiting=len(waiting), longest_wait_s=round(now - oldest))
+        unserved = []
+        for place in places(self.board, self._handle_s) if current is None else current:
+            if place.unserved is None:
+                continue
+            request = self.board.requests[place.request_id]
+            unserved.append(
+                f.UnservedRequest(
+                    request_id=request.id,
+                    kiosk=self.directory.kiosk(request.kiosk_id)["name"],
+                    language=request.language,
+                    topic=request.topic,
+                    reason=place.unserved.value,
+                    waited_s=round(now - request.created_at),
+                )
+            )
+        return f.QueueSummary(
+            waiting=len(waiting), longest_wait_s=round(now - oldest), unserved=unserved
+        )
 
     def _place_frame(self, kiosk_id: int) -> f.Queue | None:
         for place in places(self.board, self._handle_s):
@@ -409,6 +443,9 @@ class Hub:
         for kiosk_id in unpaired:  # paired again elsewhere: the booth's agent stays
             self.kiosks.close(kiosk_id, "replaced", CLOSE_REPLACED, "paired again")
         for clerk_id in clerks:
+            # a clerk who logged out will not come back to the call: end it now (the booth
+            # would show a frozen picture through the console's grace period)
+            self._apply(self.board.clerk_left(clerk_id, now))
             self.consoles.close(clerk_id, "logged_out", CLOSE_UNAUTHORISED, "session ended")
 
     def _drop_silent(self, now: float) -> None:
@@ -637,6 +674,12 @@ class Hub:
             self.to_kiosk(call.kiosk_id, out)
 
     # ------------------------------------------------------------------ admin
+    def clerk_logged_out(self, clerk_id: int) -> None:
+        """The clerk logged out: they will not come back to a call they were in, so it ends now
+        instead of after the console's grace period (the booth meanwhile showed a frozen
+        picture), and its citizen may ask again first in the queue."""
+        self._apply(self.board.clerk_left(clerk_id, self.clock.time()))
+
     def kiosk_disabled(self, kiosk_id: int) -> None:
         """The booth was disabled or unpaired: its page and its agent are shut out (4403)."""
         for sockets in (self.kiosks, self.agents):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from anyio import from_thread
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -102,8 +103,13 @@ def login(request: Request, username: Text, password: Text) -> Response:
 @router.post("/logout", dependencies=[Depends(security.require_same_origin)])
 def logout(request: Request) -> Response:
     ctx = ctx_of(request)
+    staff = security.staff_of(request)
     with ctx.db.session() as session:
         service.close_staff_session(session, request.cookies.get(security.STAFF_COOKIE))
+    if staff is not None:
+        # on the hub's event loop (this endpoint runs in a worker thread): a call the clerk
+        # was in ends now, and its citizen may ask again first in the queue
+        from_thread.run_sync(ctx.hub.clerk_logged_out, staff.id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(security.STAFF_COOKIE, path="/")
     return response
@@ -132,6 +138,8 @@ def console(request: Request) -> Response:
         "console.html",
         lang,
         staff=staff,
+        # the console shows every time in the city's zone, as the server's texts do
+        timezone=ctx_of(request).settings.city_timezone,
         panels=_panels(request, lang),
         # what the clerk reads for the procedures' topics and kinds of document, translated
         topic_labels={

@@ -178,7 +178,12 @@ def _retry_headers(status: int) -> dict[str, str]:
 @router.get("/verify", response_class=HTMLResponse)
 def verify_form(request: Request, code: str | None = None) -> Response:
     lang = _lang(request)
-    if code is not None and code.strip():
+    if code is not None and not code.strip():
+        # A submitted empty form: say what is missing rather than redisplay it unchanged.
+        _ = translator(lang)
+        message = _("Type the verification code printed on the document.")
+        return _page(request, "verify.html", lang, status=400, error=message, code="")
+    if code is not None:
         try:
             canonical = parse_code(code)
         except CodeError as error:

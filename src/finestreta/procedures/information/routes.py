@@ -48,6 +48,9 @@ class SheetAnswer(BaseModel):
     ok: bool
     document: DocumentSummary
     job_id: str | None
+    # when printed: whether the booth's printer can print now, and if not why (the job waits)
+    printer_ready: bool | None = None
+    printer_reason: str | None = None
 
 
 @router.post(
@@ -79,6 +82,7 @@ def print_sheet(slug: Slug, body: SheetBody, access: ActiveCall) -> dict[str, An
     if body.print:
         job = ctx.devices.request_print(access.staff.id, access.call.id, row.id, body.copies)
         answer["job_id"] = job.id
+        answer.update(ctx.devices.printer_now(job.kiosk_id))
     return answer
 
 

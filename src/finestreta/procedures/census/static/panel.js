@@ -6,7 +6,7 @@
 import { api } from "/static/common/api.js";
 import { $, day, el, facts, say } from "/static/console/dom.js";
 import { t } from "/static/common/i18n.js";
-import { errorText } from "/static/console/i18n.js";
+import { errorText, printOutcome } from "/static/console/i18n.js";
 import { registerPanel } from "/static/console/panels.js";
 
 const P = {
@@ -14,6 +14,7 @@ const P = {
   citizenLang: "ca",   // the volant's default language
   identity: null,      // the last /census/identify answer
   issued: null,        // the last /census/issue answer
+  issuedAt: new Map(), // what was issued in this call (kind, person, language) -> when
   busy: false,
 };
 
@@ -221,14 +222,32 @@ async function checkOther() {
 }
 
 // ------------------------------------------------------------------ census: issue
+// The same volant (kind, person, language) a second time in one call is asked about first: a
+// later click issued a second, identical one with no word.
+function sameVolant(request) {
+  return [request.kind, request.subject_type || "", request.subject_number || "", $("volant-lang").value].join("|");
+}
+
 async function issueVolant(request, button) {
   if (!P.callId || P.busy) return;
+  const key = sameVolant(request);
+  const before = P.issuedAt.get(key);
+  if (before && button.dataset.confirm !== "true") {
+    const minutes = Math.max(1, Math.round((Date.now() - before) / 60000));
+    say("census-message", t("This volant was already issued {minutes} min ago. Issue it again?", { minutes }), "info");
+    button.dataset.confirm = "true";
+    button.textContent = t("Issue it again");
+    return;
+  }
+  button.dataset.confirm = "false";
+  button.textContent = t("Issue the volant");
   P.busy = true;
   button.disabled = true;
   say("census-message", t("Issuing and sealing the volant…"), "info");
   try {
     const body = await api(callPath("/census/issue"), { json: { ...request, lang: $("volant-lang").value } });
     P.issued = body;
+    P.issuedAt.set(key, Date.now());
     say("census-message", t("Volant issued with registry number {number}.", { number: body.registry_number }), "ok");
     renderIssued();
     $("issued").focus();
@@ -260,15 +279,17 @@ async function issuedAction(kind) {
   const documentId = P.issued.document.document_id;
   try {
     if (kind === "print") {
-      await api(callPath("/print"), { json: { document_id: documentId } });
-      say("census-message", t("The volant was sent to the booth's printer."), "ok");
+      const answer = await api(callPath("/print"), { json: { document_id: documentId } });
+      const outcome = printOutcome(answer, t("The volant was sent to the booth's printer."));
+      say("census-message", outcome.text, outcome.kind);
     } else if (kind === "show") {
       await api(callPath("/show"), { json: { document_id: documentId } });
       say("census-message", t("The citizen sees the volant on the booth screen."), "ok");
     } else {
       const body = await api(callPath("/receipts"), { json: { registry_code: P.issued.registry_code, lang: $("volant-lang").value } });
-      await api(callPath("/print"), { json: { document_id: body.document.document_id } });
-      say("census-message", t("The registry receipt was sent to the booth's printer."), "ok");
+      const answer = await api(callPath("/print"), { json: { document_id: body.document.document_id } });
+      const outcome = printOutcome(answer, t("The registry receipt was sent to the booth's printer."));
+      say("census-message", outcome.text, outcome.kind);
     }
   } catch (err) {
     say("census-message", errorText(err));
@@ -281,6 +302,7 @@ async function issuedAction(kind) {
 function reset() {
   P.identity = null;
   P.issued = null;
+  P.issuedAt = new Map();
   P.busy = false;
   $("identify-form").reset();
   $("id-number-error").textContent = "";

@@ -5,7 +5,7 @@
 import { api } from "/static/common/api.js";
 import { $, el, highlighted, say } from "/static/console/dom.js";
 import { t } from "/static/common/i18n.js";
-import { errorText } from "/static/console/i18n.js";
+import { errorText, printOutcome } from "/static/console/i18n.js";
 import { registerPanel } from "/static/console/panels.js";
 
 const P = {
@@ -113,8 +113,9 @@ async function entryAction(kind) {
       await api(callPath(`/catalogue/${slug}/show`), { json: {} });
       say("catalogue-message", t("The citizen sees “{title}” on the booth screen.", { title: P.entry.title }), "ok");
     } else {
-      await api(callPath(`/catalogue/${slug}/sheet`), { json: { lang: P.citizenLang } });
-      say("catalogue-message", t("The information sheet was sent to the booth's printer."), "ok");
+      const answer = await api(callPath(`/catalogue/${slug}/sheet`), { json: { lang: P.citizenLang } });
+      const outcome = printOutcome(answer, t("The information sheet was sent to the booth's printer."));
+      say("catalogue-message", outcome.text, outcome.kind);
     }
   } catch (err) {
     say("catalogue-message", errorText(err));

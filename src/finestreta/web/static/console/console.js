@@ -145,6 +145,9 @@ function renderHeader() {
   badge.querySelector("use").setAttribute("href", `#i-${state}`);
   text("clerk-state", S.closed ? t("Not connected") : stateLabel(state));
   $("clerk-state").dataset.state = state;
+  // A state the pressed button beside it already names is not written twice ("Offline"
+  // twice in the header): the badge keeps its colour and icon and still announces it.
+  badge.dataset.named = String(!S.closed && CHOOSABLE.includes(state));
 
   const locked = !S.clerk || S.closed || !CHOOSABLE.includes(S.state);
   for (const button of document.querySelectorAll("[data-choose]")) {
@@ -166,6 +169,36 @@ function renderQueue() {
   $("queue-summary").dataset.busy = String(waiting > 0);
   const longest = waiting > 0 ? S.queue.longest + (performance.now() - S.queue.at) / 1000 : null;
   text("queue-longest", longest === null ? "—" : formatSpan(longest));
+}
+
+// Citizens waiting whom nobody on duty can serve (the server says why): "1 waiting" alone
+// left the clerk wondering why no call came.
+function renderUnserved(requests) {
+  const section = $("unserved-requests");
+  section.hidden = !requests.length;
+  text("unserved-title", t("Waiting, and nobody on duty can serve them"));
+  $("unserved-list").replaceChildren(
+    ...requests.map((request) => {
+      const language = languageLabel(request.language);
+      const topic = topicLabel(request.topic);
+      const reasons = {
+        language: t("nobody on duty speaks {language}", { language }),
+        topic: t("nobody on duty handles {topic} in {language}", { topic, language }),
+        nobody: t("no clerk is on duty"),
+      };
+      const item = document.createElement("li");
+      item.dataset.requestId = request.request_id;
+      item.dataset.reason = request.reason;
+      item.textContent = t("{kiosk}: {topic}, in {language}, waiting {time}: {reason}", {
+        kiosk: request.kiosk,
+        topic,
+        language,
+        time: formatSpan(request.waited_s),
+        reason: reasons[request.reason] || request.reason,
+      });
+      return item;
+    }),
+  );
 }
 
 function currentView() {
@@ -780,6 +813,7 @@ const handlers = {
   queue_summary(frame) {
     S.queue = { waiting: frame.waiting || 0, longest: frame.longest_wait_s || 0, at: performance.now() };
     renderQueue();
+    renderUnserved(Array.isArray(frame.unserved) ? frame.unserved : []);
   },
 
   error(frame) {

@@ -121,11 +121,25 @@ function renderDevices() {
       scannerOk ? "" : scanReasonText(scanner.reason));
   }
   const media = [];
+  const cameraOff = Boolean(dev && dev.camera && dev.citizen_camera_off);
+  const muted = Boolean(dev && dev.microphone && dev.citizen_muted);
   if (dev && dev.camera !== null && dev.camera !== undefined) {
-    media.push(dev.camera ? t("Booth camera working") : t("Booth camera not working"));
+    media.push(cameraOff ? t("The citizen turned the camera off")
+      : dev.camera ? t("Booth camera working") : t("Booth camera not working"));
   }
   if (dev && dev.microphone !== null && dev.microphone !== undefined) {
-    media.push(dev.microphone ? t("Booth microphone working") : t("Booth microphone not working"));
+    media.push(muted ? t("The citizen muted the microphone")
+      : dev.microphone ? t("Booth microphone working") : t("Booth microphone not working"));
+  }
+  // on the citizen's video too: black picture or silence is their choice, not a fault
+  const onVideo = [];
+  if (cameraOff) onVideo.push(t("The citizen turned the camera off"));
+  if (muted) onVideo.push(t("The citizen muted the microphone"));
+  const remoteState = $("remote-state");
+  if (remoteState) {
+    remoteState.textContent = onVideo.join(" · ");
+    remoteState.dataset.cameraOff = String(cameraOff);
+    remoteState.dataset.muted = String(muted);
   }
   const mediaOk = dev && dev.camera !== false && dev.microphone !== false;
   statusItem("media-status", Boolean(mediaOk),

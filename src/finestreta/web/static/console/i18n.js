@@ -31,7 +31,10 @@ export function errorText(error) {
 }
 
 // ---------------------------------------------------------------- formatting
-const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+// Times are the city's (as the server writes them, e.g. a scan's title), not the browser's,
+// which may be set to another zone: labelled with the zone's short name ("09:10 CET").
+export const timeZone = (root && root.dataset.timezone) || "Europe/Madrid";
+const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone, timeZoneName: "short" });
 
 // Server times are ISO 8601; a time without a zone is UTC (as SQLite hands it back).
 export function parseTime(value) {
@@ -63,4 +66,15 @@ export function formatSpan(seconds) {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m} min ${String(s % 60).padStart(2, "0")} s`;
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+}
+
+// What the clerk reads once a printout is asked for (the answer of a print request): `sent`
+// when the booth's printer can print now; otherwise that the printout waits for the printer,
+// and is dropped if the call ends first (jobs expire with their call), never "sent".
+export function printOutcome(answer, sent) {
+  if (!answer || answer.printer_ready !== false) return { text: sent, kind: "ok" };
+  return {
+    text: t("Not printed yet: the booth's printer is not available. It will print when the printer is back, unless the call ends first."),
+    kind: "error",
+  };
 }

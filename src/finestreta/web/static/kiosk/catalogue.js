@@ -383,6 +383,12 @@ export function createCatalogue(hooks) {
       input.focus();
     });
     $("keyboard-toggle").addEventListener("click", () => showKeyboard(!cat.keyboard));
+    // Escape closes the on-screen keyboard (an attached keyboard, or assistive technology)
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || !cat.keyboard) return;
+      showKeyboard(false);
+      $("keyboard-toggle").focus();
+    });
     const osk = $("osk");
     // a touch on a key keeps the focus (and the caret) in the search field
     osk.addEventListener("pointerdown", (event) => {

@@ -21,7 +21,7 @@ import {
 // The citizen chooses among these on the booth itself: every language's texts come at once.
 const LANGUAGES = ["ca", "es", "en"];
 const DEFAULT_LANGUAGE = "ca";
-const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "rating", "thanks", "closed", "unavailable", "catalogue"];
+const SCREENS = ["idle", "privacy", "topic", "waiting", "call", "left", "rating", "thanks", "closed", "unavailable", "catalogue"];
 // The topics the office serves: the server renders one button each (from its procedures).
 const TOPICS = [...document.querySelectorAll(".topic")].map((button) => button.dataset.topic);
 const STILL_THERE_SECONDS = 30;
@@ -70,7 +70,12 @@ const state = {
   catalogueFrom: "idle", // the screen the catalogue was opened from
 };
 
-const timers = { idle: 0, thanks: 0, still: 0, notice: 0, banner: 0, announce: 0, prompt: 0 };
+const timers = { idle: 0, thanks: 0, still: 0, notice: 0, banner: 0, announce: 0, prompt: 0, settle: 0 };
+// The second tap of a double tap comes 100–300 ms after the first: a screen that has just
+// appeared lets taps through to nothing for this long, so that it does not land on the control
+// the new screen has under the finger ("Request attention", "Castellano" on the idle screen).
+const SETTLE_MS = 600;
+const REOPENED_IDLE_S = 15;
 let lastAnnounceAt = 0;
 let pendingAnnouncement = null;
 
@@ -128,6 +133,7 @@ function show(name, { focus = true } = {}) {
   state.screen = name;
   for (const screen of SCREENS) $(`screen-${screen}`).hidden = screen !== name;
   document.body.dataset.screen = name;
+  if (changed) settle($(`screen-${name}`));
   if (name !== "waiting") closeStillThere();
   if (name !== "thanks") clearTimeout(timers.thanks);
   render(name);
@@ -137,6 +143,13 @@ function show(name, { focus = true } = {}) {
     if (heading) heading.focus({ preventScroll: true });
   }
   armIdleTimer();
+}
+
+function settle(screen) {
+  for (const other of document.querySelectorAll(".screen.settling")) other.classList.remove("settling");
+  screen.classList.add("settling");
+  clearTimeout(timers.settle);
+  timers.settle = setTimeout(() => screen.classList.remove("settling"), SETTLE_MS);
 }
 
 function render(name) {
@@ -300,6 +313,74 @@ function renderWaiting() {
   }
   $("queue-next").hidden = !(q && q.position === 1 && mode === "waiting");
   $("queue-wait").textContent = q ? formatWait(q.estimated_wait_s) : "…";
+  renderUnserved(mode === "waiting" ? q : null);
+}
+
+const LANGUAGE_NAMES = { ca: "Català", es: "Castellano", en: "English" };
+
+// Nobody on duty can serve the request (the server says why, and what could be served now):
+// said plainly instead of "Not known yet", with the languages or topics that can be served.
+function renderUnserved(q) {
+  const box = $("unserved");
+  const reason = q && q.unserved;
+  box.hidden = !reason;
+  box.dataset.reason = reason || "";
+  if (!reason) return;
+  let text;
+  let offer = "";
+  const options = [];
+  if (reason === "language") {
+    text = t("Nobody who speaks {language} is available now.", { language: LANGUAGE_NAMES[state.lang] || state.lang });
+    for (const lang of q.languages || []) {
+      if (!LANGUAGES.includes(lang) || lang === state.lang) continue;
+      options.push({ label: t("Continue in {language}", { language: LANGUAGE_NAMES[lang] }, lang), lang, language: lang, topic: state.topic });
+    }
+    if (options.length) offer = t("You can keep your query and continue in another language:");
+  } else if (reason === "topic") {
+    text = t("Nobody who handles “{topic}” is available now.", { topic: topicName(state.topic) });
+    for (const topic of q.topics || []) {
+      if (!TOPICS.includes(topic) || topic === state.topic) continue;
+      options.push({ label: topicName(topic), language: state.lang, topic });
+    }
+    if (options.length) offer = t("You can ask about another topic instead:");
+  } else {
+    text = t("No clerk is available now. You can keep waiting, or come back later.");
+  }
+  if ($("unserved-text").textContent !== text) $("unserved-text").textContent = text;
+  $("unserved-offer").textContent = offer;
+  $("unserved-offer").hidden = !offer;
+  const key = JSON.stringify(options.map((o) => [o.language, o.topic, o.label]));
+  const list = $("unserved-options");
+  if (list.dataset.key === key) return;
+  list.dataset.key = key;
+  list.replaceChildren(
+    ...options.map((option) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn primary";
+      button.dataset.language = option.language;
+      button.dataset.topic = option.topic;
+      if (option.lang) button.lang = option.lang;
+      button.textContent = option.label;
+      button.addEventListener("click", () => switchRequest(option.language, option.topic));
+      return button;
+    }),
+  );
+}
+
+// A request nobody can serve is asked again in a language or topic someone can: the old one
+// is cancelled and a new one queued (its request_ended is not news to the citizen).
+function switchRequest(language, topic) {
+  if (!state.channel || !state.requestId) return;
+  const old = state.requestId;
+  if (!state.channel.send({ type: "cancel", request_id: old })) return;
+  state.switchedFrom = old;
+  if (language !== state.lang) setLang(language);
+  state.topic = topic;
+  state.requestId = null;
+  state.queue = null;
+  state.channel.send({ type: "request_attention", language, topic });
+  renderWaiting();
 }
 
 function onQueue(frame) {
@@ -359,6 +440,7 @@ function cancelRequest() {
 
 function onRequestEnded(frame) {
   if (!waitingHere()) return;
+  if (frame.request_id && frame.request_id === state.switchedFrom) return; // switchRequest
   if (state.requestId && frame.request_id && frame.request_id !== state.requestId) return;
   releaseMedia();
   state.requestId = null;
@@ -558,8 +640,7 @@ async function startCall(call) {
     audio: !!stream && stream.getAudioTracks().length > 0,
     video: !!stream && stream.getVideoTracks().length > 0,
   };
-  // The clerk's console shows whether the booth has a camera and a microphone.
-  state.channel.send({ type: "media_status", camera: state.media.video, microphone: state.media.audio, ref: "media_status" });
+  sendMediaStatus();
   renderCall();
   try {
     await session.start(stream); // without ICE servers if their configuration cannot be had
@@ -615,13 +696,32 @@ function onCallStarted(frame) {
 function onCallEnded(frame) {
   if (!state.callId || frame.call_id !== state.callId) return;
   state.requestId = frame.request_id || state.requestId;
+  if (frame.rejoin) {
+    // The clerk left (logged out): say so at once, and offer another clerk, first in the queue.
+    endCall();
+    releaseMedia();
+    state.callId = null;
+    show("left");
+    return;
+  }
   finishCall();
+}
+
+// The clerk's console shows whether the booth has a camera and a microphone, and whether the
+// citizen turned them off (black video or silence is then no fault).
+function sendMediaStatus() {
+  if (!state.media) return;
+  state.channel.send({
+    type: "media_status", camera: state.media.video, microphone: state.media.audio,
+    muted: state.micOff, camera_off: state.cameraOff, ref: "media_status",
+  });
 }
 
 function toggleMute() {
   if (!state.session) return;
   state.micOff = !state.micOff;
   state.session.setMuted(state.micOff);
+  sendMediaStatus();
   renderCall();
 }
 
@@ -629,6 +729,7 @@ function toggleCamera() {
   if (!state.session) return;
   state.cameraOff = !state.cameraOff;
   state.session.setCameraOff(state.cameraOff);
+  sendMediaStatus();
   renderCall();
 }
 
@@ -792,7 +893,8 @@ async function loadDocument(doc, content) {
     const blob = new Blob([await response.blob()], { type: doc.type });
     if (state.doc !== doc) return; // hidden or replaced meanwhile
     doc.blobUrl = URL.createObjectURL(blob);
-    content.src = doc.type === "application/pdf" ? `${doc.blobUrl}#toolbar=0&navpanes=0&view=Fit` : doc.blobUrl;
+    // FitH: the page as wide as the pane (a whole A4 page in a wide pane was thumbnail-sized)
+    content.src = doc.type === "application/pdf" ? `${doc.blobUrl}#toolbar=0&navpanes=0&view=FitH` : doc.blobUrl;
   } catch (err) {
     if (state.doc !== doc) return;
     console.warn("document", doc.id, err);
@@ -836,8 +938,9 @@ function renderDocument() {
   if (doc) layoutDocument();
 }
 
-// Images are sized by hand (fit × zoom); a PDF's frame grows with the zoom and Chromium's viewer
-// fits the page to it. The area scrolls when the document is bigger than it.
+// Images are sized by hand (the pane's width × zoom: a page is read down, the pane scrolls); a
+// PDF's frame grows with the zoom and Chromium's viewer fits the page's width to it. The area
+// scrolls when the document is bigger than it.
 function layoutDocument() {
   const content = $("shown-document-content");
   const view = $("shown-document-view");
@@ -847,7 +950,7 @@ function layoutDocument() {
   if (!width || !height) return;
   if (content.tagName === "IMG") {
     if (!content.naturalWidth || !content.naturalHeight) return;
-    const scale = Math.min(width / content.naturalWidth, height / content.naturalHeight) * state.zoom;
+    const scale = (width / content.naturalWidth) * state.zoom;
     content.style.width = `${Math.max(1, Math.round(content.naturalWidth * scale))}px`;
     content.style.height = `${Math.max(1, Math.round(content.naturalHeight * scale))}px`;
   } else {
@@ -941,8 +1044,10 @@ function onOffice(frame) {
     if (["idle", "privacy", "topic"].includes(state.screen)) show("closed");
     else if (state.screen === "closed") renderClosed();
   } else if (state.screen === "closed") {
-    if (state.chosen) renderClosed();
-    else show("idle");
+    if (state.chosen) {
+      renderClosed();
+      armIdleTimer(); // "open again" waits a short while for a tap, not the full idle reset
+    } else show("idle");
   }
   if (state.screen === "catalogue") renderCatalogue(); // "talk to a clerk" comes and goes
 }
@@ -1122,7 +1227,11 @@ function armIdleTimer() {
   if (["idle", "call", "thanks", "unavailable"].includes(state.screen)) return;
   if ($("still-there").open) return;
   if (state.screen === "closed" && !state.chosen && state.lang === DEFAULT_LANGUAGE) return;
-  timers.idle = setTimeout(onInactive, state.idleResetS * 1000);
+  // Whoever was told "closed" has most likely walked away: the "open again" screen goes back
+  // to the start soon (it took the full idle reset, 90 s, before), unless someone taps.
+  const reopened = state.screen === "closed" && state.office.open !== false;
+  const seconds = reopened ? Math.min(state.idleResetS, REOPENED_IDLE_S) : state.idleResetS;
+  timers.idle = setTimeout(onInactive, seconds * 1000);
 }
 
 function onInactive() {
@@ -1188,6 +1297,8 @@ function wire() {
   document.querySelector(".rating").addEventListener("keydown", (event) => radioKeys(".rate", event, {}));
   $("rate-skip").addEventListener("click", showThanks);
   $("thanks-done").addEventListener("click", resetToIdle);
+  $("left-again").addEventListener("click", requestAttention); // the same language and topic
+  $("left-finish").addEventListener("click", () => show("rating"));
 
   $("closed-continue").addEventListener("click", () => show(state.privacyAccepted ? "topic" : "privacy"));
   for (const button of document.querySelectorAll("[data-switch-lang]")) {

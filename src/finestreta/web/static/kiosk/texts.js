@@ -71,6 +71,10 @@ export const TEXTS = {
   "thanks.text": (l) => t("Thank you for using the city hall's video attention. Goodbye!", null, l),
   "thanks.cleared": (l) => t("The booth has cleared everything and will return to the start in a few seconds.", null, l),
   "thanks.done": (l) => t("Finish", null, l),
+  "left.title": (l) => t("The clerk has had to leave the call", null, l),
+  "left.text": (l) => t("It was not your doing. You can ask for another clerk now: you will be the first in the queue.", null, l),
+  "left.again": (l) => t("Ask for another clerk", null, l),
+  "left.finish": (l) => t("Finish", null, l),
 
   "closed.hours": (l) => t("Opening hours", null, l),
   "closed.inperson": (l) => t("You can also be attended in person at the citizen service offices.", null, l),
