@@ -6,6 +6,7 @@ The full end-to-end test against the real server belongs with the server side.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import hashlib
 import io
@@ -19,7 +20,7 @@ import pytest
 from PIL import Image
 
 from finestreta import __version__
-from finestreta.kiosk_agent.agent import Agent, Backoff
+from finestreta.kiosk_agent.agent import Agent, Backoff, cancel_all
 from finestreta.kiosk_agent.config import AgentConfig, parse_config, prepare_spool
 from finestreta.kiosk_agent.journal import Entry, Journal
 from tests.devices.conftest import PDF, IppEvePrinter, closed_port
@@ -533,3 +534,48 @@ def test_pages_left_by_an_interrupted_scan_are_deleted_at_start(
     (leftover / "page-0001.png").write_bytes(b"a citizen's ID card")
     run_agent(config, lambda: server.connections == 1)
     assert not leftover.exists()
+
+
+def test_stopping_never_hangs_on_a_lost_cancellation(server: FakeServer, tmp_path: Path) -> None:
+    """Python 3.11's ``wait_for`` loses a cancellation that arrives as its inner wait ends: a
+    hello (which wakes the health probe) followed at once by a close did that, and the command
+    then waited forever (seen as a 300 s timeout under load). Here the wake-up and the stop come
+    together, again and again, at every offset; each time the loop must end."""
+    config = make_config(
+        server, f"ipp://127.0.0.1:{closed_port()}/ipp/print", None, tmp_path / "spool"
+    )
+
+    async def main() -> int:
+        hung = 0
+        for offset in range(40):
+            agent = Agent(config, health_probe_s=30)
+            loop = asyncio.create_task(agent._health_loop())
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            agent._health_wake.set()
+            for _ in range(offset % 4):
+                await asyncio.sleep(0)
+            agent._stop.set()
+            loop.cancel()
+            done, _ = await asyncio.wait({loop}, timeout=2)
+            if not done:
+                hung += 1
+                await cancel_all([loop])
+        return hung
+
+    assert asyncio.run(main()) == 0
+
+
+def test_cancel_all_ends_a_task_that_swallowed_its_cancellation() -> None:
+    async def stubborn() -> None:
+        with contextlib.suppress(asyncio.CancelledError):  # a lost cancellation, from outside
+            await asyncio.sleep(30)
+        await asyncio.sleep(30)
+
+    async def main() -> bool:
+        task = asyncio.create_task(stubborn())
+        await asyncio.sleep(0)
+        await asyncio.wait_for(cancel_all([task]), 5)
+        return task.done()
+
+    assert asyncio.run(main())

@@ -257,11 +257,7 @@ class Agent:
                 self._inflight.get(j) == "processing" for j in running
             ):
                 await asyncio.sleep(0.1)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all(tasks)
         await self.server.aclose()
         self.journal.close()
 
@@ -622,11 +618,16 @@ class Agent:
 
     # ------------------------------------------------------------------ health
     async def _health_loop(self) -> None:
-        while True:
+        # The stop flag, not only cancellation, ends this loop: Python 3.11's wait_for returns
+        # the inner result when a cancellation arrives just as the wake-up is set (a hello then
+        # an immediate close does that), and the cancellation is lost.
+        while not self._stop.is_set():
             probe_every = self.health_probe_s or min(10.0, self.health_interval_s)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._health_wake.wait(), probe_every)
             self._health_wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 report = await self.health.collect()
             except Exception:
@@ -659,3 +660,18 @@ def keep_secret_out_of_logs() -> None:
 def _describe(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text.splitlines()[0][:300]
+
+
+async def cancel_all(tasks: list[asyncio.Task[None]], rounds: int = 50) -> None:
+    """Cancel tasks and wait until they end, cancelling again those that swallowed it (see
+    ``_health_loop``): stopping must never hang on one lost cancellation."""
+    pending = {task for task in tasks if not task.done()}
+    for _ in range(rounds):
+        if not pending:
+            break
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.2)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: an error while stopping is not worth a warning
