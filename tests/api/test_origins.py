@@ -60,3 +60,17 @@ def test_a_cookie_post_needs_origin_or_fetch_metadata(clerk_browser: ClerkBrowse
     same = anna.post("/logout", headers={"sec-fetch-site": "same-origin"}, follow_redirects=False)
     assert same.status_code == 303
     assert anna.get("/api/console/attentions", headers=ORIGIN).status_code == 401  # logged out
+
+
+def test_on_loopback_the_other_loopback_names_are_the_same_origin() -> None:
+    """The demo's public URL is http://127.0.0.1:8000; a newcomer may open localhost instead."""
+    from finestreta.web.security import _same_or_loopback_alias as same
+
+    public = "http://127.0.0.1:8000"
+    assert same("http://localhost:8000", public)
+    assert same("http://[::1]:8000", public)
+    # another port, another scheme or a name that is not loopback stay foreign
+    for foreign in ("http://localhost:8001", "https://localhost:8000", "http://evil.example:8000"):
+        assert not same(foreign, public)
+    # and a public URL that is not on loopback has no aliases
+    assert not same("http://localhost:8000", "http://oac.example:8000")

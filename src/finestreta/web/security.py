@@ -170,7 +170,7 @@ def same_origin(conn: HTTPConnection) -> bool:
     (a cookie alone proves nothing: browsers send it with cross-site requests too)."""
     origin = conn.headers.get("origin")
     if origin is not None:
-        return origin_of(origin) == public_origin(conn)
+        return _same_or_loopback_alias(origin_of(origin), public_origin(conn))
     site = conn.headers.get("sec-fetch-site")
     if site is not None:
         return site == "same-origin"
@@ -178,6 +178,28 @@ def same_origin(conn: HTTPConnection) -> bool:
 
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _same_or_loopback_alias(origin: str, public: str) -> bool:
+    """The public origin; or, when that is on loopback (the demo, a developer's machine), the
+    same scheme and port under another loopback name: a newcomer who opens
+    ``http://localhost:8000`` instead of ``http://127.0.0.1:8000`` gets working pages. Only a page
+    served from this machine has a loopback ``Origin`` (a rebound name keeps its own)."""
+    if origin == public:
+        return True
+    mine, theirs = urlsplit(public), urlsplit(origin)
+    try:
+        same_port = mine.port == theirs.port
+    except ValueError:
+        return False
+    return (
+        same_port
+        and mine.scheme == theirs.scheme
+        and (mine.hostname or "") in LOOPBACK_HOSTS
+        and (theirs.hostname or "") in LOOPBACK_HOSTS
+    )
+
+
 UNKNOWN_HOST = declare(
     "unknown_host", InvalidInput, N_("The server was asked under a name it does not answer to.")
 )
