@@ -183,7 +183,9 @@ def test_browse_and_search_while_the_office_is_closed(browser: Any, catalogue_se
 def test_inactivity_clears_the_search_and_keeps_a_waiting_place(
     browser: Any, catalogue_server: Any
 ) -> None:
-    server: Server = catalogue_server({"FINESTRETA_KIOSK_IDLE_RESET_SECONDS": "6"})
+    # long enough that a loaded machine finishes the search before the booth resets (at 6 s
+    # it sometimes went back to idle before the results were checked)
+    server: Server = catalogue_server({"FINESTRETA_KIOSK_IDLE_RESET_SECONDS": "10"})
     booth = pair_booth(browser, server, "sants")
     expect(booth.locator("#screen-idle")).to_be_visible(timeout=10_000)
     booth.click("#idle-catalogue")
@@ -192,7 +194,7 @@ def test_inactivity_clears_the_search_and_keeps_a_waiting_place(
     booth.fill("#catalogue-q", "bicing")
     expect(booth.locator("#catalogue-results .result").first).to_be_visible()
     expect(booth.locator("#catalogue-talk")).to_be_visible()  # open: a clerk is one tap away
-    booth.wait_for_function("() => window.finestreta.screen === 'idle'", timeout=15_000)
+    booth.wait_for_function("() => window.finestreta.screen === 'idle'", timeout=25_000)
     expect(booth.locator("html")).to_have_attribute("lang", "ca")
     expect(booth.locator("#catalogue-q")).to_have_value("")
     expect(booth.locator("#catalogue-results .result")).to_have_count(0)
@@ -202,7 +204,7 @@ def test_inactivity_clears_the_search_and_keeps_a_waiting_place(
     booth_request(booth, language="es", topic="census")
     booth.click("#waiting-catalogue")
     expect(booth.locator("#queue-strip")).to_be_visible()
-    expect(booth.locator("#still-there")).to_be_visible(timeout=15_000)
+    expect(booth.locator("#still-there")).to_be_visible(timeout=25_000)
     assert booth.evaluate("() => window.finestreta.screen") == "waiting"
     booth.click("#keep-waiting")
     expect(booth.locator("#still-there")).to_be_hidden()
