@@ -390,3 +390,23 @@ def test_the_issued_volant_stays_in_its_card_and_a_second_one_is_asked_about(
     expect(message).to_contain_text("número de registre", timeout=30_000)
     with server.db().session() as session:
         assert len(session.scalars(select(DocumentRow)).all()) == 2
+
+
+def test_a_tap_before_the_texts_arrive_is_not_undone(browser: Any, server: Server) -> None:
+    """Under load the booth's texts can take seconds; a citizen who tapped "look up information"
+    meanwhile was thrown back to the idle screen when the booth finished starting (a tap on a
+    language was already kept)."""
+    booth = pair_booth(browser, server, "sants")
+    held: list[Any] = []
+    booth.route("**/i18n/kiosk.json", lambda route: held.append(route))
+    booth.reload()
+    booth.wait_for_function("() => document.readyState === 'complete'")
+    booth.click("#idle-catalogue")
+    expect(booth.locator("#screen-catalogue")).to_be_visible()
+    booth.wait_for_timeout(3500)  # the booth stops waiting for its texts after 3 s
+    expect(booth.locator("#screen-catalogue")).to_be_visible()
+    assert booth_screen(booth) == "catalogue"
+    for route in held:
+        route.continue_()
+    booth.wait_for_timeout(300)
+    expect(booth.locator("#screen-catalogue")).to_be_visible()

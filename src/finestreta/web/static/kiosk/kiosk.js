@@ -1358,8 +1358,9 @@ async function boot() {
   const tables = { texts: "/i18n/kiosk.json", errors: "/i18n/errors/kiosk.json" };
   const texts = loadTexts(tables);
   await Promise.race([texts, new Promise((resolve) => { setTimeout(resolve, 3000); })]);
-  // A citizen quick enough to tap a language before the texts arrived keeps their choice.
-  if (!state.chosen) {
+  // A citizen quick enough to tap before the texts arrived (a language, or "look up
+  // information") stays where the tap took them.
+  if (!state.chosen && state.screen === "idle") {
     setLang(DEFAULT_LANGUAGE);
     show("idle", { focus: false });
   }
