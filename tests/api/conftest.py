@@ -412,15 +412,17 @@ def start_call(
 
 
 @contextmanager
-def served(app: FastAPI) -> Iterator[str]:
+def served(app: FastAPI, **options: Any) -> Iterator[str]:
     """Run ``app`` under a real uvicorn on a free local port; yields ``host:port``.
 
     For what only a real ASGI server shows (e.g. what a browser sees of a refused handshake).
+    ``options`` go to ``uvicorn.Config`` (e.g. those ``finestreta serve`` uses).
     """
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     host, port = sock.getsockname()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    config = {"log_level": "warning", **options, "lifespan": "on"}
+    server = uvicorn.Server(uvicorn.Config(app, **config))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import uvicorn
 import websockets
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -384,26 +383,8 @@ def served_like_serve(app: FastAPI, settings: Settings) -> Iterator[str]:
     """The app under uvicorn configured as ``finestreta serve`` configures it."""
     from finestreta.cli import uvicorn_options
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    host, port = sock.getsockname()
-    options = {**uvicorn_options(settings), "log_level": "warning"}
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", **options))
-    import threading
-    import time
-
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        yield f"{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with served(app, **{**uvicorn_options(settings), "log_level": "warning"}) as where:
+        yield where
 
 
 async def _frame_outcomes(where: str, cookie: str, sizes: list[int]) -> list[Any]:
