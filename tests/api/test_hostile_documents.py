@@ -4,9 +4,10 @@ content are refused at the door."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import unquote
 
-from tests.api.conftest import ORIGIN, BoothBrowser, ClerkBrowser, open_socket, start_call
+from tests.api.conftest import ORIGIN
 from tests.api.test_documents_access import png
 from tests.unit.test_pdf_active_content import HOSTILE, build
 
@@ -19,74 +20,58 @@ def _disposition(value: str) -> tuple[str, str, str]:
 
 
 def test_stored_names_come_from_the_detected_type(
-    clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+    live_call: dict[str, Any],
 ) -> None:
-    anna, _ = clerk_browser("anna")
-    sants, _ = booth_browser("sants")
-    with open_socket(anna, "/ws/console") as console, open_socket(sants, "/ws/kiosk") as kiosk:
-        console.expect("hello")
-        kiosk.expect("hello")
-        _, call, _ = start_call(console, kiosk)
-        url = f"/api/calls/{call['call_id']}/documents"
+    anna, call_id = live_call["clerk"], live_call["id"]
+    url = f"/api/calls/{call_id}/documents"
 
-        # a PNG sent as evil.html, with no title: the name's last part, its type's extension
-        made = anna.post(
-            url, files={"file": ("../../evil.html", png(), "text/html")}, headers=ORIGIN
-        )
-        assert made.status_code == 200, made.text
-        assert made.json()["title"] == "evil"
-        served = anna.get(made.json()["url"])
-        assert served.headers["content-type"] == "image/png"
-        assert _disposition(served.headers["content-disposition"]) == (
-            "inline",
-            "evil.png",
-            "evil.png",
-        )
-        # a document is never a page of ours: sandboxed, nothing loads, never framed elsewhere
-        policy = served.headers["content-security-policy"]
-        assert policy.startswith("sandbox;")
-        assert "default-src 'none'" in policy
-        assert served.headers["x-content-type-options"] == "nosniff"
+    # a PNG sent as evil.html, with no title: the name's last part, its type's extension
+    made = anna.post(url, files={"file": ("../../evil.html", png(), "text/html")}, headers=ORIGIN)
+    assert made.status_code == 200, made.text
+    assert made.json()["title"] == "evil"
+    served = anna.get(made.json()["url"])
+    assert served.headers["content-type"] == "image/png"
+    assert _disposition(served.headers["content-disposition"]) == (
+        "inline",
+        "evil.png",
+        "evil.png",
+    )
+    # a document is never a page of ours: sandboxed, nothing loads, never framed elsewhere
+    policy = served.headers["content-security-policy"]
+    assert policy.startswith("sandbox;")
+    assert "default-src 'none'" in policy
+    assert served.headers["x-content-type-options"] == "nosniff"
 
-        # a title with quotes, control and bidirectional characters and a non-ASCII name
-        title = 'Volant de residència "x"\r\n\u202egnp.exe.html'
-        made = anna.post(
-            url,
-            files={"file": ("x.png", png(), "image/png")},
-            data={"title": title},
-            headers=ORIGIN,
-        )
-        assert made.status_code == 200, made.text
-        assert "\r" not in made.json()["title"] and "\u202e" not in made.json()["title"]
-        kind, ascii_name, name = _disposition(
-            anna.get(made.json()["url"]).headers["content-disposition"]
-        )
-        assert kind == "inline"
-        assert name == "Volant de residència x gnp.exe.png"
-        assert ascii_name == "Volant de resid_ncia x gnp.exe.png"
+    # a title with quotes, control and bidirectional characters and a non-ASCII name
+    title = 'Volant de residència "x"\r\n\u202egnp.exe.html'
+    made = anna.post(
+        url,
+        files={"file": ("x.png", png(), "image/png")},
+        data={"title": title},
+        headers=ORIGIN,
+    )
+    assert made.status_code == 200, made.text
+    assert "\r" not in made.json()["title"] and "\u202e" not in made.json()["title"]
+    kind, ascii_name, name = _disposition(
+        anna.get(made.json()["url"]).headers["content-disposition"]
+    )
+    assert kind == "inline"
+    assert name == "Volant de residència x gnp.exe.png"
+    assert ascii_name == "Volant de resid_ncia x gnp.exe.png"
 
 
 def test_pdfs_with_active_content_are_refused(
-    clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+    live_call: dict[str, Any],
 ) -> None:
-    anna, _ = clerk_browser("anna")
-    sants, _ = booth_browser("sants")
-    with open_socket(anna, "/ws/console") as console, open_socket(sants, "/ws/kiosk") as kiosk:
-        console.expect("hello")
-        kiosk.expect("hello")
-        _, call, _ = start_call(console, kiosk)
-        url = f"/api/calls/{call['call_id']}/documents"
-        hostile = build(**HOSTILE["open_action_js"])  # type: ignore[arg-type]
-        refused = anna.post(
-            url, files={"file": ("a.pdf", hostile, "application/pdf")}, headers=ORIGIN
-        )
-        assert refused.status_code == 400
-        assert refused.json()["error"]["code"] == "active_content"
-        listed = anna.get(f"/api/calls/{call['call_id']}/documents").json()
-        assert listed["documents"] == []
-        plain = anna.post(
-            url, files={"file": ("a.pdf", build(), "application/pdf")}, headers=ORIGIN
-        )
-        assert plain.status_code == 200, plain.text
-        served = anna.get(plain.json()["url"])
-        assert _disposition(served.headers["content-disposition"])[:2] == ("inline", "a.pdf")
+    anna, call_id = live_call["clerk"], live_call["id"]
+    url = f"/api/calls/{call_id}/documents"
+    hostile = build(**HOSTILE["open_action_js"])  # type: ignore[arg-type]
+    refused = anna.post(url, files={"file": ("a.pdf", hostile, "application/pdf")}, headers=ORIGIN)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "active_content"
+    listed = anna.get(f"/api/calls/{call_id}/documents").json()
+    assert listed["documents"] == []
+    plain = anna.post(url, files={"file": ("a.pdf", build(), "application/pdf")}, headers=ORIGIN)
+    assert plain.status_code == 200, plain.text
+    served = anna.get(plain.json()["url"])
+    assert _disposition(served.headers["content-disposition"])[:2] == ("inline", "a.pdf")
