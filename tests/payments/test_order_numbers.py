@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from finestreta.payments import PaymentRefused, check_order_number, is_order_number, order_number
+from finestreta.payments import (
+    Order,
+    PaymentRefused,
+    check_order_number,
+    is_order_number,
+    order_number,
+)
 from finestreta.payments.gateway import LAST_SEQUENCE
 
 PREFIXES = st.from_regex(r"\A[0-9]{4}\Z")
@@ -69,3 +75,9 @@ def test_the_validator_refuses_what_breaks_the_rule(text: str) -> None:
 @pytest.mark.parametrize("text", ["123456789012", "2024AbCdEf09"])
 def test_the_validator_takes_letters_and_digits_after_four_digits(text: str) -> None:
     assert check_order_number(text) == text
+
+
+@pytest.mark.parametrize("amount", [12.5, True, 0, -100, "100"])
+def test_an_order_is_an_exact_positive_number_of_cents(amount: object) -> None:
+    with pytest.raises(ValueError, match="cents"):
+        Order("000100000001", amount, "https://n", "https://ok", "https://ko")  # type: ignore[arg-type]
