@@ -4,8 +4,8 @@
   ``procedures/base.py``, ``platform.py``, ``registry.py`` and the other modules beside them);
 * no procedure imports another;
 * the hub and the protocol know nothing of devices or procedures (they subscribe and route);
-* the domain (attention, the registers, documents, identity, accounts) knows nothing of the
-  web, the sockets, the devices or the procedures.
+* the domain (attention, the registers, documents, identity, accounts, payments) knows
+  nothing of the web, the sockets, the devices or the procedures.
 
 The contracts are written from the installed procedures each run, so a new procedure is
 covered without touching this file.
@@ -29,6 +29,7 @@ DOMAIN = (
     "finestreta.documents",
     "finestreta.identity",
     "finestreta.accounts",
+    "finestreta.payments",
 )
 
 

@@ -1,0 +1,94 @@
+"""Why a payment step was refused: the payment gateways' codes, declared in the error catalogue.
+
+Every refusal is a :class:`PaymentRefused` (nothing is settled) of one of the platform's kinds
+(``finestreta.errors``). A notification that fails any check is refused whole: the caller
+audits it and settles nothing.
+"""
+
+from __future__ import annotations
+
+from finestreta.errors import (
+    N_,
+    Conflict,
+    FinestretaError,
+    InvalidInput,
+    Malformed,
+    NotAuthenticated,
+    NotFound,
+    TooLarge,
+    Unavailable,
+    declare,
+)
+
+
+class PaymentRefused(FinestretaError):
+    """A payment step refused; nothing was settled."""
+
+
+class PaymentInvalid(PaymentRefused, InvalidInput):
+    """Input that can never be a payment of ours (an order number outside the rule)."""
+
+
+class PaymentMalformed(PaymentRefused, Malformed):
+    """A notification that is not in the gateway's shape (Base64, JSON, fields)."""
+
+
+class PaymentTooLarge(PaymentRefused, TooLarge):
+    """A notification far bigger than any the gateway sends."""
+
+
+class PaymentForged(PaymentRefused, NotAuthenticated):
+    """A notification whose signature does not verify: not from the gateway."""
+
+
+class PaymentUnknown(PaymentRefused, NotFound):
+    """A notification for an order we never created."""
+
+
+class PaymentMismatch(PaymentRefused, Conflict):
+    """A signed notification that does not match the order we created."""
+
+
+class PaymentExhausted(PaymentRefused, Unavailable):
+    """No order number is left for this prefix."""
+
+
+BAD_ORDER_NUMBER = declare(
+    "bad_order_number",
+    PaymentInvalid,
+    N_("That is not a valid order number: 12 letters and digits, the first 4 digits."),
+)
+ORDER_NUMBERS_EXHAUSTED = declare(
+    "order_numbers_exhausted",
+    PaymentExhausted,
+    N_("No order numbers are left for this payment terminal. Tell the administrator."),
+    N_("Card payment is not available now. Please ask the staff of the centre."),
+)
+PAYMENT_MALFORMED = declare(
+    "payment_malformed",
+    PaymentMalformed,
+    N_("The payment gateway's message is not in the expected form; it was refused."),
+)
+PAYMENT_TOO_LARGE = declare(
+    "payment_too_large",
+    PaymentTooLarge,
+    N_("The payment gateway's message is far larger than any it sends; it was refused."),
+)
+PAYMENT_FORGED = declare(
+    "payment_forged",
+    PaymentForged,
+    N_("The payment message's signature does not verify; it was refused and recorded."),
+)
+PAYMENT_UNKNOWN_ORDER = declare(
+    "payment_unknown_order",
+    PaymentUnknown,
+    N_("The payment message names an order that was never created here."),
+)
+PAYMENT_MISMATCH = declare(
+    "payment_mismatch",
+    PaymentMismatch,
+    N_(
+        "The payment message does not match the order (order, amount, currency, merchant or "
+        "terminal); nothing was settled."
+    ),
+)
