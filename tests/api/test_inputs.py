@@ -286,22 +286,25 @@ def test_bodies_are_limited_before_they_are_read(
         assert answers[("small upload", "anonymous", chunked)][2] == 0
 
 
-def _login_cookie(where: str) -> dict[str, str]:
-    body = f"username=anna&password={PASSWORD}".encode()
+def _form_cookie(where: str, path: str, body: bytes) -> str:
+    """POST a urlencoded form over a raw socket (as a browser of our origin); the cookie set."""
     with raw_connection(where) as sock:
         sock.sendall(
-            b"POST /login HTTP/1.1\r\nhost: testserver\r\norigin: http://testserver\r\n"
-            b"content-type: application/x-www-form-urlencoded\r\n"
+            f"POST {path} HTTP/1.1\r\nhost: testserver\r\norigin: http://testserver\r\n".encode()
+            + b"content-type: application/x-www-form-urlencoded\r\n"
             + f"content-length: {len(body)}\r\n\r\n".encode()
             + body
         )
         data = sock.recv(65536).decode()
-    cookie = next(
+    return next(
         line.split(":", 1)[1].split(";")[0].strip()
         for line in data.split("\r\n")
         if line.lower().startswith("set-cookie:")
     )
-    return {"cookie": cookie}
+
+
+def _login_cookie(where: str) -> dict[str, str]:
+    return {"cookie": _form_cookie(where, "/login", f"username=anna&password={PASSWORD}".encode())}
 
 
 def test_deep_or_non_finite_json_bodies_are_refused_plainly(client: TestClient) -> None:
@@ -420,19 +423,8 @@ def test_frames_over_the_socket_cap_close_with_1009_others_get_too_large(
     limit = settings.max_frame_bytes
     assert uvicorn_options(settings)["ws_max_size"] == 4 * limit  # was 1 MiB whatever the limit
     with served_like_serve(app, settings) as where:
-        body = f"code={booth.code}&secret={booth.secret}".encode()
-        with raw_connection(where) as sock:
-            sock.sendall(
-                b"POST /kiosk/pair HTTP/1.1\r\nhost: testserver\r\norigin: http://testserver\r\n"
-                b"content-type: application/x-www-form-urlencoded\r\n"
-                + f"content-length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-            head = sock.recv(65536).decode()
-        cookie = next(
-            line.split(":", 1)[1].split(";")[0].strip()
-            for line in head.split("\r\n")
-            if line.lower().startswith("set-cookie:")
+        cookie = _form_cookie(
+            where, "/kiosk/pair", f"code={booth.code}&secret={booth.secret}".encode()
         )
         outcomes = asyncio.run(
             _frame_outcomes(where, cookie, [limit, limit + 1, 4 * limit, 4 * limit + 1])
