@@ -27,7 +27,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 
 START_C, FNC1, STOP = 105, 102, 106
-MODULE = 0.33 * mm
+MODULE = 33 * mm / 100
 HEIGHT = 13 * mm
 QUIET_MODULES = 10  # GS1: at least ten modules of white on either side
 

@@ -37,6 +37,7 @@ from finestreta.documents.seal import Seal
 from finestreta.documents.service import Documents
 from finestreta.procedures.taxes.money import Cents
 from finestreta.procedures.taxes.printed import (
+    GAP,
     ISSUING_UNIT,
     DocumentKind,
     PaidLine,
@@ -203,7 +204,7 @@ def _paid_table(data: PaymentCertificateData, styles: Styles) -> Any:
             para(euros(data.total, lang), amount_bold),
         ]
     )
-    return grid(rows, [33 * mm, None, 15 * mm, 21 * mm, 28 * mm, 22 * mm], styles, total_row=True)
+    return grid(rows, [36 * mm, None, 15 * mm, 21 * mm, 28 * mm, 23 * mm], styles, total_row=True)
 
 
 def render_payment_certificate(data: PaymentCertificateData, issuance: Issuance) -> bytes:
@@ -229,7 +230,7 @@ def render_payment_certificate(data: PaymentCertificateData, issuance: Issuance)
         ),
         Spacer(1, 5 * mm),
         para(_("Receipts paid ({count})").format(count=len(data.lines)), styles.heading),
-        Spacer(1, 1.5 * mm),
+        Spacer(1, GAP),
         _paid_table(data, styles),
         Spacer(1, 4 * mm),
         facts_table(

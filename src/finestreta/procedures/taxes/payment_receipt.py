@@ -34,6 +34,7 @@ from finestreta.documents.seal import Seal
 from finestreta.documents.service import Documents
 from finestreta.procedures.taxes.money import Cents
 from finestreta.procedures.taxes.printed import (
+    GAP,
     ISSUING_UNIT,
     DocumentKind,
     Party,
@@ -155,7 +156,7 @@ def render_payment_receipt(data: PaymentReceiptData, issuance: Issuance) -> byte
         facts_table(facts, styles, 45 * mm),
         Spacer(1, 5 * mm),
         para(_("Receipts paid ({count})").format(count=count), styles.heading),
-        Spacer(1, 1.5 * mm),
+        Spacer(1, GAP),
         tax_lines_table(data.lines, data.total, lang, styles),
         Spacer(1, 4 * mm),
         para(

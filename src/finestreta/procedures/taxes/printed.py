@@ -60,6 +60,11 @@ TEXT_LENGTH = 200  # a name or a label, as the registry keeps a party's name
 # is a NIF too).
 ID_TYPES = {"nif": N_("NIF"), "nie": N_("NIE"), "passport": N_("Passport"), "other": N_("Document")}
 _SEPARATORS = re.compile(r"[\s.\-/]")
+# Lengths are fractions of a millimetre, never float literals: the package holds none
+# (tests/procedures/taxes/test_money.py), so that a float amount would stand out.
+LINE = mm / 10  # the rule between table rows
+BOX = mm / 5  # a box around a part of the page
+GAP = 3 * mm / 2  # between a heading and what it heads
 
 
 class DocumentKind(StrEnum):
@@ -257,9 +262,9 @@ def grid(
     commands: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), SHADE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
-        ("TOPPADDING", (0, 0), (-1, -1), 3.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+        ("LINEBELOW", (0, 0), (-1, -1), LINE, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
@@ -271,13 +276,14 @@ def grid(
 
 
 def tax_lines_table(lines: Sequence[TaxLine], total: Cents, lang: str, styles: Styles) -> Table:
-    """The receipts with their amounts, one row each, and the total."""
+    """The receipts with their amounts, one row each, and the total. A reference and a
+    cadastral reference are single words that must not wrap: the period goes under the
+    reference, so that their columns are wide enough."""
     _ = texts(lang)
     amount, amount_bold = number_styles(styles)
     header = [
-        para(_("Receipt"), styles.label),
+        para(_("Receipt and period"), styles.label),
         para(_("Tax and object"), styles.label),
-        para(_("Period"), styles.label),
         para(_("Principal"), styles.label),
         para(_("Surcharge"), styles.label),
         para(_("Interest"), styles.label),
@@ -287,9 +293,8 @@ def tax_lines_table(lines: Sequence[TaxLine], total: Cents, lang: str, styles: S
     for line in lines:
         rows.append(
             [
-                para(line.reference, styles.cell),
+                [para(line.reference, styles.cell), para(line.period, styles.small)],
                 [para(line.tax_label, styles.cell_bold), para(line.object_label, styles.small)],
-                para(line.period, styles.cell),
                 para(euros(line.principal, lang), amount),
                 para(euros(line.surcharge, lang), amount),
                 para(euros(line.interest, lang), amount),
@@ -297,22 +302,9 @@ def tax_lines_table(lines: Sequence[TaxLine], total: Cents, lang: str, styles: S
             ]
         )
     rows.append(
-        [
-            "",
-            para(_("Total"), styles.cell_bold),
-            "",
-            "",
-            "",
-            "",
-            para(euros(total, lang), amount_bold),
-        ]
+        ["", para(_("Total"), styles.cell_bold), "", "", "", para(euros(total, lang), amount_bold)]
     )
-    return grid(
-        rows,
-        [33 * mm, None, 15 * mm, 20 * mm, 18 * mm, 19 * mm, 23 * mm],
-        styles,
-        total_row=True,
-    )
+    return grid(rows, [36 * mm, None, 20 * mm, 19 * mm, 20 * mm, 23 * mm], styles, total_row=True)
 
 
 def privacy_note(council: str, lang: str, styles: Styles) -> KeepTogether:
@@ -332,7 +324,7 @@ def privacy_note(council: str, lang: str, styles: Styles) -> KeepTogether:
         ParagraphStyle("privacy", parent=styles.tiny, fontName=styles.fonts.regular),
     )
     return KeepTogether(
-        [HRFlowable(width="100%", thickness=0.4, color=RULE), Spacer(1, 1.5 * mm), note]
+        [HRFlowable(width="100%", thickness=LINE, color=RULE), Spacer(1, GAP), note]
     )
 
 

@@ -42,6 +42,9 @@ from finestreta.documents.pdf.styles import (
 from finestreta.procedures.taxes import cuaderno60
 from finestreta.procedures.taxes.barcode import gs1_128
 from finestreta.procedures.taxes.printed import (
+    BOX,
+    GAP,
+    LINE,
     Party,
     TaxLine,
     check_aware,
@@ -198,12 +201,12 @@ def _bank_part(data: SlipData, styles: Styles) -> Table:
         style=table_style(
             styles.fonts,
             [
-                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("BOX", (0, 0), (-1, -1), BOX, RULE),
                 ("SPAN", (0, 0), (-1, 0)),
                 ("SPAN", (0, 3), (-1, 3)),
                 ("SPAN", (0, 4), (-1, 4)),
                 ("ALIGN", (0, 3), (-1, 3), "CENTER"),
-                ("LINEBELOW", (0, 2), (-1, 2), 0.3, RULE),
+                ("LINEBELOW", (0, 2), (-1, 2), LINE, RULE),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
                 ("TOPPADDING", (0, 3), (-1, 3), 8),
                 ("BOTTOMPADDING", (0, 3), (-1, 3), 2),
@@ -253,7 +256,7 @@ def render_slip(data: SlipData) -> bytes:
         facts_table(facts, styles, 45 * mm),
         Spacer(1, 4 * mm),
         para(payable.format(date=day(data.deadline)), styles.strong),
-        Spacer(1, 1.5 * mm),
+        Spacer(1, GAP),
         para(
             _(
                 "After that date this slip is no longer valid: ask the City Council for a new "
@@ -261,7 +264,7 @@ def render_slip(data: SlipData) -> bytes:
             ),
             styles.base,
         ),
-        Spacer(1, 1.5 * mm),
+        Spacer(1, GAP),
         para(
             _(
                 "This slip is not proof of payment: the payment is proven by the bank's "
