@@ -218,7 +218,8 @@ class TaxDesk:
     def slip(
         self, *, call_id: str, clerk_id: int, reference: str, lang: str
     ) -> Any:  # the stored document row
-        from finestreta.procedures.taxes.slip import Party, SlipData, render_slip, slip_title
+        from finestreta.procedures.taxes.printed import Party
+        from finestreta.procedures.taxes.slip import SlipData, render_slip, slip_title
 
         identified = self.identified(call_id, clerk_id)
         view = next((v for v in identified.receipts if v.receipt.reference == reference), None)
@@ -468,12 +469,13 @@ class TaxDesk:
         representative: bool = False,
     ) -> IssuedCertificate:
         from finestreta.procedures.taxes import certificates as c
+        from finestreta.procedures.taxes.printed import Party
 
         identified = self.identified(call_id, clerk_id)
         nif, on_behalf = self._subject(identified, subject_nif, representative)
-        requester = c.Party(
+        requester = Party(
             (identified.taxpayer.name if identified.taxpayer else identified.document.number),
-            identified.document.type.value,
+            "nie" if identified.document.type.value == "nie" else "nif",
             identified.document.number,
         )
         seal = self._seal()
@@ -596,7 +598,7 @@ def _id_parts(nif: str) -> tuple[str, str]:
 
 
 def _party(taxpayer: Taxpayer) -> Any:
-    from finestreta.procedures.taxes.slip import Party
+    from finestreta.procedures.taxes.printed import Party
 
     return Party(taxpayer.name, *_id_parts(taxpayer.nif))
 
@@ -604,7 +606,7 @@ def _party(taxpayer: Taxpayer) -> Any:
 def tax_line(
     receipt: Receipt, due: receipts.Due | None, lang: str, *, paid: int | None = None
 ) -> Any:
-    from finestreta.procedures.taxes.slip import TaxLine
+    from finestreta.procedures.taxes.printed import TaxLine
 
     if due is not None:
         surcharge, interest, total = due.surcharge, due.interest, due.total
@@ -626,7 +628,7 @@ def tax_line(
 
 
 def paid_line(receipt: Receipt, lang: str) -> Any:
-    from finestreta.procedures.taxes.certificates import PaidLine
+    from finestreta.procedures.taxes.printed import PaidLine
 
     assert receipt.paid_on is not None
     return PaidLine(
