@@ -27,6 +27,7 @@ from fastapi import APIRouter
 from pydantic_settings import BaseSettings
 from sqlalchemy.orm import Session
 
+from finestreta.payments.orders import PaymentOrder
 from finestreta.realtime.frames import Inbound, Outbound
 from finestreta.realtime.ports import CallListener
 
@@ -155,6 +156,21 @@ class Procedure(CallListener):
         """The title of a document it issues under ``kind`` (e.g. ``household``) in ``lang``,
         for the public ``/verify`` page; None for kinds it does not issue."""
         return None
+
+    # ------------------------------------------------------------------ payments
+    def payment_changed(self, order: PaymentOrder, event: str) -> None:
+        """Something happened to an order it created (``Platform.payments.create``): ``event``
+        is ``opened``, ``returned``, ``paid``, ``declined``, ``expired`` or ``cancelled``; tell
+        the booth and the console. Called from a worker thread after the change is committed;
+        ``paid`` may come long after the call ended (a late notification)."""
+
+    def payment_settled(self, order: PaymentOrder) -> bool:
+        """Post a settled order to its register (the receipts it paid). Called after the
+        settlement is committed, again by the periodic task and ``finestreta payments
+        post-pending`` until it returns True, so it must be idempotent. False (the default) or
+        an exception leaves the order pending. What it finds already paid otherwise, it flags
+        with ``Platform.payments.flag_refund``."""
+        return False
 
     def console_texts(self, lang: str) -> Mapping[str, str]:
         """Texts its panel's script needs, by msgid; by default its whole catalogue."""
