@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -130,16 +130,16 @@ def _policy(merchants: Sequence[str]) -> str:
 class _Headers:
     """Every answer of the sandbox: its policy, and nothing kept or sniffed."""
 
-    def __init__(self, app: ASGIApp, policy: str) -> None:
+    def __init__(self, app: ASGIApp, merchants: Callable[[], tuple[str, ...]]) -> None:
         self.app = app
-        self.policy = policy
+        self.merchants = merchants
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [
-                    (b"content-security-policy", self.policy.encode()),
+                    (b"content-security-policy", _policy(self.merchants()).encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"cache-control", b"no-store"),
@@ -167,16 +167,20 @@ def create_sandbox_app(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
     """The sandbox gateway at ``origin`` (``http://127.0.0.1:8001``), serving ``merchants``
-    (origins). ``transport`` replaces the network for the notifications (tests)."""
+    (origins), read at every request: a test may add its app's origin once that runs.
+    ``transport`` replaces the network for the notifications (tests)."""
     gateway = SandboxGateway(origin)
     bank = Bank(clock)
-    allowed = tuple(m.rstrip("/") for m in merchants)
+
+    def allowed() -> tuple[str, ...]:
+        return tuple(m.rstrip("/") for m in merchants)
+
     templates = jinja2.Environment(
         loader=jinja2.FileSystemLoader(WEB / "templates"), autoescape=True
     )
 
     def ours(url: str) -> bool:
-        return any(url == m or url.startswith(m + "/") for m in allowed)
+        return any(url == m or url.startswith(m + "/") for m in allowed())
 
     def page(template: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = templates.get_template(template).render(
@@ -270,7 +274,7 @@ def create_sandbox_app(
             Mount("/static/sandbox", StaticFiles(directory=WEB / "static" / "sandbox")),
         ]
     )
-    app.add_middleware(_Headers, policy=_policy(allowed))
+    app.add_middleware(_Headers, merchants=allowed)
     app.state.bank = bank
     return app
 
