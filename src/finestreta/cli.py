@@ -245,9 +245,10 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
 
 async def _serve_with_sandbox(app: Any, settings: Settings) -> None:
     """The app and, on the sandbox URL's port, the sandbox gateway, in one process (the demo
-    pays offline). The app's server handles the signals; the sandbox stops with it."""
+    pays offline). Ctrl-C or SIGTERM stops both (twice: at once)."""
     import asyncio
     import contextlib
+    import signal
     from collections.abc import Iterator
     from urllib.parse import urlsplit
 
@@ -255,10 +256,26 @@ async def _serve_with_sandbox(app: Any, settings: Settings) -> None:
 
     from finestreta.web.sandbox_gateway import create_sandbox_app, merchant_origins
 
-    class Beside(uvicorn.Server):
+    servers: list[uvicorn.Server] = []
+
+    class Together(uvicorn.Server):
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
-            yield  # the app's server has them
+            if self is not servers[0]:
+                yield  # the app's server has them
+                return
+
+            def stop(signum: int, frame: Any) -> None:
+                for server in servers:
+                    server.force_exit = server.should_exit
+                    server.should_exit = True
+
+            previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
 
     parts = urlsplit(settings.payments_sandbox_url)
     sandbox_app = create_sandbox_app(
@@ -266,25 +283,24 @@ async def _serve_with_sandbox(app: Any, settings: Settings) -> None:
         merchants=merchant_origins(settings.public_url, settings.payments_sandbox_merchants),
         merchant_name=settings.city_council or f"Ajuntament de {settings.city_name}",
     )
-    side = Beside(
-        uvicorn.Config(
-            sandbox_app,
-            host=settings.host,
-            port=parts.port or 80,
-            log_level=settings.log_level.lower(),
-            log_config=None,
-            proxy_headers=False,
+    servers.append(
+        Together(
+            uvicorn.Config(app, host=settings.host, port=settings.port, **uvicorn_options(settings))
         )
     )
-    main = uvicorn.Server(
-        uvicorn.Config(app, host=settings.host, port=settings.port, **uvicorn_options(settings))
+    servers.append(
+        Together(
+            uvicorn.Config(
+                sandbox_app,
+                host=settings.host,
+                port=parts.port or 80,
+                log_level=settings.log_level.lower(),
+                log_config=None,
+                proxy_headers=False,
+            )
+        )
     )
-    beside = asyncio.create_task(side.serve())
-    try:
-        await main.serve()
-    finally:
-        side.should_exit = True
-        await beside
+    await asyncio.gather(*(server.serve() for server in servers))
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
