@@ -16,7 +16,7 @@ from finestreta.context import AppContext
 from finestreta.payments.money import Cents
 from finestreta.payments.orders import OrderItem, OrderState, PaymentOrder
 from finestreta.payments.redsys import encode_parameters
-from tests.api.conftest import ORIGIN, Browser, ClerkBrowser
+from tests.api.conftest import ORIGIN, BoothBrowser, Browser, ClerkBrowser
 
 NOTIFY = "/api/payments/notifications"
 
@@ -212,3 +212,19 @@ def test_the_supervisor_page_has_the_refusals_table(clerk_browser: ClerkBrowser)
     assert page.status_code == 200
     assert 'id="refusals-table"' in page.text and "<caption" in page.text
     assert "Notificacions de pagament rebutjades" in page.text
+
+
+def test_the_booth_frames_the_payment_pages_when_a_procedure_takes_payments(
+    booth_browser: BoothBrowser, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sants, _ = booth_browser("sants")
+
+    def frame_src() -> list[str]:
+        header = sants.get("/kiosk").headers["content-security-policy"]
+        return next(
+            part.split()[1:] for part in header.split(";") if part.split()[0] == "frame-src"
+        )
+
+    assert frame_src() == ["blob:"]  # no procedure charges: nothing more
+    monkeypatch.setattr(type(ctx.procedures["information"]), "takes_payments", True)
+    assert frame_src() == ["blob:", "'self'", "http://127.0.0.1:8001"]

@@ -137,6 +137,13 @@ class PaymentDesk:
         return f"{parts.scheme}://{parts.netloc}"
 
     @property
+    def frame_sources(self) -> tuple[str, ...]:
+        """What the booth page frames to pay: our pay page, then the gateway's page in its
+        place (a card reader gateway frames nothing)."""
+        origin = self.gateway_origin
+        return ("'self'", origin) if origin != "://" else ()
+
+    @property
     def form_action(self) -> str:
         endpoint: str = getattr(getattr(self.gateway, "settings", None), "endpoint", "")
         return endpoint

@@ -96,6 +96,9 @@ class Procedure(CallListener):
     #: Origins its panel or booth markup may frame (a payment page: ``https://tpv.example``),
     #: added to ``frame-src`` of the console and booth pages (web/csp.py); none by default.
     frame_sources: ClassVar[tuple[str, ...]] = ()
+    #: Whether it charges the citizen by card at the booth (``Platform.payments``): the booth
+    #: page may then frame our pay page and the gateway's card page (``frame-src``).
+    takes_payments: ClassVar[bool] = False
     #: What the clerk reads for each kind of document it makes (kind → English label).
     document_kinds: ClassVar[Mapping[str, str]] = {}
     #: Days the documents it makes are kept, by document kind (None: kept for good); a
