@@ -1,7 +1,8 @@
 """The sandbox gateway's card page in Chromium, framed by a merchant page of another origin as
 the booth frames it: typed with its own keypad only (the booth's keyboard cannot reach a frame
 of another origin), paid with the test card, the signed notification received and verified
-by the merchant, the frame sent back to URL OK. And axe finds no WCAG A/AA violation on it."""
+by the merchant, the frame sent back to URL OK. And axe finds no WCAG A/AA violation on it,
+nor on the supervisor's table of refused notifications."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 from starlette.applications import Starlette
@@ -17,10 +19,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 
+from finestreta.accounts import service
 from finestreta.payments.gateway import Order
 from finestreta.payments.sandbox import SandboxGateway
 from tests.browser.test_accessibility import violations
-from tests.conftest import free_socket, uvicorn_on
+from tests.conftest import PASSWORD, free_socket, uvicorn_on
 
 
 @dataclass
@@ -142,3 +145,36 @@ def test_the_card_page_passes_axe(browser: Any, merchant: Merchant) -> None:
     assert violations(page) == []
     size = page.locator('#keypad button[data-key="5"]').bounding_box()
     assert size is not None and size["height"] >= 44 and size["width"] >= 44
+
+
+def test_the_supervisor_sees_refused_notifications_in_an_accessible_table(
+    browser: Any, server_factory: Any
+) -> None:
+    server = server_factory()
+    database = server.db()
+    with database.session() as session:
+        service.add_user(
+            session, "silvia", PASSWORD, "supervisor", "Sílvia Roca", ["ca"], ["general"]
+        )
+    database.dispose()
+    forged = httpx.post(
+        f"{server.url}/api/payments/notifications",
+        data={
+            "Ds_SignatureVersion": "HMAC_SHA256_V1",
+            "Ds_MerchantParameters": "e30",
+            "Ds_Signature": "x",
+        },
+        trust_env=False,
+    )
+    assert forged.status_code == 422
+    page = browser.new_context(viewport={"width": 1366, "height": 800}).new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("#username", "silvia")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{server.url}/supervisor")
+    row = page.locator("#refusals-body tr")
+    expect(row).to_have_count(1, timeout=10_000)
+    expect(row.locator("td").nth(1)).to_have_text("mal formada")
+    expect(page.locator("#refusals-empty")).to_be_hidden()
+    assert violations(page) == []
