@@ -140,8 +140,7 @@ class PaymentDesk:
     def frame_sources(self) -> tuple[str, ...]:
         """What the booth page frames to pay: our pay page, then the gateway's page in its
         place (a card reader gateway frames nothing)."""
-        origin = self.gateway_origin
-        return ("'self'", origin) if origin != "://" else ()
+        return ("'self'", self.gateway_origin) if self.form_action else ()
 
     @property
     def form_action(self) -> str:

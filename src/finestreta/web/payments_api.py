@@ -21,6 +21,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -32,15 +33,16 @@ from starlette.types import Scope
 from finestreta.errors import FinestretaError, TooLarge
 from finestreta.payments.desk import PaymentDesk
 from finestreta.payments.errors import (
+    NO_SUCH_PAYMENT,
     PAYMENT_MALFORMED,
     PAYMENT_TOO_LARGE,
     PaymentRefused,
 )
-from finestreta.payments.orders import PaymentOrder
+from finestreta.payments.orders import PaymentOrder, Returned
 from finestreta.web import bodies, csp
 from finestreta.web.contract import STAFF, refusals
 from finestreta.web.errors import FORBIDDEN, status_of
-from finestreta.web.i18n import translator
+from finestreta.web.i18n import CITIZEN_LANGUAGES, pick_language, translator
 from finestreta.web.security import Staff, client_address, ctx_of, require_staff, require_supervisor
 
 router = APIRouter()
@@ -119,7 +121,8 @@ def _page(
         status_code=status,
         headers={"X-Frame-Options": "SAMEORIGIN"},
     )
-    return csp.private(response)  # type: ignore[return-value]
+    csp.private(response)
+    return response
 
 
 def _refused_page(request: Request, error: FinestretaError, lang: str) -> HTMLResponse:
@@ -138,8 +141,6 @@ def _refused_page(request: Request, error: FinestretaError, lang: str) -> HTMLRe
 def _language(order: PaymentOrder | None, request: Request) -> str:
     if order is not None:
         return order.language
-    from finestreta.web.i18n import CITIZEN_LANGUAGES, pick_language
-
     return pick_language([request.headers.get("accept-language")], CITIZEN_LANGUAGES)
 
 
@@ -151,8 +152,6 @@ def pay_page(number: str, request: Request, t: str = "") -> Response:
     lang = _language(order, request)
     try:
         if order is None:
-            from finestreta.payments.errors import NO_SUCH_PAYMENT
-
             raise NO_SUCH_PAYMENT("no such payment link")
         form = desk.form(number)
         desk.opened(number)
@@ -172,12 +171,11 @@ def pay_page(number: str, request: Request, t: str = "") -> Response:
 def return_page(result: str, request: Request, order: str = "", t: str = "") -> Response:
     desk: PaymentDesk = ctx_of(request).payments
     _framed_by_us(request)
+    answer: Returned = "ok" if result == "ok" else "ko"
     try:
-        if result not in ("ok", "ko"):
-            from finestreta.payments.errors import NO_SUCH_PAYMENT
-
+        if result != answer:
             raise NO_SUCH_PAYMENT("no such payment link")
-        back = desk.returned(order[:20], result, t)  # type: ignore[arg-type]
+        back = desk.returned(order[:20], answer, t)
     except PaymentRefused as refusal:
         return _refused_page(request, refusal, _language(None, request))
     return _page(
@@ -277,8 +275,6 @@ def day_orders(
     ctx = ctx_of(request)
     if staff.role not in ("clerk", *ALL_ORDERS):
         raise FORBIDDEN("Only clerks, supervisors and admins see payments")
-    from zoneinfo import ZoneInfo
-
     when = day or ctx.clock.now(ZoneInfo(ctx.settings.city_timezone)).date()
     clerk = None if staff.role in ALL_ORDERS else staff.id
     orders = ctx.payments.orders_of(clerk, when)
