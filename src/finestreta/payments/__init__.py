@@ -32,8 +32,8 @@ from finestreta.payments.orders import OrderItem, OrderState, PaymentOrder
 from finestreta.payments.redsys import RedsysGateway, RedsysSettings
 
 __all__ = [
-    "Cents",
     "EURO",
+    "Cents",
     "FindOrder",
     "Language",
     "Notification",
