@@ -1,10 +1,14 @@
 """Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when
-FINESTRETA_TEST_DATABASE_URL is set), the real app, and helpers to add staff and booths."""
+FINESTRETA_TEST_DATABASE_URL is set), the real app, helpers to add staff and booths, and the
+sandbox payment gateway on an origin of its own (``sandbox_gateway``)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+import uvicorn
 from sqlalchemy import create_engine, text
 
 from finestreta.accounts import service
@@ -160,3 +165,52 @@ def make_booth(db: Database) -> MakeBooth:
             return Booth(made.kiosk.id, made.kiosk.code, made.secret)
 
     return make
+
+
+# ------------------------------------------------------------------ servers of their own
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextmanager
+def uvicorn_on(app: Any, sock: socket.socket) -> Iterator[str]:
+    """Serve ``app`` on ``sock`` (bound, on loopback) with a real uvicorn; yields its origin."""
+    host, port = sock.getsockname()
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", log_config=None)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.01)
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture
+def sandbox_merchants() -> list[str]:
+    """The origins the ``sandbox_gateway`` serves; a test adds its app's."""
+    return []
+
+
+@pytest.fixture
+def sandbox_gateway(sandbox_merchants: list[str]) -> Iterator[str]:
+    """The sandbox gateway on a free loopback port of its own; yields its origin
+    (``http://127.0.0.1:PORT``). Point the app at it with ``payments_sandbox_url``."""
+    sock = free_socket()
+    host, port = sock.getsockname()
+    from finestreta.web.sandbox_gateway import create_sandbox_app
+
+    app = create_sandbox_app(origin=f"http://{host}:{port}", merchants=sandbox_merchants)
+    with uvicorn_on(app, sock) as origin:
+        yield origin

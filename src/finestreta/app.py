@@ -31,6 +31,7 @@ from finestreta.web import (
     csp,
     errors,
     pages,
+    payments_api,
     registry_api,
     security,
     verify,
@@ -39,6 +40,7 @@ from finestreta.web.bodies import BodyLimit
 
 WEB = Path(__file__).resolve().parent / "web"
 PURGE_EVERY_S = 3600.0
+PAYMENTS_EVERY_S = 30.0
 log = logging.getLogger(__name__)
 
 
@@ -50,14 +52,17 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx.memory.sweep()  # calls that ended while no server ran keep nothing
         await ctx.hub.start()
-        housekeeping = asyncio.get_running_loop().create_task(_housekeeping(ctx))
+        loop = asyncio.get_running_loop()
+        tasks = [loop.create_task(_housekeeping(ctx)), loop.create_task(_payments_upkeep(ctx))]
         log.info("Finestreta %s ready", __version__)
         try:
             yield
         finally:
-            housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await housekeeping
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await ctx.hub.stop()
 
     app = FastAPI(
@@ -87,6 +92,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.include_router(devices_routes.router)
     app.include_router(catalogue_api.router)
     app.include_router(registry_api.router)
+    app.include_router(payments_api.router)
     app.include_router(verify.router)
     app.include_router(endpoints.router)
     for procedure in ctx.procedures.values():
@@ -137,3 +143,17 @@ async def _housekeeping(ctx: AppContext) -> None:
         except Exception:  # the next hour tries again
             log.exception("document purge failed")
         await asyncio.sleep(PURGE_EVERY_S)
+
+
+async def _payments_upkeep(ctx: AppContext) -> None:
+    """Every half minute: open orders past their time expire (what they held is payable
+    again), and settled orders their procedure has not posted yet are offered again."""
+    while True:
+        try:
+            expired = await asyncio.to_thread(ctx.payments.expire_due)
+            posted = await asyncio.to_thread(ctx.payments.post_pending)
+            if expired or posted:
+                log.info("payments: %d orders expired, %d posted", len(expired), len(posted))
+        except Exception:  # the next round tries again
+            log.exception("payment upkeep failed")
+        await asyncio.sleep(PAYMENTS_EVERY_S)

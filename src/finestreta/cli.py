@@ -27,8 +27,10 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
+        # a rule across settings has no one field (loc is empty): its message names them
         problems = "; ".join(
-            f"FINESTRETA_{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors()
+            f"FINESTRETA_{str(e['loc'][0]).upper()}: {e['msg']}" if e["loc"] else e["msg"]
+            for e in exc.errors()
         )
         _fail(f"bad configuration: {problems}")
 
@@ -175,10 +177,15 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
     if args.host is not None:
         os.environ["FINESTRETA_HOST"] = args.host
     settings = _settings()
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     if demo and not settings.public_url:
         # volants seal their /verify address: the demo's is where it listens
-        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
         settings = settings.model_copy(update={"public_url": f"http://{host}:{settings.port}"})
+    sandbox = demo and settings.payments_gateway == "sandbox"
+    if sandbox and not os.environ.get("FINESTRETA_PAYMENTS_SANDBOX_URL"):
+        # the demo pays offline: the sandbox gateway answers on the next port
+        sandbox_url = f"http://{host}:{settings.port + 1}"
+        settings = settings.model_copy(update={"payments_sandbox_url": sandbox_url})
     from finestreta import logs
 
     procedures = _procedures(settings)
@@ -213,6 +220,12 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
                 f"    {person.username:<7} {person.role:<10} languages {','.join(person.languages):<9}"
                 f" topics {','.join(person.topics)}"
             )
+        if sandbox:
+            print(
+                f"  card payments: the sandbox gateway at {settings.payments_sandbox_url}",
+                flush=True,
+            )
+            print("    (test card 4548 8100 0000 0003, any future date, any 3 digits)", flush=True)
         print("  Open the booth and the console in two browser windows.\n", flush=True)
     app = create_app(settings, ctx)
     # Everything loaded so far (modules, the ORM's metadata, templates, translations) lives as
@@ -222,7 +235,72 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
 
     gc.collect()
     gc.freeze()
+    if sandbox:
+        import asyncio
+
+        asyncio.run(_serve_with_sandbox(app, settings))
+        return
     uvicorn.run(app, host=settings.host, port=settings.port, **uvicorn_options(settings))
+
+
+async def _serve_with_sandbox(app: Any, settings: Settings) -> None:
+    """The app and, on the sandbox URL's port, the sandbox gateway, in one process (the demo
+    pays offline). Ctrl-C or SIGTERM stops both (twice: at once)."""
+    import asyncio
+    import contextlib
+    import signal
+    from collections.abc import Iterator
+    from urllib.parse import urlsplit
+
+    import uvicorn
+
+    from finestreta.web.sandbox_gateway import create_sandbox_app, merchant_origins
+
+    servers: list[uvicorn.Server] = []
+
+    class Together(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if self is not servers[0]:
+                yield  # the app's server has them
+                return
+
+            def stop(signum: int, frame: Any) -> None:
+                for server in servers:
+                    server.force_exit = server.should_exit
+                    server.should_exit = True
+
+            previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    parts = urlsplit(settings.payments_sandbox_url)
+    sandbox_app = create_sandbox_app(
+        origin=settings.payments_sandbox_url,
+        merchants=merchant_origins(settings.public_url, settings.payments_sandbox_merchants),
+        merchant_name=settings.city_council or f"Ajuntament de {settings.city_name}",
+    )
+    servers.append(
+        Together(
+            uvicorn.Config(app, host=settings.host, port=settings.port, **uvicorn_options(settings))
+        )
+    )
+    servers.append(
+        Together(
+            uvicorn.Config(
+                sandbox_app,
+                host=settings.host,
+                port=parts.port or 80,
+                log_level=settings.log_level.lower(),
+                log_config=None,
+                proxy_headers=False,
+            )
+        )
+    )
+    await asyncio.gather(*(server.serve() for server in servers))
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -385,6 +463,91 @@ def cmd_seal_init(args: argparse.Namespace) -> None:
     print(f"set FINESTRETA_SEAL_PKCS12={path} to use it")
 
 
+def cmd_payments_sandbox(args: argparse.Namespace) -> None:
+    """The sandbox gateway on its own (its origin: --host and --port)."""
+    import uvicorn
+
+    from finestreta.web.sandbox_gateway import create_sandbox_app, merchant_origins
+
+    settings = _settings()
+    from finestreta import logs
+
+    logs.configure(settings.log_level, ())
+    origin = f"http://{args.host}:{args.port}"
+    merchants = merchant_origins(settings.public_url, settings.payments_sandbox_merchants)
+    if not merchants:
+        _fail("set FINESTRETA_PUBLIC_URL or FINESTRETA_PAYMENTS_SANDBOX_MERCHANTS: the sandbox "
+              "serves only the merchants it knows")  # fmt: skip
+    app = create_sandbox_app(
+        origin=origin,
+        merchants=merchants,
+        merchant_name=settings.city_council or f"Ajuntament de {settings.city_name}",
+    )
+    print(f"sandbox gateway at {origin} for {', '.join(merchants)}", flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        proxy_headers=False,
+    )
+
+
+def _payment_desk(settings: Settings):  # type: ignore[no-untyped-def]
+    from finestreta.clock import SYSTEM_CLOCK
+    from finestreta.context import PaymentOwners
+    from finestreta.payments.desk import PaymentDesk
+    from finestreta.payments.gateways import gateway_for
+
+    db = _database(settings)
+    return PaymentDesk(db, settings, SYSTEM_CLOCK, gateway_for(settings), PaymentOwners({}))
+
+
+def cmd_payments_reconcile(args: argparse.Namespace) -> None:
+    """The orders of a period by state, and their CSV for the treasury."""
+    from datetime import date
+    from pathlib import Path
+
+    from finestreta.payments.money import Cents, euros_text
+    from finestreta.payments.reconcile import summary, write_csv
+
+    try:
+        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    except ValueError:
+        _fail("--from and --to are dates, YYYY-MM-DD")
+    if end < start:
+        _fail("--to is before --from")
+    settings = _settings()
+    desk = _payment_desk(settings)
+    orders = desk.reconcile(start, end)
+    desk.db.dispose()
+    if args.csv:
+        with Path(args.csv).open("w", encoding="utf-8", newline="") as out:
+            write_csv(orders, out, settings.city_timezone)
+    elif args.csv is None and not args.quiet:
+        write_csv(orders, sys.stdout, settings.city_timezone)
+    stream = sys.stderr if not args.csv else sys.stdout
+    print(f"{len(orders)} orders from {start} to {end}", file=stream)
+    for state, (count, amount) in sorted(summary(orders).items()):
+        print(f"  {state:<10} {count:>6}  {euros_text(Cents(amount)):>14} EUR", file=stream)
+
+
+def cmd_payments_post_pending(args: argparse.Namespace) -> None:
+    """Offer paid orders their procedure has not posted yet to it again (the server does it
+    every half minute too)."""
+    from finestreta.context import build_context
+
+    settings = _settings()
+    _database(settings).dispose()  # refuses a missing database instead of creating one
+    ctx = build_context(settings)  # the procedures, set up: they post
+    posted = ctx.payments.post_pending()
+    ctx.db.dispose()
+    print(f"{len(posted)} paid orders posted")
+    for order in posted:
+        print(f"  {order.number} ({order.owner})")
+
+
 def cmd_protocol_schema(args: argparse.Namespace) -> None:
     """The JSON Schema of every frame, the installed procedures' included
     (``docs/protocol.schema.json`` is its committed copy)."""
@@ -522,6 +685,27 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
     alookups.add_argument("--clerk", help="only this staff user")
     alookups.add_argument("--document", help="only look-ups of this ID number")
     alookups.set_defaults(func=cmd_audit_lookups)
+
+    payments = sub.add_parser("payments", help="card payments").add_subparsers(
+        dest="payments_command", required=True
+    )
+    psandbox = payments.add_parser(
+        "sandbox", help="run the sandbox gateway (Redsys's protocol, offline; docs/payments.md)"
+    )
+    psandbox.add_argument("--host", default="127.0.0.1")
+    psandbox.add_argument("--port", type=int, default=8001)
+    psandbox.set_defaults(func=cmd_payments_sandbox)
+    preconcile = payments.add_parser(
+        "reconcile", help="the orders of a period by state; CSV on stdout or to --csv FILE"
+    )
+    preconcile.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
+    preconcile.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
+    preconcile.add_argument("--csv", help="write the CSV to this file")
+    preconcile.add_argument("--quiet", action="store_true", help="only the totals")
+    preconcile.set_defaults(func=cmd_payments_reconcile)
+    payments.add_parser(
+        "post-pending", help="offer paid orders not posted yet to their procedure again"
+    ).set_defaults(func=cmd_payments_post_pending)
 
     protocol = sub.add_parser("protocol", help="the WebSocket protocol").add_subparsers(
         dest="protocol_command", required=True

@@ -6,10 +6,13 @@ a test fails when one is missing there, so the table and the code cannot drift a
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,9 +27,19 @@ DEFAULT_OUTCOMES = (
 )
 
 
+_ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?/?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?/?"
+)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="FINESTRETA_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="FINESTRETA_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        # a bad secret (a Redsys key, a password) must not be echoed in the error
+        hide_input_in_errors=True,
     )
 
     database_url: str = Field(
@@ -114,8 +127,8 @@ class Settings(BaseSettings):
         65536,
         ge=1024,
         description="Largest HTTP request body accepted, except uploads "
-        "(`FINESTRETA_MAX_UPLOAD_BYTES`) and the login and pairing forms (4 KiB); refused with "
-        "413 before it is read.",
+        "(`FINESTRETA_MAX_UPLOAD_BYTES`), the login and pairing forms (4 KiB) and the payment "
+        "gateway's notifications (8 KiB); refused with 413 before it is read.",
     )
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         (),
@@ -232,6 +245,57 @@ class Settings(BaseSettings):
         "(`census`, `information`) or `package.module:attribute` specs; empty: every installed "
         "procedure (docs/procedures.md).",
     )
+    payments_gateway: Literal["sandbox", "redsys"] = Field(
+        "sandbox",
+        description="Card payments go to `sandbox` (the project's own gateway, "
+        "`finestreta payments sandbox`, offline) or `redsys` (the endpoint, merchant code, "
+        "terminal and key below; docs/payments.md).",
+    )
+    payments_order_prefix: str = Field(
+        "0001",
+        pattern=r"^[0-9]{4}$",
+        description="The 4 digits every order number of this installation starts with; two "
+        "installations sharing one merchant code need two prefixes.",
+    )
+    payments_order_expiry_minutes: int = Field(
+        20,
+        ge=1,
+        le=1440,
+        description="Minutes after which an order with no answer from the gateway expires and "
+        "what it charged may be paid again (a later authorised notification still settles it).",
+    )
+    payments_redsys_merchant_code: str = Field(
+        "",
+        pattern=r"^$|^[0-9]{9}$",
+        description="The Redsys merchant code (FUC, 9 digits); needed with the `redsys` gateway.",
+    )
+    payments_redsys_terminal: str = Field(
+        "1", pattern=r"^[0-9]{1,3}$", description="The Redsys terminal number."
+    )
+    payments_redsys_key: SecretStr = Field(
+        SecretStr(""),
+        description="The terminal's HMAC_SHA256_V1 key as Redsys gives it (Base64 of 24 bytes); "
+        "needed with the `redsys` gateway; never logged.",
+    )
+    payments_redsys_endpoint: str = Field(
+        # payments/redsys.py: TEST_ENDPOINT (not imported: payments imports the settings)
+        "https://sis-t.redsys.es:25443/sis/realizarPago",
+        pattern=r"^https://[^\s]+$",
+        description="Where the booth posts the payment form with the `redsys` gateway: Redsys's "
+        "test environment by default, `https://sis.redsys.es/sis/realizarPago` for real money.",
+    )
+    payments_sandbox_url: str = Field(
+        "http://127.0.0.1:8001",
+        pattern=r"^https?://[A-Za-z0-9.\-\[\]:]+$",
+        description="The sandbox gateway's origin (scheme, host, port; no path): where the booth "
+        "posts the payment form with the `sandbox` gateway. `demo` runs it on the next port.",
+    )
+    payments_sandbox_merchants: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Origins the sandbox gateway serves, comma-separated: pages that may frame its "
+        "card page, and the only places it posts notifications to. Empty: the public URL's "
+        "origin.",
+    )
     demo: bool = Field(
         False, description="Demo mode: shows demo hints on the login and booth pages."
     )
@@ -245,6 +309,7 @@ class Settings(BaseSettings):
         "procedures",
         "trusted_proxies",
         "allowed_hosts",
+        "payments_sandbox_merchants",
         mode="before",
     )
     @classmethod
@@ -259,6 +324,48 @@ class Settings(BaseSettings):
         for entry in value:
             ipaddress.ip_network(entry, strict=False)  # a ValueError names the bad entry
         return value
+
+    @field_validator("payments_sandbox_merchants")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            if not _ORIGIN.fullmatch(entry):
+                raise ValueError(f"{entry!r} is not an origin such as https://oac.example.org")
+        return tuple(entry.rstrip("/") for entry in value)
+
+    @field_validator("payments_redsys_key")
+    @classmethod
+    def _redsys_key(cls, value: SecretStr) -> SecretStr:
+        text = value.get_secret_value()
+        if text:
+            try:
+                raw = base64.b64decode(text, validate=True)
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 24:
+                # the key is a secret: the message never repeats it
+                raise ValueError(
+                    "the Redsys key must be the Base64 of 24 bytes, as Redsys gives it"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _redsys_is_complete(self) -> Settings:
+        if self.payments_gateway == "redsys":
+            missing = [
+                name
+                for name, value in (
+                    ("PAYMENTS_REDSYS_MERCHANT_CODE", self.payments_redsys_merchant_code),
+                    ("PAYMENTS_REDSYS_KEY", self.payments_redsys_key.get_secret_value()),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(
+                    "FINESTRETA_PAYMENTS_GATEWAY=redsys needs "
+                    + " and ".join(f"FINESTRETA_{name}" for name in missing)
+                )
+        return self
 
     @model_validator(mode="after")
     def _byte_burst_holds_a_frame(self) -> Settings:

@@ -27,6 +27,9 @@ from finestreta.documents.retention import Retention
 from finestreta.documents.service import Documents
 from finestreta.documents.storage import BlobStore
 from finestreta.documents.validation import DecodeBudget
+from finestreta.payments.desk import PaymentDesk
+from finestreta.payments.gateways import gateway_for
+from finestreta.payments.orders import PaymentOrder
 from finestreta.procedures import registry
 from finestreta.procedures.base import Procedure
 from finestreta.procedures.platform import Platform
@@ -52,6 +55,7 @@ class AppContext:
     procedures: dict[str, Procedure]
     login_throttle: LoginGuard
     pair_throttle: LoginGuard
+    payments: PaymentDesk
     extra: dict[str, Any] = field(default_factory=dict)
 
     def procedure(self, name: str) -> Procedure:
@@ -169,6 +173,8 @@ def build_context(
     hub.on_frame(f.KIOSK, "scan_ready", devices.scan_ready_frame)
     hub.subscribe(devices)
     steps = StepLog(db, clock)
+    owners = PaymentOwners({p.name: p for p in chosen})
+    payments = PaymentDesk(db, settings, clock, gateway_for(settings), owners)
     platform = Platform(
         settings=settings,
         db=db,
@@ -182,6 +188,7 @@ def build_context(
         steps=steps,
         seal=lambda: _seal(settings),
         procedure_settings=lambda name: _procedure_settings(chosen, name),
+        payments=payments,
     )
     for procedure in chosen:
         procedure.setup(platform)
@@ -206,7 +213,28 @@ def build_context(
         pair_throttle=LoginGuard(
             settings.login_attempts_per_minute, settings.login_failures_per_user_hour
         ),
+        payments=payments,
     )
+
+
+class PaymentOwners:
+    """The payment desk's listener: what happens to an order goes to the procedure that made it
+    (``order.owner``); an order whose procedure is not loaded stays unposted."""
+
+    def __init__(self, procedures: dict[str, Procedure]) -> None:
+        self.procedures = procedures
+
+    def payment_changed(self, order: PaymentOrder, event: str) -> None:
+        procedure = self.procedures.get(order.owner)
+        if procedure is not None:
+            procedure.payment_changed(order, event)
+
+    def payment_settled(self, order: PaymentOrder) -> bool:
+        procedure = self.procedures.get(order.owner)
+        if procedure is None:
+            log.warning("payment %s belongs to %s, which is not loaded", order.number, order.owner)
+            return False
+        return procedure.payment_settled(order) is True
 
 
 class _Forget(CallListener):

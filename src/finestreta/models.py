@@ -9,6 +9,7 @@ from finestreta.documents import issued as documents_issued
 from finestreta.documents import records as documents_records
 from finestreta.identity import records as identity_records
 from finestreta.padro import records as padro_records
+from finestreta.payments import records as payments_records
 from finestreta.procedures import records as procedures_records
 from finestreta.registry import records as registry_records
 
@@ -22,6 +23,7 @@ __all__ = [
     "documents_records",
     "identity_records",
     "padro_records",
+    "payments_records",
     "procedures_records",
     "registry_records",
 ]

@@ -53,6 +53,15 @@ class PaymentExhausted(PaymentRefused, Unavailable):
     """No order number is left for this prefix."""
 
 
+class PaymentBusy(PaymentRefused, Conflict):
+    """Not possible in the order's present state: an item is already being paid, or the order
+    has already ended."""
+
+
+class PaymentNotFound(PaymentRefused, NotFound):
+    """No order of ours with that number (for this caller), or a return link that is not ours."""
+
+
 BAD_ORDER_NUMBER = declare(
     "bad_order_number",
     PaymentInvalid,
@@ -91,4 +100,28 @@ PAYMENT_MISMATCH = declare(
         "The payment message does not match the order (order, amount, currency, merchant or "
         "terminal); nothing was settled."
     ),
+)
+PAYMENT_IN_PROGRESS = declare(
+    "payment_in_progress",
+    PaymentBusy,
+    N_(
+        "Something in this payment is already being paid in another open order. Wait until it "
+        "is paid or expires."
+    ),
+    N_("This is already being paid. Please wait a moment or ask the staff of the centre."),
+)
+PAYMENT_NOT_OPEN = declare(
+    "payment_not_open",
+    PaymentBusy,
+    N_("That payment has already ended (paid, declined, expired or cancelled)."),
+)
+NO_SUCH_PAYMENT = declare(
+    "no_such_payment",
+    PaymentNotFound,
+    N_("There is no payment with that number."),
+)
+BAD_PAYMENT = declare(
+    "bad_payment",
+    PaymentInvalid,
+    N_("The payment cannot be made as asked: check what is being paid and the amounts."),
 )

@@ -27,6 +27,7 @@ from fastapi import APIRouter
 from pydantic_settings import BaseSettings
 from sqlalchemy.orm import Session
 
+from finestreta.payments.orders import PaymentOrder
 from finestreta.realtime.frames import Inbound, Outbound
 from finestreta.realtime.ports import CallListener
 
@@ -98,6 +99,9 @@ class Procedure(CallListener):
     #: Origins its panel or booth markup may frame (a payment page: ``https://tpv.example``),
     #: added to ``frame-src`` of the console and booth pages (web/csp.py); none by default.
     frame_sources: ClassVar[tuple[str, ...]] = ()
+    #: Whether it charges the citizen by card at the booth (``Platform.payments``): the booth
+    #: page may then frame our pay page and the gateway's card page (``frame-src``).
+    takes_payments: ClassVar[bool] = False
     #: What the clerk reads for each kind of document it makes (kind → English label).
     document_kinds: ClassVar[Mapping[str, str]] = {}
     #: Days the documents it makes are kept, by document kind (None: kept for good); a
@@ -158,6 +162,21 @@ class Procedure(CallListener):
         """The title of a document it issues under ``kind`` (e.g. ``household``) in ``lang``,
         for the public ``/verify`` page; None for kinds it does not issue."""
         return None
+
+    # ------------------------------------------------------------------ payments
+    def payment_changed(self, order: PaymentOrder, event: str) -> None:
+        """Something happened to an order it created (``Platform.payments.create``): ``event``
+        is ``opened``, ``returned``, ``paid``, ``declined``, ``expired`` or ``cancelled``; tell
+        the booth and the console. Called from a worker thread after the change is committed;
+        ``paid`` may come long after the call ended (a late notification)."""
+
+    def payment_settled(self, order: PaymentOrder) -> bool:
+        """Post a settled order to its register (the receipts it paid). Called after the
+        settlement is committed, again by the periodic task and ``finestreta payments
+        post-pending`` until it returns True, so it must be idempotent. False (the default) or
+        an exception leaves the order pending. What it finds already paid otherwise, it flags
+        with ``Platform.payments.flag_refund``."""
+        return False
 
     def console_texts(self, lang: str) -> Mapping[str, str]:
         """Texts its panel's script needs, by msgid; by default its whole catalogue."""

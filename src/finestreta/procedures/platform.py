@@ -1,7 +1,7 @@
 """What the platform lends a procedure (:meth:`Procedure.setup` gets one :class:`Platform`):
 its database, settings and clock, a read-only view of calls, the booth screen and the booth's
-printer, the documents of the attention, the call memory, the step log and the seal. A
-procedure reaches nothing else of the platform."""
+printer, the documents of the attention, the call memory, the step log, the seal and the
+payment desk. A procedure reaches nothing else of the platform."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from finestreta.db import Database
 from finestreta.devices.desk import DeviceDesk
 from finestreta.devices.screen import BoothScreen
 from finestreta.documents.service import Documents
+from finestreta.payments.desk import PaymentDesk
 from finestreta.procedures.steps import StepLog
 from finestreta.realtime.ports import Calls, Outbox
 
@@ -34,3 +35,4 @@ class Platform:
     steps: StepLog
     seal: Callable[[], Any]  # the city's seal (None when not configured)
     procedure_settings: Callable[[str], Any]  # a procedure's own settings, by its name
+    payments: PaymentDesk  # card payments: orders, settlement, told back through the hooks

@@ -1,9 +1,11 @@
 """Request bodies are limited before they are read: an ASGI middleware in front of every route.
 
 Each request gets a limit from its path (:func:`limit_of`): uploads
-``FINESTRETA_MAX_UPLOAD_BYTES``, the login and pairing forms :data:`FORM_BYTES` (and only
+``FINESTRETA_MAX_UPLOAD_BYTES``, the login and pairing forms :data:`FORM_BYTES` and the payment
+gateway's notifications :data:`NOTIFICATION_BYTES` (all three only
 ``application/x-www-form-urlencoded``: no multipart, so no file is ever spooled for them), every
-other body ``FINESTRETA_MAX_BODY_BYTES``. A ``Content-Length`` over the limit is answered 413 at
+other body ``FINESTRETA_MAX_BODY_BYTES``. A path may ask to hear of the refusals made here
+(:func:`on_refusal`): the payment desk audits every refused notification, an oversized one too. A ``Content-Length`` over the limit is answered 413 at
 once, without reading; a body that grows past it while streaming (chunked) is cut and answered
 413 too, whatever the application had started doing with it. JSON bodies, small by then, are
 parsed here once with the strict rules of :mod:`finestreta.strict_json` (depth, finite numbers)
@@ -15,9 +17,12 @@ itself after its dependencies), so an anonymous upload is refused without being 
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import anyio
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,8 +32,17 @@ from finestreta.config import Settings
 from finestreta.errors import INVALID, N_, TOO_LARGE, FinestretaError, Malformed, declare
 from finestreta.web.errors import refusal
 
+log = logging.getLogger(__name__)
+
 FORM_BYTES = 4096
-FORM_ONLY = ("/login", "/kiosk/pair")
+NOTIFICATION_BYTES = 8192  # a Redsys notification is well under 2 KiB
+NOTIFICATIONS = "/api/payments/notifications"
+FORM_ONLY = {"/login": FORM_BYTES, "/kiosk/pair": FORM_BYTES, NOTIFICATIONS: NOTIFICATION_BYTES}
+# path → called (in a worker thread) with the request's scope, the refusal and the body's size
+# as far as it is known, when this middleware refuses a request to that path; what it returns
+# (when not None) is answered instead, so that the path's callers get its own codes
+RefusalListener = Callable[[Scope, FinestretaError, int | None], FinestretaError | None]
+_LISTENERS: dict[str, RefusalListener] = {}
 UPLOADS = (
     re.compile(r"^/api/calls/[^/]+/documents$"),
     re.compile(r"^/api/agent/jobs/[^/]+/scan$"),
@@ -47,9 +61,14 @@ class Limit:
     upload: bool = False  # files (multipart or raw bytes), never parsed as JSON here
 
 
+def on_refusal(path: str, listener: RefusalListener) -> None:
+    """Have ``listener`` told of every refusal of a request to ``path`` made here."""
+    _LISTENERS[path] = listener
+
+
 def limit_of(path: str, settings: Settings) -> Limit:
     if path in FORM_ONLY:
-        return Limit(FORM_BYTES, form_only=True)
+        return Limit(FORM_ONLY[path], form_only=True)
     if any(pattern.match(path) for pattern in UPLOADS):
         return Limit(settings.max_upload_bytes, upload=True)
     return Limit(settings.max_body_bytes)
@@ -86,10 +105,11 @@ class BodyLimit:
         if limit.form_only and has_body:
             media = (content_type or "").partition(";")[0].strip().lower()
             if media != URLENCODED:
-                await self._refuse(scope, send, FORM_EXPECTED(f"Forms here are {URLENCODED}"))
+                error = FORM_EXPECTED(f"Forms here are {URLENCODED}")
+                await self._refuse(scope, send, error, _size(declared))
                 return
         if declared is not None and (not declared.isdigit() or int(declared) > limit.bytes):
-            await self._refuse(scope, send, self._too_large(limit))
+            await self._refuse(scope, send, self._too_large(limit), _size(declared))
             return
         if has_body and not limit.upload and _is_json(content_type):
             await self._json(scope, receive, send, limit)
@@ -107,7 +127,7 @@ class BodyLimit:
                 return  # the client went away
             body += message.get("body", b"")
             if len(body) > limit.bytes:
-                await self._refuse(scope, send, self._too_large(limit))
+                await self._refuse(scope, send, self._too_large(limit), len(body))
                 return
             if not message.get("more_body", False):
                 break
@@ -115,7 +135,8 @@ class BodyLimit:
             try:
                 strict_json.loads(bytes(body))
             except ValueError as exc:
-                await self._refuse(scope, send, INVALID(f"The body is not JSON we accept: {exc}"))
+                error = INVALID(f"The body is not JSON we accept: {exc}")
+                await self._refuse(scope, send, error, len(body))
                 return
         replayed = False
 
@@ -158,7 +179,7 @@ class BodyLimit:
             if not over:
                 raise
         if over and not started:
-            await self._refuse(scope, send, self._too_large(limit))
+            await self._refuse(scope, send, self._too_large(limit), received)
 
     def _too_large(self, limit: Limit) -> FinestretaError:
         error: FinestretaError = TOO_LARGE(
@@ -166,10 +187,24 @@ class BodyLimit:
         )
         return error
 
-    async def _refuse(self, scope: Scope, send: Send, error: FinestretaError) -> None:
+    async def _refuse(
+        self, scope: Scope, send: Send, error: FinestretaError, size: int | None = None
+    ) -> None:
+        listener = _LISTENERS.get(scope["path"])
+        if listener is not None:
+            try:
+                answer = await anyio.to_thread.run_sync(listener, scope, error, size)
+                error = answer if answer is not None else error
+            except Exception:  # the refusal is answered whatever its audit did
+                log.exception("recording a refused request to %s failed", scope["path"])
+
         async def nothing() -> Message:
             return {"type": "http.disconnect"}
 
         response = refusal(Request(scope, nothing), error)
         response.headers["Connection"] = "close"  # the unread body is not ours to drain
         await response(scope, nothing, send)
+
+
+def _size(declared: str | None) -> int | None:
+    return int(declared) if declared is not None and declared.isdigit() else None

@@ -191,8 +191,15 @@ def kiosk(request: Request) -> Response:
             demo_kiosks=_demo_kiosks(request),
         )
     procedures = sorted(ctx_of(request).procedures.values(), key=lambda p: p.name)
-    # the booth frames the PDFs the clerk shows, from memory (blob:), and what procedures frame
-    csp.extend(request, frame_src=["blob:", *(s for p in procedures for s in p.frame_sources)])
+    # the booth frames the PDFs the clerk shows, from memory (blob:), what procedures frame, and,
+    # when one takes card payments, our pay page and the gateway's page that replaces it
+    payments = (
+        ctx_of(request).payments.frame_sources if any(p.takes_payments for p in procedures) else ()
+    )
+    csp.extend(
+        request,
+        frame_src=["blob:", *(s for p in procedures for s in p.frame_sources), *payments],
+    )
     page = _page(
         request,
         "kiosk.html",

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import NewType
 
 from babel.numbers import format_currency, get_decimal_symbol, get_group_symbol
 
-Cents = NewType("Cents", int)
+# The platform's type, so that what this procedure computes is what the payment desk charges
+# (one NewType for mypy, not two that look alike).
+from finestreta.payments.money import Cents as Cents
 
 # A Cuaderno 60 slip carries 8 digits of cents; no municipal receipt comes near it.
 MAX_CENTS = Cents(99_999_999)

@@ -1,4 +1,5 @@
-// Supervisor's view of the booth fleet: /api/fleet every 5 seconds, as an accessible table.
+// Supervisor's view of the booth fleet: /api/fleet every 5 seconds, as an accessible table;
+// and the payment notifications refused lately (/api/payments/refusals), in another.
 // Texts come translated from the page (templates/supervisor.html, "messages" domain).
 
 import { fill } from "/static/common/i18n.js";
@@ -116,5 +117,50 @@ async function refresh() {
   }
 }
 
-refresh();
-setInterval(refresh, 5000);
+function refusalRow(item) {
+  const tr = document.createElement("tr");
+  const at = parseTime(item.at);
+  const cells = [
+    at ? dateTime.format(at) : "—",
+    item.order || "—",
+    label(item.code, item.code || "—"),
+    item.remote || "—",
+    item.size === null || item.size === undefined ? "—" : String(item.size),
+  ];
+  cells.forEach((text, index) => {
+    const el = document.createElement(index === 0 ? "th" : "td");
+    if (index === 0) el.scope = "row";
+    el.textContent = text;
+    tr.append(el);
+  });
+  tr.dataset.code = item.code || "";
+  return tr;
+}
+
+async function refreshRefusals() {
+  const note = $("refusals-status");
+  try {
+    const response = await fetch("/api/payments/refusals", { credentials: "same-origin", cache: "no-store" });
+    if (!response.ok) {
+      note.dataset.kind = "error";
+      note.textContent = fill(label("refusals_failed"), { status: response.status });
+      return;
+    }
+    const items = (await response.json()).items || [];
+    $("refusals-body").replaceChildren(...items.map(refusalRow));
+    $("refusals-empty").hidden = items.length > 0;
+    note.dataset.kind = "";
+    note.textContent = "";
+  } catch {
+    note.dataset.kind = "error";
+    note.textContent = label("network");
+  }
+}
+
+function refreshAll() {
+  refresh();
+  refreshRefusals();
+}
+
+refreshAll();
+setInterval(refreshAll, 5000);
