@@ -21,14 +21,13 @@ class PayItem(BaseModel):
 
 
 class TaxesPay(Outbound):
-    """The booth opens the card gateway's page beside the call: it posts ``fields`` to
-    ``action`` into its payment frame (the call stays up)."""
+    """The booth opens the card payment beside the call: it frames ``url`` (our own pay page,
+    which posts the signed form to the gateway inside the frame); the call stays up."""
 
     parties = (KIOSK,)
     type: Literal["taxes_pay"] = "taxes_pay"
     order: str
-    action: str
-    fields: dict[str, str]
+    url: str  # /payments/pay/{order}?t=…
     amount: int  # cents
     items: list[PayItem]
 
@@ -52,10 +51,3 @@ class TaxesPayCancel(Inbound):
     type: Literal["taxes_pay_cancel"]
     order: ORDER
 
-
-class TaxesPayOpened(Inbound):
-    """The booth shows the gateway's page."""
-
-    parties = (KIOSK,)
-    type: Literal["taxes_pay_opened"]
-    order: ORDER

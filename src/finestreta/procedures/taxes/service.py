@@ -59,6 +59,10 @@ NOT_A_TAXPAYER = declare(
 NO_SUCH_RECEIPT = declare(
     "no_such_receipt", NotFound, N_("There is no receipt with that reference."), domain=DOMAIN
 )
+NO_SUCH_ORDER = declare(
+    "no_such_order", NotFound, N_("There is no payment of this call with that number."),
+    domain=DOMAIN,
+)
 NOTHING_CHOSEN = declare(
     "nothing_chosen", InvalidInput, N_("Choose at least one receipt."), domain=DOMAIN
 )
@@ -288,7 +292,7 @@ class TaxDesk:
                 raise receipts.refusal(refusal)
             due = receipts.amount_due(receipt, today, self.rates)
             items.append((receipt, due))
-        from finestreta.payments.store import OrderItem
+        from finestreta.payments.orders import OrderItem
 
         order, form = self.platform.payments.create(
             owner=DOMAIN,
@@ -312,8 +316,7 @@ class TaxDesk:
             call,
             TaxesPay(
                 order=order.number,
-                action=form.action,
-                fields=dict(form.fields),
+                url=self.platform.payments.links(order.number).pay,
                 amount=order.amount,
                 items=[PayItem(label=item_label(r, lang), amount=due.total) for r, due in items],
             ),
@@ -323,11 +326,9 @@ class TaxDesk:
     def cancel(
         self, *, call_id: str, clerk_id: int | None, kiosk_id: int | None, number: str
     ) -> Any:
-        order = self.platform.payments.get(number)
+        order = self.platform.payments.find(number)
         if order is None or order.owner != DOMAIN or order.call_id != call_id:
-            from finestreta.payments.errors import UNKNOWN_ORDER
-
-            raise UNKNOWN_ORDER("No payment of this call with that number")
+            raise NO_SUCH_ORDER("No payment of this call with that number")
         by = f"clerk:{clerk_id}" if clerk_id is not None else f"kiosk:{kiosk_id}"
         return self.platform.payments.cancel(number, by=by)
 
@@ -422,12 +423,23 @@ class TaxDesk:
             log.warning("payment receipt of %s not printed: %s", order.number, exc)
 
     def payment_changed(self, order: Any, event: str) -> None:
+        """Tell the booth and the clerk. A return through URL KO (the citizen gave up at the
+        gateway, or it refused the card) frees the receipts at once: the order is cancelled
+        (an authorised notification that still comes settles it all the same)."""
+        from finestreta.payments.orders import OrderState
         from finestreta.procedures.taxes.frames import TaxesPayState
 
+        state = f"returned_{order.returned}" if event == "returned" else event
+        if state == "returned_ko" and order.state is OrderState.OPEN:
+            try:
+                order = self.platform.payments.cancel(order.number, by="booth")
+                return  # the cancellation tells them
+            except Exception as exc:  # noqa: BLE001 — settled or declined meanwhile
+                log.info("order %s not cancelled after KO: %s", order.number, exc)
         call = self.platform.calls.get(order.call_id) if order.call_id else None
-        frame = TaxesPayState(order=order.number, state=event, amount=order.amount)
+        frame = TaxesPayState(order=order.number, state=state, amount=order.amount)
         if call is not None and call.active:
-            if event in ("paid", "declined", "expired", "cancelled", "returned_ko"):
+            if state in ("paid", "declined", "expired", "cancelled", "returned_ko"):
                 self.platform.screen.clear(call, tell=False)
             self.platform.outbox.to_kiosk(call.kiosk_id, frame)
         if order.clerk_id is not None:

@@ -1,8 +1,8 @@
 // The taxes procedure's booth module: the card payment the clerk opened (taxes_pay), beside the
-// call — the video and the sound stay up while the citizen pays. The gateway's form is posted
-// into the frame (a redirect connection: the booth page itself never navigates away); the
-// gateway sends the frame back to our return page, and the server tells the booth what became
-// of the payment (taxes_pay_state). The result the citizen reads comes from the server: a
+// call — the video and the sound stay up while the citizen pays. The frame opens our own pay
+// page, which posts the signed form to the gateway inside the frame (a redirect connection: the
+// booth page itself never navigates away); the gateway sends the frame back to our return page,
+// and the server tells the booth what became of the payment (taxes_pay_state). The result the citizen reads comes from the server: a
 // return to "URL OK" only says "waiting for the bank"; "paid" comes with the bank's verified
 // notification. Markup: templates/booth.html.
 
@@ -32,35 +32,16 @@ function resultText(state) {
   }[state] || "";
 }
 
-function post(action, fields) {
-  // A form posted into the frame by name: the gateway's page opens inside it.
-  const form = document.createElement("form");
-  form.method = "post";
-  form.action = action;
-  form.target = "taxes-pay-frame";
-  form.hidden = true;
-  for (const [name, value] of Object.entries(fields)) {
-    const input = document.createElement("input");
-    input.type = "hidden";
-    input.name = name;
-    input.value = String(value);
-    form.append(input);
-  }
-  document.body.append(form);
-  form.submit();
-  form.remove();
-}
-
 function onPay(frame) {
   if (!booth.inCall()) return;
-  if (typeof frame.action !== "string" || !/^https?:\/\//.test(frame.action)) return;
+  // Our own pay page only (it posts the signed form to the gateway inside the frame).
+  if (typeof frame.url !== "string" || !frame.url.startsWith("/payments/pay/")) return;
   booth.showBeside(NAME);
   shown = { order: String(frame.order), amount: Number(frame.amount) || 0, items: frame.items || [], state: "opened" };
   $("taxes-pay-frame").hidden = false;
   $("taxes-pay-result").hidden = true;
   render();
-  post(frame.action, frame.fields || {});
-  booth.send({ type: "taxes_pay_opened", order: shown.order });
+  $("taxes-pay-frame").src = frame.url;
   booth.announce(t("Card payment of {amount}. Follow the steps on the screen.", { amount: money(shown.amount) }));
 }
 
