@@ -26,10 +26,10 @@ from finestreta.devices.desk import summary
 from finestreta.padro.identity import parse_id
 from finestreta.procedures.taxes.register import Tax
 from finestreta.procedures.taxes.service import (
-    REFUSALS,
     Identified,
     ReceiptView,
     TaxDesk,
+    refusal_text,
     tax_label,
 )
 from finestreta.realtime.frames import DocumentSummary
@@ -185,10 +185,10 @@ def _receipt(view: ReceiptView, lang: str) -> dict[str, Any]:
         else None,
         "card": view.card_refusal is None,
         "card_refusal": view.card_refusal,
-        "card_refusal_message": REFUSALS.get(view.card_refusal) if view.card_refusal else None,
+        "card_refusal_message": refusal_text(view.card_refusal, lang),
         "slip": view.slip_refusal is None,
         "slip_refusal": view.slip_refusal,
-        "slip_refusal_message": REFUSALS.get(view.slip_refusal) if view.slip_refusal else None,
+        "slip_refusal_message": refusal_text(view.slip_refusal, lang),
         "open_order": view.open_order,
     }
 

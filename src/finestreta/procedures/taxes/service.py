@@ -72,12 +72,6 @@ NOTHING_PAID = declare(
     N_("No receipt of that tax and year is paid: there is nothing to certify."),
     domain=DOMAIN,
 )
-IN_ENFORCEMENT = declare(
-    "in_enforcement",
-    Conflict,
-    N_("The taxpayer has receipts in enforcement: they are not up to date."),
-    domain=DOMAIN,
-)
 NOT_THEIRS = declare(
     "not_the_taxpayer",
     InvalidInput,
@@ -94,19 +88,21 @@ NO_SEAL = declare(
     domain=DOMAIN,
 )
 
-# What each refusal code of the rules means to a person (receipts.py returns the codes).
-REFUSALS = {
-    "already_paid": N_("This receipt is already paid."),
-    "cancelled": N_("This receipt was cancelled."),
-    "domiciled_not_due": N_(
-        "This receipt is paid by direct debit: it cannot be paid before its charge date."
-    ),
-    "not_yet_payable": N_("This receipt cannot be paid yet."),
-    "outside_voluntary_period": N_(
-        "A payment slip is only valid in the voluntary period: pay it by card instead."
-    ),
-    "payment_in_progress": N_("A card payment of this receipt is under way."),
-}
+
+
+def refusal_text(code: str | None, lang: str) -> str | None:
+    """What a refusal of the rules (or an order under way) means, in ``lang``."""
+    if code is None:
+        return None
+    if code in receipts.REFUSALS:
+        return _texts(lang)(receipts.REFUSALS[code].clerk)
+    from finestreta.errors import CODES
+    from finestreta.i18n import translator
+
+    known = CODES.get(code)
+    if known is None:
+        return code
+    return translator(lang, known.domain)(known.clerk)
 
 
 @dataclass(frozen=True)
@@ -230,7 +226,7 @@ class TaxDesk:
         if view is None:
             raise NO_SUCH_RECEIPT("No receipt of this taxpayer with that reference")
         if view.slip_refusal is not None:
-            raise receipts.refusal(view.slip_refusal)
+            raise receipts.REFUSALS[view.slip_refusal]()
         receipt = view.receipt
         assert view.due is not None  # pending
         code = cuaderno60.Slip(
@@ -289,7 +285,7 @@ class TaxDesk:
             )
             refusal = receipts.card_refusal(receipt, today)
             if refusal is not None:
-                raise receipts.refusal(refusal)
+                raise receipts.REFUSALS[refusal]()
             due = receipts.amount_due(receipt, today, self.rates)
             items.append((receipt, due))
         from finestreta.payments.orders import OrderItem
@@ -519,7 +515,7 @@ class TaxDesk:
                 raise NOT_A_TAXPAYER("The tax register holds no receipt for this person")
             standing = receipts.standing(found, self.today())
             if not standing.up_to_date:
-                raise IN_ENFORCEMENT(
+                raise receipts.NOT_UP_TO_DATE(
                     "Receipts in enforcement",
                     details={"receipts": [r.reference for r in standing.in_enforcement]},
                 )

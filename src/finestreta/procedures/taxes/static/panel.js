@@ -156,7 +156,7 @@ function stateCell(receipt) {
   if (receipt.paid_on) cell.append(el("span", { className: "why" }, day(receipt.paid_on)));
   if (receipt.domiciled) cell.append(el("span", { className: "why" }, t("Direct debit on {date}", { date: day(receipt.charge_date) })));
   if (receipt.card_refusal && receipt.state !== "paid" && receipt.card_refusal_message) {
-    cell.append(el("span", { className: "why" }, t(receipt.card_refusal_message)));
+    cell.append(el("span", { className: "why" }, receipt.card_refusal_message));
   }
   return cell;
 }
@@ -177,7 +177,7 @@ function row(receipt) {
     button.addEventListener("click", () => slip(receipt.reference, button));
     slipCell.append(button);
   } else if (receipt.slip_refusal_message && receipt.state === "pending") {
-    slipCell.append(el("span", { className: "why" }, t(receipt.slip_refusal_message)));
+    slipCell.append(el("span", { className: "why" }, receipt.slip_refusal_message));
   }
   const tr = el("tr", { dataset: { reference: receipt.reference, state: receipt.state } },
     el("td", {}, box),
