@@ -22,7 +22,8 @@ from finestreta.procedures.information.frames import ShowEntry
 class Information(Procedure):
     name = "information"
     # The booth's topics that are answered with information until a procedure of their own
-    # serves them (a procedure declaring the same topic later changes nothing here).
+    # serves them (a procedure declaring the same topic later changes nothing here, so a topic
+    # moves to its procedure when one comes: ``taxes`` did).
     topics: ClassVar[Mapping[str, Topic]] = {
         "general": Topic(
             label=N_("General information"),
@@ -31,16 +32,6 @@ class Information(Procedure):
             'stroke-width="3"/><path d="M20 18v11M20 12v1" stroke="currentColor" '
             'stroke-width="3.5" stroke-linecap="round"/>',
             order=10,
-        ),
-        "taxes": Topic(
-            label=N_("Taxes and payments"),
-            description=N_("Local taxes, fees, bills and instalments"),
-            clerk_label=N_("Taxes and fees"),
-            icon='<rect x="5" y="10" width="30" height="20" rx="3" fill="none" '
-            'stroke="currentColor" stroke-width="3"/><circle cx="20" cy="20" r="5" fill="none" '
-            'stroke="currentColor" stroke-width="3"/><path d="M10 15v0M30 25v0" '
-            'stroke="currentColor" stroke-width="4" stroke-linecap="round"/>',
-            order=30,
         ),
         "works": Topic(
             label=N_("Works notices"),
