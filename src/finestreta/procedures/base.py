@@ -93,6 +93,9 @@ class Procedure(CallListener):
     #: Its booth markup (a template fragment in ``templates/`` the booth page includes in the call
     #: screen, beside the video; its booth module shows it and sets its texts), or None.
     booth_template: ClassVar[str | None] = None
+    #: Its booth stylesheet (in ``static/``, linked by the booth page after the platform's), or
+    #: None: the look of its booth markup beyond the platform's pane beside the call.
+    booth_stylesheet: ClassVar[str | None] = None
     #: Origins its panel or booth markup may frame (a payment page: ``https://tpv.example``),
     #: added to ``frame-src`` of the console and booth pages (web/csp.py); none by default.
     frame_sources: ClassVar[tuple[str, ...]] = ()

@@ -58,3 +58,28 @@ def require_own_call(
 
 ActiveCall = Annotated[CallAccess, Depends(require_call)]
 OwnCall = Annotated[CallAccess, Depends(require_own_call)]
+
+
+def still_active(access: CallAccess) -> None:
+    """The call may have ended while a register answered: personal data is not given to a
+    call that is over."""
+    call = access.ctx.hub.get(access.call.id)
+    if call is None or not call.active:
+        raise CALL_ENDED("The call has ended")
+
+
+def scan_of_call(access: CallAccess, document_id: str) -> None:
+    """The scan of an ID the clerk names as evidence of an identity check is a scan or an
+    upload of this attention (else 404, as for any document not of the call)."""
+    from finestreta.devices.desk import NO_DOCUMENT
+    from finestreta.documents.records import DocumentRow
+
+    with access.ctx.db.session() as session:
+        row = session.get(DocumentRow, document_id)
+        if (
+            row is None
+            or row.call_id != access.call.id
+            or row.deleted_at is not None
+            or row.kind not in ("scan", "upload")
+        ):
+            raise NO_DOCUMENT("No scan or upload of this attention with that id")

@@ -209,6 +209,11 @@ def kiosk(request: Request) -> Response:
         booth_modules=[
             f"/static/procedures/{p.name}/{p.booth_module}" for p in procedures if p.booth_module
         ],
+        booth_stylesheets=[
+            f"/static/procedures/{p.name}/{p.booth_stylesheet}"
+            for p in procedures
+            if p.booth_stylesheet
+        ],
         booth_fragments=[
             {
                 "name": p.name,

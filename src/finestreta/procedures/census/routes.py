@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from finestreta.devices.desk import NO_DOCUMENT, summary
+from finestreta.devices.desk import summary
 from finestreta.errors import N_, InvalidInput, declare
 from finestreta.identity.checks import Declared
 from finestreta.padro.identity import parse_id
@@ -36,7 +36,7 @@ from finestreta.procedures.census.service import (
 )
 from finestreta.realtime.frames import DocumentSummary
 from finestreta.web import security
-from finestreta.web.calls import ActiveCall, CallAccess
+from finestreta.web.calls import ActiveCall, CallAccess, scan_of_call, still_active
 from finestreta.web.contract import CALL, refusals
 
 router = APIRouter()
@@ -96,16 +96,6 @@ BAD_BIRTH_DATE = declare(
 def desk_of(access: CallAccess) -> CensusDesk:
     desk: CensusDesk = access.ctx.procedure("census").desk  # type: ignore[attr-defined]
     return desk
-
-
-def _still_active(access: CallAccess) -> None:
-    """The call may have ended while the register answered: the answer (personal data) is
-    not given to a call that is over."""
-    call = access.ctx.hub.get(access.call.id)
-    if call is None or not call.active:
-        from finestreta.attention.errors import CALL_ENDED
-
-        raise CALL_ENDED("The call has ended")
 
 
 def _volant(body: CheckBody) -> VolantRequest:
@@ -277,7 +267,7 @@ def identify(body: IdentifyBody, access: ActiveCall) -> dict[str, Any]:
     desk = desk_of(access)
     document = parse_id(body.id_type, body.number)
     if body.scan_document_id:
-        _scan_of_call(access, body.scan_document_id)
+        scan_of_call(access, body.scan_document_id)
     declared = None
     if body.birth_date is not None:
         if not body.given_name or not body.surnames:
@@ -294,7 +284,7 @@ def identify(body: IdentifyBody, access: ActiveCall) -> dict[str, Any]:
         declared=declared,
     )
     options = desk.options(identity)
-    _still_active(access)
+    still_active(access)
     access.ctx.steps.record(
         "census",
         "identified",
@@ -316,7 +306,7 @@ def identify(body: IdentifyBody, access: ActiveCall) -> dict[str, Any]:
 def check(body: CheckBody, access: ActiveCall) -> dict[str, Any]:
     desk = desk_of(access)
     assessment = desk.check(call_id=access.call.id, clerk_id=access.staff.id, request=_volant(body))
-    _still_active(access)
+    still_active(access)
     access.ctx.steps.record(
         "census",
         "checked",
@@ -373,17 +363,3 @@ def issue(body: IssueBody, request: Request, access: ActiveCall) -> dict[str, An
         "issued_at": certificate.issued_at.isoformat(),
         "assessment": _assessment(issued.assessment, desk.today()),
     }
-
-
-def _scan_of_call(access: CallAccess, document_id: str) -> None:
-    from finestreta.documents.records import DocumentRow
-
-    with access.ctx.db.session() as session:
-        row = session.get(DocumentRow, document_id)
-        if (
-            row is None
-            or row.call_id != access.call.id
-            or row.deleted_at is not None
-            or row.kind not in ("scan", "upload")
-        ):
-            raise NO_DOCUMENT("No scan or upload of this attention with that id")

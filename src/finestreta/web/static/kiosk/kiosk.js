@@ -1348,6 +1348,7 @@ function lend() {
     clearDocument,
     layout: (besideShown) => { $("call-body").dataset.pane = String(besideShown); },
     focusCall: () => { if (state.screen === "call") $("call-title").focus({ preventScroll: true }); },
+    send: (frame) => Boolean(state.channel && state.channel.send(frame)),
   });
 }
 

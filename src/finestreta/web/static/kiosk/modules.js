@@ -63,6 +63,10 @@ export const booth = {
   focusCall() {
     if (host) host.focusCall();
   },
+  // Send one of the module's procedure's frames to the server (false when not connected).
+  send(frame) {
+    return Boolean(host && host.send && host.send(frame));
+  },
 };
 
 export function registerBoothModule(module) {
@@ -70,7 +74,7 @@ export function registerBoothModule(module) {
 }
 
 // ------------------------------------------------------------------ for kiosk.js
-// host: {language(), inCall(), announce(message), clearDocument(), layout(besideShown), focusCall()}
+// host: {language(), inCall(), announce(message), clearDocument(), layout(besideShown), focusCall(), send(frame)}
 export function lendBooth(lent) {
   host = lent;
 }
