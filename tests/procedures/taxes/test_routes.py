@@ -229,3 +229,25 @@ def test_only_the_clerk_of_the_call_reaches_its_taxes(call, clerk_browser) -> No
     )
     assert answer.status_code == 404
     assert call["clerk"].get(f"/api/calls/{call['id']}/taxes/receipts").status_code == 400
+
+
+def test_a_receipt_paid_at_a_bank_while_the_order_was_open_is_flagged_for_refund(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    marta = identify(call, MARTA)
+    fee = receipt_of(marta, tax="fee", state="pending")
+    number = post(call, "pay", references=[fee["reference"]], lang="ca").json()["order"]
+    register = ctx.procedure("taxes").register
+    register.record_payment(
+        fee["reference"],
+        paid_on=date.today(),
+        amount=fee["due"]["total"],
+        channel="bank",
+        payment_reference="BANC-1",
+    )
+    desk = ctx.payments
+    order = desk.notify(desk.gateway.notification(number, fee["due"]["total"], "0000"), remote="x")
+    assert order.paid and order.refund_due  # the card's money goes back
+    assert fee["reference"] in (order.note or "")
+    kept = register.receipt(fee["reference"])
+    assert (kept.paid_channel, kept.payment_reference) == ("bank", "BANC-1")  # untouched

@@ -350,11 +350,12 @@ class TaxDesk:
                 channel=CHANNEL_BOOTH,
                 payment_reference=order.number,
             )
-            if outcome is PaymentPosting.PAID_OTHERWISE:
-                otherwise.append(item.reference)
+            if outcome in (PaymentPosting.PAID_OTHERWISE, PaymentPosting.CANCELLED):
+                otherwise.append(f"{item.reference} ({outcome.value})")
         if otherwise:
-            # Paid through another channel while this order was open: the money is ours
-            # twice; the treasury refunds it (reconcile lists the order with refund_due).
+            # Paid through another channel while this order was open (or cancelled by the
+            # treasury meanwhile): what the card paid for it is refunded (reconcile lists the
+            # order with refund_due).
             self.platform.payments.flag_refund(
                 order.number, note="paid otherwise: " + ", ".join(otherwise)
             )

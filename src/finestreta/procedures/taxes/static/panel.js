@@ -297,6 +297,8 @@ function renderPayment() {
 }
 
 function onPayState(frame) {
+  // The console's list of the day's payments follows (it is the platform's).
+  document.dispatchEvent(new CustomEvent("finestreta:payment", { detail: { order: frame.order, state: frame.state } }));
   if (!P.payment || P.payment.order !== frame.order) {
     // A payment of an earlier moment of this call (or one settled late): still worth a line.
     if (frame.state === "paid") say("taxes-message", t("Payment {order} was confirmed by the bank.", { order: frame.order }), "ok");

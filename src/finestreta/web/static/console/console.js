@@ -9,6 +9,7 @@ import { languageLabel, outcomeLabel, stateLabel, topicLabel } from "./labels.js
 import { Ringer } from "./ring.js";
 import { deviceHandlers, deviceState, setDeviceCall } from "./devices.js";
 import { loadPanels, panelFrames, panelState, setPanelsCall, setPanelsSender } from "./panels.js";
+import { refreshPayments, setUpPayments } from "./payments.js";
 
 const $ = (id) => document.getElementById(id);
 const CHOOSABLE = ["available", "away", "offline"];
@@ -808,6 +809,7 @@ const handlers = {
   attentions(frame) {
     S.attentions = frame.items || [];
     renderAttentions();
+    refreshPayments();
   },
 
   queue_summary(frame) {
@@ -1007,6 +1009,7 @@ for (const type of ["pointerdown", "keydown"]) {
 ringer.unlock();  // works at once where the browser allows it; otherwise on the first click
 render();
 renderAttentions();
+setUpPayments($("today"));
 // The procedures' panels register before the socket opens, so none misses the call's start.
 await loadPanels($("procedures"));
 setPanelsSender((frame) => send(frame));
