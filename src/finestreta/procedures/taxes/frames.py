@@ -50,4 +50,3 @@ class TaxesPayCancel(Inbound):
     parties = (KIOSK,)
     type: Literal["taxes_pay_cancel"]
     order: ORDER
-

@@ -63,7 +63,9 @@ NOT_A_TAXPAYER = declare(
     domain=DOMAIN,
 )
 NO_SUCH_ORDER = declare(
-    "no_such_order", NotFound, N_("There is no payment of this call with that number."),
+    "no_such_order",
+    NotFound,
+    N_("There is no payment of this call with that number."),
     domain=DOMAIN,
 )
 NOTHING_CHOSEN = declare(
@@ -90,7 +92,6 @@ NO_SEAL = declare(
     N_("The city's electronic seal is not configured: certificates cannot be issued."),
     domain=DOMAIN,
 )
-
 
 
 def refusal_text(code: str | None, lang: str) -> str | None:
