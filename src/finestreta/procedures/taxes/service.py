@@ -431,6 +431,10 @@ class TaxDesk:
         from finestreta.procedures.taxes.frames import TaxesPayState
 
         state = f"returned_{order.returned}" if event == "returned" else event
+        if event == "returned" and order.state is not OrderState.OPEN:
+            # the gateway's notification came first (as Redsys's may): the browser's return
+            # says nothing new, and must not undo what the booth shows
+            state = order.state.value
         if state == "returned_ko" and order.state is OrderState.OPEN:
             try:
                 order = self.platform.payments.cancel(order.number, by="booth")

@@ -14,6 +14,7 @@ const $ = (id) => document.getElementById(id);
 
 // {order, amount, items, state} of the payment on screen, or null
 let shown = null;
+const FINAL = ["paid", "declined", "expired", "cancelled"];
 
 const money = (cents) => {
   const lang = booth.language();
@@ -49,6 +50,8 @@ function onState(frame) {
   if (!shown || String(frame.order) !== shown.order) return;
   const state = String(frame.state || "");
   if (state === "opened" || state === "created") return;
+  // What the server decided stays: a late "returned" never undoes paid or declined.
+  if (FINAL.includes(shown.state) && !FINAL.includes(state)) return;
   shown.state = state;
   // The bank's page is done with (or must not be used any more): the result replaces it.
   const frameEl = $("taxes-pay-frame");
