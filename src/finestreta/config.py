@@ -296,6 +296,12 @@ class Settings(BaseSettings):
         "card page, and the only places it posts notifications to. Empty: the public URL's "
         "origin.",
     )
+    payments_sandbox_notifiers: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("127.0.0.0/8", "::1/128"),
+        description="Networks the `sandbox` gateway's notifications may come from, "
+        "comma-separated. The sandbox signs with Redsys's public test key, so anyone could "
+        "sign one: by default only this machine's own sandbox is heard.",
+    )
     demo: bool = Field(
         False, description="Demo mode: shows demo hints on the login and booth pages."
     )
@@ -310,6 +316,7 @@ class Settings(BaseSettings):
         "trusted_proxies",
         "allowed_hosts",
         "payments_sandbox_merchants",
+        "payments_sandbox_notifiers",
         mode="before",
     )
     @classmethod
@@ -318,7 +325,7 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "payments_sandbox_notifiers")
     @classmethod
     def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for entry in value:

@@ -7,18 +7,28 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from finestreta.context import AppContext
 from finestreta.payments.money import Cents
 from finestreta.payments.orders import OrderItem, OrderState, PaymentOrder
 from finestreta.payments.redsys import encode_parameters
-from tests.api.conftest import ORIGIN, BoothBrowser, Browser, ClerkBrowser
+from tests.api.conftest import ORIGIN, BoothBrowser, ClerkBrowser
 
 NOTIFY = "/api/payments/notifications"
+
+
+@pytest.fixture
+def local(app: FastAPI) -> Iterator[TestClient]:
+    """A client on this machine (127.0.0.1), like the sandbox gateway beside the app: the
+    sandbox's notifications are heard from this machine only."""
+    with TestClient(app, client=("127.0.0.1", 50000)) as c:
+        yield c
 
 
 def make_order(ctx: AppContext, clerk_id: int | None = None, reference: str = "R1") -> PaymentOrder:
@@ -37,10 +47,10 @@ def notification(ctx: AppContext, number: str, amount: int = 1734, response: str
 
 
 def test_a_notification_needs_no_cookie_nor_origin_and_settles_once(
-    browser: Browser, ctx: AppContext
+    local: TestClient, ctx: AppContext
 ) -> None:
     order = make_order(ctx)
-    gateway = browser()  # a server: no cookie, no Origin
+    gateway = local  # a server: no cookie, no Origin
     fields = notification(ctx, order.number)
     first = gateway.post(NOTIFY, data=fields)
     assert (first.status_code, first.text) == (200, "OK")
@@ -77,16 +87,16 @@ BAD = {
 
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_a_bad_notification_is_refused_and_audited(
-    case: str, client: TestClient, ctx: AppContext
+    case: str, local: TestClient, ctx: AppContext
 ) -> None:
     order = make_order(ctx)
     make, status, code = BAD[case]
-    answer = client.post(NOTIFY, data=make(ctx, order.number))
+    answer = local.post(NOTIFY, data=make(ctx, order.number))
     assert answer.status_code == status
     assert answer.json()["error"]["code"] == code
     assert ctx.payments.get(order.number).state is OrderState.OPEN
     [refusal] = ctx.payments.refusals()
-    assert refusal.code == code and refusal.remote == "testclient"
+    assert refusal.code == code and refusal.remote == "127.0.0.1"
 
 
 @pytest.mark.parametrize(
@@ -99,9 +109,9 @@ def test_a_bad_notification_is_refused_and_audited(
     ],
 )
 def test_what_is_not_a_notification_is_refused_and_audited_too(
-    body: bytes, content_type: str, status: int, client: TestClient, ctx: AppContext
+    body: bytes, content_type: str, status: int, local: TestClient, ctx: AppContext
 ) -> None:
-    answer = client.post(NOTIFY, content=body, headers={"content-type": content_type})
+    answer = local.post(NOTIFY, content=body, headers={"content-type": content_type})
     assert answer.status_code == status
     expected = "payment_too_large" if status == 413 else "payment_malformed"
     assert answer.json()["error"]["code"] == expected
@@ -165,9 +175,9 @@ def test_a_bad_return_link_is_a_404_page(path: str, client: TestClient, ctx: App
 
 
 def test_who_may_see_the_refused_notifications(
-    client: TestClient, clerk_browser: ClerkBrowser, ctx: AppContext
+    client: TestClient, local: TestClient, clerk_browser: ClerkBrowser, ctx: AppContext
 ) -> None:
-    client.post(NOTIFY, data={"Ds_SignatureVersion": "x"})  # one refusal
+    local.post(NOTIFY, data={"Ds_SignatureVersion": "x"})  # one refusal
     assert client.get("/api/payments/refusals").status_code == 401
     clerk, _ = clerk_browser("anna")
     assert clerk.get("/api/payments/refusals").status_code == 403
@@ -176,7 +186,7 @@ def test_who_may_see_the_refused_notifications(
         answer = boss.get("/api/payments/refusals")
         assert answer.status_code == 200
         [item] = answer.json()["items"]
-        assert item["code"] == "payment_malformed" and item["remote"] == "testclient"
+        assert item["code"] == "payment_malformed" and item["remote"] == "127.0.0.1"
 
 
 def test_who_may_see_the_days_orders(
@@ -228,3 +238,22 @@ def test_the_booth_frames_the_payment_pages_when_a_procedure_takes_payments(
     assert frame_src() == ["blob:", "'self'", "http://127.0.0.1:8001"]  # taxes charges
     monkeypatch.setattr(type(ctx.procedures["taxes"]), "takes_payments", False)
     assert frame_src() == ["blob:"]  # no procedure charges: nothing more
+
+
+def test_a_sandbox_notification_from_another_machine_is_refused_and_audited(
+    client: TestClient, local: TestClient, ctx: AppContext
+) -> None:
+    """The sandbox signs with Redsys's public test key: anyone could sign a notification, so
+    only this machine's sandbox is heard."""
+    order = make_order(ctx)
+    answer = client.post(NOTIFY, data=notification(ctx, order.number))  # from "testclient"
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "payment_not_local"
+    assert ctx.payments.get(order.number).state is OrderState.OPEN
+    [refusal] = ctx.payments.refusals()
+    assert (refusal.code, refusal.remote) == ("payment_not_local", "testclient")
+    object.__setattr__(ctx.settings, "payments_sandbox_notifiers", ("192.0.2.0/24",))
+    assert local.post(NOTIFY, data=notification(ctx, order.number)).status_code == 401
+    object.__setattr__(ctx.settings, "payments_sandbox_notifiers", ("127.0.0.0/8",))
+    assert local.post(NOTIFY, data=notification(ctx, order.number)).status_code == 200
+    assert ctx.payments.get(order.number).state is OrderState.PAID

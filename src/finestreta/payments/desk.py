@@ -434,7 +434,7 @@ class PaymentDesk:
             raise BAD_PAYMENT("only a paid order is refunded", {"order": number})
         now = self.clock.now()
         with self.db.session() as session:
-            if not order.refund_due:
+            if note not in (order.note or ""):  # a second reason is kept beside the first
                 session.execute(
                     update(PaymentOrderRow)
                     .where(PaymentOrderRow.number == number)

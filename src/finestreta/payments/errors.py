@@ -88,6 +88,14 @@ PAYMENT_FORGED = declare(
     PaymentForged,
     N_("The payment message's signature does not verify; it was refused and recorded."),
 )
+PAYMENT_NOT_LOCAL = declare(
+    "payment_not_local",
+    PaymentForged,
+    N_(
+        "A payment message of the sandbox gateway came from another machine: the sandbox's key "
+        "is public, so only the machine's own sandbox may notify; it was refused and recorded."
+    ),
+)
 PAYMENT_UNKNOWN_ORDER = declare(
     "payment_unknown_order",
     PaymentUnknown,

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any
@@ -35,6 +36,7 @@ from finestreta.payments.desk import PaymentDesk
 from finestreta.payments.errors import (
     NO_SUCH_PAYMENT,
     PAYMENT_MALFORMED,
+    PAYMENT_NOT_LOCAL,
     PAYMENT_TOO_LARGE,
     PaymentRefused,
 )
@@ -94,6 +96,7 @@ async def notification(request: Request) -> PlainTextResponse:
     remote = client_address(request)
     body = await request.body()
     try:
+        _from_sandbox_host(desk, remote)
         fields = _fields(body)
     except PaymentRefused as refusal:
         await run_in_threadpool(
@@ -102,6 +105,22 @@ async def notification(request: Request) -> PlainTextResponse:
         raise
     await run_in_threadpool(partial(desk.notify, fields, remote=remote))
     return PlainTextResponse("OK")
+
+
+def _from_sandbox_host(desk: PaymentDesk, remote: str) -> None:
+    """With the sandbox gateway (whose key is public), only the networks of
+    ``payments_sandbox_notifiers`` (this machine, by default) may notify."""
+    if desk.gateway.name != "sandbox":
+        return
+    try:
+        address = ipaddress.ip_address(remote)
+    except ValueError:
+        address = None
+    networks = desk.settings.payments_sandbox_notifiers
+    if address is None or not any(
+        address in ipaddress.ip_network(net, strict=False) for net in networks
+    ):
+        raise PAYMENT_NOT_LOCAL("sandbox notification from another machine")
 
 
 # ------------------------------------------------------------------ the booth's pages

@@ -251,3 +251,73 @@ def test_a_receipt_paid_at_a_bank_while_the_order_was_open_is_flagged_for_refund
     assert fee["reference"] in (order.note or "")
     kept = register.receipt(fee["reference"])
     assert (kept.paid_channel, kept.payment_reference) == ("bank", "BANC-1")  # untouched
+
+
+def _paid_order(call: Any, ctx: Any) -> Any:
+    marta = identify(call, MARTA)
+    fee = receipt_of(marta, tax="fee", state="pending")
+    number = post(call, "pay", references=[fee["reference"]], lang="ca").json()["order"]
+    desk = ctx.payments
+    return desk.notify(desk.gateway.notification(number, fee["due"]["total"], "0000"), remote="x")
+
+
+def test_a_payment_gets_one_sealed_receipt_however_often_it_is_posted(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    order = _paid_order(call, ctx)
+    taxes = ctx.procedure("taxes")
+    results: list[bool] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(taxes.payment_settled(order)))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [True] * 4
+    with ctx.db.session() as session:
+        assert session.scalars(select(IssuedDocument.kind)).all() == ["payment_receipt"]
+    # the browser's return after the notification does not undo "paid" on the booth
+    desk = ctx.payments
+    desk.returned(order.number, "ok", desk.links(order.number).ok.split("t=")[1])
+    frame = call["kiosk"].expect("taxes_pay_state", order=order.number, state="paid")
+    assert frame["state"] == "paid"
+
+
+def test_without_a_seal_the_receipt_waits_and_comes_when_there_is_one(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    seal = ctx.settings.seal_pkcs12
+    object.__setattr__(ctx.settings, "seal_pkcs12", None)
+    order = _paid_order(call, ctx)
+    assert order.paid and order.posted_at is None  # posting is retried
+    register = ctx.procedure("taxes").register
+    assert register.receipt(order.items[0].reference).state is ReceiptState.PAID
+    object.__setattr__(ctx.settings, "seal_pkcs12", seal)
+    [posted] = ctx.payments.post_pending()
+    assert posted.number == order.number and posted.posted_at is not None
+    with ctx.db.session() as session:
+        assert session.scalars(select(IssuedDocument.kind)).all() == ["payment_receipt"]
+
+
+def test_a_receipt_that_cannot_be_priced_is_refused_alone(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from finestreta.procedures.taxes.records import ReceiptRow
+
+    joan = identify(call, JOAN)
+    owed = receipt_of(joan, state="enforcement")
+    desk = ctx.procedure("taxes").desk
+    with ctx.db.session() as session:  # notified long ago: the 20 % and interest apply
+        row = session.scalars(
+            select(ReceiptRow).where(ReceiptRow.reference == owed["reference"])
+        ).one()
+        row.enforcement_notified_on = desk.today() - timedelta(days=90)
+    object.__setattr__(desk.settings, "interest_rates", {})  # no rate for any year
+    listed = identify(call, JOAN)
+    unpriced = receipt_of(listed, reference=owed["reference"])
+    assert (unpriced["due"], unpriced["card_refusal"]) == (None, "due_unknown")
+    assert "tresoreria" in unpriced["card_refusal_message"]
+    other = receipt_of(listed, state="pending")
+    assert other["card"] and other["due"]["total"] == 39540  # the others are still shown
+    refused = post(call, "pay", references=[owed["reference"]], lang="ca")
+    assert refused.status_code == 503 and refused.json()["error"]["code"] == "due_unknown"

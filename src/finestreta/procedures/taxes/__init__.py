@@ -83,7 +83,7 @@ class Taxes(Procedure):
 
         self.settings: TaxesSettings = platform.procedure_settings(NAME)
         self.register = tax_register(self.settings, platform.db)
-        self.lookups = TaxLookups(self.register, platform.db.session)
+        self.lookups = TaxLookups(self.register, platform.db.session, clock=platform.clock.now)
         from finestreta.procedures.taxes.service import TaxDesk
 
         self.platform = platform

@@ -40,7 +40,7 @@ class TaxesPayState(Outbound):
     parties = (KIOSK, CONSOLE)
     type: Literal["taxes_pay_state"] = "taxes_pay_state"
     order: str
-    state: str
+    state: STATES
     amount: int
 
 

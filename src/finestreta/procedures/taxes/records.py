@@ -74,3 +74,14 @@ class TaxLookupRow(Base):
     reference: Mapped[str | None] = mapped_column(String(10), nullable=True, index=True)
     found: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # None: the register failed
     purpose: Mapped[str] = mapped_column(Text)
+
+
+class PaymentReceiptRow(Base):
+    """The sealed payment receipt of a paid order, one per order: the row is written in the
+    transaction that issues the receipt, so a posting retried (another node, the periodic task)
+    never issues a second one."""
+
+    __tablename__ = "tax_payment_receipts"
+    order_number: Mapped[str] = mapped_column(String(12), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))  # the receipt's verification code
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

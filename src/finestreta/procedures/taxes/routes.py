@@ -72,7 +72,7 @@ class CertificateBody(BaseModel):
     lang: Lang
     tax: Tax | None = None
     year: Annotated[int, Field(ge=2000, le=2099)] | None = None
-    subject_type: Literal["dni", "nie"] | None = None
+    subject_type: Literal["dni", "nie", "nif"] | None = None  # nif: also a company's CIF
     subject_number: Number | None = None
     accredited_representative: bool = False
 
@@ -314,13 +314,16 @@ def cancel(order: str, access: ActiveCall) -> dict[str, Any]:
 )
 def certificate(body: CertificateBody, access: ActiveCall) -> dict[str, Any]:
     from finestreta.documents.records import DocumentRow
-    from finestreta.procedures.taxes.service import NOTHING_CHOSEN
+    from finestreta.procedures.taxes.service import TAX_AND_YEAR_NEEDED
 
     if body.kind == "payment" and (body.tax is None or body.year is None):
-        raise NOTHING_CHOSEN("Choose the tax and the year")
+        raise TAX_AND_YEAR_NEEDED("Choose the tax and the year")
     subject = None
     if body.subject_number:
-        subject = parse_id(body.subject_type or "dni", body.subject_number).number
+        from finestreta.procedures.taxes.register import parse_nif
+
+        # a person's DNI or NIE, or a company's NIF (CIF): whoever the register taxes
+        subject = parse_nif(body.subject_number)
     issued = desk_of(access).certificate(
         call_id=access.call.id,
         clerk_id=access.staff.id,

@@ -33,6 +33,7 @@ from finestreta.errors import N_, Conflict, InvalidInput, NotFound, Unavailable,
 from finestreta.identity.checks import last_check, record_check, validate_method
 from finestreta.padro.identity import IdDocument
 from finestreta.procedures.taxes import cuaderno60, receipts
+from finestreta.procedures.taxes.money import Cents
 from finestreta.procedures.taxes.register import (
     UNKNOWN_RECEIPT,
     Receipt,
@@ -68,6 +69,18 @@ NO_SUCH_ORDER = declare(
     N_("There is no payment of this call with that number."),
     domain=DOMAIN,
 )
+DUE_UNKNOWN = declare(
+    "due_unknown",
+    Unavailable,
+    N_(
+        "What this receipt costs today cannot be worked out (the late-payment interest rate "
+        "of a year is not configured): tell the treasury."
+    ),
+    domain=DOMAIN,
+)
+TAX_AND_YEAR_NEEDED = declare(
+    "tax_and_year_needed", InvalidInput, N_("Choose the tax and the year."), domain=DOMAIN
+)
 NOTHING_CHOSEN = declare(
     "nothing_chosen", InvalidInput, N_("Choose at least one receipt."), domain=DOMAIN
 )
@@ -100,6 +113,8 @@ def refusal_text(code: str | None, lang: str) -> str | None:
         return None
     if code in receipts.REFUSALS:
         return _texts(lang)(receipts.REFUSALS[code].clerk)
+    if code == "due_unknown":
+        return _texts(lang)(DUE_UNKNOWN.clerk)
     from finestreta.errors import CODES
     from finestreta.i18n import translator
 
@@ -204,13 +219,27 @@ class TaxDesk:
 
     def _view(self, receipt: Receipt, today: date) -> ReceiptView:
         owed = receipt.state in (ReceiptState.PENDING, ReceiptState.ENFORCEMENT)
-        due = receipts.amount_due(receipt, today, self.rates) if owed else None
+        due, unknown = (self._due(receipt, today), False) if owed else (None, False)
+        if owed and due is None:
+            unknown = True  # one receipt the rates cannot price: the others are still shown
         open_order = self.platform.payments.open_order_for(receipt.reference)
         number = open_order.number if open_order is not None else None
         card = receipts.card_refusal(receipt, today)
+        if card is None and unknown:
+            card = "due_unknown"
         if card is None and number is not None:
             card = "payment_in_progress"
-        return ReceiptView(receipt, due, card, receipts.slip_refusal(receipt, today), number)
+        slip = receipts.slip_refusal(receipt, today)
+        if slip is None and unknown:
+            slip = "due_unknown"
+        return ReceiptView(receipt, due, card, slip, number)
+
+    def _due(self, receipt: Receipt, today: date) -> receipts.Due | None:
+        try:
+            return receipts.amount_due(receipt, today, self.rates)
+        except ValueError as exc:  # a year without an interest rate, inconsistent dates
+            log.error("receipt %s cannot be priced today: %s", receipt.reference, exc)
+            return None
 
     def _receipt(self, reference: str, *, call_id: str, clerk_id: int, purpose: str) -> Receipt:
         found = self.lookups.receipt(reference, clerk_id=clerk_id, call_id=call_id, purpose=purpose)
@@ -229,6 +258,8 @@ class TaxDesk:
         view = next((v for v in identified.receipts if v.receipt.reference == reference), None)
         if view is None:
             raise UNKNOWN_RECEIPT("No receipt of this taxpayer with that reference")
+        if view.slip_refusal == "due_unknown":
+            raise DUE_UNKNOWN("The receipt cannot be priced today")
         if view.slip_refusal is not None:
             raise receipts.REFUSALS[view.slip_refusal]()
         receipt = view.receipt
@@ -290,7 +321,9 @@ class TaxDesk:
             refusal = receipts.card_refusal(receipt, today)
             if refusal is not None:
                 raise receipts.REFUSALS[refusal]()
-            due = receipts.amount_due(receipt, today, self.rates)
+            due = self._due(receipt, today)
+            if due is None:
+                raise DUE_UNKNOWN("The receipt cannot be priced today")
             items.append((receipt, due))
         from finestreta.payments.orders import OrderItem
 
@@ -335,8 +368,9 @@ class TaxDesk:
     # ------------------------------------------------------------------ the platform's callbacks
     def payment_settled(self, order: Any) -> bool:
         """Post each receipt of a paid order to the register (idempotent: the order number is
-        the payment's reference), then issue the sealed payment receipt and print it at the
-        booth if the citizen is still there. Called again until it returns True."""
+        the payment's reference), then issue the sealed payment receipt (once per order) and
+        print it at the booth if the citizen is still there. The platform calls this again
+        until it answers True (a missing seal, a register that does not answer)."""
         from finestreta.procedures.taxes.register import PaymentPosting
 
         paid_on = (
@@ -360,29 +394,38 @@ class TaxDesk:
             self.platform.payments.flag_refund(
                 order.number, note="paid otherwise: " + ", ".join(otherwise)
             )
-        self._issue_payment_receipt(order)
-        return True
+        return self._issue_payment_receipt(order)
 
-    def _issue_payment_receipt(self, order: Any) -> None:
+    def _issue_payment_receipt(self, order: Any) -> bool:
+        from sqlalchemy.exc import IntegrityError
+
         from finestreta.procedures.taxes.payment_receipt import (
             PaymentReceiptData,
             issue_payment_receipt,
         )
+        from finestreta.procedures.taxes.records import PaymentReceiptRow
 
-        seal = self.platform.seal()
+        try:
+            seal = self.platform.seal()
+        except Exception as exc:  # a wrong password, a damaged file
+            log.error("the city's seal cannot be loaded: %s", exc)
+            seal = None
         if seal is None:
-            log.warning("payment %s settled; no seal configured, no payment receipt", order.number)
-            return
+            log.warning("payment %s: no seal, its receipt waits for one", order.number)
+            return False  # posted again later: the receipt is issued once a seal is there
         lang = order.language if order.language in ("ca", "es", "en") else "ca"
         lines = []
-        payer = None
+        taxpayers = set()
         for item in order.items:
             receipt = self.register.receipt(item.reference)
-            if receipt is None:
+            if receipt is None:  # gone from the register: the order's own words stand
+                lines.append(_item_line(item))
                 continue
-            if payer is None:
-                payer = _party(receipt.taxpayer)
+            taxpayers.add(receipt.taxpayer)
             lines.append(tax_line(receipt, None, lang, paid=item.amount))
+        # The receipt names the taxpayer whose receipts were paid; an order of several
+        # taxpayers' receipts (paid by reference) names none ("payer not identified").
+        payer = _party(next(iter(taxpayers))) if len(taxpayers) == 1 else None
         data = PaymentReceiptData(
             city=CityHeading.from_settings(self.city),
             lang=lang,
@@ -392,35 +435,45 @@ class TaxDesk:
             total=order.amount,
             paid_at=order.settled_at or self._clock(),
             channel_label=channel_label(CHANNEL_BOOTH, lang),
-            authorisation=getattr(order, "authorisation", None),
+            authorisation=order.authorisation_code or None,
             tz=self.city.city_timezone,
         )
-        with self.platform.db.session() as session:
-            issued = issue_payment_receipt(
-                session,
-                data=data,
-                seal=seal,
-                documents=self.platform.documents,
-                public_url=self.city.public_url or "",
-                created_by="payments",
-                call_id=order.call_id,
-                tz=self.city.city_timezone,
-            )
+        try:
+            with self.platform.db.session() as session:
+                if session.get(PaymentReceiptRow, order.number) is not None:
+                    return True  # issued by an earlier posting
+                claim = PaymentReceiptRow(order_number=order.number, code="")
+                session.add(claim)
+                session.flush()  # a concurrent posting of this order stops here
+                issued = issue_payment_receipt(
+                    session,
+                    data=data,
+                    seal=seal,
+                    documents=self.platform.documents,
+                    public_url=self.city.public_url or "",
+                    created_by="payments",
+                    call_id=order.call_id,
+                    tz=self.city.city_timezone,
+                )
+                claim.code = issued.code
+        except IntegrityError:
+            return True  # another node or thread issued it meanwhile
         self._print_if_there(order, issued)
+        return True
 
     def _print_if_there(self, order: Any, issued: IssuedCertificate) -> None:
         call = self.platform.calls.get(order.call_id) if order.call_id else None
         if call is None or not call.active:
             return  # the citizen left: the receipt is in the clerk's day view
-        with self.platform.db.session() as session:
+        try:
             from finestreta.documents.records import DocumentRow
 
-            row = session.get(DocumentRow, issued.document_id)
-        if row is not None:
-            self.platform.devices.attached(call, row)
-        try:
+            with self.platform.db.session() as session:
+                row = session.get(DocumentRow, issued.document_id)
+            if row is not None:
+                self.platform.devices.attached(call, row)
             self.platform.devices.request_print(call.clerk_id, call.id, issued.document_id, 1)
-        except Exception as exc:
+        except Exception as exc:  # the payment and its receipt stand; the clerk prints again
             log.warning("payment receipt of %s not printed: %s", order.number, exc)
 
     def payment_changed(self, order: Any, event: str) -> None:
@@ -642,6 +695,22 @@ def tax_line(
         surcharge=surcharge,
         interest=interest,
         total=total,
+    )
+
+
+def _item_line(item: Any) -> Any:
+    """A line of what an order paid for, from the order alone (its receipt is gone)."""
+    from finestreta.procedures.taxes.printed import TaxLine
+
+    return TaxLine(
+        reference=item.reference,
+        tax_label=item.label,
+        object_label="—",
+        period="—",
+        principal=item.amount,
+        surcharge=Cents(0),
+        interest=Cents(0),
+        total=item.amount,
     )
 
 
