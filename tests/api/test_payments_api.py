@@ -257,3 +257,36 @@ def test_a_sandbox_notification_from_another_machine_is_refused_and_audited(
     object.__setattr__(ctx.settings, "payments_sandbox_notifiers", ("127.0.0.0/8",))
     assert local.post(NOTIFY, data=notification(ctx, order.number)).status_code == 200
     assert ctx.payments.get(order.number).state is OrderState.PAID
+
+
+def test_fifty_identical_notifications_over_http_at_once_settle_once(
+    app: FastAPI, ctx: AppContext
+) -> None:
+    """The gateway's retries and a relay's duplicates, all at the same moment, through a real
+    uvicorn: every one is answered OK, one settles."""
+    import threading
+
+    import httpx
+
+    from tests.api.conftest import served
+
+    order = make_order(ctx)
+    fields = notification(ctx, order.number)
+    answers: list[int] = []
+    start = threading.Barrier(50)
+    with served(app) as address:
+
+        def send() -> None:
+            with httpx.Client(base_url=f"http://{address}", timeout=30) as http:
+                start.wait()
+                answers.append(http.post(NOTIFY, data=fields).status_code)
+
+        threads = [threading.Thread(target=send) for _ in range(50)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert answers == [200] * 50
+    assert ctx.payments.get(order.number).state is OrderState.PAID
+    events = [e.event for e in ctx.payments.events(order.number)]
+    assert events.count("paid") == 1 and events.count("repeated") == 49
