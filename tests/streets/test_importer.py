@@ -133,7 +133,7 @@ def test_every_bad_row_is_reported_at_once(db: Database, tmp_path: Path) -> None
 
 
 def test_a_wrong_header_or_field_count_is_refused(db: Database, tmp_path: Path) -> None:
-    columns = tuple(c for c in COLUMNS if c != "postcode") + ("zip",)
+    columns = (*(c for c in COLUMNS if c != "postcode"), "zip")
     rows = [{**{k: v for k, v in r.items() if k != "postcode"}, "zip": "08013"} for r in sample()]
     with db.session() as session:
         report = import_csv(session, write_rows(tmp_path / "h.csv", rows, columns=columns))
