@@ -203,10 +203,12 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
     if demo:
         from finestreta import demo as demo_data
         from finestreta.catalogue import seed_demo
+        from finestreta.streets import synthetic as demo_streets
 
         with ctx.db.session() as session:
             demo_data.seed_all(session, procedures)
             seed_demo(session)
+            demo_streets.seed_demo(session)
         ctx.extra["demo_kiosks"] = [
             {"code": k.code, "name": k.name, "secret": k.secret} for k in demo_data.KIOSKS
         ]
@@ -417,6 +419,21 @@ def cmd_padro_import(args: argparse.Namespace) -> None:
         _fail(f"no such file: {path}")
     db = _database(_settings())
     with db.session() as session:
+        report = import_csv(session, path)
+    print(format_report(report))
+    if not report.ok:
+        raise SystemExit(1)
+
+
+def cmd_streets_import(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from finestreta.streets.importer import format_report, import_csv
+
+    path = Path(args.file)
+    if not path.is_file():
+        _fail(f"no such file: {path}")
+    with _database(_settings()).session() as session:
         report = import_csv(session, path)
     print(format_report(report))
     if not report.ok:
@@ -653,6 +670,15 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
     pimport = padro.add_parser("import", help="import residents from a CSV file (docs/padro.md)")
     pimport.add_argument("file")
     pimport.set_defaults(func=cmd_padro_import)
+
+    streets = sub.add_parser("streets", help="the street register").add_subparsers(
+        dest="streets_command", required=True
+    )
+    simport = streets.add_parser(
+        "import", help="import addresses from a CSV file (docs/streets.md)"
+    )
+    simport.add_argument("file")
+    simport.set_defaults(func=cmd_streets_import)
 
     catalogue = sub.add_parser("catalogue", help="the information catalogue").add_subparsers(
         dest="catalogue_command", required=True

@@ -230,6 +230,12 @@ class Settings(BaseSettings):
         description="The city's population register adapter as `package.module:factory` "
         "(called with the settings and the database); empty: the built-in register.",
     )
+    streets_register: str = Field(
+        "",
+        pattern=r"^$|^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+        description="The city's street register adapter as `package.module:factory` "
+        "(called with the settings and the database); empty: the built-in register.",
+    )
     certificate_retention_days: float = Field(
         3650, gt=0, description="Days an issued certificate's PDF is kept for `/verify`."
     )

@@ -24,7 +24,10 @@ ROW = re.compile(r"^\| `([a-z0-9_]+)` \| (\d{3}) \| ([a-z_]+) \|", re.MULTILINE)
 def catalogue(tmp_path_factory: pytest.TempPathFactory) -> dict[str, errors.ErrorCode]:
     """Every code, once the app and every built-in procedure are loaded."""
     import finestreta.app  # noqa: F401  (the platform's layers declare theirs on import)
-    from finestreta import payments  # noqa: F401  (no route imports it yet)
+    from finestreta import (
+        payments,  # noqa: F401  (no route imports it yet)
+        streets,  # noqa: F401  (the works and complaints procedures will)
+    )
 
     folder = tmp_path_factory.mktemp("catalogue")
     ctx = build_context(Settings(database_url=f"sqlite:///{folder}/db.sqlite"))

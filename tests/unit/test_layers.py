@@ -24,6 +24,7 @@ from finestreta.procedures import registry
 DOMAIN = (
     "finestreta.attention",
     "finestreta.padro",
+    "finestreta.streets",
     "finestreta.registry",
     "finestreta.catalogue",
     "finestreta.documents",
