@@ -14,6 +14,7 @@ from finestreta.documents.records import DocumentRow
 from finestreta.documents.retention import Retention
 from finestreta.documents.storage import BlobStore
 from finestreta.documents.validation import DEFAULT_BUDGET, DecodeBudget, check
+from finestreta.registry.service import registered_hashes
 
 
 class Documents:
@@ -75,13 +76,22 @@ class Documents:
 
     def purge(self, session: Session, now: datetime | None = None) -> int:
         """Delete the bytes of documents past retention; rows stay, marked deleted (the
-        registry and audit still say what existed and its hash)."""
+        registry and audit still say what existed and its hash).
+
+        A document attached to a registry entry is never purged, whatever its kind: the
+        receipt lists its fingerprint so that it can be checked later, which needs the file.
+        Its row loses its expiry instead, so it is not looked at again."""
         now = now or utcnow()
         expired = session.scalars(
             select(DocumentRow).where(
                 DocumentRow.expires_at <= now, DocumentRow.deleted_at.is_(None)
             )
         ).all()
+        registered = registered_hashes(session, [row.sha256 for row in expired])
+        for row in expired:
+            if row.sha256 in registered:
+                row.expires_at = None
+        expired = [row for row in expired if row.sha256 not in registered]
         for row in expired:
             row.deleted_at = now
             still_used = session.scalar(

@@ -1,6 +1,7 @@
 """The citizen's receipt of a registry entry (Ley 39/2015 art. 16.3), as a PDF/A-2b page.
 
-It shows the number, the date and time, the direction, the interested party, the subject and
+It shows the number (and, for a correction, the number of the entry it corrects), the date and
+time, the direction, the interested party, the subject and
 the destination unit, and lists the attached documents with their SHA-256 fingerprints, which
 let anyone check later that a document is the one that was registered; optionally a secure
 verification code with a QR code of the address where it can be checked.
@@ -185,6 +186,15 @@ def render_receipt(
         ),
     )
 
+    # A correction names the entry it corrects, by its number (the registry is the same).
+    corrects: list[Any] = []
+    if entry.corrects:
+        number = entry.corrects.rsplit(":", 1)[-1]
+        corrects = [
+            Spacer(1, 2 * mm),
+            para(_("Corrects entry {number}").format(number=number), styles.heading),
+        ]
+
     rows: list[tuple[str, str]] = []
     if entry.registry_name != DEFAULT_REGISTRY:
         rows.append((_("Registry"), entry.registry_name))
@@ -210,6 +220,7 @@ def render_receipt(
         para(title, styles.title),
         Spacer(1, 2 * mm),
         number_box,
+        *corrects,
         Spacer(1, 3 * mm),
         facts_table(rows, styles, 45 * mm),
         Spacer(1, 5 * mm),

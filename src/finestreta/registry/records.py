@@ -1,8 +1,10 @@
 """Tables of the registry: the entries (never updated or deleted) and one counter per registry
 and year from which their numbers are taken.
 
-The immutability of ``registry_entries`` is enforced by the database (triggers made by migration
-0003), not only by the absence of update or delete functions in ``service``.
+The immutability of ``registry_entries`` (and of ``registry_attachments``) is enforced by the
+database (triggers made by migrations 0003 and 0012), not only by the absence of update or
+delete functions in ``service``. A correction is a new entry whose ``corrects`` names the code of
+the entry it corrects; the earlier entry stays as it was.
 """
 
 from __future__ import annotations
@@ -10,7 +12,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from finestreta.db import Base, UTCDateTime
@@ -59,6 +69,11 @@ class RegistryEntry(Base):
     created_by: Mapped[str] = mapped_column(String(100))  # "clerk:3", "kiosk:2", "system"
     # [{"title": ..., "sha256": ..., "size": ..., "media_type": ...}, ...]
     documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # The code of the earlier entry of the same registry that this one corrects (Ley 39/2015
+    # keeps entries as made: a mistake is put right by a new entry that refers to the old one).
+    corrects: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("registry_entries.code"), nullable=True, index=True
+    )
 
     @property
     def number_text(self) -> str:
@@ -78,3 +93,16 @@ class RegistryCounter(Base):
     registry_name: Mapped[str] = mapped_column("registry", String(20), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
+
+
+class RegistryAttachment(Base):
+    """One attached document of an entry, by its SHA-256, in a table of its own so that the
+    document purge can ask cheaply (and on SQLite and PostgreSQL alike, unlike a query into the
+    JSON ``documents``) whether a stored file is registered, and keep it. Written with the
+    entry, never changed."""
+
+    __tablename__ = "registry_attachments"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("registry_entries.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0, 1, … as in documents
+    sha256: Mapped[str] = mapped_column(String(64), index=True)

@@ -4,6 +4,12 @@ written, stays as it is (the database refuses changes too, see migration 0003).
 ``register`` checks everything it is given before it takes a number, so a ``ValueError`` never
 leaves a number taken; after the number is taken, the only failures are database errors, after
 which the session must be rolled back (SQLAlchemy insists), which gives the number back.
+
+A correction is registered like any entry, with ``corrects`` naming the code of the earlier
+entry (of the same registry) that it puts right; the earlier entry is not touched, and may be
+corrected more than once. A correction of an entry that does not exist, or of another
+registry's, is refused with a declared error (``CORRECTED_ENTRY_UNKNOWN``,
+``CORRECTION_OTHER_REGISTRY``) before a number is taken.
 """
 
 from __future__ import annotations
@@ -22,19 +28,40 @@ from sqlalchemy.orm import Session
 
 from finestreta.attention.records import CallRow
 from finestreta.db import utcnow
+from finestreta.errors import N_, InvalidInput, NotFound, declare
 from finestreta.registry.numbering import allocate
-from finestreta.registry.records import DEFAULT_REGISTRY, RegistryEntry, format_code
+from finestreta.registry.records import (
+    DEFAULT_REGISTRY,
+    RegistryAttachment,
+    RegistryEntry,
+    format_code,
+)
 
 __all__ = [
+    "CORRECTED_ENTRY_UNKNOWN",
+    "CORRECTION_OTHER_REGISTRY",
     "DEFAULT_REGISTRY",
     "AttachedDocument",
     "Direction",
     "PartyDocument",
     "attached_documents",
+    "corrections_of",
     "entries_of_call",
     "get_by_code",
     "register",
+    "registered_hashes",
 ]
+
+CORRECTED_ENTRY_UNKNOWN = declare(
+    "corrected_entry_unknown",
+    NotFound,
+    N_("There is no registry entry with that number to correct."),
+)
+CORRECTION_OTHER_REGISTRY = declare(
+    "correction_other_registry",
+    InvalidInput,
+    N_("A correction is registered in the same registry as the entry it corrects."),
+)
 
 
 class Direction(StrEnum):
@@ -176,6 +203,22 @@ def _document(index: int, value: AttachedDocument | Mapping[str, Any]) -> Attach
     )
 
 
+def _corrected(session: Session, registry: str, code: object) -> str:
+    """The code of the entry a correction refers to, once it is known to exist in
+    ``registry``."""
+    if not isinstance(code, str) or not code.strip() or len(code.strip()) > 40:
+        raise CORRECTED_ENTRY_UNKNOWN(details={"corrects": str(code)[:60]})
+    code = code.strip()
+    earlier = session.scalar(select(RegistryEntry).where(RegistryEntry.code == code))
+    if earlier is None:
+        raise CORRECTED_ENTRY_UNKNOWN(details={"corrects": code})
+    if earlier.registry_name != registry:
+        raise CORRECTION_OTHER_REGISTRY(
+            details={"corrects": code, "registry": earlier.registry_name}
+        )
+    return earlier.code
+
+
 def _zone(tz: str | tzinfo) -> tzinfo:
     if isinstance(tz, tzinfo):
         return tz
@@ -201,6 +244,7 @@ def register(
     created_by: str,
     now: datetime | None = None,
     tz: str | tzinfo,
+    corrects: str | None = None,
 ) -> RegistryEntry:
     """Write a new entry with the next number of ``registry`` in the year of its registration
     time in the city's time zone ``tz`` (e.g. "Europe/Madrid"), and flush it.
@@ -208,7 +252,11 @@ def register(
     The entry is part of the session's transaction: committed with it, or undone (with its
     number) by its rollback. ``now`` (aware) defaults to the current time, read once the number
     is taken, so that numbers and times go up together. Bad input raises ``ValueError`` before
-    anything is written."""
+    anything is written.
+
+    ``corrects``: the code of the earlier entry of ``registry`` this one corrects; an unknown
+    code raises ``CORRECTED_ENTRY_UNKNOWN``, another registry's ``CORRECTION_OTHER_REGISTRY``
+    (both before a number is taken)."""
     registry = _registry(registry)
     kind = _direction(direction)
     party_name = _text("party_name", party_name, 200)
@@ -226,6 +274,7 @@ def register(
         raise ValueError("now must be an aware datetime")
     if call_id is not None and session.get(CallRow, call_id) is None:
         raise ValueError(f"there is no call {call_id!r}")
+    corrected = None if corrects is None else _corrected(session, registry, corrects)
 
     asked_at = now if now is not None else utcnow()
     year = asked_at.astimezone(zone).year
@@ -253,8 +302,14 @@ def register(
         call_id=call_id,
         created_by=created_by,
         documents=[asdict(d) for d in attached],
+        corrects=corrected,
     )
     session.add(entry)
+    session.flush()
+    session.add_all(
+        RegistryAttachment(entry_id=entry.id, position=i, sha256=d.sha256)
+        for i, d in enumerate(attached)
+    )
     session.flush()
     return entry
 
@@ -279,3 +334,25 @@ def entries_of_call(session: Session, call_id: str) -> list[RegistryEntry]:
 def attached_documents(entry: RegistryEntry) -> list[AttachedDocument]:
     """The entry's documents as ``AttachedDocument`` values."""
     return [AttachedDocument(**d) for d in entry.documents]
+
+
+def corrections_of(session: Session, entry: RegistryEntry | str) -> list[RegistryEntry]:
+    """The entries that correct ``entry`` (or the entry with that code), oldest first."""
+    code = entry if isinstance(entry, str) else entry.code
+    statement = (
+        select(RegistryEntry)
+        .where(RegistryEntry.corrects == code)
+        .order_by(RegistryEntry.registered_at, RegistryEntry.id)
+    )
+    return list(session.scalars(statement))
+
+
+def registered_hashes(session: Session, sha256s: Sequence[str]) -> set[str]:
+    """Which of these SHA-256 fingerprints belong to a document attached to some entry: their
+    files must be kept (the receipt promises that the document can be checked against them)."""
+    if not sha256s:
+        return set()
+    statement = select(RegistryAttachment.sha256).where(
+        RegistryAttachment.sha256.in_({h.lower() for h in sha256s})
+    )
+    return set(session.scalars(statement))
