@@ -1,7 +1,7 @@
 """registry corrections: ``registry_entries.corrects`` and the ``registry_attachments`` table
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06 11:50:00.000000
 
 A correction is a new entry whose ``corrects`` holds the code of the entry it corrects (a
@@ -12,9 +12,6 @@ immutability triggers of migration 0003 with the old table.
 ``registry_attachments`` lists each entry's attached documents by SHA-256 (filled here from the
 entries already made), so that the document purge keeps registered files; it is as immutable as
 the entries (same triggers).
-
-Written beside 0011 (streets) on another branch: when both are merged, ``down_revision``
-becomes "0011".
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
