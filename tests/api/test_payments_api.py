@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
@@ -39,8 +39,13 @@ def make_order(ctx: AppContext, clerk_id: int | None = None, reference: str = "R
     return order
 
 
-def notification(ctx: AppContext, number: str, amount: int = 1734, response: str = "0000"):
-    return ctx.payments.gateway.notification(number, amount, response)  # type: ignore[attr-defined]
+def notification(
+    ctx: AppContext, number: str, amount: int = 1734, response: str = "0000"
+) -> dict[str, str]:
+    fields: dict[str, str] = ctx.payments.gateway.notification(  # type: ignore[attr-defined]
+        number, amount, response
+    )
+    return fields
 
 
 # ------------------------------------------------------------------ the notification
@@ -69,7 +74,8 @@ def _tampered(ctx: AppContext, number: str) -> dict[str, str]:
     return {**fields, "Ds_MerchantParameters": encode_parameters(values)}
 
 
-BAD = {
+Make = Callable[[AppContext, str], dict[str, str]]
+BAD: dict[str, tuple[Make, int, str]] = {
     "tampered": (lambda ctx, n: _tampered(ctx, n), 401, "payment_forged"),
     "unknown order": (
         lambda ctx, n: notification(ctx, "000100009999"),

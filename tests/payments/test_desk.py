@@ -15,13 +15,16 @@ from finestreta.clock import ManualClock
 from finestreta.db import Database
 from finestreta.payments.desk import PaymentDesk
 from finestreta.payments.errors import PaymentBusy, PaymentNotFound, PaymentRefused
-from finestreta.payments.orders import OrderState
+from finestreta.payments.gateway import PaymentForm
+from finestreta.payments.orders import OrderState, PaymentOrder
 from finestreta.payments.records import PaymentOrderRow
 from finestreta.payments.redsys import encode_parameters
 from tests.payments.conftest import Recorder, items
 
 
-def create(desk: PaymentDesk, *amounts: int, prefix: str = "R", clerk: int = 7):
+def create(
+    desk: PaymentDesk, *amounts: int, prefix: str = "R", clerk: int = 7
+) -> tuple[PaymentOrder, PaymentForm]:
     return desk.create(
         owner="shop",
         items=items(*amounts, prefix=prefix),
@@ -32,10 +35,13 @@ def create(desk: PaymentDesk, *amounts: int, prefix: str = "R", clerk: int = 7):
     )
 
 
-def authorised(desk: PaymentDesk, number: str, amount: int, response: str = "0000"):
-    return desk.gateway.notification(  # type: ignore[attr-defined]
+def authorised(
+    desk: PaymentDesk, number: str, amount: int, response: str = "0000"
+) -> dict[str, str]:
+    fields: dict[str, str] = desk.gateway.notification(  # type: ignore[attr-defined]
         number, amount, response, when=desk.clock.now(), authorisation_code="654321"
     )
+    return fields
 
 
 def paid_rows(db: Database) -> int:

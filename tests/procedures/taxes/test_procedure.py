@@ -83,7 +83,7 @@ def test_a_citys_adapter_is_plugged_in(monkeypatch: pytest.MonkeyPatch, db: Data
     assert isinstance(register, CityRegister) and register.issuer == "080193"
     # and the procedure builds its look-ups over it
     ctx = build_context(Settings(_env_file=None, database_url=str(db.engine.url)), db)
-    assert isinstance(ctx.procedure("taxes").register, CityRegister)
+    assert isinstance(ctx.procedure("taxes").register, CityRegister)  # type: ignore[attr-defined]
 
 
 def test_a_broken_adapter_is_said_plainly(db: Database) -> None:

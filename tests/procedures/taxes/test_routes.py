@@ -55,7 +55,8 @@ def identify(call: Any, number: str, id_type: str = "dni") -> Any:
 def receipt_of(taxpayer: dict[str, Any], **match: Any) -> dict[str, Any]:
     found = [r for r in taxpayer["receipts"] if all(r[k] == v for k, v in match.items())]
     assert len(found) == 1, (match, taxpayer["receipts"])
-    return found[0]
+    one: dict[str, Any] = found[0]
+    return one
 
 
 def test_the_clerk_sees_each_receipt_with_what_is_due_and_may_be_done(call, ctx) -> None:  # type: ignore[no-untyped-def]

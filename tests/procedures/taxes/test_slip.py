@@ -140,7 +140,7 @@ def test_the_slip_is_pdfa_with_embedded_fonts_only(rendered: tuple[str, bytes]) 
 
 
 def _other_code(**changes: Any) -> str:
-    fields = {
+    fields: dict[str, Any] = {
         "issuer": "080193",
         "document": "0000012345",
         "tax_code": "100",
@@ -206,7 +206,7 @@ def test_a_slip_can_be_printed_until_the_last_minute_of_its_deadline_in_madrid()
 def test_a_wrong_line_is_refused(
     changes: dict[str, Any], error: type[Exception], message: str
 ) -> None:
-    fields = {
+    fields: dict[str, Any] = {
         "reference": IBI.reference,
         "tax_label": IBI.tax_label,
         "object_label": IBI.object_label,

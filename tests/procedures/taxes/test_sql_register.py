@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -132,7 +133,7 @@ def test_receipts_of_a_taxpayer_newest_first(register: SqlTaxRegister) -> None:
 
 
 def test_a_payment_is_recorded_once(register: SqlTaxRegister) -> None:
-    post = {"paid_on": PAID_ON, "amount": Cents(45678), "channel": "card_booth"}
+    post: dict[str, Any] = {"paid_on": PAID_ON, "amount": Cents(45678), "channel": "card_booth"}
     assert register.record_payment("2610000001", **post, payment_reference="0001A0000001") is (
         PaymentPosting.RECORDED
     )
@@ -196,9 +197,9 @@ def test_bad_postings_are_refused(register: SqlTaxRegister) -> None:
         register.record_payment(
             "2610000001",
             paid_on=PAID_ON,
-            amount=456.78,
+            amount=456.78,  # type: ignore[arg-type]
             channel="bank",
-            payment_reference="B",  # type: ignore[arg-type]
+            payment_reference="B",
         )
     assert register.receipt("2610000001") == IBI_2026
 
