@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -101,3 +101,21 @@ def test_the_command(
     main(["payments", "reconcile", "--from", "2026-12-07", "--to", "2026-12-07"])
     streams = capsys.readouterr()
     assert streams.out.count("\n") == 4 and "3 orders" in streams.err
+
+
+def test_an_order_settled_the_next_day_is_in_both_days_lists(
+    desk: PaymentDesk, clock: ManualClock
+) -> None:
+    """The bank's file goes by the day the money moved: an order made at 23:55 and settled after
+    midnight is reconciled on both days."""
+    clock.set(datetime(2026, 12, 7, 22, 55, tzinfo=UTC))  # 23:55 in Barcelona
+    order, _ = desk.create(
+        owner="shop", items=items(1500), language="ca", call_id=None, kiosk_id=None, clerk_id=1
+    )
+    clock.advance(600)  # 00:05, the next day
+    desk.notify(desk.gateway.notification(order.number, 1500, "0000"), remote="127.0.0.1")  # type: ignore[attr-defined]
+    assert [o.number for o in desk.reconcile(DAY, DAY)] == [order.number]
+    assert [o.number for o in desk.reconcile(date(2026, 12, 8), date(2026, 12, 8))] == [
+        order.number
+    ]
+    assert desk.reconcile(date(2026, 12, 9), date(2026, 12, 9)) == []

@@ -332,16 +332,18 @@ class PaymentDesk:
             return store.orders(session, session.scalars(statement))
 
     def reconcile(self, start: date, end: date) -> list[PaymentOrder]:
-        """Every order created from ``start`` to ``end`` (the city's days, both included), in
-        number order: what the treasury compares with the bank's settlement file."""
+        """Every order created or settled from ``start`` to ``end`` (the city's days, both
+        included), in number order: what the treasury compares with the bank's settlement file,
+        which goes by the day the money moved (an order made late one day and settled the next,
+        or settled long after it expired, is in both days' lists)."""
         if end < start:
             raise BAD_PAYMENT("the period ends before it starts")
         low, high = self._day_range(start, end)
+        created = (PaymentOrderRow.created_at >= low) & (PaymentOrderRow.created_at < high)
+        settled = (PaymentOrderRow.settled_at >= low) & (PaymentOrderRow.settled_at < high)
         with self.db.session() as session:
             rows = session.scalars(
-                select(PaymentOrderRow)
-                .where(PaymentOrderRow.created_at >= low, PaymentOrderRow.created_at < high)
-                .order_by(PaymentOrderRow.number)
+                select(PaymentOrderRow).where(created | settled).order_by(PaymentOrderRow.number)
             )
             return store.orders(session, rows)
 
