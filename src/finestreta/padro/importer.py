@@ -16,10 +16,9 @@ Usage (the caller owns the transaction; ``Database.session()`` commits or rolls 
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +26,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from finestreta.csvrows import Report, RowError, RowProblems, read_text, rows
 from finestreta.padro.identity import DocumentType, IdDocument, InvalidId, parse_id
 from finestreta.padro.model import AddressKind, EndReason, Sex
 from finestreta.padro.records import AddressRow, PersonRow, RegistrationRow
@@ -71,22 +71,8 @@ _POSTCODE = re.compile(r"[0-9]{5}")
 _SPACES = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
-class RowError:
-    line: int  # 1 is the header
-    column: str  # "" when the whole row or file is concerned
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.code}: {self.message}"
-
-
 @dataclass
-class ImportReport:
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
+class ImportReport(Report):
     persons_created: int = 0
     persons_updated: int = 0
     persons_unchanged: int = 0
@@ -95,10 +81,6 @@ class ImportReport:
     registrations_opened: int = 0
     registrations_closed: int = 0
     registrations_updated: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     @property
     def changed(self) -> bool:
@@ -165,40 +147,14 @@ def format_report(report: ImportReport) -> str:
 
 
 def parse_csv(path: Path, report: ImportReport, today: date) -> list[ParsedRow]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as exc:
-        report.errors.append(RowError(0, "", "bad_encoding", f"The file is not UTF-8 ({exc})"))
-        return []
-    lines = text.splitlines(keepends=True)
-    if not lines or not lines[0].strip():
-        report.errors.append(RowError(1, "", "empty_file", "The file has no header row"))
-        return []
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(lines, delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader)]
-    if not _check_header(header, report):
+    text = read_text(path, report)
+    if text is None:
         return []
     parsed: list[ParsedRow] = []
     seen_documents: dict[IdDocument, int] = {}
     seen_addresses: dict[AddressKey, tuple[int, str, AddressKind]] = {}
-    for values in reader:
-        line = reader.line_num
-        if not any(value.strip() for value in values):
-            continue  # blank line
-        report.rows += 1
-        if len(values) != len(header):
-            report.errors.append(
-                RowError(
-                    line,
-                    "",
-                    "wrong_field_count",
-                    f"{len(values)} fields where the header has {len(header)}",
-                )
-            )
-            continue
-        document, row = _parse_row(line, dict(zip(header, values, strict=True)), today, report)
+    for line, values in rows(text, COLUMNS, OPTIONAL_COLUMNS, report):
+        document, row = _parse_row(line, values, today, report)
         if document is not None:
             earlier = seen_documents.setdefault(document, line)
             if earlier != line:
@@ -229,35 +185,11 @@ def parse_csv(path: Path, report: ImportReport, today: date) -> list[ParsedRow]:
     return parsed
 
 
-def _check_header(header: list[str], report: ImportReport) -> bool:
-    missing = [name for name in COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS + OPTIONAL_COLUMNS]
-    duplicated = sorted({name for name in header if header.count(name) > 1})
-    for name in missing:
-        report.errors.append(RowError(1, name, "missing_column", f"no column {name!r}"))
-    for name in unknown:
-        report.errors.append(RowError(1, name, "unknown_column", f"unknown column {name!r}"))
-    for name in duplicated:
-        report.errors.append(RowError(1, name, "duplicate_column", f"column {name!r} twice"))
-    return not (missing or unknown or duplicated)
-
-
-class _RowProblems:
-    def __init__(self, line: int, report: ImportReport) -> None:
-        self.line = line
-        self.report = report
-        self.count = 0
-
-    def add(self, column: str, code: str, message: str) -> None:
-        self.report.errors.append(RowError(self.line, column, code, message))
-        self.count += 1
-
-
 def _parse_row(
     line: int, raw: dict[str, str], today: date, report: ImportReport
 ) -> tuple[IdDocument | None, ParsedRow | None]:
     """The row's document (when valid, to find duplicates) and the row (when all valid)."""
-    problems = _RowProblems(line, report)
+    problems = RowProblems(line, report)
     values = {name: _SPACES.sub(" ", raw.get(name, "")).strip() for name in raw}
     for name in COLUMNS + OPTIONAL_COLUMNS:
         value = values.get(name, "")
@@ -336,9 +268,7 @@ def _parse_row(
 E = TypeVar("E", Sex, AddressKind)
 
 
-def _choice(
-    values: dict[str, str], name: str, choices: type[E], problems: _RowProblems
-) -> E | None:
+def _choice(values: dict[str, str], name: str, choices: type[E], problems: RowProblems) -> E | None:
     value = values.get(name, "").lower()
     if not value:
         return None
@@ -350,7 +280,7 @@ def _choice(
         return None
 
 
-def _date(values: dict[str, str], name: str, problems: _RowProblems) -> date | None:
+def _date(values: dict[str, str], name: str, problems: RowProblems) -> date | None:
     value = values.get(name, "")
     if not value:
         return None

@@ -18,13 +18,13 @@ Usage (the caller owns the transaction; ``Database.session()`` commits or rolls 
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from finestreta.csvrows import Report, RowError, read_text, rows
 from finestreta.errors import InvalidInput
 from finestreta.streets.names import (
     KINDS,
@@ -56,30 +56,12 @@ NO = frozenset({"no", "false", "0", "n", ""})
 AddressKey = tuple[str, str, str, str]  # street code, number, floor, door
 
 
-@dataclass(frozen=True)
-class RowError:
-    line: int  # 1 is the header
-    column: str  # "" when the whole row or file is concerned
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.code}: {self.message}"
-
-
 @dataclass
-class ImportReport:
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
+class ImportReport(Report):
     streets_created: int = 0
     streets_updated: int = 0
     addresses_created: int = 0
     addresses_updated: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     @property
     def changed(self) -> bool:
@@ -119,10 +101,8 @@ def import_csv(session: Session, path: Path | str) -> ImportReport:
     """Check every row of the file, then upsert it into the register (nothing if any row is
     bad, including a cadastral reference the register already gives another address)."""
     report = ImportReport()
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        report.errors.append(RowError(0, "", "bad_encoding", f"The file is not UTF-8 ({exc})"))
+    text = read_text(path, report)
+    if text is None:
         return report
     return import_text(session, text, report)
 
@@ -158,46 +138,12 @@ def format_report(report: ImportReport) -> str:
 
 
 def parse_csv(text: str, report: ImportReport) -> list[ParsedAddress]:
-    lines = text.splitlines(keepends=True)
-    if not lines or not lines[0].strip():
-        report.errors.append(RowError(1, "", "empty_file", "The file has no header row"))
-        return []
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(lines, delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader)]
-    missing = [name for name in COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
-    if missing or unknown or len(set(header)) != len(header):
-        report.errors.append(
-            RowError(
-                1,
-                "",
-                "bad_header",
-                f"Expected the columns {', '.join(COLUMNS)}; missing {missing or 'none'}, "
-                f"unknown {unknown or 'none'}",
-            )
-        )
-        return []
     parsed: list[ParsedAddress] = []
     streets: dict[str, tuple[int, ParsedStreet]] = {}
     addresses: dict[AddressKey, int] = {}
     references: dict[str, int] = {}
-    for values in reader:
-        line = reader.line_num
-        if not any(value.strip() for value in values):
-            continue  # blank line
-        report.rows += 1
-        if len(values) != len(header):
-            report.errors.append(
-                RowError(
-                    line,
-                    "",
-                    "wrong_field_count",
-                    f"{len(values)} fields where the header has {len(header)}",
-                )
-            )
-            continue
-        row = {name: " ".join(value.split()) for name, value in zip(header, values, strict=True)}
+    for line, values in rows(text, COLUMNS, (), report):
+        row = {name: " ".join(value.split()) for name, value in values.items()}
         address = _parse_row(line, row, report)
         if address is None:
             continue

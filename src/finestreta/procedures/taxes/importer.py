@@ -16,10 +16,9 @@ Usage (the caller owns the transaction; ``Database.session()`` commits or rolls 
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session
 from stdnum.es import referenciacatastral
 from stdnum.exceptions import ValidationError
 
+from finestreta.csvrows import Report, RowError, RowProblems, read_text, rows
 from finestreta.errors import FinestretaError
 from finestreta.procedures.taxes.money import MAX_CENTS
 from finestreta.procedures.taxes.records import ReceiptRow, TaxpayerRow
@@ -91,32 +91,14 @@ _PLATE = re.compile(
 _ACTIVITY = re.compile(r"[A-Z0-9][A-Z0-9.\-/]{0,39}")
 
 
-@dataclass(frozen=True)
-class RowError:
-    line: int  # 1 is the header
-    column: str  # "" when the whole row or file is concerned
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.code}: {self.message}"
-
-
 @dataclass
-class ImportReport:
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
+class ImportReport(Report):
     taxpayers_created: int = 0
     taxpayers_updated: int = 0
     receipts_created: int = 0
     receipts_updated: int = 0
     receipts_unchanged: int = 0
     payments_kept: int = 0  # paid in the register, the file says otherwise: kept paid
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     @property
     def changed(self) -> bool:
@@ -210,40 +192,14 @@ def format_report(report: ImportReport) -> str:
 
 
 def parse_csv(path: Path, report: ImportReport, today: date) -> list[ParsedRow]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as exc:
-        report.errors.append(RowError(0, "", "bad_encoding", f"The file is not UTF-8 ({exc})"))
-        return []
-    lines = text.splitlines(keepends=True)
-    if not lines or not lines[0].strip():
-        report.errors.append(RowError(1, "", "empty_file", "The file has no header row"))
-        return []
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(lines, delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader)]
-    if not _check_header(header, report):
+    text = read_text(path, report)
+    if text is None:
         return []
     parsed: list[ParsedRow] = []
     references: dict[str, int] = {}
     names: dict[str, tuple[int, str]] = {}
-    for values in reader:
-        line = reader.line_num
-        if not any(value.strip() for value in values):
-            continue  # blank line
-        report.rows += 1
-        if len(values) != len(header):
-            report.errors.append(
-                RowError(
-                    line,
-                    "",
-                    "wrong_field_count",
-                    f"{len(values)} fields where the header has {len(header)}",
-                )
-            )
-            continue
-        row = _parse_row(line, dict(zip(header, values, strict=True)), today, report)
+    for line, values in rows(text, COLUMNS, OPTIONAL_COLUMNS, report):
+        row = _parse_row(line, values, today, report)
         if row is None:
             continue
         earlier = references.setdefault(row.reference, line)
@@ -272,34 +228,10 @@ def parse_csv(path: Path, report: ImportReport, today: date) -> list[ParsedRow]:
     return parsed
 
 
-def _check_header(header: list[str], report: ImportReport) -> bool:
-    missing = [name for name in COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS + OPTIONAL_COLUMNS]
-    duplicated = sorted({name for name in header if header.count(name) > 1})
-    for name in missing:
-        report.errors.append(RowError(1, name, "missing_column", f"no column {name!r}"))
-    for name in unknown:
-        report.errors.append(RowError(1, name, "unknown_column", f"unknown column {name!r}"))
-    for name in duplicated:
-        report.errors.append(RowError(1, name, "duplicate_column", f"column {name!r} twice"))
-    return not (missing or unknown or duplicated)
-
-
-class _RowProblems:
-    def __init__(self, line: int, report: ImportReport) -> None:
-        self.line = line
-        self.report = report
-        self.count = 0
-
-    def add(self, column: str, code: str, message: str) -> None:
-        self.report.errors.append(RowError(self.line, column, code, message))
-        self.count += 1
-
-
 def _parse_row(
     line: int, raw: dict[str, str], today: date, report: ImportReport
 ) -> ParsedRow | None:
-    problems = _RowProblems(line, report)
+    problems = RowProblems(line, report)
     values = {name: _SPACES.sub(" ", raw.get(name, "")).strip() for name in raw}
     for name in COLUMNS + OPTIONAL_COLUMNS:
         values.setdefault(name, "")
@@ -429,7 +361,7 @@ def plate(text: str) -> str | None:
     return value if _PLATE.fullmatch(value) else None
 
 
-def _object_id(value: str, kind: ObjectKind | None, problems: _RowProblems) -> str:
+def _object_id(value: str, kind: ObjectKind | None, problems: RowProblems) -> str:
     if kind is ObjectKind.PROPERTY:
         try:
             return str(referenciacatastral.validate(value))
@@ -455,9 +387,7 @@ def _object_id(value: str, kind: ObjectKind | None, problems: _RowProblems) -> s
 E = TypeVar("E", Tax, ObjectKind, ReceiptState)
 
 
-def _choice(
-    values: dict[str, str], name: str, choices: type[E], problems: _RowProblems
-) -> E | None:
+def _choice(values: dict[str, str], name: str, choices: type[E], problems: RowProblems) -> E | None:
     value = values[name].lower()
     if not value:
         return None
@@ -469,7 +399,7 @@ def _choice(
         return None
 
 
-def _yes_no(values: dict[str, str], name: str, problems: _RowProblems) -> bool:
+def _yes_no(values: dict[str, str], name: str, problems: RowProblems) -> bool:
     value = values[name].lower()
     if value in YES:
         return True
@@ -478,7 +408,7 @@ def _yes_no(values: dict[str, str], name: str, problems: _RowProblems) -> bool:
     return False
 
 
-def _year(values: dict[str, str], problems: _RowProblems) -> int | None:
+def _year(values: dict[str, str], problems: RowProblems) -> int | None:
     value = values["year"]
     if not value:
         return None
@@ -488,7 +418,7 @@ def _year(values: dict[str, str], problems: _RowProblems) -> int | None:
     return int(value)
 
 
-def _cents(values: dict[str, str], name: str, problems: _RowProblems) -> int | None:
+def _cents(values: dict[str, str], name: str, problems: RowProblems) -> int | None:
     """Whole cents (``1234`` is 12,34 €): no decimals, no sign, 1 to MAX_CENTS."""
     value = values[name]
     if not value:
@@ -501,7 +431,7 @@ def _cents(values: dict[str, str], name: str, problems: _RowProblems) -> int | N
     return int(value)
 
 
-def _date(values: dict[str, str], name: str, problems: _RowProblems) -> date | None:
+def _date(values: dict[str, str], name: str, problems: RowProblems) -> date | None:
     value = values[name]
     if not value:
         return None
