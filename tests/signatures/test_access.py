@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from finestreta.attention.records import CallRow
 from finestreta.db import Database
@@ -20,10 +20,10 @@ from tests.signatures.conftest import KEY, NOW, make_call
 from tests.signatures.test_sealing import SIGNATURE, new_request
 
 
-def signed(db: Database, call_id: str, at: object = NOW) -> str:
-    request_id = new_request(db, call_id)
+def signed(db: Database, call_id: str, at: datetime = NOW) -> str:
+    request_id = new_request(db, call_id, now=at)
     with db.session() as session:
-        sign(session, request_id, SIGNATURE, document_sha256="ab" * 32, key=KEY, now=at)  # type: ignore[arg-type]
+        sign(session, request_id, SIGNATURE, document_sha256="ab" * 32, key=KEY, now=at)
     return request_id
 
 

@@ -19,7 +19,8 @@ from finestreta.signatures import Signature, draw, flowable, parse
 from tests.conftest import need
 from tests.signatures.conftest import pad, scribble
 
-DPI = 72  # one pixel per point: boxes map to pixels directly
+DPI = 144
+PX = DPI / 72  # pixels per point
 BOX = (100.0, 500.0, 200.0, 60.0)  # x, y (lower left), w, h in points
 
 
@@ -70,19 +71,23 @@ def test_the_ink_is_inside_the_box_and_upright(tmp_path: Path) -> None:
     image = raster(drawn(signature()), tmp_path)
     dark = dark_pixels(image)
     assert dark, "nothing was drawn"
-    x, y, w, h = BOX
-    page_height = image.size[1]
-    top, bottom = page_height - (y + h), page_height - y  # image rows grow downwards
+    x, y, w, h = (v * PX for v in BOX)
+    top, bottom = image.size[1] - (y + h), image.size[1] - y  # image rows grow downwards
+    margin = 3 * PX
     inside = [
-        (px, py) for px, py in dark if x - 2 <= px <= x + w + 2 and top - 2 <= py <= bottom + 2
+        (px, py)
+        for px, py in dark
+        if x - margin <= px <= x + w + margin and top - margin <= py <= bottom + margin
     ]
     assert inside == dark, f"{len(dark) - len(inside)} dark pixels outside the box"
-    # aspect kept: a 600×240 pad in a 200×60 box is 150×60 wide, centred
+    # aspect kept: the 600×240 pad fits the 200×60 pt box at 0.25 pt a pad pixel, centred;
+    # its ink runs from pad x 50 to 550, so 125 pt wide (stretched to the box it would be 167)
     xs = [px for px, _ in dark]
-    assert min(xs) >= x + 25 - 3 and max(xs) <= x + 175 + 3
-    # the pad's top line (y=20 of 240) is near the box's top, not its bottom
-    row = {py for px, py in dark if px > x + 25 + 300 * 0.25 + 5}
-    assert min(row) < top + h / 3
+    assert abs((max(xs) - min(xs)) - 125 * PX) <= margin
+    assert abs((min(xs) + max(xs)) / 2 - (x + w / 2)) <= margin
+    # upright: the pad's top (its ink spans pad y 10 to 90 of 240) is drawn at the box's top
+    rows = [py for _, py in dark]
+    assert min(rows) <= top + 5 * PX and max(rows) <= top + 30 * PX
 
 
 def test_the_flowable_draws_in_a_story(tmp_path: Path) -> None:

@@ -36,7 +36,9 @@ SIGNATURE = parse(
 )
 
 
-def new_request(db: Database, call_id: str = "c-none", document: str = DOCUMENT) -> str:
+def new_request(
+    db: Database, call_id: str = "c-none", document: str = DOCUMENT, now: datetime = NOW
+) -> str:
     with db.session() as session:
         return open_request(
             session,
@@ -45,7 +47,7 @@ def new_request(db: Database, call_id: str = "c-none", document: str = DOCUMENT)
             signer_name="Anna Puig i Soler",
             signer_id_type="nif",
             signer_id_number="12345678Z",
-            now=NOW,
+            now=now,
         )
 
 

@@ -14,19 +14,20 @@ from reportlab.platypus import Flowable
 from finestreta.signatures.strokes import Signature
 
 INK = Color(0.05, 0.1, 0.35)  # dark blue: reads as a hand signature on a printed page
-# Line width in points for a pad-sized box of 1 pt per pad px; scaled with the box, within
-# bounds so that a small box stays legible and a large one is not a marker's line.
-LINE = (0.6, 1.2, 2.0)
+# Line width in points: 4 pad pixels' worth (a finger's trace), within bounds so that a small
+# box stays legible and a large one is not a marker's line.
+LINE_PAD_PX = 4.0
+LINE_BOUNDS = (0.8, 2.0)
 
 
 def draw(canvas: Canvas, signature: Signature, x: float, y: float, w: float, h: float) -> None:
     """Draw ``signature`` in the box whose lower-left corner is (``x``, ``y``), ``w`` × ``h``
     points, centred, as large as fits."""
     scale, left, bottom = _fit(signature, x, y, w, h)
-    low, normal, high = LINE
+    low, high = LINE_BOUNDS
     canvas.saveState()
     canvas.setStrokeColor(INK)
-    canvas.setLineWidth(max(low, min(high, normal * scale * 2)))
+    canvas.setLineWidth(max(low, min(high, LINE_PAD_PX * scale)))
     canvas.setLineCap(1)  # round: a tap is a dot
     canvas.setLineJoin(1)
     for path in signature.paths():
