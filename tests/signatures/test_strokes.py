@@ -27,7 +27,7 @@ def test_a_signature_is_parsed_with_its_points() -> None:
     assert signature.width == 600 and signature.height == 240
     assert [len(s.points) for s in signature.strokes] == [40, 10]
     assert signature.strokes[1].points[0] == Point(50.0, 60.0, 900.0, 0.4)
-    assert signature.ink() > 1000
+    assert signature.ink() > 900  # two strokes across the pad, waving
 
 
 def test_pressure_may_be_left_out() -> None:
