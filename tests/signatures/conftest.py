@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 from finestreta.accounts.models import Kiosk, Site, StaffUser
 from finestreta.attention.records import AttentionRequestRow, CallRow
 from finestreta.db import Database
-from finestreta.signatures import SignatureKey
+from finestreta.signatures import Signature, SignatureKey
 from tests.conftest import copy_of, migrated_sqlite, postgres_schema
 
 EMPTIED = ("signature_accesses", "signature_requests", "office_hours")
@@ -61,6 +61,11 @@ def scribble(points: int = 40, *, t0: float = 0.0, y: float = 120.0) -> list[lis
         [50 + i * 500 / points, y + 40 * math.sin(i * 0.3), t0 + 16 * i, 0.4 + (i % 5) / 10]
         for i in range(points)
     ]
+
+
+def stored_paths(signature: Signature) -> list[list[list[float]]]:
+    """The strokes' x, y as the row keeps them (JSON lists)."""
+    return [[[x, y] for x, y in path] for path in signature.paths()]
 
 
 def make_call(db: Database, *, state: str = "active") -> tuple[str, int]:

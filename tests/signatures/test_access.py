@@ -16,7 +16,7 @@ from finestreta.signatures import (
     sign,
 )
 from finestreta.signatures.records import SignatureRequestRow
-from tests.signatures.conftest import KEY, NOW, make_call
+from tests.signatures.conftest import KEY, NOW, make_call, stored_paths
 from tests.signatures.test_sealing import SIGNATURE, new_request
 
 
@@ -105,7 +105,7 @@ def test_purge_deletes_the_strokes_past_retention_and_keeps_the_record(db: Datab
             "ab" * 32,
             "Anna Puig i Soler",
         )
-        assert kept.paths == SIGNATURE.paths() and kept.timing and kept.purged_at is None
+        assert kept.paths == stored_paths(SIGNATURE) and kept.timing and kept.purged_at is None
     assert attempt(db, old, Reader(clerk_id, "clerk")) == "signature_not_kept"
     assert attempt(db, recent, Reader(clerk_id, "clerk")) == "ok"
 

@@ -23,7 +23,7 @@ from finestreta.signatures import (
 )
 from finestreta.signatures.records import SignatureRequestRow
 from finestreta.signatures.sealing import REQUEST_MINUTES
-from tests.signatures.conftest import DOCUMENT, KEY, NOW, make_call, pad
+from tests.signatures.conftest import DOCUMENT, KEY, NOW, make_call, pad, stored_paths
 
 # Distinctive times and pressures: if they are anywhere in the row in the clear, they show.
 SIGNATURE = parse(
@@ -114,7 +114,7 @@ def test_sign_twice_is_refused(db: Database) -> None:
 
     assert code_of(db, again) == "signature_already_given"
     with db.session() as session:
-        assert session.get(SignatureRequestRow, request_id).paths == SIGNATURE.paths()  # type: ignore[union-attr]
+        assert session.get(SignatureRequestRow, request_id).paths == stored_paths(SIGNATURE)  # type: ignore[union-attr]
 
 
 def test_a_changed_document_is_refused_and_nothing_is_kept(db: Database) -> None:

@@ -118,7 +118,8 @@ def sign(
     row.state = "signed"
     row.sealed_at = now
     row.pad_width, row.pad_height = signature.width, signature.height
-    row.paths = signature.paths()
+    # JSON's own shape (lists), so the row reads the same before and after a reload
+    row.paths = [[[x, y] for x, y in path] for path in signature.paths()]
     row.timing = key.seal(signature.timing(), row.id)
     session.flush()
     return sealed(row)
