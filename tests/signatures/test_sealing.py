@@ -4,6 +4,7 @@ kept only encrypted."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -189,3 +190,29 @@ def test_oral_consent_needs_a_reason(db: Database) -> None:
             record_oral_consent(session, request_id, official_id=7, reason=reason, now=NOW)  # type: ignore[arg-type]
 
         assert code_of(db, consent) == "signature_reason_needed"
+
+
+def test_two_submissions_at_once_seal_once(db: Database) -> None:
+    """A double tap: the second submission arrives while the first is not yet committed."""
+    request_id = new_request(db)
+    second = simplify(SIGNATURE, 4.0)
+    outcome: list[str] = []
+
+    def submit_second() -> None:
+        try:
+            with db.session() as session:
+                sign(session, request_id, second, document_sha256=DOCUMENT, key=KEY, now=NOW)
+            outcome.append("signed")
+        except FinestretaError as error:
+            outcome.append(error.code)
+
+    with db.session() as session:
+        sign(session, request_id, SIGNATURE, document_sha256=DOCUMENT, key=KEY, now=NOW)
+        racing = threading.Thread(target=submit_second)
+        racing.start()
+        racing.join(0.3)  # the second waits on the first's lock (or has read the row open)
+    racing.join(30)
+    assert outcome == ["signature_already_given"]
+    with db.session() as session:
+        row = session.get(SignatureRequestRow, request_id)
+        assert row is not None and row.paths == stored_paths(SIGNATURE)

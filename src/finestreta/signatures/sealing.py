@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from finestreta.errors import N_, Conflict, Gone, InvalidInput, NotFound, declare
@@ -115,13 +115,17 @@ def sign(
     row = _open_row(session, request_id, now)
     if _sha256(document_sha256) != row.document_sha256:
         raise DOCUMENT_CHANGED(f"signature request {request_id[:6]}…: the document's hash differs")
-    row.state = "signed"
-    row.sealed_at = now
-    row.pad_width, row.pad_height = signature.width, signature.height
-    # JSON's own shape (lists), so the row reads the same before and after a reload
-    row.paths = [[[x, y] for x, y in path] for path in signature.paths()]
-    row.timing = key.seal(signature.timing(), row.id)
-    session.flush()
+    _seal(
+        session,
+        row,
+        state="signed",
+        sealed_at=now,
+        pad_width=signature.width,
+        pad_height=signature.height,
+        # JSON's own shape (lists), so the row reads the same before and after a reload
+        paths=[[[x, y] for x, y in path] for path in signature.paths()],
+        timing=key.seal(signature.timing(), row.id),
+    )
     return sealed(row)
 
 
@@ -134,11 +138,14 @@ def record_oral_consent(
     if not reason or len(reason) > MAX_REASON:
         raise REASON_NEEDED("the reason the citizen cannot sign: 1 to 1,000 characters")
     row = _open_row(session, request_id, now)
-    row.state = "oral_consent"
-    row.sealed_at = now
-    row.official_id = official_id
-    row.consent_reason = reason
-    session.flush()
+    _seal(
+        session,
+        row,
+        state="oral_consent",
+        sealed_at=now,
+        official_id=official_id,
+        consent_reason=reason,
+    )
     return sealed(row)
 
 
@@ -167,6 +174,21 @@ def _open_row(session: Session, request_id: str, now: datetime) -> SignatureRequ
     if now >= row.expires_at:
         raise REQUEST_EXPIRED(f"signature request {request_id[:6]}… expired at {row.expires_at}")
     return row
+
+
+def _seal(session: Session, row: SignatureRequestRow, **values: object) -> None:
+    """Seal the row only if it is still open, in one statement: the ``FOR UPDATE`` above makes
+    PostgreSQL wait for a concurrent seal, and SQLite (which ignores it, and reads outside the
+    write lock) is held to the same answer by the condition on ``state``."""
+    result = session.execute(
+        update(SignatureRequestRow)
+        .where(SignatureRequestRow.id == row.id, SignatureRequestRow.state == "open")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise ALREADY_SEALED(f"signature request {row.id[:6]}… was sealed meanwhile")
+    session.refresh(row)
 
 
 def _sha256(value: str) -> str:
