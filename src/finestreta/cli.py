@@ -172,6 +172,9 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
         if not os.environ.get("FINESTRETA_SEAL_PKCS12"):
             os.environ["FINESTRETA_SEAL_PKCS12"] = "var/demo-seal.p12"
             os.environ["FINESTRETA_SEAL_PASSWORD"] = DEMO_SEAL_PASSWORD
+        # Signatures can be taken in the demo; the key is public, as the demo's data is made up.
+        if not os.environ.get("FINESTRETA_SIGNATURE_KEY"):
+            os.environ["FINESTRETA_SIGNATURE_KEY"] = DEMO_SIGNATURE_KEY
     if args.port is not None:
         os.environ["FINESTRETA_PORT"] = str(args.port)
     if args.host is not None:
@@ -329,6 +332,7 @@ WS_CAP_FRAMES = 4
 
 
 DEMO_SEAL_PASSWORD = "demo-seal"  # the demo seal is self-signed and says DEMO: no secret
+DEMO_SIGNATURE_KEY = "finestreta-demo-signature-key-public-not-secret"  # demo data only
 
 
 def _demo_seal(settings: Any) -> None:

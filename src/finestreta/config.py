@@ -239,6 +239,20 @@ class Settings(BaseSettings):
     certificate_retention_days: float = Field(
         3650, gt=0, description="Days an issued certificate's PDF is kept for `/verify`."
     )
+    signature_key: SecretStr = Field(
+        SecretStr(""),
+        description="Server secret the key encrypting signatures' timing and pressure is derived "
+        "from (at least 32 characters; `python -c 'import secrets; print(secrets.token_urlsafe"
+        "(32))'`); changing it makes kept signatures unreadable. Empty: no signature can be "
+        "taken (`demo` sets a public demo key); never logged.",
+    )
+    signature_retention_days: float = Field(
+        3650,
+        gt=0,
+        description="Days a citizen's signature strokes are kept after signing (as long as the "
+        "certificates they sign, by default); then they are deleted and the record that the "
+        "document was signed (hash, signer, time) stays.",
+    )
     verify_misses_per_minute: int = Field(
         10, ge=1, description="Unknown codes one client address may try a minute on `/verify`."
     )
@@ -360,6 +374,14 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "the Redsys key must be the Base64 of 24 bytes, as Redsys gives it"
                 )
+        return value
+
+    @field_validator("signature_key")
+    @classmethod
+    def _signature_key(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and len(value.get_secret_value()) < 32:
+            # a secret: the message never repeats it
+            raise ValueError("the signature key must be at least 32 characters long")
         return value
 
     @model_validator(mode="after")

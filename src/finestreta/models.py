@@ -12,6 +12,7 @@ from finestreta.padro import records as padro_records
 from finestreta.payments import records as payments_records
 from finestreta.procedures import records as procedures_records
 from finestreta.registry import records as registry_records
+from finestreta.signatures import records as signatures_records
 from finestreta.streets import records as streets_records
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "payments_records",
     "procedures_records",
     "registry_records",
+    "signatures_records",
     "streets_records",
 ]

@@ -26,6 +26,7 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> dict[str, errors.Erro
     import finestreta.app  # noqa: F401  (the platform's layers declare theirs on import)
     from finestreta import (
         payments,  # noqa: F401  (no route imports it yet)
+        signatures,  # noqa: F401  (the booth's signature pad will)
         streets,  # noqa: F401  (the works and complaints procedures will)
     )
 

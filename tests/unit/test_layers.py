@@ -4,7 +4,8 @@
   ``procedures/base.py``, ``platform.py``, ``registry.py`` and the other modules beside them);
 * no procedure imports another;
 * the hub and the protocol know nothing of devices or procedures (they subscribe and route);
-* the domain (attention, the registers, documents, identity, accounts, payments) knows
+* the domain (attention, the registers, documents, identity, accounts, payments,
+  signatures) knows
   nothing of the web, the sockets, the devices or the procedures.
 
 The contracts are written from the installed procedures each run, so a new procedure is
@@ -31,6 +32,7 @@ DOMAIN = (
     "finestreta.identity",
     "finestreta.accounts",
     "finestreta.payments",
+    "finestreta.signatures",
 )
 
 
