@@ -320,7 +320,12 @@ def _wait_for_a_lock_wait(db: Database) -> None:
     deadline = time.monotonic() + 10
     with db.engine.connect() as watcher:
         while time.monotonic() < deadline:
-            if watcher.execute(query).scalar():
+            waiting = watcher.execute(query).scalar()
+            watcher.rollback()  # pg_stat_activity is one snapshot per transaction
+            if waiting:
                 return
             time.sleep(0.02)
-    pytest.fail("the second handler's UPDATE never waited for the first one's lock")
+        rows = watcher.execute(
+            text("SELECT pid, state, wait_event_type, wait_event, query FROM pg_stat_activity")
+        ).all()
+    pytest.fail(f"the second handler's UPDATE never waited for the first one's lock: {rows}")
