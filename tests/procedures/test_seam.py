@@ -25,7 +25,7 @@ from tests.conftest import copy_of
 
 TINY = "tests.procedures.tiny:procedure"
 # every built-in procedure (the shared migrated template has their branches) and the tiny one
-WITH_TINY = ("information", "census", "taxes", TINY)
+WITH_TINY = ("information", "census", "taxes", "complaints", TINY)
 pytestmark = pytest.mark.settings(procedures=WITH_TINY)
 
 
@@ -43,7 +43,7 @@ def database_url(tiny_template: Path, tmp_path: Path) -> str:
 
 
 def test_registered_through_the_settings_like_a_citys_own(ctx: Any) -> None:
-    assert list(ctx.procedures) == ["information", "census", "taxes", "tiny"]
+    assert list(ctx.procedures) == ["information", "census", "taxes", "complaints", "tiny"]
     assert "tiny" in ctx.hub.topics and "census" in ctx.hub.topics
     assert inspect(ctx.db.engine).has_table("tiny_notes")  # its own migration ran
 

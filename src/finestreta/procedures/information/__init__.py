@@ -23,7 +23,7 @@ class Information(Procedure):
     name = "information"
     # The booth's topics that are answered with information until a procedure of their own
     # serves them (a procedure declaring the same topic later changes nothing here, so a topic
-    # moves to its procedure when one comes: ``taxes`` did).
+    # moves to its procedure when one comes: ``taxes`` and ``complaints`` did).
     topics: ClassVar[Mapping[str, Topic]] = {
         "general": Topic(
             label=N_("General information"),
@@ -41,14 +41,6 @@ class Information(Procedure):
             'stroke-width="3" stroke-linejoin="round"/><path d="M16 34v-8h8v8M20 6v4" '
             'fill="none" stroke="currentColor" stroke-width="3" stroke-linecap="round"/>',
             order=40,
-        ),
-        "complaints": Topic(
-            label=N_("Complaints and suggestions"),
-            description=N_("Tell us what went wrong or what we can improve"),
-            icon='<path d="M6 8h28v18H16l-8 7v-7H6z" fill="none" stroke="currentColor" '
-            'stroke-width="3" stroke-linejoin="round"/><path d="M20 12v7M20 22v1" '
-            'stroke="currentColor" stroke-width="3" stroke-linecap="round"/>',
-            order=50,
         ),
     }
     document_kinds: ClassVar[Mapping[str, str]] = {"info_sheet": N_("Information sheet")}

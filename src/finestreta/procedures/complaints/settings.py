@@ -1,0 +1,93 @@
+"""The complaints procedure's settings (``FINESTRETA_COMPLAINTS_*``, environment or ``.env``),
+checked when the server starts: a bad value stops it with the setting named.
+
+Both settings change the defaults of ``types.py`` for the types or themes they name and leave
+the others as they are. ``docs/complaints.md`` lists them; a test fails when one is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from finestreta.procedures.complaints.types import THEMES, TYPES
+
+MAX_DUE_DAYS = 365  # a sanity bound: a year of business days is already far beyond any charter
+_UNIT = re.compile(r"[a-z][a-z0-9_-]{1,39}")
+
+
+def _pairs(value: Any, what: str) -> dict[str, str]:
+    """``"a:1, b:2"`` → ``{"a": "1", "b": "2"}`` (a dict passes through)."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    if not isinstance(value, str):
+        raise ValueError(f"expected comma-separated {what} pairs")
+    pairs: dict[str, str] = {}
+    for part in value.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        key, sep, item = part.partition(":")
+        if not sep:
+            raise ValueError(f"expected {what}, not {part!r}")
+        key = key.strip()
+        if key in pairs:
+            raise ValueError(f"{key!r} is given twice")
+        pairs[key] = item.strip()
+    return pairs
+
+
+class ComplaintsSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FINESTRETA_COMPLAINTS_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    due_days: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict,
+        description="Business days to answer, by case type: comma-separated `TYPE:DAYS` pairs "
+        "(`incident:5,complaint:20`) changing the defaults (incident 10, complaint 30, "
+        "suggestion 30, query 15, thanks 30) for the types named.",
+    )
+    units: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="The unit responsible for a theme's cases: comma-separated `THEME:UNIT` "
+        "pairs (`noise:urban_police`) changing the defaults of the themes named; a unit is "
+        "2–40 lower-case letters, digits, `_` or `-`.",
+    )
+
+    @field_validator("due_days", mode="before")
+    @classmethod
+    def _due_days(cls, value: Any) -> dict[str, int]:
+        days: dict[str, int] = {}
+        for code, text in _pairs(value, "TYPE:DAYS").items():
+            if code not in TYPES:
+                raise ValueError(f"{code!r} is not a case type ({', '.join(TYPES)})")
+            try:
+                number = int(text)
+            except ValueError:
+                raise ValueError(f"{code}: expected a whole number of days, not {text!r}") from None
+            if not 1 <= number <= MAX_DUE_DAYS:
+                raise ValueError(f"{code}: expected between 1 and {MAX_DUE_DAYS} days")
+            days[code] = number
+        return days
+
+    @field_validator("units", mode="before")
+    @classmethod
+    def _units(cls, value: Any) -> dict[str, str]:
+        units: dict[str, str] = {}
+        for code, unit in _pairs(value, "THEME:UNIT").items():
+            if code not in THEMES:
+                raise ValueError(f"{code!r} is not a theme ({', '.join(THEMES)})")
+            if not _UNIT.fullmatch(unit):
+                raise ValueError(f"{code}: expected a unit code, not {unit!r}")
+            units[code] = unit
+        return units
+
+    def days_for(self, case_type: str) -> int:
+        return self.due_days.get(case_type, TYPES[case_type].due_days)
+
+    def unit_for(self, theme: str) -> str:
+        return self.units.get(theme, THEMES[theme].unit)

@@ -1,0 +1,98 @@
+"""Types, themes and settings: what may be anonymous or published, defaults, bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from finestreta.i18n import catalogue
+from finestreta.procedures.complaints import LOCALE_DIR
+from finestreta.procedures.complaints.settings import ComplaintsSettings
+from finestreta.procedures.complaints.types import THEMES, TYPES, UNITS, published
+
+DOCS = (Path(__file__).resolve().parents[3] / "docs" / "complaints.md").read_text(encoding="utf-8")
+
+
+def test_which_types_may_be_anonymous() -> None:
+    anonymous = {code for code, t in TYPES.items() if t.anonymous_allowed}
+    assert anonymous == {"incident", "suggestion", "query", "thanks"}
+
+
+@pytest.mark.parametrize(
+    ("case_type", "theme", "public"),
+    [
+        ("incident", "lighting", True),
+        ("complaint", "street_cleaning", True),
+        ("complaint", "staff", False),  # about a person: never
+        ("incident", "civic_behaviour", False),  # about neighbours: never
+        ("suggestion", "green_spaces", False),
+        ("thanks", "staff", False),
+        ("query", "roads", False),
+    ],
+)
+def test_what_may_be_published(case_type: str, theme: str, public: bool) -> None:
+    assert published(case_type, theme) is public
+
+
+def test_every_default_unit_is_known_and_every_theme_and_type_is_documented() -> None:
+    assert {theme.unit for theme in THEMES.values()} <= set(UNITS)
+    for code in [*TYPES, *THEMES]:
+        assert f"`{code}`" in DOCS, code
+
+
+@pytest.mark.parametrize("lang", ["ca", "es"])
+def test_labels_are_translated(lang: str) -> None:
+    texts = catalogue(lang, "complaints", LOCALE_DIR)
+    labels = [t.label for t in TYPES.values()] + [t.label for t in THEMES.values()]
+    assert all(texts.get(label) and texts[label] != label for label in labels)
+    assert texts["Complaint"] == {"ca": "Queixa", "es": "Queja"}[lang]
+
+
+def test_the_defaults() -> None:
+    settings = ComplaintsSettings(_env_file=None)
+    assert settings.due_days == {} and settings.units == {}
+    assert [settings.days_for(t) for t in TYPES] == [10, 30, 30, 15, 30]
+    assert settings.unit_for("noise") == "environment"
+
+
+def test_settings_change_only_what_they_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINESTRETA_COMPLAINTS_DUE_DAYS", " incident:5 , complaint:20,")
+    monkeypatch.setenv("FINESTRETA_COMPLAINTS_UNITS", "noise:urban_police")
+    settings = ComplaintsSettings(_env_file=None)
+    assert settings.days_for("incident") == 5 and settings.days_for("complaint") == 20
+    assert settings.days_for("query") == 15
+    assert settings.unit_for("noise") == "urban_police"
+    assert settings.unit_for("lighting") == "lighting"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("FINESTRETA_COMPLAINTS_DUE_DAYS", "incident=5", "TYPE:DAYS"),
+        ("FINESTRETA_COMPLAINTS_DUE_DAYS", "petition:5", "not a case type"),
+        ("FINESTRETA_COMPLAINTS_DUE_DAYS", "incident:five", "whole number"),
+        ("FINESTRETA_COMPLAINTS_DUE_DAYS", "incident:0", "between 1 and 365"),
+        ("FINESTRETA_COMPLAINTS_DUE_DAYS", "incident:366", "between 1 and 365"),
+        ("FINESTRETA_COMPLAINTS_DUE_DAYS", "incident:5,incident:6", "twice"),
+        ("FINESTRETA_COMPLAINTS_UNITS", "graffiti:cleaning", "not a theme"),
+        ("FINESTRETA_COMPLAINTS_UNITS", "noise:Urban Police", "unit code"),
+        ("FINESTRETA_COMPLAINTS_UNITS", "noise:", "unit code"),
+    ],
+)
+def test_bad_settings_are_refused(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError, match=says):
+        ComplaintsSettings(_env_file=None)
+
+
+@pytest.mark.parametrize("name", sorted(ComplaintsSettings.model_fields))
+def test_every_setting_is_documented(name: str) -> None:
+    variable = f"FINESTRETA_COMPLAINTS_{name.upper()}"
+    line = next((line for line in DOCS.splitlines() if line.startswith(f"| `{variable}` |")), "")
+    assert line, f"{variable} has no row in docs/complaints.md"
+    assert ComplaintsSettings.model_fields[name].get_default(call_default_factory=True) == {}
+    assert "`(empty)`" in line
