@@ -7,9 +7,17 @@ this module only reads rows."""
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
+
+E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -107,3 +115,42 @@ def rows(
             )
             continue
         yield line, dict(zip(header, values, strict=True))
+
+
+# -- the values every register has ---------------------------------------------------------
+
+
+def choice_field(
+    values: dict[str, str], name: str, choices: type[E], problems: RowProblems
+) -> E | None:
+    """The column's value as one of ``choices`` (case-insensitive), None when empty, or a
+    ``bad_value`` problem."""
+    value = values.get(name, "").lower()
+    if not value:
+        return None
+    try:
+        return choices(value)
+    except ValueError:
+        allowed = ", ".join(option.value for option in choices)
+        problems.add(name, "bad_value", f"{name} is one of {allowed}, not {value!r}")
+        return None
+
+
+def date_field(values: dict[str, str], name: str, problems: RowProblems) -> date | None:
+    """The column's value as an ISO date (YYYY-MM-DD), None when empty, or ``bad_date``."""
+    value = values.get(name, "")
+    if not value:
+        return None
+    if _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.add(name, "bad_date", f"{name} is not a date YYYY-MM-DD: {value!r}")
+    return None
+
+
+def chunks(items: list[T], size: int) -> Iterator[list[T]]:
+    """``items`` in slices of ``size`` (registers match rows against the database by chunk)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

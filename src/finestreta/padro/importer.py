@@ -17,16 +17,23 @@ Usage (the caller owns the transaction; ``Database.session()`` commits or rolls 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finestreta.csvrows import Report, RowError, RowProblems, read_text, rows
+from finestreta.csvrows import (
+    Report,
+    RowError,
+    RowProblems,
+    choice_field,
+    chunks,
+    date_field,
+    read_text,
+    rows,
+)
 from finestreta.padro.identity import DocumentType, IdDocument, InvalidId, parse_id
 from finestreta.padro.model import AddressKind, EndReason, Sex
 from finestreta.padro.records import AddressRow, PersonRow, RegistrationRow
@@ -66,7 +73,6 @@ MAX_LENGTH = {
 IMPORT_REASON = "import"
 CHUNK = 500
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _POSTCODE = re.compile(r"[0-9]{5}")
 _SPACES = re.compile(r"\s+")
 
@@ -206,14 +212,14 @@ def _parse_row(
             column = "document_type" if exc.code == "unknown_id_type" else "document_number"
             problems.add(column, "invalid_id", f"{exc.message} ({exc.code})")
 
-    sex = _choice(values, "sex", Sex, problems)
-    kind = _choice(values, "address_kind", AddressKind, problems)
+    sex = choice_field(values, "sex", Sex, problems)
+    kind = choice_field(values, "address_kind", AddressKind, problems)
     if values["postcode"] and not _POSTCODE.fullmatch(values["postcode"]):
         problems.add("postcode", "bad_value", f"a postcode is 5 digits, not {values['postcode']!r}")
-    birth = _date(values, "birth_date", problems)
-    since = _date(values, "registered_since", problems)
-    moved_out = _date(values, "moved_out_on", problems)
-    deceased = _date(values, "deceased_on", problems)
+    birth = date_field(values, "birth_date", problems)
+    since = date_field(values, "registered_since", problems)
+    moved_out = date_field(values, "moved_out_on", problems)
+    deceased = date_field(values, "deceased_on", problems)
 
     for name, day in (
         ("birth_date", birth),
@@ -265,40 +271,7 @@ def _parse_row(
     )
 
 
-E = TypeVar("E", Sex, AddressKind)
-
-
-def _choice(values: dict[str, str], name: str, choices: type[E], problems: RowProblems) -> E | None:
-    value = values.get(name, "").lower()
-    if not value:
-        return None
-    try:
-        return choices(value)
-    except ValueError:
-        allowed = " or ".join(choice.value for choice in choices)
-        problems.add(name, "bad_value", f"{name} is {allowed}, not {value!r}")
-        return None
-
-
-def _date(values: dict[str, str], name: str, problems: RowProblems) -> date | None:
-    value = values.get(name, "")
-    if not value:
-        return None
-    if _ISO_DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    problems.add(name, "bad_date", f"{name} is not a date YYYY-MM-DD: {value!r}")
-    return None
-
-
 # -- writing ------------------------------------------------------------------------------
-
-
-def _chunks(rows: list[ParsedRow]) -> Iterator[list[ParsedRow]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
 
 
 def _write(session: Session, rows: list[ParsedRow], report: ImportReport) -> None:
@@ -306,7 +279,7 @@ def _write(session: Session, rows: list[ParsedRow], report: ImportReport) -> Non
     the end (new rows are linked by relationship, so no flush is needed for their ids)."""
     addresses: dict[AddressKey, AddressRow] = {}
     with session.no_autoflush:
-        for chunk in _chunks(rows):
+        for chunk in chunks(rows, CHUNK):
             persons = _existing_persons(session, {row.document for row in chunk})
             stays = _registrations(session, [p.id for p in persons.values()])
             _existing_addresses(session, {row.address for row in chunk}, addresses)

@@ -17,18 +17,25 @@ Usage (the caller owns the transaction; ``Database.session()`` commits or rolls 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.es import referenciacatastral
 from stdnum.exceptions import ValidationError
 
-from finestreta.csvrows import Report, RowError, RowProblems, read_text, rows
+from finestreta.csvrows import (
+    Report,
+    RowError,
+    RowProblems,
+    choice_field,
+    chunks,
+    date_field,
+    read_text,
+    rows,
+)
 from finestreta.errors import FinestretaError
 from finestreta.procedures.taxes.money import MAX_CENTS
 from finestreta.procedures.taxes.records import ReceiptRow, TaxpayerRow
@@ -74,7 +81,6 @@ YES = frozenset({"yes", "true", "1", "sí", "si", "s", "y"})
 NO = frozenset({"no", "false", "0", "n", ""})
 CHUNK = 500
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CENTS = re.compile(r"[0-9]{1,12}")
 _YEAR = re.compile(r"[0-9]{4}")
 _SPACES = re.compile(r"\s+")
@@ -249,11 +255,11 @@ def _parse_row(
             nif = parse_nif(values["nif"])
         except FinestretaError:
             problems.add("nif", "invalid_nif", f"not a valid NIF, NIE or DNI: {values['nif']!r}")
-    tax = _choice(values, "tax", Tax, problems)
+    tax = choice_field(values, "tax", Tax, problems)
     if values["tax_code"] and not TAX_CODE.fullmatch(values["tax_code"]):
         problems.add("tax_code", "bad_value", f"a tax code is 3 digits, not {values['tax_code']!r}")
     year = _year(values, problems)
-    kind = _choice(values, "object_kind", ObjectKind, problems)
+    kind = choice_field(values, "object_kind", ObjectKind, problems)
     if tax is not None and kind is not None and OBJECT_OF_TAX.get(tax, kind) is not kind:
         problems.add(
             "object_kind",
@@ -263,14 +269,14 @@ def _parse_row(
         kind = None  # which object it is is unclear: its id cannot be checked
     object_id = _object_id(values["object_id"], kind, problems) if values["object_id"] else ""
     principal = _cents(values, "principal_cents", problems)
-    state = _choice(values, "state", ReceiptState, problems)
+    state = choice_field(values, "state", ReceiptState, problems)
     domiciled = _yes_no(values, "domiciled", problems)
 
-    first = _date(values, "voluntary_from", problems)
-    last = _date(values, "voluntary_until", problems)
-    charge = _date(values, "charge_date", problems)
-    notified = _date(values, "enforcement_notified_on", problems)
-    paid_on = _date(values, "paid_on", problems)
+    first = date_field(values, "voluntary_from", problems)
+    last = date_field(values, "voluntary_until", problems)
+    charge = date_field(values, "charge_date", problems)
+    notified = date_field(values, "enforcement_notified_on", problems)
+    paid_on = date_field(values, "paid_on", problems)
     paid = _cents(values, "paid_cents", problems)
     channel = values["paid_channel"] or None
     if channel is not None and channel not in CHANNELS:
@@ -384,21 +390,6 @@ def _object_id(value: str, kind: ObjectKind | None, problems: RowProblems) -> st
     return activity
 
 
-E = TypeVar("E", Tax, ObjectKind, ReceiptState)
-
-
-def _choice(values: dict[str, str], name: str, choices: type[E], problems: RowProblems) -> E | None:
-    value = values[name].lower()
-    if not value:
-        return None
-    try:
-        return choices(value)
-    except ValueError:
-        allowed = ", ".join(choice.value for choice in choices)
-        problems.add(name, "bad_value", f"{name} is one of {allowed}, not {value!r}")
-        return None
-
-
 def _yes_no(values: dict[str, str], name: str, problems: RowProblems) -> bool:
     value = values[name].lower()
     if value in YES:
@@ -431,25 +422,7 @@ def _cents(values: dict[str, str], name: str, problems: RowProblems) -> int | No
     return int(value)
 
 
-def _date(values: dict[str, str], name: str, problems: RowProblems) -> date | None:
-    value = values[name]
-    if not value:
-        return None
-    if _ISO_DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    problems.add(name, "bad_date", f"{name} is not a date YYYY-MM-DD: {value!r}")
-    return None
-
-
 # -- writing ------------------------------------------------------------------------------
-
-
-def _chunks(rows: list[ParsedRow]) -> Iterator[list[ParsedRow]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
 
 
 def _write(session: Session, rows: list[ParsedRow], report: ImportReport) -> None:
@@ -457,7 +430,7 @@ def _write(session: Session, rows: list[ParsedRow], report: ImportReport) -> Non
     the end (new rows are linked by relationship, so no flush is needed for their ids)."""
     taxpayers: dict[str, TaxpayerRow] = {}
     with session.no_autoflush:
-        for chunk in _chunks(rows):
+        for chunk in chunks(rows, CHUNK):
             wanted = sorted({row.nif for row in chunk} - taxpayers.keys())
             for found in session.scalars(select(TaxpayerRow).where(TaxpayerRow.nif.in_(wanted))):
                 taxpayers[found.nif] = found
