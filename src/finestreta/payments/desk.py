@@ -302,14 +302,20 @@ class PaymentDesk:
 
     def open_order_for(self, reference: str) -> PaymentOrder | None:
         """The open order that holds ``reference``, if any (expired ones are expired first)."""
+        return self.open_orders_for([reference]).get(reference)
+
+    def open_orders_for(self, references: Sequence[str]) -> dict[str, PaymentOrder]:
+        """reference → the open order holding it, for those held (one expiry pass and one
+        query for a whole list of receipts)."""
         self.expire_due()
         with self.db.session() as session:
-            number = session.scalar(
-                select(PaymentItemRow.order_number).where(
-                    PaymentItemRow.held_reference == reference
+            held = session.execute(
+                select(PaymentItemRow.held_reference, PaymentItemRow.order_number).where(
+                    PaymentItemRow.held_reference.in_(sorted(set(references)))
                 )
-            )
-            return store.load(session, number) if number is not None else None
+            ).all()
+            orders = {number: store.load(session, number) for number in {n for _, n in held}}
+        return {ref: order for ref, number in held if (order := orders[number]) is not None}
 
     def orders_of(self, clerk_id: int | None, day: date) -> list[PaymentOrder]:
         """The orders made or settled on ``day`` (the city's day): of one clerk, or of all

@@ -215,14 +215,15 @@ class TaxDesk:
 
     def _views(self, found: Iterable[Receipt]) -> tuple[ReceiptView, ...]:
         today = self.today()
-        return tuple(self._view(r, today) for r in found)
+        found = list(found)
+        held = self.platform.payments.open_orders_for([r.reference for r in found])
+        return tuple(self._view(r, today, held.get(r.reference)) for r in found)
 
-    def _view(self, receipt: Receipt, today: date) -> ReceiptView:
+    def _view(self, receipt: Receipt, today: date, open_order: Any) -> ReceiptView:
         owed = receipt.state in (ReceiptState.PENDING, ReceiptState.ENFORCEMENT)
         due, unknown = (self._due(receipt, today), False) if owed else (None, False)
         if owed and due is None:
             unknown = True  # one receipt the rates cannot price: the others are still shown
-        open_order = self.platform.payments.open_order_for(receipt.reference)
         number = open_order.number if open_order is not None else None
         card = receipts.card_refusal(receipt, today)
         if card is None and unknown:
