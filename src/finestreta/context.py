@@ -37,6 +37,7 @@ from finestreta.procedures.steps import StepLog
 from finestreta.realtime import frames as f
 from finestreta.realtime.hub import Hub
 from finestreta.realtime.ports import CallListener, CallView
+from finestreta.streets.factory import street_register
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,7 @@ def build_context(
         seal=lambda: _seal(settings),
         procedure_settings=lambda name: _procedure_settings(chosen, name),
         payments=payments,
+        streets=street_register(settings, db),
     )
     for procedure in chosen:
         procedure.setup(platform)
