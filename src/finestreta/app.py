@@ -34,6 +34,7 @@ from finestreta.web import (
     payments_api,
     registry_api,
     security,
+    signatures_api,
     verify,
 )
 from finestreta.web.bodies import BodyLimit
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.include_router(catalogue_api.router)
     app.include_router(registry_api.router)
     app.include_router(payments_api.router)
+    app.include_router(signatures_api.router)
     app.include_router(verify.router)
     app.include_router(endpoints.router)
     for procedure in ctx.procedures.values():
