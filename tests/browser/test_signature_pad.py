@@ -52,12 +52,13 @@ def in_call(browser: Any, server: Server) -> tuple[Any, Any]:
     return console, booth
 
 
-def ask(console: Any, booth: Any) -> dict[str, Any]:
+def ask(console: Any, booth: Any) -> dict[str, float]:
+    """The clerk asks; the booth shows the pad, large (a shaky hand needs room)."""
     console.click("#signing-ask")
     expect(booth.locator("#signature")).to_be_visible()
     expect(console.locator("#signing-signature-status")).to_have_attribute("data-state", "waiting")
-    box = booth.locator("#signature-pad").bounding_box()
-    assert box is not None and box["width"] >= 300 and box["height"] >= 150, box
+    box = pad_box(booth)
+    assert box["width"] >= 300 and box["height"] >= 150, box
     return box
 
 
