@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from finestreta.clock import ManualClock
 from finestreta.context import AppContext
+from finestreta.errors import FinestretaError
 from finestreta.signatures.desk import SignatureAsked, SignatureGiven, Signer
 from finestreta.signatures.records import SignatureAccessRow, SignatureRequestRow
 from tests.api.conftest import (
@@ -347,3 +348,18 @@ def test_who_may_read_a_kept_signature_and_every_attempt_is_audited(
         ("supervisor", True),
         ("clerk", False),
     ]
+
+
+@pytest.mark.settings(signature_key="")
+def test_without_a_key_no_signature_is_asked_for(
+    ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+) -> None:
+    with live_call(ctx, clerk_browser, booth_browser) as call:
+        with pytest.raises(FinestretaError) as refused:
+            call.ask()
+        assert refused.value.code == "signature_key_missing"
+        # nothing was shown, nothing stored; reading an unknown request is still a 404
+        assert not [f for f in call.kiosk.flush() if f["type"] == "signature_show"]
+        with ctx.db.session() as session:
+            assert session.scalars(select(SignatureRequestRow)).first() is None
+        assert call.clerk.get(f"/api/signatures/{'x' * 43}").status_code == 404

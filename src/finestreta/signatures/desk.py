@@ -144,6 +144,23 @@ class NoOwners:
         return None
 
 
+class _DeferredKey(SignatureKey):
+    def __init__(self, secret: str) -> None:  # not super().__init__: that derives the key now
+        self._secret = secret
+        self._key: SignatureKey | None = None
+
+    def _real(self) -> SignatureKey:
+        if self._key is None:
+            self._key = SignatureKey(self._secret)
+        return self._key
+
+    def seal(self, timing: Any, request_id: str) -> bytes:
+        return self._real().seal(timing, request_id)
+
+    def open(self, blob: bytes, request_id: str) -> Any:
+        return self._real().open(blob, request_id)
+
+
 class SignatureDesk:
     def __init__(
         self,
@@ -168,6 +185,12 @@ class SignatureDesk:
     def key(self) -> SignatureKey:
         """Raises ``signature_key_missing`` when no key is configured."""
         return SignatureKey(self._secret)
+
+    @property
+    def deferred_key(self) -> SignatureKey:
+        """The key, derived when first used: a read refused or of an unknown request answers
+        its own code even on a server with no key."""
+        return _DeferredKey(self._secret)
 
     def _now(self) -> datetime:
         return self.clock.now()

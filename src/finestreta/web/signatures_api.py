@@ -143,7 +143,7 @@ def read(
                 request_id,
                 reader=Reader(staff.id, staff.role),
                 reason=reason,
-                key=desk.key,
+                key=desk.deferred_key,
                 now=ctx.clock.now(),
             )
         except FinestretaError:
