@@ -186,6 +186,7 @@ def build_context(
         BoothSigning(screen, hub),
         settings.signature_key.get_secret_value(),
         SignatureOwners({p.name: p for p in chosen}),
+        settings.signature_retention_days,
     )
     platform = Platform(
         settings=settings,

@@ -33,7 +33,8 @@ from tests.api.conftest import (
     start_call,
 )
 
-pytestmark = pytest.mark.settings(signature_key="a test signature key of at least 32 characters")
+KEY = "a test signature key of at least 32 characters"
+pytestmark = pytest.mark.settings(signature_key=KEY)
 SIGNER = Signer("Núria Puig Vidal", "DNI", "12345678Z")
 
 
@@ -363,3 +364,18 @@ def test_without_a_key_no_signature_is_asked_for(
         with ctx.db.session() as session:
             assert session.scalars(select(SignatureRequestRow)).first() is None
         assert call.clerk.get(f"/api/signatures/{'x' * 43}").status_code == 404
+
+
+@pytest.mark.settings(signature_key=KEY, signature_retention_days=30)
+def test_strokes_past_their_retention_are_purged_and_the_record_stays(
+    ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+) -> None:
+    with live_call(ctx, clerk_browser, booth_browser) as call:
+        asked = call.ask()
+        assert call.post(asked.request_id, pad(asked.sha256, [wave()])).status_code == 200
+    assert ctx.signatures.purge_expired() == 0
+    ctx.signatures.clock = ManualClock(ctx.clock.now() + timedelta(days=31))
+    assert ctx.signatures.purge_expired() == 1
+    row = row_of(ctx, asked.request_id)
+    assert row.paths is None and row.timing is None and row.purged_at is not None
+    assert row.state == "signed" and row.document_sha256 == asked.sha256

@@ -29,6 +29,7 @@ from finestreta.clock import Clock
 from finestreta.db import Database
 from finestreta.documents.service import Documents
 from finestreta.errors import N_, Conflict, FinestretaError, InvalidInput, declare
+from finestreta.signatures.access import purge
 from finestreta.signatures.encryption import SignatureKey
 from finestreta.signatures.records import SignatureRequestRow
 from finestreta.signatures.sealing import (
@@ -170,8 +171,10 @@ class SignatureDesk:
         booth: SignatureBooth,
         key: str,
         owners: SignatureOwners | None = None,
+        retention_days: float = 3650,
     ) -> None:
         self.db = db
+        self.retention_days = retention_days
         self.clock = clock
         self.documents = documents
         self.booth = booth
@@ -354,6 +357,12 @@ class SignatureDesk:
                 given.request.id[:6],
                 given.purpose,
             )
+
+    def purge_expired(self) -> int:
+        """The strokes and timing of signatures past their retention go (the housekeeping
+        task, hourly); the request stays as the record that the document was signed."""
+        with self.db.session() as session:
+            return purge(session, now=self._now(), retention_days=self.retention_days)
 
     def request(self, request_id: str) -> SealedRequest | None:
         """A sealed request (for tools and tests), or None when unknown or still open."""
