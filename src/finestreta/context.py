@@ -210,6 +210,7 @@ def build_context(
         for (party, frame_type), handler in procedure.frame_handlers().items():
             hub.on_frame(party, frame_type, handler)
         hub.subscribe(procedure)
+    hub.subscribe(_WithdrawSignatures(signatures))
     hub.subscribe(_Forget(memory))  # last: the others may still read the call's memory
     return AppContext(
         settings=settings,
@@ -264,6 +265,16 @@ class PaymentOwners:
             log.warning("payment %s belongs to %s, which is not loaded", order.number, order.owner)
             return False
         return procedure.payment_settled(order) is True
+
+
+class _WithdrawSignatures(CallListener):
+    """At the end of a call, the signatures asked for in it and not given are withdrawn."""
+
+    def __init__(self, signatures: SignatureDesk) -> None:
+        self.signatures = signatures
+
+    def call_ended(self, call: CallView) -> None:
+        self.signatures.call_ended(call)
 
 
 class _Forget(CallListener):

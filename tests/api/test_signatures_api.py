@@ -379,3 +379,25 @@ def test_strokes_past_their_retention_are_purged_and_the_record_stays(
     row = row_of(ctx, asked.request_id)
     assert row.paths is None and row.timing is None and row.purged_at is not None
     assert row.state == "signed" and row.document_sha256 == asked.sha256
+
+
+def test_a_reloaded_booth_gets_the_pad_again_and_an_ended_call_withdraws_it(
+    ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+) -> None:
+    recorder = Recorder(fail=True)  # a failing procedure: the booth still hears "signed"
+    ctx.signatures.owners = recorder
+    with live_call(ctx, clerk_browser, booth_browser) as call:
+        first = call.ask()
+        call.kiosk.expect("signature_show", request_id=first.request_id)
+        with open_socket(call.booth, "/ws/kiosk") as again:  # the page came back
+            assert again.expect("signature_show")["request_id"] == first.request_id
+            answer = call.post(first.request_id, pad(first.sha256, [wave()]))
+            assert answer.status_code == 200 and answer.json()["state"] == "signed"
+            assert len(recorder.given) == 1
+
+            second = call.ask()
+            again.expect("signature_show", request_id=second.request_id)
+            again.send({"type": "hang_up", "call_id": call.id})
+            call.console.expect("call_ended")
+    assert row_of(ctx, second.request_id).state == "cancelled"
+    assert row_of(ctx, first.request_id).state == "signed"

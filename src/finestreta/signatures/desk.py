@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from finestreta.clock import Clock
@@ -357,6 +358,17 @@ class SignatureDesk:
                 given.request.id[:6],
                 given.purpose,
             )
+
+    def call_ended(self, call: Call) -> int:
+        """The call is over: its open requests are withdrawn (nobody may sign them later)."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(SignatureRequestRow)
+                .where(SignatureRequestRow.call_id == call.id, SignatureRequestRow.state == "open")
+                .values(state="cancelled")
+                .execution_options(synchronize_session=False)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     def purge_expired(self) -> int:
         """The strokes and timing of signatures past their retention go (the housekeeping
