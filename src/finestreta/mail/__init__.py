@@ -79,10 +79,10 @@ class Mailer:
         mail["Date"] = formatdate(localtime=False, usegmt=True)
         domain = self.sender.rpartition("@")[2].strip("> ") or None
         mail["Message-ID"] = make_msgid(domain=domain)
-        mail["Content-Language"] = message.language
         mail["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to a robot
         mail.set_content(message.text)
         mail.add_alternative(message.html, subtype="html")
+        mail["Content-Language"] = message.language  # after: set_content drops Content-*
         return mail
 
     def send(self, message: MailMessage) -> None:
