@@ -24,9 +24,10 @@ from finestreta.procedures.complaints.records import CaseRow
 from finestreta.registry.records import RegistryEntry
 from finestreta.streets.synthetic import seed_demo
 from tests.browser.calls import booth_request, go_available, wait_connected
-from tests.browser.conftest import PASSWORD, make_server, open_console, pair_booth
+from tests.browser.conftest import make_server, open_console, pair_booth
 from tests.browser.test_accessibility import violations
 from tests.browser.test_devices_in_call import choose_scan, latest_job
+from tests.conftest import PASSWORD
 from tests.devices import conftest as devices
 from tests.devices.rig import Agent, write_agent_config
 from tests.procedures.complaints import smtp
