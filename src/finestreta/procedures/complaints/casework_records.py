@@ -52,3 +52,6 @@ class AnswerMailRow(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    # Who sends it holds it until then (the request that answered, or the upkeep): two never
+    # send one answer twice; a sender that died lets it go when the time is up.
+    sending_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -18,12 +18,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from finestreta.documents.records import DocumentRow
@@ -47,6 +47,7 @@ LOCALE = Path(__file__).parent / "locale"
 MAX_ATTACHMENTS = 10
 SUMMARY_LENGTH = 500
 ATTACHABLE_KINDS = ("scan", "upload")
+SENDING_LEASE = timedelta(minutes=2)  # longer than an SMTP conversation may take
 
 CASE_ATTACHMENT_NOT_OF_CALL = declare(
     "case_attachment_not_of_call",
@@ -458,10 +459,27 @@ class ComplaintDesk:
     def _send_one(self, mail_id: int) -> bool:
         from finestreta.procedures.complaints.mail import answer_message
 
+        now = self.now()
         with self.platform.db.session() as session:
-            mail = session.get(AnswerMailRow, mail_id)
-            if mail is None or mail.sent_at is not None:
+            # Take it (a conditional UPDATE): the request that answered and the upkeep may
+            # reach one row at once, and only one of them sends it.
+            claimed = session.execute(
+                update(AnswerMailRow)
+                .where(
+                    AnswerMailRow.id == mail_id,
+                    AnswerMailRow.sent_at.is_(None),
+                    or_(
+                        AnswerMailRow.sending_until.is_(None),
+                        AnswerMailRow.sending_until < now,
+                    ),
+                )
+                .values(sending_until=now + SENDING_LEASE)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
                 return False
+            mail = session.get(AnswerMailRow, mail_id)
+            assert mail is not None
             case_row = session.get(CaseRow, mail.case_id)
             assert case_row is not None
             case = cases.get_case(session, case_row.code)
@@ -478,18 +496,20 @@ class ComplaintDesk:
                 error = "no mail server"
             except MailFailed as failure:
                 error = failure.reason[:200]
-        now = self.now()
+        done = self.now()
         with self.platform.db.session() as session:
             session.execute(
                 update(AnswerMailRow)
                 .where(AnswerMailRow.id == mail_id, AnswerMailRow.sent_at.is_(None))
                 .values(
                     attempts=AnswerMailRow.attempts + 1,
-                    last_attempt_at=now,
+                    last_attempt_at=done,
                     last_error=error,
+                    sending_until=None,
                     # an answer set aside since (the case reopened) is not sent any more
-                    sent_at=now if error in (None, "nothing to send") else None,
+                    sent_at=done if error in (None, "nothing to send") else None,
                 )
+                .execution_options(synchronize_session=False)
             )
         if error is None:
             log.info("answer mail %d of a case sent", mail_id)

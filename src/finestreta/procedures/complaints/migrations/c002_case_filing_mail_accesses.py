@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("last_attempt_at", finestreta.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=200), nullable=True),
         sa.Column("sent_at", finestreta.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sending_until", finestreta.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["complaint_cases.id"],
