@@ -76,6 +76,23 @@ class Complaints(Procedure):
         router.include_router(pages)
         return router
 
+    def seed_demo(self, session: Any) -> None:
+        """A case handler for the demo (``rosa``, the demo password), who works every unit."""
+        from finestreta.accounts import service
+        from finestreta.demo import DEMO_PASSWORD
+
+        service.add_user(
+            session,
+            "rosa",
+            DEMO_PASSWORD,
+            Role.CASE_HANDLER.value,
+            "Rosa Puig",
+            ["ca", "es"],
+            [],
+            "ca",
+            known_roles=(*service.ROLES, Role.CASE_HANDLER.value),
+        )
+
     def upkeep(self) -> None:
         """Answers that could not be e-mailed yet are tried again."""
         self.desk.send_pending()
