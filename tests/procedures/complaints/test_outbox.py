@@ -76,3 +76,21 @@ def test_a_refused_mail_is_recorded_without_personal_data_and_tried_again(
     assert len(inbox.wait()) == 1
     with db.session() as session:
         assert session.scalars(select(AnswerMailRow.attempts)).all() == [2]
+
+
+def test_the_server_retries_the_outbox_on_its_own(
+    settings: Any, db: Any, open_one: Any, inbox: Inbox, monkeypatch: Any
+) -> None:
+    """The app's periodic upkeep (every half minute; a moment here) sends what waited."""
+    from fastapi.testclient import TestClient
+
+    from finestreta import app as app_module
+    from finestreta.context import build_context
+
+    monkeypatch.setattr(app_module, "UPKEEP_EVERY_S", 0.05)
+    ctx = build_context(settings, db)
+    desk = ctx.procedure("complaints").desk  # type: ignore[attr-defined]
+    answered(db, desk, open_one)
+    desk.mailer = inbox.mailer()
+    with TestClient(app_module.create_app(settings, ctx)):
+        assert len(inbox.wait(timeout=10)) == 1
