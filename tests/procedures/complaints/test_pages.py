@@ -6,6 +6,7 @@ and the answer and nothing personal."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -234,3 +235,41 @@ def test_the_list_filters(open_one: Any, marta: Any) -> None:
     received = marta.get("/cases?state=received").text
     assert first.display_code in received and second.display_code not in received
     assert re.search("No hi ha casos|No hay casos|No cases", marta.get("/cases?which=overdue").text)
+
+
+def test_a_document_filed_with_the_case_is_read_audited(
+    open_one: Any, marta: Any, clerk_browser: Any, db: Any, ctx: Any
+) -> None:
+    from PIL import Image
+
+    from finestreta.procedures.complaints.casework_records import CaseAttachmentRow
+    from finestreta.procedures.complaints.records import CaseRow
+
+    case = open_one()
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buffer, "PNG")
+    with db.session() as session:
+        document = ctx.documents.add(
+            session, buffer.getvalue(), kind="scan", title="Photo", created_by="t"
+        )
+        case_id = session.scalar(select(CaseRow.id).where(CaseRow.code == case.code))
+        session.add(
+            CaseAttachmentRow(
+                case_id=case_id,
+                position=0,
+                document_id=document.id,
+                title=document.title,
+                sha256=document.sha256,
+                size=document.size,
+                media_type=document.media_type,
+            )
+        )
+    page = marta.get(f"/cases/{case.display_code}")
+    assert document.sha256 in page.text
+    got = marta.get(f"/cases/{case.display_code}/documents/0")
+    assert got.status_code == 200 and got.content == buffer.getvalue()
+    assert got.headers["content-type"] == "image/png"
+    assert [a.view for a in accesses(db)] == ["case_page", "attachment"]
+    assert marta.get(f"/cases/{case.display_code}/documents/5").status_code == 404
+    clerk, _ = clerk_browser("pere")
+    assert clerk.get(f"/cases/{case.display_code}/documents/0").status_code == 403
