@@ -141,7 +141,10 @@ def test_a_complaint_with_a_scan_is_filed_answered_by_mail_and_tracked(
     console.locator("#complaints-street").press_sequentially("mallorca", delay=30)
     option = console.locator("#complaints-streets li[data-code=D001]")
     expect(option).to_be_visible(timeout=10_000)
-    option.click()
+    console.press("#complaints-street", "ArrowDown")  # the keyboard, as a clerk may
+    expect(option).to_have_attribute("aria-selected", "true")
+    console.press("#complaints-street", "Enter")
+    expect(console.locator("#complaints-street")).to_have_value("Carrer de Mallorca")
     console.fill("#complaints-number", "401")
     console.locator("#complaints-number").dispatch_event("change")
     expect(console.locator("#complaints-address-check")).to_contain_text("✔", timeout=10_000)

@@ -18,6 +18,8 @@ const P = {
   filed: null,       // the last file answer
   busy: false,
   searchTimer: null,
+  found: [],         // the streets listed
+  active: -1,        // the one the arrow keys are on
 };
 
 const callPath = (rest) => `/api/calls/${encodeURIComponent(P.callId)}${rest}`;
@@ -109,6 +111,27 @@ function onCount() {
 function closeStreets() {
   $("complaints-streets").hidden = true;
   $("complaints-street").setAttribute("aria-expanded", "false");
+  $("complaints-street").removeAttribute("aria-activedescendant");
+  P.found = [];
+  P.active = -1;
+}
+
+// Arrow keys move through the streets found, Enter picks one, Escape closes the list.
+function onStreetKey(event) {
+  const list = $("complaints-streets");
+  if (event.key === "Escape") { closeStreets(); return; }
+  if (list.hidden || !P.found.length) return;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    const step = event.key === "ArrowDown" ? 1 : -1;
+    P.active = (P.active + step + P.found.length) % P.found.length;
+    list.querySelectorAll("li[role=option]").forEach((item, index) =>
+      item.setAttribute("aria-selected", String(index === P.active)));
+    $("complaints-street").setAttribute("aria-activedescendant", `complaints-street-${P.active}`);
+  } else if (event.key === "Enter" && P.active >= 0) {
+    event.preventDefault();
+    chooseStreet(P.found[P.active]);
+  }
 }
 
 function onStreetInput() {
@@ -130,8 +153,10 @@ async function searchStreets() {
     say("complaints-message", errorText(err));
     return;
   }
+  P.found = body.streets;
+  P.active = -1;
   list.replaceChildren(...body.streets.map((street, index) => {
-    const item = el("li", { role: "option", id: `complaints-street-${index}`, dataset: { code: street.code } },
+    const item = el("li", { role: "option", id: `complaints-street-${index}`, "aria-selected": "false", dataset: { code: street.code } },
       `${street.name} (${street.district})`);
     item.addEventListener("click", () => chooseStreet(street));
     return item;
@@ -242,7 +267,7 @@ $("complaints-where-address").addEventListener("change", onWhere);
 $("complaints-where-place").addEventListener("change", onWhere);
 $("complaints-description").addEventListener("input", onCount);
 $("complaints-street").addEventListener("input", onStreetInput);
-$("complaints-street").addEventListener("keydown", (event) => { if (event.key === "Escape") closeStreets(); });
+$("complaints-street").addEventListener("keydown", onStreetKey);
 $("complaints-number").addEventListener("change", checkAddress);
 $("complaints-scans-refresh").addEventListener("click", refreshScans);
 
