@@ -42,6 +42,7 @@ from finestreta.web.bodies import BodyLimit
 WEB = Path(__file__).resolve().parent / "web"
 PURGE_EVERY_S = 3600.0
 PAYMENTS_EVERY_S = 30.0
+UPKEEP_EVERY_S = 30.0
 log = logging.getLogger(__name__)
 
 
@@ -54,7 +55,11 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         ctx.memory.sweep()  # calls that ended while no server ran keep nothing
         await ctx.hub.start()
         loop = asyncio.get_running_loop()
-        tasks = [loop.create_task(_housekeeping(ctx)), loop.create_task(_payments_upkeep(ctx))]
+        tasks = [
+            loop.create_task(_housekeeping(ctx)),
+            loop.create_task(_payments_upkeep(ctx)),
+            loop.create_task(_procedures_upkeep(ctx)),
+        ]
         log.info("Finestreta %s ready", __version__)
         try:
             yield
@@ -166,3 +171,15 @@ async def _payments_upkeep(ctx: AppContext) -> None:
         except Exception:  # the next round tries again
             log.exception("payment upkeep failed")
         await asyncio.sleep(PAYMENTS_EVERY_S)
+
+
+async def _procedures_upkeep(ctx: AppContext) -> None:
+    """Every half minute each procedure's ``upkeep`` (e.g. mail that could not be sent yet is
+    tried again); one failing does not keep the others from theirs."""
+    while True:
+        for procedure in ctx.procedures.values():
+            try:
+                await asyncio.to_thread(procedure.upkeep)
+            except Exception:  # the next round tries again
+                log.exception("upkeep of %s failed", procedure.name)
+        await asyncio.sleep(UPKEEP_EVERY_S)

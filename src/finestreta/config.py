@@ -322,6 +322,26 @@ class Settings(BaseSettings):
         "comma-separated. The sandbox signs with Redsys's public test key, so anyone could "
         "sign one: by default only this machine's own sandbox is heard.",
     )
+    smtp_host: str = Field(
+        "",
+        pattern=r"^$|^[A-Za-z0-9.\-\[\]:]+$",
+        description="The SMTP server mail is sent through (answers to complaints…); empty: "
+        "nothing is sent and mail waits in its outbox.",
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="The SMTP server's port.")
+    smtp_username: str = Field("", description="SMTP login; empty: no login.")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password; never logged.")
+    smtp_starttls: bool = Field(
+        True, description="Upgrade the SMTP connection with STARTTLS before logging in."
+    )
+    smtp_timeout_seconds: float = Field(
+        20.0, gt=0, le=300, description="How long to wait for the SMTP server."
+    )
+    mail_from: str = Field(
+        "",
+        description="The sender of the city's mail (`Ajuntament <no-reply@city.example>`); "
+        "needed to send mail.",
+    )
     demo: bool = Field(
         False, description="Demo mode: shows demo hints on the login and booth pages."
     )

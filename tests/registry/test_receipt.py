@@ -16,7 +16,13 @@ from finestreta.db import Database
 from finestreta.documents.pdf.heading import CityHeading
 from finestreta.i18n import catalogue, translator
 from finestreta.registry import RegistryEntry
-from finestreta.registry.receipt import LANGUAGES, Verification, receipt_title, render_receipt
+from finestreta.registry.receipt import (
+    LANGUAGES,
+    FollowUp,
+    Verification,
+    receipt_title,
+    render_receipt,
+)
 from tests.conftest import need
 from tests.registry.conftest import TZ, register_one
 
@@ -159,3 +165,19 @@ def test_the_three_languages_have_the_same_labels() -> None:
     tables = {lang: catalogue(lang, "documents") for lang in LANGUAGES}
     assert tables["ca"] and tables["es"].keys() == tables["ca"].keys() == tables["en"].keys()
     assert [lang for lang, table in tables.items() if not all(table.values())] == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "none_shown"),
+    [("ca", "No se n'ha mostrat cap"), ("es", "No se ha mostrado ninguno"), ("en", "None shown")],
+)
+def test_a_submission_without_an_identity_document_and_a_follow_up(
+    registry_db: Database, lang: str, none_shown: str
+) -> None:
+    """An anonymous complaint: no identity document; the case code and tracking page below."""
+    entry = register_one(registry_db, party_name="Anònim", party_document=None)
+    assert (entry.party_id_type, entry.party_id_number) == ("none", "")
+    follow = FollowUp("Case code", "7K3M9Q-XD2RTP-4HWZN1", "Follow it at", "https://x.example/t")
+    _pages, text = pdf_text(render_receipt(entry, city=CITY, lang=lang, tz=TZ, follow_up=follow))
+    expected = [none_shown, "Case code", "7K3M9Q-XD2RTP-4HWZN1", "https://x.example/t"]
+    assert [item for item in expected if item not in text] == []

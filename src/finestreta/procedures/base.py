@@ -149,6 +149,10 @@ class Procedure(CallListener):
         """Its HTTP routes (under ``/api/calls/{call_id}/<name>/…`` by convention)."""
         return None
 
+    def upkeep(self) -> None:
+        """What it does every half minute while the server runs (in a worker thread), such as
+        trying again to send what could not be sent; must be idempotent."""
+
     def frame_handlers(self) -> Mapping[tuple[str, str], Any]:
         """``(party, frame type) → handler(connection, frame)`` for its inbound frames."""
         return {}

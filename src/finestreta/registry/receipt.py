@@ -45,11 +45,15 @@ from finestreta.i18n import N_, translator
 from finestreta.registry.records import DEFAULT_REGISTRY, RegistryEntry
 from finestreta.registry.service import attached_documents
 
-__all__ = ["LANGUAGES", "Verification", "receipt_title", "render_receipt"]
+__all__ = ["LANGUAGES", "FollowUp", "Verification", "receipt_title", "render_receipt"]
 
 LANGUAGES = layout.LANGUAGES
 ID_TYPE_NAMES = {"nif": "NIF", "nie": "NIE"}  # the same in the three languages
-ID_TYPES = {"passport": N_("Passport"), "other": N_("Other document")}
+ID_TYPES = {
+    "passport": N_("Passport"),
+    "other": N_("Other document"),
+    "none": N_("None shown"),
+}
 DIRECTIONS = {"in": N_("Incoming"), "out": N_("Outgoing")}
 
 
@@ -59,6 +63,17 @@ class Verification:
     code of the address)."""
 
     code: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What the citizen follows the submission with afterwards (a case's code and the page
+    that shows it), printed under the documents; labels come translated by the caller."""
+
+    code_label: str
+    code: str
+    url_label: str
     url: str
 
 
@@ -155,6 +170,7 @@ def render_receipt(
     lang: str,
     tz: str | tzinfo,
     verification: Verification | None = None,
+    follow_up: FollowUp | None = None,
 ) -> bytes:
     """The receipt of ``entry`` as PDF/A-2b bytes, in ``lang`` (ca, es or en), times shown in
     the city's time zone ``tz``. One A4 page (a very long list of documents goes on)."""
@@ -202,7 +218,7 @@ def render_receipt(
         (_("Date and time"), when),
         (_("Type"), _(DIRECTIONS[entry.direction])),
         (_("Interested party"), entry.party_name),
-        (_("Identity document"), f"{id_type} {entry.party_id_number}"),
+        (_("Identity document"), f"{id_type} {entry.party_id_number}".strip()),
     ]
     if entry.sending_body:
         rows.append((_("Sending body"), entry.sending_body))
@@ -228,6 +244,9 @@ def render_receipt(
         Spacer(1, 6 * mm),
         para(legal, styles.small),
     ]
+    if follow_up is not None:
+        rows_after = [(follow_up.code_label, follow_up.code), (follow_up.url_label, follow_up.url)]
+        story += [Spacer(1, 4 * mm), KeepTogether([facts_table(rows_after, styles, 45 * mm)])]
     if verification is not None:
         column = [
             para(_("Secure verification code"), styles.label),

@@ -90,6 +90,9 @@ class PartyDocument:
     number: str
 
 
+NO_DOCUMENT = PartyDocument("none", "")
+
+
 @dataclass(frozen=True)
 class AttachedDocument:
     """A document that goes with the entry, as the receipt lists it."""
@@ -143,7 +146,11 @@ def _registry(value: object) -> str:
     return value
 
 
-def _party_document(value: PartyDocument | tuple[str, str]) -> PartyDocument:
+def _party_document(value: PartyDocument | tuple[str, str] | None) -> PartyDocument:
+    if value is None:
+        # Submissions that need no identification (an anonymous complaint, one whose author
+        # only gave an e-mail address): the receipt says no document was shown.
+        return NO_DOCUMENT
     if not isinstance(value, PartyDocument):
         try:
             kind, number = value
@@ -234,7 +241,7 @@ def register(
     registry: str = DEFAULT_REGISTRY,
     direction: Direction | str,
     party_name: str,
-    party_document: PartyDocument | tuple[str, str],
+    party_document: PartyDocument | tuple[str, str] | None,
     subject: str,
     summary: str = "",
     destination_unit: str,

@@ -20,6 +20,7 @@ from finestreta.procedures.complaints.cases import (
 from finestreta.procedures.complaints.settings import ComplaintsSettings
 from finestreta.streets import SqlStreetRegister
 from finestreta.streets.synthetic import seed_demo
+from tests.procedures.complaints.smtp import inbox  # noqa: F401  (a fixture, found here)
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)  # a Monday, 10:30 in Barcelona
 MALLORCA_401 = AddressLocation("D001", "401")  # demo streets: D001 is Carrer de Mallorca

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from finestreta.config import Settings
 from finestreta.context import build_context
@@ -36,3 +36,14 @@ def test_bad_settings_stop_the_start(monkeypatch: pytest.MonkeyPatch, db: Databa
     monkeypatch.setenv("FINESTRETA_COMPLAINTS_DUE_DAYS", "incident:0")
     with pytest.raises(ValidationError, match="between 1 and 365"):
         build_context(Settings(_env_file=None, database_url=str(db.engine.url)), db)
+
+
+def test_the_demo_has_a_case_handler(db: Database) -> None:
+    from finestreta.accounts.models import StaffUser
+    from finestreta.procedures.complaints import procedure
+
+    with db.session() as session:
+        procedure.seed_demo(session)
+    with db.session() as session:
+        rosa = session.scalar(select(StaffUser).where(StaffUser.username == "rosa"))
+        assert rosa is not None and rosa.role == "case-handler"

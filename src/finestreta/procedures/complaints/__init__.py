@@ -1,5 +1,8 @@
 """Complaints as cases (issue 11), for now the domain: complaints, incidents, suggestions,
-queries and thanks, each a case followed to an answer. No panel, routes or booth module yet.
+queries and thanks, each a case followed to an answer: filed during a call (``routes``,
+``service``, the console panel and the booth's note of the case code), worked by case handlers
+on ``/cases`` and followed by the public on ``/track`` (``pages``), answered by e-mail
+(``mail``, sent through :mod:`finestreta.mail` from an outbox in ``casework_records``).
 
 * ``types``: the case types and themes as data (anonymity, due days, the default unit,
   what may be published through Open311);
@@ -18,12 +21,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from finestreta.errors import N_
-from finestreta.procedures.base import Procedure, Topic
+from finestreta.procedures.base import Panel, Procedure, Topic
+from finestreta.procedures.complaints import cases as cases  # (declares its refusals)
 
 # The cases' tables join ``finestreta.db.Base.metadata`` when the procedure is loaded, so that
 # the migration checks and the tests' clean-up know them (models.py cannot import them).
-from finestreta.procedures.complaints import cases as cases  # (declares its refusals)
+from finestreta.procedures.complaints import casework_records as casework_records
 from finestreta.procedures.complaints import records as records
+from finestreta.procedures.complaints.frames import ComplaintsFiled
 from finestreta.procedures.complaints.lifecycle import Role
 from finestreta.procedures.complaints.settings import ComplaintsSettings
 from finestreta.procedures.complaints.types import DOMAIN
@@ -47,10 +52,50 @@ class Complaints(Procedure):
     }
     roles = (Role.CASE_HANDLER.value,)
     settings_model = ComplaintsSettings
+    panel = Panel(order=50, stylesheet="panel.css")
+    booth_module = "booth.js"
+    booth_template = "booth.html"
+    booth_stylesheet = "booth.css"
+    outbound_frames = (ComplaintsFiled,)
 
     def setup(self, platform: Any) -> None:
         # Read at start, so that a bad value stops the server with the setting named.
         self.settings: ComplaintsSettings = platform.procedure_settings(NAME)
+        from finestreta.procedures.complaints.service import ComplaintDesk
+
+        self.desk = ComplaintDesk(platform=platform, settings=self.settings)
+
+    def router(self) -> Any:
+        from fastapi import APIRouter
+
+        from finestreta.procedures.complaints.pages import router as pages
+        from finestreta.procedures.complaints.routes import router as api
+
+        router = APIRouter()
+        router.include_router(api)
+        router.include_router(pages)
+        return router
+
+    def seed_demo(self, session: Any) -> None:
+        """A case handler for the demo (``rosa``, the demo password), who works every unit."""
+        from finestreta.accounts import service
+        from finestreta.demo import DEMO_PASSWORD
+
+        service.add_user(
+            session,
+            "rosa",
+            DEMO_PASSWORD,
+            Role.CASE_HANDLER.value,
+            "Rosa Puig",
+            ["ca", "es"],
+            [],
+            "ca",
+            known_roles=(*service.ROLES, Role.CASE_HANDLER.value),
+        )
+
+    def upkeep(self) -> None:
+        """Answers that could not be e-mailed yet are tried again."""
+        self.desk.send_pending()
 
 
 procedure = Complaints()

@@ -58,6 +58,13 @@ class ComplaintsSettings(BaseSettings):
         "2–40 lower-case letters, digits, `_` or `-`.",
     )
 
+    handler_units: Annotated[dict[str, tuple[str, ...]], NoDecode] = Field(
+        default_factory=dict,
+        description="The units whose cases a case handler works: comma-separated "
+        "`USERNAME:UNIT|UNIT` pairs (`marta:cleaning|parks`); a handler not named works every "
+        "unit's cases.",
+    )
+
     @field_validator("due_days", mode="before")
     @classmethod
     def _due_days(cls, value: Any) -> dict[str, int]:
@@ -85,6 +92,22 @@ class ComplaintsSettings(BaseSettings):
                 raise ValueError(f"{code}: expected a unit code, not {unit!r}")
             units[code] = unit
         return units
+
+    @field_validator("handler_units", mode="before")
+    @classmethod
+    def _handler_units(cls, value: Any) -> dict[str, tuple[str, ...]]:
+        if isinstance(value, dict):
+            value = {
+                k: "|".join(v) if isinstance(v, (list, tuple)) else v for k, v in value.items()
+            }
+        handlers: dict[str, tuple[str, ...]] = {}
+        for username, text in _pairs(value, "USERNAME:UNIT|UNIT").items():
+            units = tuple(u.strip() for u in text.split("|") if u.strip())
+            bad = [u for u in units if not _UNIT.fullmatch(u)]
+            if not units or bad:
+                raise ValueError(f"{username}: expected unit codes separated by |, not {text!r}")
+            handlers[username] = units
+        return handlers
 
     def days_for(self, case_type: str) -> int:
         return self.due_days.get(case_type, TYPES[case_type].due_days)

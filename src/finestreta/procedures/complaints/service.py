@@ -1,0 +1,518 @@
+"""The complaints desk: filing a case during a call, and the work on cases afterwards.
+
+* :meth:`ComplaintDesk.file` — one transaction: the case (checked whole by ``cases.open_case``),
+  its **incoming registry entry** (interested party or "anonymous", summary, the case's unit,
+  the SHA-256 of every attached document) and the documents of the call filed with it; after
+  the commit the registry receipt (with the case code and the tracking page's address, in the
+  citizen's language) is stored as a document of the call and printed at the booth.
+* :meth:`ComplaintDesk.read` — a case for staff, **audited** (``complaint_case_accesses``)
+  before anything of it is returned.
+* :meth:`ComplaintDesk.act` — the lifecycle's moves, the answer (with its e-mail put in the
+  outbox in the same transaction and sent after the commit) and the moderated description.
+* :meth:`ComplaintDesk.send_pending` — the outbox, tried again by the procedure's upkeep until
+  every answer is sent; failures are recorded with the SMTP reason only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from finestreta.documents.records import DocumentRow
+from finestreta.errors import INVALID, N_, InvalidInput, NotAllowed, NotFound, declare
+from finestreta.i18n import translator
+from finestreta.mail import Mailer, MailFailed, MailNotConfigured
+from finestreta.procedures.complaints import cases
+from finestreta.procedures.complaints.casework_records import (
+    AnswerMailRow,
+    CaseAccessRow,
+    CaseAttachmentRow,
+)
+from finestreta.procedures.complaints.lifecycle import CaseState, Role
+from finestreta.procedures.complaints.records import CaseRow
+from finestreta.procedures.complaints.types import DOMAIN, THEMES, TYPES, UNITS
+from finestreta.registry.service import AttachedDocument, Direction, register
+
+log = logging.getLogger(__name__)
+
+LOCALE = Path(__file__).parent / "locale"
+MAX_ATTACHMENTS = 10
+SUMMARY_LENGTH = 500
+ATTACHABLE_KINDS = ("scan", "upload")
+SENDING_LEASE = timedelta(minutes=2)  # longer than an SMTP conversation may take
+
+CASE_ATTACHMENT_NOT_OF_CALL = declare(
+    "case_attachment_not_of_call",
+    NotFound,
+    N_("That document is not a scan or upload of this attention."),
+    domain=DOMAIN,
+)
+CASE_TOO_MANY_ATTACHMENTS = declare(
+    "case_too_many_attachments",
+    InvalidInput,
+    N_("Too many documents: at most {max} with one case."),
+    domain=DOMAIN,
+)
+CASE_HANDLERS_ONLY = declare(
+    "case_handlers_only",
+    NotAllowed,
+    N_("Only case handlers and supervisors work cases."),
+    domain=DOMAIN,
+)
+CASE_NOT_YOURS = declare(
+    "case_not_yours",
+    NotFound,
+    N_("There is no case with this code among those of your units."),
+    domain=DOMAIN,
+)
+
+STATE_LABELS = {
+    CaseState.RECEIVED: N_("Received"),
+    CaseState.ASSIGNED: N_("Assigned"),
+    CaseState.IN_PROGRESS: N_("In progress"),
+    CaseState.ANSWERED: N_("Answered"),
+    CaseState.CLOSED: N_("Closed"),
+}
+
+
+def texts(lang: str) -> Callable[[str], str]:
+    return translator(lang, DOMAIN, LOCALE)
+
+
+def role_of(staff_role: str) -> Role:
+    """The role a staff member works cases in (``case_handlers_only`` for anyone else)."""
+    try:
+        return Role(staff_role)
+    except ValueError:
+        raise CASE_HANDLERS_ONLY(f"a {staff_role} does not work cases") from None
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What the clerk filled in on the panel (``contact`` None: anonymous)."""
+
+    case_type: str
+    theme: str
+    description: str
+    location: cases.Location
+    contact: cases.Contact | None
+    language: str
+    attachments: tuple[str, ...] = ()  # ids of documents of the call
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: cases.Case
+    registry_code: str
+    registry_number: str
+    track_url: str
+    receipt_id: str
+    receipt: Any  # the DocumentRow of the receipt
+    print_job: str | None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    position: int
+    document_id: str
+    title: str
+    sha256: str
+    size: int
+    media_type: str
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A case as staff read it: the whole case, its history and its documents."""
+
+    case: cases.Case
+    history: list[cases.CaseEvent]
+    attachments: list[Attachment]
+    mail: AnswerMailRow | None  # the last answer's e-mail, if one was due
+
+
+class ComplaintDesk:
+    def __init__(self, *, platform: Any, settings: Any, mailer: Mailer | None = None) -> None:
+        self.platform = platform
+        self.settings = settings  # ComplaintsSettings
+        self.mailer = mailer if mailer is not None else Mailer.from_settings(platform.settings)
+
+    # ------------------------------------------------------------------ shared
+    @property
+    def city(self) -> Any:
+        return self.platform.settings
+
+    def now(self) -> datetime:
+        moment: datetime = self.platform.clock.now()
+        return moment
+
+    def today(self) -> date:
+        return self.now().astimezone(ZoneInfo(self.city.city_timezone)).date()
+
+    def track_url(self, display_code: str) -> str:
+        base = (self.city.public_url or "").rstrip("/")
+        return f"{base}/track/{display_code}"
+
+    # ------------------------------------------------------------------ filing at the booth
+    def _attachments(self, session: Session, call_id: str, ids: Sequence[str]) -> list[Any]:
+        if len(ids) > MAX_ATTACHMENTS:
+            raise CASE_TOO_MANY_ATTACHMENTS(
+                f"{len(ids)} documents, at most {MAX_ATTACHMENTS}", {"max": MAX_ATTACHMENTS}
+            )
+        rows: list[Any] = []
+        for document_id in dict.fromkeys(ids):  # once each, in the order picked
+            row = session.get(DocumentRow, document_id) if isinstance(document_id, str) else None
+            if (
+                row is None
+                or row.call_id != call_id
+                or row.deleted_at is not None
+                or row.kind not in ATTACHABLE_KINDS
+            ):
+                raise CASE_ATTACHMENT_NOT_OF_CALL("No scan or upload of this call with that id")
+            rows.append(row)
+        return rows
+
+    def file(
+        self, *, call: Any, clerk_id: int, filing: Filing, print_receipt: bool = True
+    ) -> Filed:
+        """The case, its registry entry and its documents in one transaction; then the
+        receipt, printed at the booth. Nothing is stored when anything is refused."""
+        now = self.now()
+        lang = filing.language
+        with self.platform.db.session() as session:
+            documents = self._attachments(session, call.id, filing.attachments)
+            case = cases.open_case(
+                session,
+                case_type=filing.case_type,
+                theme=filing.theme,
+                description=filing.description,
+                location=filing.location,
+                contact=filing.contact,
+                language=lang,
+                registry_code=None,
+                call_id=call.id,
+                now=now,
+                streets=self.platform.streets,
+                settings=self.settings,
+                timezone=self.city.city_timezone,
+            )
+            _ = texts(lang)
+            party = (filing.contact.name if filing.contact else "") or (
+                _("Anonymous") if filing.contact is None else _("Not given")
+            )
+            summary_text = case.description
+            if len(summary_text) > SUMMARY_LENGTH:
+                summary_text = summary_text[: SUMMARY_LENGTH - 1].rstrip() + "…"
+            where = case.address_label or case.place or ""
+            entry = register(
+                session,
+                direction=Direction.IN,
+                party_name=party,
+                party_document=None,
+                subject=f"{_(TYPES[case.case_type].label)}: {_(THEMES[case.theme].label)}",
+                summary=f"{summary_text}\n{_('Where')}: {where}",
+                destination_unit=_(UNITS.get(case.unit, case.unit)),
+                documents=[AttachedDocument.of(d) for d in documents],
+                call_id=call.id,
+                created_by=f"clerk:{clerk_id}",
+                tz=self.city.city_timezone,
+            )
+            session.execute(
+                update(CaseRow)
+                .where(CaseRow.code == case.code)
+                .values(registry_code=entry.code)
+                .execution_options(synchronize_session=False)
+            )
+            case_id = session.scalar(select(CaseRow.id).where(CaseRow.code == case.code))
+            session.add_all(
+                CaseAttachmentRow(
+                    case_id=case_id,
+                    position=index,
+                    document_id=d.id,
+                    title=d.title,
+                    sha256=d.sha256,
+                    size=d.size,
+                    media_type=d.media_type,
+                )
+                for index, d in enumerate(documents)
+            )
+            registry_code, number_text = entry.code, entry.number_text
+            case = cases.get_case(session, case.code)
+        track = self.track_url(case.display_code)
+        receipt = self._receipt(call, clerk_id, registry_code, case, track)
+        job = None
+        if print_receipt:
+            job = self.platform.devices.request_print(clerk_id, call.id, receipt.id, 1).id
+        from finestreta.procedures.complaints.frames import ComplaintsFiled
+
+        self.platform.outbox.to_kiosk(
+            call.kiosk_id, ComplaintsFiled(code=case.display_code, url=track)
+        )
+        self.platform.steps.record(
+            DOMAIN,
+            "filed",
+            call_id=call.id,
+            clerk_id=clerk_id,
+            case_type=case.case_type,
+            theme=case.theme,
+            attachments=len(filing.attachments),
+            anonymous=case.contact is None,
+        )
+        return Filed(case, registry_code, number_text, track, receipt.id, receipt, job)
+
+    def _receipt(
+        self, call: Any, clerk_id: int, registry_code: str, case: cases.Case, track: str
+    ) -> Any:
+        from finestreta.documents.pdf.heading import CityHeading
+        from finestreta.registry import receipt as receipts
+        from finestreta.registry.service import get_by_code
+
+        _ = texts(case.language)
+        with self.platform.db.session() as session:
+            entry = get_by_code(session, registry_code)
+            assert entry is not None  # committed just before
+            pdf = receipts.render_receipt(
+                entry,
+                city=CityHeading.from_settings(self.city),
+                lang=case.language,
+                tz=self.city.city_timezone,
+                follow_up=receipts.FollowUp(
+                    _("Case code"), case.display_code, _("Follow it at"), track
+                ),
+            )
+            title = f"{receipts.receipt_title(case.language)} {entry.number_text}"
+        return self.platform.devices.attach(
+            call, pdf, kind="receipt", title=title, by=f"clerk:{clerk_id}"
+        )
+
+    # ------------------------------------------------------------------ staff's work
+    def units_of(self, username: str) -> tuple[str, ...]:
+        return tuple(self.settings.handler_units.get(username, ()))
+
+    def _may_see(self, role: Role, username: str, case: cases.Case) -> bool:
+        if role is Role.SUPERVISOR:
+            return True
+        units = self.units_of(username)
+        return not units or case.unit in units
+
+    def listing(
+        self,
+        *,
+        staff_id: int,
+        username: str,
+        role: str,
+        which: str = "units",
+        state: str | None = None,
+        limit: int = 100,
+    ) -> list[cases.Case]:
+        """``which``: ``units`` (my units' cases, every case for a supervisor or a handler
+        with no unit set), ``mine`` (assigned to me) or ``overdue``; ``state`` narrows."""
+        acting = role_of(role)
+        units: tuple[str, ...] | None = None
+        if acting is Role.CASE_HANDLER:
+            units = self.units_of(username) or None
+        states = None
+        if state:
+            try:
+                states = [CaseState(state)]
+            except ValueError:
+                raise INVALID(f"no case state {state!r}") from None
+        with self.platform.db.session() as session:
+            return list(
+                cases.cases_for_handler(
+                    session,
+                    units=units,
+                    states=states,
+                    handler_id=staff_id if which == "mine" else None,
+                    overdue_on=self.today() if which == "overdue" else None,
+                    limit=limit,
+                )
+            )
+
+    def read(
+        self, *, staff_id: int, username: str, role: str, code: str, view: str = "case_page"
+    ) -> CaseFile:
+        """The case with its personal data, once the read is written down."""
+        acting = role_of(role)
+        with self.platform.db.session() as session:
+            case = cases.get_case(session, code)
+            if not self._may_see(acting, username, case):
+                raise CASE_NOT_YOURS("Not a case of the handler's units")
+            row_id = session.scalar(select(CaseRow.id).where(CaseRow.code == case.code))
+            session.add(
+                CaseAccessRow(
+                    case_id=row_id, staff_id=staff_id, role=acting.value, at=self.now(), view=view
+                )
+            )
+            session.flush()
+            attachments = [
+                Attachment(a.position, a.document_id, a.title, a.sha256, a.size, a.media_type)
+                for a in session.scalars(
+                    select(CaseAttachmentRow)
+                    .where(CaseAttachmentRow.case_id == row_id)
+                    .order_by(CaseAttachmentRow.position)
+                )
+            ]
+            mail = session.scalar(
+                select(AnswerMailRow)
+                .where(AnswerMailRow.case_id == row_id)
+                .order_by(AnswerMailRow.id.desc())
+                .limit(1)
+            )
+            if mail is not None:
+                session.expunge(mail)
+            return CaseFile(case, cases.history(session, code), attachments, mail)
+
+    def attachment(
+        self, *, staff_id: int, username: str, role: str, code: str, position: int
+    ) -> tuple[Attachment, bytes]:
+        """A document filed with the case (its read audited as ``attachment``)."""
+        found = self.read(
+            staff_id=staff_id, username=username, role=role, code=code, view="attachment"
+        )
+        for attachment in found.attachments:
+            if attachment.position == position:
+                with self.platform.db.session() as session:
+                    row = session.get(DocumentRow, attachment.document_id)
+                    if row is None or row.deleted_at is not None:
+                        break
+                    return attachment, self.platform.documents.content(row)
+        raise CASE_ATTACHMENT_NOT_OF_CALL("No such document with this case")
+
+    def act(
+        self,
+        *,
+        staff_id: int,
+        username: str,
+        role: str,
+        code: str,
+        action: str,
+        text: str = "",
+        unit: str | None = None,
+    ) -> cases.Case:
+        """``action``: ``assign``, ``start``, ``answer`` (``text``), ``close``, ``reopen``,
+        ``publish`` (``text``: the moderated description). An answer to a case with an
+        e-mail address is sent after the commit, and kept in the outbox until it is."""
+        acting = role_of(role)
+        by = cases.Handler(staff_id, acting)
+        now = self.now()
+        mail_id: int | None = None
+        with self.platform.db.session() as session:
+            current = cases.get_case(session, code)
+            if not self._may_see(acting, username, current):
+                raise CASE_NOT_YOURS("Not a case of the handler's units")
+            if action == "answer":
+                case = cases.answer(session, code, text, by=by, now=now)
+                if case.contact is not None and case.contact.email:
+                    row_id = session.scalar(select(CaseRow.id).where(CaseRow.code == case.code))
+                    mail = AnswerMailRow(case_id=row_id, created_at=now, attempts=0)
+                    session.add(mail)
+                    session.flush()
+                    mail_id = mail.id
+            elif action == "publish":
+                case = cases.publish_description(session, code, text, by=by, now=now)
+            else:
+                moves = {
+                    "assign": CaseState.ASSIGNED,
+                    "start": CaseState.IN_PROGRESS,
+                    "close": CaseState.CLOSED,
+                    "reopen": CaseState.IN_PROGRESS,
+                }
+                if action not in moves:
+                    raise INVALID(f"no action {action!r}")
+                case = cases.move(
+                    session,
+                    code,
+                    moves[action],
+                    by=by,
+                    note=text,
+                    now=now,
+                    unit=unit if action == "assign" else None,
+                )
+        if mail_id is not None:
+            self.send_pending(only=mail_id)
+        return case
+
+    # ------------------------------------------------------------------ the outbox
+    def send_pending(self, only: int | None = None) -> int:
+        """Send the answers waiting in the outbox (or just ``only``); returns how many went.
+        With no mail server configured they stay, with ``last_error`` saying so."""
+        sent = 0
+        with self.platform.db.session() as session:
+            query = select(AnswerMailRow.id).where(AnswerMailRow.sent_at.is_(None))
+            if only is not None:
+                query = query.where(AnswerMailRow.id == only)
+            waiting = list(session.scalars(query.order_by(AnswerMailRow.id)))
+        for mail_id in waiting:
+            if self._send_one(mail_id):
+                sent += 1
+        return sent
+
+    def _send_one(self, mail_id: int) -> bool:
+        from finestreta.procedures.complaints.mail import answer_message
+
+        now = self.now()
+        with self.platform.db.session() as session:
+            # Take it (a conditional UPDATE): the request that answered and the upkeep may
+            # reach one row at once, and only one of them sends it.
+            claimed = session.execute(
+                update(AnswerMailRow)
+                .where(
+                    AnswerMailRow.id == mail_id,
+                    AnswerMailRow.sent_at.is_(None),
+                    or_(
+                        AnswerMailRow.sending_until.is_(None),
+                        AnswerMailRow.sending_until < now,
+                    ),
+                )
+                .values(sending_until=now + SENDING_LEASE)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                return False
+            mail = session.get(AnswerMailRow, mail_id)
+            assert mail is not None
+            case_row = session.get(CaseRow, mail.case_id)
+            assert case_row is not None
+            case = cases.get_case(session, case_row.code)
+        if case.contact is None or not case.contact.email or case.answer is None:
+            error: str | None = "nothing to send"
+        else:
+            message = answer_message(
+                case, track_url=self.track_url(case.display_code), city=self.city.city_name
+            )
+            try:
+                self.mailer.send(message)
+                error = None
+            except MailNotConfigured:
+                error = "no mail server"
+            except MailFailed as failure:
+                error = failure.reason[:200]
+        done = self.now()
+        with self.platform.db.session() as session:
+            session.execute(
+                update(AnswerMailRow)
+                .where(AnswerMailRow.id == mail_id, AnswerMailRow.sent_at.is_(None))
+                .values(
+                    attempts=AnswerMailRow.attempts + 1,
+                    last_attempt_at=done,
+                    last_error=error,
+                    sending_until=None,
+                    # an answer set aside since (the case reopened) is not sent any more
+                    sent_at=done if error in (None, "nothing to send") else None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        if error is None:
+            log.info("answer mail %d of a case sent", mail_id)
+        elif error != "no mail server":
+            log.warning("answer mail %d not sent: %s", mail_id, error)
+        return error is None

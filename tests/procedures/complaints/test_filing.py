@@ -1,0 +1,201 @@
+"""Filing a complaint during a call (SQLite and PostgreSQL): the case, its incoming registry
+entry with the attachments' hashes and the attachments in one transaction, the receipt with
+the case code printed at the booth and the code shown there; bad input refused with a clear
+error and nothing stored; only the clerk of the call may file."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from finestreta.db import utcnow
+from finestreta.devices.records import DeviceJobRow
+from finestreta.documents.records import DocumentRow
+from finestreta.procedures.complaints.casework_records import CaseAttachmentRow
+from finestreta.procedures.complaints.records import CaseRow
+from finestreta.procedures.records import ProcedureStepRow
+from finestreta.registry.records import RegistryEntry
+from finestreta.registry.service import entries_of_call
+from finestreta.streets.synthetic import seed_demo
+from tests.api.conftest import ORIGIN, PUBLIC_URL
+
+
+def png(colour: str = "white") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def call(ctx: Any, live_call: dict[str, Any]) -> dict[str, Any]:
+    """A live call, the demo streets, and a scan made at the booth during it."""
+    with ctx.db.session() as session:
+        seed_demo(session)
+    view = ctx.hub.get(live_call["id"])
+    scan = ctx.devices.attach(view, png(), kind="scan", title="Scan 10:31", by="kiosk:1")
+    return {**live_call, "scan": scan.id, "scan_sha": scan.sha256}
+
+
+def body(**changes: Any) -> dict[str, Any]:
+    return {
+        "case_type": "incident",
+        "theme": "lighting",
+        "description": "The street lamp in front of number 401 has been off for a week.",
+        "street_code": "D001",
+        "street_number": "401",
+        "contact": {"name": "Núria Puig", "email": "nuria.puig@example.cat", "phone": ""},
+        "language": "es",
+        **changes,
+    }
+
+
+def file(call: dict[str, Any], **changes: Any) -> Any:
+    return call["clerk"].post(
+        f"/api/calls/{call['id']}/complaints/file", json=body(**changes), headers=ORIGIN
+    )
+
+
+def stored(ctx: Any) -> tuple[int, int]:
+    with ctx.db.session() as session:
+        return (
+            session.scalar(select(func.count()).select_from(CaseRow)) or 0,
+            session.scalar(select(func.count()).select_from(RegistryEntry)) or 0,
+        )
+
+
+def test_a_complaint_is_filed_registered_and_its_receipt_printed(call: Any, ctx: Any) -> None:
+    call["kiosk"].flush()
+    answer = file(call, attachments=[call["scan"]])
+    assert answer.status_code == 200, answer.text
+    filed = answer.json()
+    code = filed["code"]
+    assert filed["track_url"] == f"{PUBLIC_URL}/track/{code}"
+    with ctx.db.session() as session:
+        [entry] = entries_of_call(session, call["id"])
+        assert entry.direction == "in" and entry.code == filed["registry_code"]
+        assert entry.party_name == "Núria Puig" and entry.party_id_type == "none"
+        assert entry.destination_unit == "Alumbrado público"  # the case's unit, in Spanish
+        assert [d["sha256"] for d in entry.documents] == [call["scan_sha"]]
+        case = session.scalar(select(CaseRow))
+        assert case is not None and case.registry_code == entry.code
+        assert (case.language, case.unit, case.call_id) == ("es", "lighting", call["id"])
+        [attached] = session.scalars(select(CaseAttachmentRow)).all()
+        assert (attached.document_id, attached.sha256) == (call["scan"], call["scan_sha"])
+        receipt = session.get(DocumentRow, filed["receipt"]["document_id"])
+        assert receipt is not None and receipt.kind == "receipt"
+        job = session.get(DeviceJobRow, filed["job_id"])
+        assert job is not None and job.kind == "print" and job.document_id == receipt.id
+        steps = session.scalars(
+            select(ProcedureStepRow).where(ProcedureStepRow.procedure == "complaints")
+        ).all()
+        assert [(s.step, s.detail["attachments"]) for s in steps] == [("filed", 1)]
+        assert "nuria" not in str(steps[0].detail).lower()  # no personal data in steps
+        content = ctx.documents.content(receipt)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert code in text and f"/track/{code}" in text.replace("\n", "")
+    assert call["scan_sha"] in text.replace("\n", "")
+    assert "Código del caso" in text  # in the citizen's language
+    # the booth shows the code and where to follow it
+    shown = call["kiosk"].expect("complaints_filed")
+    assert shown == {"type": "complaints_filed", "code": code, "url": filed["track_url"]}
+
+
+def test_the_attachments_outlive_the_scans_retention(call: Any, ctx: Any) -> None:
+    assert file(call, attachments=[call["scan"]]).status_code == 200
+    other = ctx.devices.attach(
+        ctx.hub.get(call["id"]), png("black"), kind="scan", title="Other", by="kiosk:1"
+    )
+    with ctx.db.session() as session:
+        ctx.documents.purge(session, now=utcnow() + timedelta(days=10_000))
+    with ctx.db.session() as session:
+        kept = session.get(DocumentRow, call["scan"])
+        gone = session.get(DocumentRow, other.id)
+        assert kept is not None and kept.deleted_at is None
+        assert gone is not None and gone.deleted_at is not None
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "code"),
+    [
+        ({"description": "x" * 5_000}, 400, "case_text_too_long"),
+        ({"description": "   "}, 400, "case_text_missing"),
+        ({"street_number": "9999"}, 400, "case_unknown_address"),
+        ({"street_number": "99999"}, 400, "invalid_street_number"),
+        ({"street_code": "NOPE", "street_number": "1"}, 400, "case_unknown_address"),
+        ({"street_code": None, "street_number": None, "place": ""}, 400, "case_location_missing"),
+        (
+            {"case_type": "complaint", "anonymous": True, "contact": None},
+            400,
+            "case_contact_needed",
+        ),
+        ({"contact": {"email": "not-an-address"}}, 400, "case_bad_email"),
+        ({"contact": {"name": "Núria"}}, 400, "case_contact_needed"),
+        ({"case_type": "gossip"}, 400, "case_unknown_type"),
+        ({"attachments": ["0" * 32]}, 404, "case_attachment_not_of_call"),
+        ({"language": "fr"}, 422, "invalid"),
+        ({"anonymous": True}, 422, "invalid"),  # anonymous with a contact
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_stored(
+    call: Any, ctx: Any, changes: dict[str, Any], status: int, code: str
+) -> None:
+    answer = file(call, **changes)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (status, code), answer.text
+    assert stored(ctx) == (0, 0)
+
+
+def test_an_anonymous_incident_and_a_described_place(call: Any, ctx: Any) -> None:
+    answer = file(
+        call,
+        anonymous=True,
+        contact=None,
+        street_code=None,
+        street_number=None,
+        place="The bench by the fountain in Plaça del Sol",
+    )
+    assert answer.status_code == 200, answer.text
+    with ctx.db.session() as session:
+        case = session.scalar(select(CaseRow))
+        entry = session.scalar(select(RegistryEntry))
+        assert case is not None and case.anonymous and case.place is not None
+        assert entry is not None and entry.party_name == "Anónimo"
+
+
+def test_a_document_of_another_call_is_not_attached(
+    call: Any, ctx: Any, clerk_browser: Any, booth_browser: Any
+) -> None:
+    with ctx.db.session() as session:
+        ctx.documents.add(session, png("red"), kind="scan", title="Elsewhere", created_by="t")
+        foreign = session.scalar(select(DocumentRow.id).where(DocumentRow.title == "Elsewhere"))
+    answer = file(call, attachments=[foreign])
+    assert answer.json()["error"]["code"] == "case_attachment_not_of_call"
+    assert stored(ctx) == (0, 0)
+
+
+def test_only_the_clerk_of_the_call_files(call: Any, clerk_browser: Any) -> None:
+    other, _ = clerk_browser("bernat")
+    path = f"/api/calls/{call['id']}/complaints/file"
+    assert other.post(path, json=body(), headers=ORIGIN).status_code == 404
+    cross = {"Origin": "https://evil.example"}
+    assert call["clerk"].post(path, json=body(), headers=cross).status_code == 403
+    assert other.get(f"/api/calls/{call['id']}/complaints/form").status_code == 404
+
+
+def test_the_panel_gets_its_form_streets_and_addresses(call: Any) -> None:
+    clerk, base = call["clerk"], f"/api/calls/{call['id']}/complaints"
+    form = clerk.get(f"{base}/form?lang=es").json()
+    anonymous = {t["code"]: t["anonymous_allowed"] for t in form["types"]}
+    assert anonymous["complaint"] is False and anonymous["incident"] is True
+    assert [s["document_id"] for s in form["scans"]] == [call["scan"]]
+    assert form["max_description"] == 4000
+    streets = clerk.get(f"{base}/streets?q=mallorca").json()["streets"]
+    assert any(s["code"] == "D001" for s in streets)
+    assert clerk.get(f"{base}/address?street=D001&number=401").json()["ok"]
+    missing = clerk.get(f"{base}/address?street=D001&number=9999")
+    assert missing.json()["error"]["code"] == "case_unknown_address"
