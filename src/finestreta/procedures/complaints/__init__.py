@@ -6,16 +6,20 @@ queries and thanks, each a case followed to an answer. No panel, routes or booth
 * ``settings``: due days by type and units by theme (``FINESTRETA_COMPLAINTS_*``);
 * ``lifecycle``: the states, the moves and who may make them, due dates in business days (pure);
 * ``cases``: open, move, answer, publish a moderated description, history, the public view
-  and the staff's list, over ``records`` (migration branch ``complaints`` in ``migrations/``).
+  and the staff's list, over ``records`` (migration branch ``complaints`` in ``migrations/``);
+* ``open311``: the cases through Open311 GeoReport v2 at ``/open311/v2/`` (docs/open311.md).
 
 See docs/complaints.md.
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
+
+from fastapi import APIRouter
 
 from finestreta.errors import N_
 from finestreta.procedures.base import Procedure, Topic
@@ -25,6 +29,9 @@ from finestreta.procedures.base import Procedure, Topic
 from finestreta.procedures.complaints import cases as cases  # (declares its refusals)
 from finestreta.procedures.complaints import records as records
 from finestreta.procedures.complaints.lifecycle import Role
+
+# Open311's too (and its refusals declared).
+from finestreta.procedures.complaints.open311 import routes as open311_routes
 from finestreta.procedures.complaints.settings import ComplaintsSettings
 from finestreta.procedures.complaints.types import DOMAIN
 
@@ -51,6 +58,26 @@ class Complaints(Procedure):
     def setup(self, platform: Any) -> None:
         # Read at start, so that a bad value stops the server with the setting named.
         self.settings: ComplaintsSettings = platform.procedure_settings(NAME)
+        self.platform = platform
+        self._setup_open311()
+
+    def _setup_open311(self) -> None:
+        from finestreta.procedures.complaints.open311.settings import Open311Settings
+        from finestreta.web.errors import render_under
+
+        # Read at start too; every error under /open311/ is in the spec's format.
+        self.open311_settings = Open311Settings()
+        render_under("/open311/", open311_routes.render_error)
+
+    def router(self) -> APIRouter:
+        router = APIRouter()
+        router.include_router(open311_routes.router)
+        return router
+
+    def add_commands(self, commands: argparse._SubParsersAction[Any]) -> None:
+        from finestreta.procedures.complaints.open311.commands import add_commands
+
+        add_commands(commands)
 
 
 procedure = Complaints()
