@@ -44,8 +44,14 @@ def make_key(ctx: Any, name: str = "app") -> str:
     return key
 
 
-def booth_case(ctx: Any, *, case_type: str = "complaint", theme: str = "street_cleaning",
-               now: datetime | None = None, location: Any = None) -> Any:
+def booth_case(
+    ctx: Any,
+    *,
+    case_type: str = "complaint",
+    theme: str = "street_cleaning",
+    now: datetime | None = None,
+    location: Any = None,
+) -> Any:
     complaints = ctx.procedure("complaints")
     with ctx.db.session() as session:
         return open_case(

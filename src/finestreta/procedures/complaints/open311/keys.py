@@ -86,9 +86,11 @@ def create(session: Session, name: str, *, now: datetime) -> tuple[ApiKey, str]:
     """A new key: the row and the key itself, which is never kept (show it once)."""
     name = name.strip() if isinstance(name, str) else ""
     if not _NAME.fullmatch(name):
-        raise OPEN311_BAD_KEY_NAME("bad key name")
+        raise OPEN311_BAD_KEY_NAME(
+            f"{name!r} is not a key name: 1 to 60 letters, digits, spaces, . _ -"
+        )
     if session.scalar(select(ApiKeyRow.id).where(ApiKeyRow.name == name)) is not None:
-        raise OPEN311_KEY_NAME_TAKEN("a key has this name")
+        raise OPEN311_KEY_NAME_TAKEN(f"there is already a key named {name!r}")
     key = PREFIX + secrets.token_urlsafe(32)
     row = ApiKeyRow(
         name=name, prefix=key[len(PREFIX) : len(PREFIX) + 8], key_hash=_hash(key), created_at=now
@@ -108,7 +110,7 @@ def revoke(session: Session, name_or_id: str, *, now: datetime) -> ApiKey:
     if row is None and name_or_id.isdigit():
         row = session.get(ApiKeyRow, int(name_or_id))
     if row is None:
-        raise OPEN311_NO_SUCH_KEY("no such key")
+        raise OPEN311_NO_SUCH_KEY(f"no API key named {name_or_id!r} or with that id")
     if row.revoked_at is None:
         row.revoked_at = now
         session.flush()
