@@ -469,3 +469,46 @@ def test_keys_from_the_command_line(
     with pytest.raises(SystemExit):
         main(["open311", "keys", "revoke", "99"])
     assert "no API key" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ settings
+
+DOC = (Path(__file__).resolve().parents[3] / "docs" / "open311.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(Open311Settings.model_fields))
+def test_every_setting_is_documented_with_its_default(name: str) -> None:
+    variable = f"FINESTRETA_COMPLAINTS_OPEN311_{name.upper()}"
+    line = next((line for line in DOC.splitlines() if line.startswith(f"| `{variable}` |")), "")
+    assert line, f"{variable} has no row in docs/open311.md"
+    default = Open311Settings.model_fields[name].get_default()
+    assert line.split("|")[2].strip() == f"`{default}`"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("FINESTRETA_COMPLAINTS_OPEN311_POSTS_PER_MINUTE", "0"),
+        ("FINESTRETA_COMPLAINTS_OPEN311_POSTS_PER_MINUTE", "many"),
+        ("FINESTRETA_COMPLAINTS_OPEN311_JURISDICTION", "two words"),
+    ],
+)
+def test_bad_settings_stop_the_start(
+    monkeypatch: pytest.MonkeyPatch, db: Any, variable: str, value: str
+) -> None:
+    from pydantic import ValidationError
+
+    from finestreta.config import Settings
+    from finestreta.context import build_context
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(
+        ValidationError, match=variable.removeprefix("FINESTRETA_COMPLAINTS_OPEN311_").lower()
+    ):
+        build_context(Settings(_env_file=None, database_url=str(db.engine.url)), db)
+
+
+def test_keys_are_redacted_from_logs(ctx: Any) -> None:
+    key = "o311_" + "Ab-_9" * 8 + "xyz"
+    (pattern,) = ctx.procedure("complaints").redact
+    assert pattern.sub("[redacted]", f"api_key={key}&x=1") == "api_key=[redacted]&x=1"

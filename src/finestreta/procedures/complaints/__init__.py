@@ -15,6 +15,7 @@ See docs/complaints.md.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -54,6 +55,8 @@ class Complaints(Procedure):
     }
     roles = (Role.CASE_HANDLER.value,)
     settings_model = ComplaintsSettings
+    # Open311 API keys never reach a log line, whoever would log one.
+    redact = (re.compile(r"\bo311_[A-Za-z0-9_-]{43}"),)
 
     def setup(self, platform: Any) -> None:
         # Read at start, so that a bad value stops the server with the setting named.
