@@ -1,7 +1,8 @@
 """A well-known Open311 client from PyPI (``georeport``) against the real app served by uvicorn
 on loopback: it lists the services, reads a definition, and reads back a request filed through
 the API, in JSON and in XML. georeport 0.3.1 has no method to file a request, so the POST goes
-through ``requests``, the HTTP library georeport itself uses, as its form."""
+through ``requests``, the HTTP library georeport itself uses, as its form. And the rate limit
+with POSTs arriving at once on a real server."""
 
 from __future__ import annotations
 
@@ -66,3 +67,33 @@ def test_the_georeport_client_lists_services_and_reads_back_a_request(
             if fmt == "xml" and isinstance(listed, dict):  # xmltodict: one request is a dict
                 listed = [listed]
             assert number in [r["service_request_id"] for r in listed]
+
+
+@pytest.mark.slow
+def test_the_rate_limit_holds_for_posts_at_once(app: FastAPI, db: Database) -> None:
+    """Eight POSTs of one key at the same moment with a limit of 3: exactly 3 are filed
+    (PostgreSQL: the key's row is locked while filing; SQLite: one at a time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from finestreta.procedures.complaints.open311.settings import Open311Settings
+
+    with db.session() as session:
+        seed_demo(session)
+    with uvicorn_on(app, free_socket()) as origin:
+        complaints = app.state.ctx.procedure("complaints")
+        complaints.open311_settings = Open311Settings(_env_file=None, posts_per_minute=3)
+        key = make_key(app.state.ctx)
+        form = {
+            "api_key": key,
+            "service_code": "incident-lighting",
+            "address_id": "D001/401",
+            "description": "Lamp off",
+        }
+
+        def file(_: int) -> int:
+            answer = requests.post(f"{origin}/open311/v2/requests.json", data=form, timeout=20)
+            return answer.status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = sorted(pool.map(file, range(8)))
+    assert statuses == [201] * 3 + [429] * 5

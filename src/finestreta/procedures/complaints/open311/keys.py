@@ -7,8 +7,8 @@ it), and lets a key be found by its first characters (``prefix``) without keepin
 
 The rate limit counts the requests a key filed in the last 60 seconds in the database
 (``open311_requests``), so it holds across processes and restarts; :func:`authenticate` with
-``lock=True`` locks the key's row (``SELECT … FOR UPDATE`` in PostgreSQL; SQLite serialises
-writers anyway), so two POSTs of one key at once are counted one after the other.
+``lock=True`` locks the key's row (``SELECT … FOR UPDATE`` in PostgreSQL), so two POSTs of one
+key at once are counted one after the other; with SQLite the route files one at a time.
 """
 
 from __future__ import annotations
