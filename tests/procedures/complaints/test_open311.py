@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -512,3 +512,27 @@ def test_keys_are_redacted_from_logs(ctx: Any) -> None:
     key = "o311_" + "Ab-_9" * 8 + "xyz"
     (pattern,) = ctx.procedure("complaints").redact
     assert pattern.sub("[redacted]", f"api_key={key}&x=1") == "api_key=[redacted]&x=1"
+
+
+def test_an_oversized_body_is_refused_in_the_spec_format(client: Any, ctx: Any) -> None:
+    limit = ctx.settings.max_body_bytes
+    body = b"description=" + b"x" * limit
+    for fmt in ("json", "xml"):
+        answer = client.post(
+            f"{V2}/requests.{fmt}",
+            content=body,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert error_of(answer, 413) == "too_large"
+    assert count(ctx, CaseRow) == 0
+
+
+def test_a_date_without_zone_is_the_citys(client: Any, ctx: Any, streets: None) -> None:
+    # 00:30 in Barcelona on 1 December is still 30 November in UTC
+    received = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    booth_case(ctx, case_type="incident", theme="lighting", now=received)
+    as_json, _ = get(client, "requests", start_date="2026-12-01T00:00:00")
+    (found,) = as_json.json()
+    assert found["requested_datetime"] == "2026-12-01T00:30:00+01:00"
+    as_json, _ = get(client, "requests", start_date="2026-12-01T00:00:00Z")
+    assert as_json.json() == []
