@@ -54,6 +54,7 @@ def key(ctx: Any, streets: None) -> str:
 
 def valid_xml(answer: Any, root: str) -> Any:
     assert answer.headers["content-type"].startswith("text/xml"), answer.headers
+    assert answer.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     document = xml(answer.content)
     assert document.tag == root
     assert SCHEMA.validate(document), SCHEMA.error_log
@@ -204,6 +205,10 @@ def test_booth_cases_are_public_requests_without_personal_data(
     outputs += [get(client, f"tokens/{token}"), get(client, "services"), get(client, "discovery")]
     outputs += [get(client, f"services/{code}") for code in SERVICES]
     outputs += [get(client, "requests", status="open,closed")]
+    roots = ["service_requests"] * 3 + ["services", "discovery"]
+    roots += ["service_definition"] * len(SERVICES) + ["service_requests"]
+    for (_, as_xml), root in zip(outputs, roots, strict=True):
+        valid_xml(as_xml, root)  # the moderated description too
     bodies = [a.text for pair in outputs for a in pair]
     for secret in [*PERSONAL_BITS, "pau@example.cat", "Ribes", SECRETS["place"], case.code]:
         assert not any(secret.lower() in body.lower() for body in bodies), secret

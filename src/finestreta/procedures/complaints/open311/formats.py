@@ -67,10 +67,13 @@ def _fill(element: ET.Element, value: Any) -> None:
         element.text = _text(value)
 
 
+DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'  # as the spec asks it, verbatim
+
+
 def to_xml(root: str, value: Any) -> bytes:
     element = ET.Element(root)
     _fill(element, plain(value))
-    return bytes(ET.tostring(element, encoding="utf-8", xml_declaration=True))
+    return DECLARATION + ET.tostring(element, encoding="unicode").encode()
 
 
 def to_json(value: Any) -> bytes:
