@@ -7,7 +7,7 @@ in step)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -77,6 +77,18 @@ TOO_MANY_REQUESTS = declare(
 HTTP_ERROR = declare("http_error", InvalidInput, N_("The page asked for something it cannot do."))
 
 
+# Paths whose callers read errors in a format of their own (Open311's error list): a procedure
+# names its prefix once (``render_under``) and every error under it, from any handler here and
+# from the body limits, is rendered by it: (request, status, code, English message, headers).
+Renderer = Callable[[Request, int, str, str, Mapping[str, str] | None], Response]
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def render_under(prefix: str, renderer: Renderer) -> None:
+    """Have ``renderer`` answer every error of a request whose path starts with ``prefix``."""
+    _RENDERERS[prefix] = renderer
+
+
 def _wants_json(request: Request) -> bool:
     # the API and the JSON texts the pages load answer JSON, whatever the browser accepts
     return request.url.path.startswith(
@@ -92,6 +104,9 @@ def _render(
     details: dict[str, object] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
+    for prefix, renderer in _RENDERERS.items():
+        if request.url.path.startswith(prefix):
+            return renderer(request, status, code, message, headers)
     if _wants_json(request):
         error: dict[str, object] = {"code": code, "message": message}
         if details:

@@ -1,4 +1,4 @@
-"""Complaints as cases (issue 11), for now the domain: complaints, incidents, suggestions,
+"""Complaints as cases (issue 11): complaints, incidents, suggestions,
 queries and thanks, each a case followed to an answer: filed during a call (``routes``,
 ``service``, the console panel and the booth's note of the case code), worked by case handlers
 on ``/cases`` and followed by the public on ``/track`` (``pages``), answered by e-mail
@@ -9,16 +9,21 @@ on ``/cases`` and followed by the public on ``/track`` (``pages``), answered by 
 * ``settings``: due days by type and units by theme (``FINESTRETA_COMPLAINTS_*``);
 * ``lifecycle``: the states, the moves and who may make them, due dates in business days (pure);
 * ``cases``: open, move, answer, publish a moderated description, history, the public view
-  and the staff's list, over ``records`` (migration branch ``complaints`` in ``migrations/``).
+  and the staff's list, over ``records`` (migration branch ``complaints`` in ``migrations/``);
+* ``open311``: the cases through Open311 GeoReport v2 at ``/open311/v2/`` (docs/open311.md).
 
 See docs/complaints.md.
 """
 
 from __future__ import annotations
 
+import argparse
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
+
+from fastapi import APIRouter
 
 from finestreta.errors import N_
 from finestreta.procedures.base import Panel, Procedure, Topic
@@ -30,6 +35,9 @@ from finestreta.procedures.complaints import casework_records as casework_record
 from finestreta.procedures.complaints import records as records
 from finestreta.procedures.complaints.frames import ComplaintsFiled
 from finestreta.procedures.complaints.lifecycle import Role
+
+# Open311's too (and its refusals declared).
+from finestreta.procedures.complaints.open311 import routes as open311_routes
 from finestreta.procedures.complaints.settings import ComplaintsSettings
 from finestreta.procedures.complaints.types import DOMAIN
 
@@ -57,24 +65,40 @@ class Complaints(Procedure):
     booth_template = "booth.html"
     booth_stylesheet = "booth.css"
     outbound_frames = (ComplaintsFiled,)
+    # Open311 API keys never reach a log line, whoever would log one.
+    redact = (re.compile(r"\bo311_[A-Za-z0-9_-]{43}"),)
 
     def setup(self, platform: Any) -> None:
         # Read at start, so that a bad value stops the server with the setting named.
         self.settings: ComplaintsSettings = platform.procedure_settings(NAME)
         from finestreta.procedures.complaints.service import ComplaintDesk
 
+        self.platform = platform
         self.desk = ComplaintDesk(platform=platform, settings=self.settings)
+        self._setup_open311()
 
-    def router(self) -> Any:
-        from fastapi import APIRouter
+    def _setup_open311(self) -> None:
+        from finestreta.procedures.complaints.open311.settings import Open311Settings
+        from finestreta.web.errors import render_under
 
+        # Read at start too; every error under /open311/ is in the spec's format.
+        self.open311_settings = Open311Settings()
+        render_under("/open311/", open311_routes.render_error)
+
+    def router(self) -> APIRouter:
         from finestreta.procedures.complaints.pages import router as pages
         from finestreta.procedures.complaints.routes import router as api
 
         router = APIRouter()
         router.include_router(api)
         router.include_router(pages)
+        router.include_router(open311_routes.router)
         return router
+
+    def add_commands(self, commands: argparse._SubParsersAction[Any]) -> None:
+        from finestreta.procedures.complaints.open311.commands import add_commands
+
+        add_commands(commands)
 
     def seed_demo(self, session: Any) -> None:
         """A case handler for the demo (``rosa``, the demo password), who works every unit."""
