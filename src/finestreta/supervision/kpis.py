@@ -161,8 +161,9 @@ def attentions(
     """Fold the events into one attention per queued request, in the order they were queued.
 
     Events are taken in time order, those of one instant in the order of a request's life
-    (queued, offered, offer ended, answered or left, hung up, wrapped up, rated). Events of a request whose ``request_queued`` is not among them are dropped: with
-    the cut rule, they belong to a period not asked for.
+    (queued, offered, offer ended, answered or left, hung up, wrapped up, rated). Events of a
+    request whose ``request_queued`` is not among them are dropped: with the cut rule, they
+    belong to a period not asked for.
     """
     by_request: dict[str, Attention] = {}
     by_call: dict[str, Attention] = {}
