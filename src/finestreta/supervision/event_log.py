@@ -1,0 +1,110 @@
+"""Reading what the KPIs need from the database for a period (``kpis`` itself does no I/O).
+
+Following the cut rule, it reads the ``request_queued`` events of the period, then every later
+event of those requests whatever its date, the wrap-ups and procedure steps of their calls (which
+name the call, not the request), and which site each booth stands in. Ids go to the database in
+chunks, so that neither a long period nor a database's limit on bound parameters gets in the way.
+The wrap-up's free-text note is never read: only codes and times leave this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from finestreta.accounts.models import Kiosk, Site
+from finestreta.attention.records import AttentionEventRow
+from finestreta.db import Database
+from finestreta.procedures.records import ProcedureStepRow
+from finestreta.supervision.kpis import KINDS, LoggedEvent, ProcedureStep
+
+T = TypeVar("T")
+
+CHUNK = 500  # ids per IN (…): well under SQLite's and psycopg's limits
+
+
+@dataclass(frozen=True)
+class EventLog:
+    """The inputs of ``kpis.summarise`` for one period."""
+
+    events: list[LoggedEvent]
+    steps: list[ProcedureStep]
+    sites: dict[int, str]  # kiosk id -> site name
+
+
+def read_log(db: Database, start: datetime, end: datetime, chunk: int = CHUNK) -> EventLog:
+    """The events of the attentions queued in [start, end) (aware datetimes), with all that
+    followed them, in the order they were written."""
+    with db.session() as session:
+        queued = [
+            _event(row)
+            for row in session.scalars(
+                select(AttentionEventRow)
+                .where(
+                    AttentionEventRow.kind == "request_queued",
+                    AttentionEventRow.at >= start,
+                    AttentionEventRow.at < end,
+                )
+                .order_by(AttentionEventRow.id)
+                .execution_options(yield_per=chunk)
+            )
+        ]
+        request_ids = [e.request_id for e in queued if e.request_id]
+        later: list[LoggedEvent] = []
+        for ids in _chunks(request_ids, chunk):
+            later += _events(
+                session,
+                AttentionEventRow.request_id.in_(ids),
+                AttentionEventRow.kind.in_([k for k in KINDS if k != "request_queued"]),
+            )
+        call_ids = [e.call_id for e in later if e.kind == "call_started" and e.call_id]
+        wrap_ups: list[LoggedEvent] = []
+        steps: list[ProcedureStep] = []
+        for ids in _chunks(call_ids, chunk):
+            wrap_ups += _events(
+                session,
+                AttentionEventRow.call_id.in_(ids),
+                AttentionEventRow.kind == "call_wrapped_up",
+            )
+            steps += [
+                ProcedureStep(row.at, row.call_id, row.procedure, row.step, row.outcome)
+                for row in session.scalars(
+                    select(ProcedureStepRow)
+                    .where(ProcedureStepRow.call_id.in_(ids))
+                    .order_by(ProcedureStepRow.id)
+                )
+            ]
+        sites = {
+            kiosk_id: name
+            for kiosk_id, name in session.execute(
+                select(Kiosk.id, Site.name).join(Site, Site.id == Kiosk.site_id)
+            )
+        }
+    return EventLog(queued + later + wrap_ups, steps, sites)
+
+
+def _events(session: Session, *where: ColumnElement[bool]) -> list[LoggedEvent]:
+    rows = session.scalars(select(AttentionEventRow).where(*where).order_by(AttentionEventRow.id))
+    return [_event(row) for row in rows]
+
+
+def _event(row: AttentionEventRow) -> LoggedEvent:
+    return LoggedEvent(
+        kind=row.kind,
+        at=row.at,
+        request_id=row.request_id,
+        call_id=row.call_id,
+        clerk_id=row.clerk_id,
+        kiosk_id=row.kiosk_id,
+        data=row.data or {},
+    )
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for index in range(0, len(items), size):
+        yield items[index : index + size]
