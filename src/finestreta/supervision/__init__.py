@@ -1,0 +1,1 @@
+"""Supervision: what a supervisor watches and plans with (staffing, the contact-centre KPIs)."""
