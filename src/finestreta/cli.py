@@ -599,10 +599,13 @@ def cmd_plan_staffing(args: argparse.Namespace) -> None:
         if args.patience_seconds is None
         else _figure(args.patience_seconds, "--patience-seconds")
     )
+    booths = args.booths
     if not 0 <= args.around <= 50:
         _fail(f"--around takes 0 to 50 counts, got {args.around}")
-    result = staffing.plan(calls, aht, target, within, occupancy, patience, args.around)
-    model = "erlang_c" if patience is None else "erlang_a"
+    result = staffing.plan(calls, aht, target, within, occupancy, patience, args.around, booths)
+    model = (
+        "finite_source" if booths is not None else "erlang_c" if patience is None else "erlang_a"
+    )
     traffic = staffing.traffic_erlangs(calls, aht)
     if args.json:
 
@@ -628,6 +631,7 @@ def cmd_plan_staffing(args: argparse.Namespace) -> None:
             "answer_within_s": within,
             "max_occupancy": occupancy,
             "patience_seconds": patience,
+            "booths": booths,
             "traffic_erlangs": traffic,
             "agents_needed": result.needed,
             "rows": rows,
@@ -635,6 +639,8 @@ def cmd_plan_staffing(args: argparse.Namespace) -> None:
         print(json.dumps(figures, indent=2))
         return
     name = "Erlang C" if patience is None else f"Erlang A (mean patience {patience:g} s)"
+    if booths is not None:
+        name = f"Finite source ({booths} booths)"
     print(f"{name}: {calls:g} calls/h x {aht:g} s = {traffic:.2f} erlangs offered")
     limit = "" if occupancy is None else f", occupancy at most {occupancy:.0%}"
     print(f"target: {target:.0%} answered within {within:g} s{limit}")
@@ -850,6 +856,11 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
     pstaffing.add_argument("--max-occupancy", help="at most this share of a clerk's time")
     pstaffing.add_argument(
         "--patience-seconds", help="citizens' mean patience: use Erlang A, with abandonment"
+    )
+    pstaffing.add_argument(
+        "--booths",
+        type=int,
+        help="the booths calling: a waiting citizen occupies one (finite source, no Erlang C)",
     )
     pstaffing.add_argument(
         "--around", type=int, default=3, help="agent counts shown either side (default 3)"

@@ -20,6 +20,7 @@ from finestreta.supervision.staffing import (
     erlang_b,
     erlang_c,
     erlang_c_staffing,
+    finite_source_staffing,
 )
 
 # ---------------------------------------------------------------------------- Erlang B and C
@@ -246,6 +247,56 @@ def test_erlang_a_plans_where_erlang_c_cannot() -> None:
     assert result.service_level >= 0.8 and 0.09 < result.p_abandon < 0.15
 
 
+# ---------------------------------------------------------------------------- few booths
+
+
+def test_few_booths_need_fewer_clerks_than_erlang_c_says() -> None:
+    """4 booths sending 30 five-minute calls an hour if never occupied: Erlang C asks for more
+    clerks than there are booths; with as many clerks as booths nobody ever waits."""
+    assert agents_needed(30, 300, 0.8, 20) == 5
+    assert agents_needed(30, 300, 0.8, 20, booths=4) == 3
+    everyone = finite_source_staffing(30, 300, 4, 20, 4)
+    assert everyone.p_wait == 0 and everyone.service_level == 1 and everyone.asa_seconds == 0
+
+
+def test_many_booths_tend_to_erlang_c() -> None:
+    c = erlang_c_staffing(200, 180, 12, 20)
+    many = finite_source_staffing(200, 180, 12, 20, 5000)
+    assert many.p_wait == pytest.approx(c.p_wait, rel=0.02)
+    assert many.service_level == pytest.approx(c.service_level, rel=0.02)
+    assert many.asa_seconds == pytest.approx(c.asa_seconds, rel=0.05)
+
+
+def test_one_clerk_one_booth_is_the_machine_repair_queue() -> None:
+    """K=2 booths, N=1 clerk, by hand: per-booth rate γ, service μ; an arrival sees the other
+    booth's one-booth chain: busy with probability γ/(γ+μ), and then waits Exp(μ)."""
+    gamma, mu = 10 / 3600 / 2, 1 / 180
+    result = finite_source_staffing(10, 180, 1, 20, 2)
+    busy = gamma / (gamma + mu)
+    assert result.p_wait == pytest.approx(busy)
+    assert result.service_level == pytest.approx(1 - busy * math.exp(-mu * 20))
+    assert result.asa_seconds == pytest.approx(busy * 180)
+
+
+@settings(max_examples=60)
+@given(
+    calls=st.floats(1, 500),
+    aht=st.floats(30, 900),
+    booths=st.integers(1, 60),
+    extra=st.integers(0, 10),
+)
+def test_the_finite_source_is_never_worse_than_erlang_c(
+    calls: float, aht: float, booths: int, extra: int
+) -> None:
+    agents = math.floor(calls * aht / 3600) + 1 + extra
+    c = erlang_c_staffing(calls, aht, agents, 20)
+    few = finite_source_staffing(calls, aht, agents, 20, booths)
+    more = finite_source_staffing(calls, aht, agents, 20, booths + 1)
+    assert few.p_wait <= c.p_wait + 1e-9 and few.service_level >= c.service_level - 1e-9
+    assert few.p_wait <= more.p_wait + 1e-9  # another booth is never a help
+    assert 0 <= few.occupancy <= 1
+
+
 # ---------------------------------------------------------------------------- refusals
 
 
@@ -266,7 +317,11 @@ def test_bad_figures_are_refused(args: tuple[float, float, float, float], needle
     assert info.value.code == "staffing_bad_figures"
 
 
-def test_bad_patience_and_occupancy_are_refused() -> None:
+def test_bad_patience_occupancy_and_booths_are_refused() -> None:
+    with pytest.raises(InvalidInput, match="not both"):
+        agents_needed(100, 180, 0.8, 20, patience_seconds=60, booths=4)
+    with pytest.raises(InvalidInput, match="booths"):
+        finite_source_staffing(100, 180, 2, 20, 0)
     with pytest.raises(InvalidInput, match="patience"):
         agents_needed(100, 180, 0.8, 20, patience_seconds=0)
     with pytest.raises(InvalidInput, match="occupancy"):
@@ -346,3 +401,10 @@ def test_bad_arguments_get_one_line_and_status_2(
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("finestreta")]
     assert len(err) == 1 and message in err[0]
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_command_plans_for_few_booths(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["plan", "staffing", "--calls-per-hour=30", "--aht-seconds=300", "--booths=4", "--json"])
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["model"] == "finite_source" and figures["booths"] == 4
+    assert figures["agents_needed"] == 3

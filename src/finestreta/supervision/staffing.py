@@ -44,7 +44,7 @@ MAX_AGENTS = 5000
 """Beyond this a plan is refused, not searched for: no booth network needs more, and the
 figures are surely mistyped (a handle time in minutes given as seconds, say)."""
 
-Model = Literal["erlang_c", "erlang_a"]
+Model = Literal["erlang_c", "erlang_a", "finite_source"]
 
 
 @dataclass(frozen=True)
@@ -272,6 +272,72 @@ def erlang_a_staffing(
     )
 
 
+# ---------------------------------------------------------------------------- few booths
+#
+# A booth is a finite source: a citizen waiting or talking in it occupies it, so with K booths
+# there are never more than K calls in the system and the arrivals slow as the queue grows.
+# ``calls_per_hour`` is then what the K booths would send if none were ever occupied (each free
+# booth calls at λ/K). The chain has K+1 states; an arriving call sees it as the other K−1
+# booths leave it (the arrival theorem), and waits, when it finds k ≥ N calls, for k−N+1
+# completions at rate Nμ (an Erlang distribution).
+
+
+def _finite_source_chain(
+    sources: int, per_source: float, service: float, agents: int
+) -> list[float]:
+    """The stationary distribution of k calls in the system, from ``sources`` booths."""
+    logs = [0.0]
+    for k in range(1, sources + 1):
+        birth = (sources - k + 1) * per_source
+        logs.append(logs[-1] + math.log(birth / (min(k, agents) * service)))
+    top = max(logs)
+    weights = [math.exp(x - top) for x in logs]
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def finite_source_staffing(
+    calls_per_hour: float, aht_seconds: float, agents: int, answer_within_s: float, booths: int
+) -> Staffing:
+    """As :func:`erlang_c_staffing`, for ``booths`` booths whose waiting citizens occupy them
+    (M/M/N//K, Engset's delay system): never worse than Erlang C, and equal as booths grow."""
+    _check(calls_per_hour, aht_seconds, answer_within_s, agents=agents)
+    if not 1 <= booths <= MAX_AGENTS:
+        problems = [f"booths must be between 1 and {MAX_AGENTS}, got {booths!r}"]
+        raise BAD_FIGURES(problems[0], {"problems": problems})
+    traffic = calls_per_hour / 3600.0 * aht_seconds
+    if traffic == 0:
+        return Staffing("finite_source", agents, 0.0, 0.0, 1.0, 0.0, 0.0)
+    if agents == 0:
+        return Staffing("finite_source", 0, traffic, 1.0, 0.0, math.inf, 1.0)
+    per_source, service = calls_per_hour / 3600.0 / booths, 1.0 / aht_seconds
+    seen = _finite_source_chain(booths - 1, per_source, service, agents)  # by an arrival
+    rate = agents * service
+    p_wait = math.fsum(seen[agents:])
+    # P(wait > t) = Σ_k seen[k] · P(Poisson(Nμt) ≤ k−N), each Poisson term from its logarithm
+    # (e^(−Nμt) alone underflows for a large centre)
+    mean = rate * answer_within_s
+    late = tail = 0.0
+    for ahead, p in enumerate(seen[agents:]):
+        if mean > 0:
+            tail += math.exp(-mean + ahead * math.log(mean) - math.lgamma(ahead + 1))
+        else:
+            tail = 1.0
+        late += p * min(1.0, tail)
+    asa = sum(p * (ahead + 1) for ahead, p in enumerate(seen[agents:])) / rate
+    time = _finite_source_chain(booths, per_source, service, agents)  # over time
+    busy = sum(p * min(k, agents) for k, p in enumerate(time))
+    return Staffing(
+        "finite_source",
+        agents,
+        traffic,
+        p_wait,
+        max(0.0, 1.0 - late),
+        asa,
+        min(1.0, busy / agents),
+    )
+
+
 # ---------------------------------------------------------------------------- planning
 
 
@@ -281,8 +347,12 @@ def staffing(
     agents: int,
     answer_within_s: float,
     patience_seconds: float | None = None,
+    booths: int | None = None,
 ) -> Staffing:
-    """Erlang A when a patience is given, Erlang C otherwise."""
+    """Erlang A when a patience is given, the finite-source model when the booths are,
+    Erlang C otherwise."""
+    if booths is not None:
+        return finite_source_staffing(calls_per_hour, aht_seconds, agents, answer_within_s, booths)
     if patience_seconds is None:
         return erlang_c_staffing(calls_per_hour, aht_seconds, agents, answer_within_s)
     return erlang_a_staffing(calls_per_hour, aht_seconds, agents, answer_within_s, patience_seconds)
@@ -300,6 +370,7 @@ def agents_needed(
     answer_within_s: float,
     max_occupancy: float | None = None,
     patience_seconds: float | None = None,
+    booths: int | None = None,
 ) -> int:
     """The fewest clerks whose service level reaches ``target_sl`` (and whose occupancy stays
     at most ``max_occupancy``, when given). Both improve as clerks are added, so the answer is
@@ -311,17 +382,24 @@ def agents_needed(
         problems.append(f"the target service level must be between 0 and 1, got {target_sl!r}")
     if max_occupancy is not None and not 0 < max_occupancy <= 1:
         problems.append(f"the maximum occupancy must be in (0, 1], got {max_occupancy!r}")
+    if patience_seconds is not None and booths is not None:
+        problems.append("give either the patience (Erlang A) or the booths, not both")
     if problems:
         raise BAD_FIGURES("; ".join(problems), {"problems": problems})
     if calls_per_hour == 0:
         return 0
 
     def meets(agents: int) -> bool:
-        result = staffing(calls_per_hour, aht_seconds, agents, answer_within_s, patience_seconds)
+        result = staffing(
+            calls_per_hour, aht_seconds, agents, answer_within_s, patience_seconds, booths
+        )
         return _meets(result, target_sl, max_occupancy)
 
     traffic = calls_per_hour / 3600.0 * aht_seconds
-    low = min(MAX_AGENTS, int(traffic)) if patience_seconds is None else 0  # fails (or 0)
+    # Erlang C fails at ⌊A⌋; the others can meet a target below A (by abandonment, or as
+    # occupied booths hold arrivals back)
+    erlang_c_only = patience_seconds is None and booths is None
+    low = min(MAX_AGENTS, int(traffic)) if erlang_c_only else 0  # fails (or is 0)
     high = max(1, low)
     while not meets(high):
         if high >= MAX_AGENTS:
@@ -353,13 +431,21 @@ def plan(
     max_occupancy: float | None = None,
     patience_seconds: float | None = None,
     around: int = 3,
+    booths: int | None = None,
 ) -> Plan:
     """:func:`agents_needed`, and the figures of ``around`` counts either side of it."""
     needed = agents_needed(
-        calls_per_hour, aht_seconds, target_sl, answer_within_s, max_occupancy, patience_seconds
+        calls_per_hour,
+        aht_seconds,
+        target_sl,
+        answer_within_s,
+        max_occupancy,
+        patience_seconds,
+        booths,
     )
     counts = range(max(1, needed - around), min(MAX_AGENTS, needed + around) + 1)
     rows = tuple(
-        staffing(calls_per_hour, aht_seconds, n, answer_within_s, patience_seconds) for n in counts
+        staffing(calls_per_hour, aht_seconds, n, answer_within_s, patience_seconds, booths)
+        for n in counts
     )
     return Plan(needed, rows)
