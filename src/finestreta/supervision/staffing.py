@@ -1,4 +1,5 @@
-"""How many clerks an hour needs: Erlang C, and Erlang A when citizens give up waiting.
+"""How many clerks an hour needs: Erlang C, Erlang A when citizens give up waiting, and the
+finite-source model when a few booths send the calls (a waiting citizen occupies the booth).
 
 Pure arithmetic, no web and no database: the wallboard, the pilot report and the
 ``finestreta plan staffing`` command all call it. ``docs/staffing.md`` gives the formulas, their
