@@ -580,6 +580,13 @@ def _figure(text: str, option: str) -> float:
     return value
 
 
+def _whole(text: str, option: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        _fail(f"{option} takes a whole number, got {text!r}")
+
+
 def cmd_plan_staffing(args: argparse.Namespace) -> None:
     """The clerks an hour needs (Erlang C, or Erlang A with --patience-seconds) and what the
     counts around it give (docs/staffing.md)."""
@@ -599,10 +606,11 @@ def cmd_plan_staffing(args: argparse.Namespace) -> None:
         if args.patience_seconds is None
         else _figure(args.patience_seconds, "--patience-seconds")
     )
-    booths = args.booths
-    if not 0 <= args.around <= 50:
-        _fail(f"--around takes 0 to 50 counts, got {args.around}")
-    result = staffing.plan(calls, aht, target, within, occupancy, patience, args.around, booths)
+    booths = None if args.booths is None else _whole(args.booths, "--booths")
+    around = _whole(args.around, "--around")
+    if not 0 <= around <= 50:
+        _fail(f"--around takes 0 to 50 counts, got {around}")
+    result = staffing.plan(calls, aht, target, within, occupancy, patience, around, booths)
     model = (
         "finite_source" if booths is not None else "erlang_c" if patience is None else "erlang_a"
     )
@@ -859,11 +867,10 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
     )
     pstaffing.add_argument(
         "--booths",
-        type=int,
         help="the booths calling: a waiting citizen occupies one (finite source, no Erlang C)",
     )
     pstaffing.add_argument(
-        "--around", type=int, default=3, help="agent counts shown either side (default 3)"
+        "--around", default="3", help="agent counts shown either side (default 3)"
     )
     pstaffing.add_argument("--json", action="store_true", help="machine-readable output")
     pstaffing.set_defaults(func=cmd_plan_staffing)

@@ -390,6 +390,8 @@ def test_the_command_writes_null_for_an_endless_wait(capsys: pytest.CaptureFixtu
         (["--calls-per-hour", "100", "--aht-seconds", "-3"], "handle time"),
         (["--calls-per-hour", "100", "--aht-seconds", "180", "--target-sl", "80"], "target"),
         (["--calls-per-hour", "1e7", "--aht-seconds", "600"], "not reached with 5000 agents"),
+        (["--calls-per-hour", "1", "--aht-seconds", "60", "--booths", "2.5"], "whole number"),
+        (["--calls-per-hour", "1", "--aht-seconds", "60", "--around", "99"], "0 to 50"),
     ],
 )
 def test_bad_arguments_get_one_line_and_status_2(
