@@ -6,6 +6,7 @@ Bad input ends with a one-line message on stderr and exit status 2; never a trac
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -569,6 +570,106 @@ def cmd_payments_post_pending(args: argparse.Namespace) -> None:
         print(f"  {order.number} ({order.owner})")
 
 
+def _figure(text: str, option: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        _fail(f"{option} takes a number, got {text!r}")
+    if not math.isfinite(value):
+        _fail(f"{option} takes a finite number, got {text!r}")
+    return value
+
+
+def _whole(text: str, option: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        _fail(f"{option} takes a whole number, got {text!r}")
+
+
+def cmd_plan_staffing(args: argparse.Namespace) -> None:
+    """The clerks an hour needs (Erlang C, or Erlang A with --patience-seconds) and what the
+    counts around it give (docs/staffing.md)."""
+    import json
+
+    from finestreta.supervision import staffing
+
+    calls = _figure(args.calls_per_hour, "--calls-per-hour")
+    aht = _figure(args.aht_seconds, "--aht-seconds")
+    target = _figure(args.target_sl, "--target-sl")
+    within = _figure(args.answer_within, "--answer-within")
+    occupancy = (
+        None if args.max_occupancy is None else _figure(args.max_occupancy, "--max-occupancy")
+    )
+    patience = (
+        None
+        if args.patience_seconds is None
+        else _figure(args.patience_seconds, "--patience-seconds")
+    )
+    booths = None if args.booths is None else _whole(args.booths, "--booths")
+    around = _whole(args.around, "--around")
+    if not 0 <= around <= 50:
+        _fail(f"--around takes 0 to 50 counts, got {around}")
+    result = staffing.plan(calls, aht, target, within, occupancy, patience, around, booths)
+    model = (
+        "finite_source" if booths is not None else "erlang_c" if patience is None else "erlang_a"
+    )
+    traffic = staffing.traffic_erlangs(calls, aht)
+    if args.json:
+
+        def finite(value: float) -> float | None:
+            return value if math.isfinite(value) else None
+
+        rows = [
+            {
+                "agents": row.agents,
+                "service_level": row.service_level,
+                "asa_seconds": finite(row.asa_seconds),
+                "occupancy": row.occupancy,
+                "p_wait": row.p_wait,
+                "p_abandon": row.p_abandon,
+            }
+            for row in result.rows
+        ]
+        figures = {
+            "model": model,
+            "calls_per_hour": calls,
+            "aht_seconds": aht,
+            "target_sl": target,
+            "answer_within_s": within,
+            "max_occupancy": occupancy,
+            "patience_seconds": patience,
+            "booths": booths,
+            "traffic_erlangs": traffic,
+            "agents_needed": result.needed,
+            "rows": rows,
+        }
+        print(json.dumps(figures, indent=2))
+        return
+    name = "Erlang C" if patience is None else f"Erlang A (mean patience {patience:g} s)"
+    if booths is not None:
+        name = f"Finite source ({booths} booths)"
+    print(f"{name}: {calls:g} calls/h x {aht:g} s = {traffic:.2f} erlangs offered")
+    limit = "" if occupancy is None else f", occupancy at most {occupancy:.0%}"
+    print(f"target: {target:.0%} answered within {within:g} s{limit}")
+    print(f"agents needed: {result.needed}")
+    if not result.rows:
+        return
+    abandon = patience is not None
+    print()
+    print(
+        f"  {'agents':>6}  {'service level':>13}  {'ASA (s)':>8}  {'occupancy':>9}  {'P(wait)':>7}"
+        + (f"  {'abandon':>7}" if abandon else "")
+    )
+    for row in result.rows:
+        asa = f"{row.asa_seconds:8.1f}" if math.isfinite(row.asa_seconds) else f"{'-':>8}"
+        mark = "*" if row.agents == result.needed else " "
+        print(
+            f"{mark} {row.agents:>6}  {row.service_level:>13.1%}  {asa}  {row.occupancy:>9.1%}"
+            f"  {row.p_wait:>7.1%}" + (f"  {row.p_abandon:>7.1%}" if abandon else "")
+        )
+
+
 def cmd_protocol_schema(args: argparse.Namespace) -> None:
     """The JSON Schema of every frame, the installed procedures' included
     (``docs/protocol.schema.json`` is its committed copy)."""
@@ -743,6 +844,36 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
     protocol.add_parser(
         "schema", help="print the JSON Schema of every frame (docs/protocol.schema.json)"
     ).set_defaults(func=cmd_protocol_schema)
+
+    plan = sub.add_parser("plan", help="planning figures").add_subparsers(
+        dest="plan_command", required=True
+    )
+    pstaffing = plan.add_parser(
+        "staffing",
+        help="clerks needed for a service level: Erlang C, or Erlang A with --patience-seconds "
+        "(docs/staffing.md)",
+    )
+    pstaffing.add_argument("--calls-per-hour", required=True, help="arrivals in the hour")
+    pstaffing.add_argument("--aht-seconds", required=True, help="average handle time")
+    pstaffing.add_argument(
+        "--target-sl", default="0.8", help="share to answer in time, 0 to 1 (default 0.8)"
+    )
+    pstaffing.add_argument(
+        "--answer-within", default="20", help="seconds, the service level's threshold (20)"
+    )
+    pstaffing.add_argument("--max-occupancy", help="at most this share of a clerk's time")
+    pstaffing.add_argument(
+        "--patience-seconds", help="citizens' mean patience: use Erlang A, with abandonment"
+    )
+    pstaffing.add_argument(
+        "--booths",
+        help="the booths calling: a waiting citizen occupies one (finite source, no Erlang C)",
+    )
+    pstaffing.add_argument(
+        "--around", default="3", help="agent counts shown either side (default 3)"
+    )
+    pstaffing.add_argument("--json", action="store_true", help="machine-readable output")
+    pstaffing.set_defaults(func=cmd_plan_staffing)
 
     hours = sub.add_parser("hours", help="the office's opening hours").add_subparsers(
         dest="hours_command", required=True

@@ -29,6 +29,7 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> dict[str, errors.Erro
         signatures,  # noqa: F401  (the booth's signature pad will)
         streets,  # noqa: F401  (the works and complaints procedures will)
     )
+    from finestreta.supervision import staffing  # noqa: F401  (only the command line imports it)
 
     folder = tmp_path_factory.mktemp("catalogue")
     ctx = build_context(Settings(database_url=f"sqlite:///{folder}/db.sqlite"))
