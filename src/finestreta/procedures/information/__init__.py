@@ -1,5 +1,6 @@
 """Information for the citizen during a call: catalogue entries shown on the booth screen and
-their information sheets printed at the booth (``routes``, ``sheet``, the console panel in
+their information sheets printed at the booth (``routes``; the sheet's layout is the platform's,
+``finestreta.catalogue.sheet``), the console panel in
 ``templates/panel.html`` + ``static/panel.js``, the booth's entry view in ``templates/booth.html``
 + ``static/booth.js``).
 
