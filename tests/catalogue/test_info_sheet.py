@@ -18,9 +18,9 @@ from tests.documents.conftest import pdf_dict, run
 from finestreta.catalogue import DEMO_CATALOGUE
 from finestreta.catalogue.importer import EntryIn
 from finestreta.catalogue.model import Entry, Texts
+from finestreta.catalogue.sheet import render_info_sheet
 from finestreta.documents.pdf.heading import CityHeading
 from finestreta.i18n import translator
-from finestreta.catalogue.sheet import render_info_sheet
 
 CITY = CityHeading("Barcelona", "Ajuntament de Barcelona", "Plaça de Sant Jaume, 1")
 # The section headings as the sheet has always printed them (from a dictionary, now gettext).
