@@ -1,0 +1,265 @@
+"""The works notice during a call over HTTP: the questionnaire (answers that do not fit refused),
+the address against the street register, bad input refused with its code and nothing kept, the
+signature asked, and once given the incoming registry entry with the signed draft's hash, the
+sealed notice valid at /verify and its receipt, both printed at the booth; outside the scope the
+information sheet of the procedure that applies instead. Only the clerk of the call may ask."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from finestreta.catalogue import seed_demo as seed_catalogue
+from finestreta.devices.records import DeviceJobRow
+from finestreta.documents.issued import IssuedDocument
+from finestreta.documents.records import DocumentRow
+from finestreta.documents.seal import init_seal
+from finestreta.registry.records import RegistryEntry
+from finestreta.registry.service import attached_documents, entries_of_call
+from finestreta.streets.synthetic import seed_demo
+from tests.api.conftest import ORIGIN
+from tests.procedures.works.signing import sign_at_booth
+
+MARTA = "11111111H"
+MALLORCA = "D001"  # Carrer de Mallorca (Eixample): 399, 401, 403
+GRACIA = "D008"  # Passeig de Gràcia: 92 is catalogued (Casa Milà)
+FLAT_REFERENCE = "0758218DF3805H0012"  # Mallorca 401, 3r 2a (the check letters are added)
+INTERIOR = {"kind": "interior", "structure": "none", "catalogued": "no",
+            "several_dwellings": "no", "facade": "no", "layout": "no"}  # fmt: skip
+
+
+@pytest.fixture
+def call(ctx: Any, tmp_path: Path, live_call: dict[str, Any]) -> dict[str, Any]:
+    """A live call, the demo streets and catalogue, and the city's seal."""
+    with ctx.db.session() as session:
+        assert seed_demo(session).ok
+        assert seed_catalogue(session).ok
+    seal = tmp_path / "seal.p12"
+    init_seal(seal, "seal password", "Barcelona")
+    object.__setattr__(ctx.settings, "seal_pkcs12", str(seal))
+    object.__setattr__(ctx.settings, "seal_password", SecretStr("seal password"))
+    return live_call
+
+
+def post(call: Any, step: str, **body: Any) -> Any:
+    return call["clerk"].post(f"/api/calls/{call['id']}/works/{step}", json=body, headers=ORIGIN)
+
+
+def decide(call: Any, answers: dict[str, str], lang: str = "ca") -> dict[str, Any]:
+    answer = post(call, "decide", answers=answers, lang=lang)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def identify(call: Any) -> None:
+    answer = post(
+        call, "identify", id_type="dni", number=MARTA, method="id_on_camera",
+        name="Marta Soler Puig",
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+
+
+def notice(ctx: Any, **change: Any) -> dict[str, Any]:
+    start = ctx.procedure("works").desk.today() + timedelta(days=1)
+    body = {
+        "street_code": MALLORCA,
+        "number": "401",
+        "floor": "3r",
+        "door": "2a",
+        "description": "Canviar el paviment de la cuina i pintar el pis.",
+        "start": start.isoformat(),
+        "duration_days": 10,
+        "lang": "ca",
+    }
+    return {**body, **change}
+
+
+def refused(answer: Any, status: int, code: str) -> None:
+    assert answer.status_code == status, answer.text
+    assert answer.json()["error"]["code"] == code
+
+
+# ------------------------------------------------------------------ the questionnaire
+
+
+def test_the_questionnaire_decides_as_it_is_answered(call) -> None:  # type: ignore[no-untyped-def]
+    first = decide(call, {})
+    assert first["next"] == "kind" and first["decision"] is None
+    assert [q["id"] for q in first["questions"]][:2] == ["kind", "structure"]
+    middle = decide(call, {"kind": "interior", "structure": "none"})
+    assert middle["next"] == "catalogued" and middle["decision"] is None
+    done = decide(call, INTERIOR)
+    assert done["next"] is None
+    assert done["decision"]["within_scope"] and done["decision"]["code"] == "interior_notice"
+    out = decide(call, {"kind": "interior", "structure": "partial"}, lang="es")
+    assert out["decision"] == {
+        "within_scope": False,
+        "code": "partial_structure",
+        "message": out["decision"]["message"],
+        "instead": "deferred_communication",
+        "sheet": "comunicat-diferit-obres",
+    }
+    assert out["decision"]["message"].startswith("Comunicado diferido")
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"structure": "none"},  # no kind
+        {"kind": "garden", "structure": "none"},  # not asked for a garden
+        {"kind": "interior", "structure": "partial", "catalogued": "no"},  # after the end
+        {"kind": "interior", "structure": "maybe"},  # not an option
+        {"kind": "interior", "colour": "red"},  # not a question
+    ],
+)
+def test_answers_that_do_not_fit_are_refused_and_not_kept(call, ctx, answers) -> None:  # type: ignore[no-untyped-def]
+    decide(call, {"kind": "garden", "fells_trees": "no"})
+    refused(post(call, "decide", answers=answers), 400, "works_bad_answers")
+    kept = ctx.procedure("works").desk.progress(call["id"])
+    assert kept.answers == {"kind": "garden", "fells_trees": "no"}
+
+
+# ------------------------------------------------------------------ the address
+
+
+def test_the_streets_are_searched_and_the_address_checked(call) -> None:  # type: ignore[no-untyped-def]
+    clerk, base = call["clerk"], f"/api/calls/{call['id']}/works"
+    streets = clerk.get(f"{base}/streets?q=mallor").json()["streets"]
+    assert [s["code"] for s in streets] == [MALLORCA]
+    found = post(call, "address", street_code=MALLORCA, number="401", floor="3r", door="2a")
+    assert found.status_code == 200, found.text
+    assert found.json()["address"]["label"] == "Carrer de Mallorca 401, 3r 2a"
+    assert found.json()["address"]["district"] == "Eixample"
+    refused(post(call, "address", street_code=MALLORCA, number="400"), 400, "works_address_unknown")
+    refused(post(call, "address", street_code="NOPE", number="1"), 400, "works_address_unknown")
+    refused(
+        post(call, "address", street_code=MALLORCA, number="401", cadastral_reference="1234"),
+        400,
+        "invalid_cadastral_reference",
+    )
+    refused(
+        post(call, "address", street_code=GRACIA, number="92"), 403, "works_building_catalogued"
+    )
+
+
+# ------------------------------------------------------------------ bad input: nothing kept
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"number": "400"}, 400, "works_address_unknown"),
+        ({"cadastral_reference": "9872023VH5797S0001XX"}, 400, "invalid_cadastral_reference"),
+        ({"description": "x" * 2001}, 400, "works_bad_description"),
+        ({"description": "   "}, 400, "works_bad_description"),
+        ({"duration_days": 0}, 400, "works_bad_duration"),
+        ({"duration_days": 181}, 400, "works_bad_duration"),
+    ],
+)
+def test_bad_notices_are_refused_and_nothing_is_kept(call, ctx, change, status, code) -> None:  # type: ignore[no-untyped-def]
+    decide(call, INTERIOR)
+    identify(call)
+    refused(post(call, "sign", **notice(ctx, **change)), status, code)
+    _nothing_kept(call, ctx)
+
+
+def test_a_start_today_or_in_the_past_is_refused(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    decide(call, INTERIOR)
+    identify(call)
+    today = ctx.procedure("works").desk.today()
+    for day in (today, today - timedelta(days=3)):
+        answer = post(call, "sign", **notice(ctx, start=day.isoformat()))
+        refused(answer, 400, "works_start_too_soon")
+        assert (
+            answer.json()["error"]["details"]["earliest"] == (today + timedelta(days=1)).isoformat()
+        )
+    _nothing_kept(call, ctx)
+
+
+def test_a_notice_needs_the_scope_and_the_citizen(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    refused(post(call, "sign", **notice(ctx)), 403, "works_not_within_scope")
+    decide(call, {"kind": "facade", "structure": "none", "catalogued": "no"})
+    refused(post(call, "sign", **notice(ctx)), 403, "works_not_within_scope")
+    decide(call, INTERIOR)
+    refused(post(call, "sign", **notice(ctx)), 409, "works_not_identified")
+    _nothing_kept(call, ctx)
+
+
+def _nothing_kept(call: Any, ctx: Any) -> None:
+    with ctx.db.session() as session:
+        assert entries_of_call(session, call["id"]) == []
+        drafts = session.scalar(
+            select(func.count()).select_from(DocumentRow).where(DocumentRow.call_id == call["id"])
+        )
+    assert drafts == 0
+    assert ctx.procedure("works").desk._get(call["id"], "pending") is None
+
+
+# ------------------------------------------------------------------ within scope: signed
+
+
+def test_a_signed_notice_is_registered_sealed_and_printed(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    decide(call, INTERIOR)
+    identify(call)
+    asked = post(call, "sign", **notice(ctx))
+    assert asked.status_code == 200, asked.text
+    request_id, draft_sha = asked.json()["request_id"], asked.json()["sha256"]
+
+    sign_at_booth(call, ctx, request_id)
+
+    state = call["clerk"].get(f"/api/calls/{call['id']}/works/state").json()
+    outcome = state["outcome"]
+    assert outcome["state"] == "registered", outcome
+    with ctx.db.session() as session:
+        entry = session.scalar(
+            select(RegistryEntry).where(RegistryEntry.code == outcome["registry_code"])
+        )
+        assert entry is not None and entry.direction == "in" and entry.call_id == call["id"]
+        assert entry.party_name == "Marta Soler Puig" and entry.party_id_number == MARTA
+        assert entry.destination_unit.endswith("Eixample")
+        assert [d.sha256 for d in attached_documents(entry)] == [draft_sha]
+        issued = session.scalar(
+            select(IssuedDocument).where(IssuedDocument.registry_code == entry.code)
+        )
+        assert issued is not None and issued.kind == "works_notice"
+        jobs = session.scalars(select(DeviceJobRow).where(DeviceJobRow.call_id == call["id"])).all()
+        printed = {j.document_id for j in jobs if j.kind == "print"}
+        receipts = session.scalars(
+            select(DocumentRow).where(
+                DocumentRow.call_id == call["id"], DocumentRow.kind == "receipt"
+            )
+        ).all()
+    assert issued.document_id in printed and len(receipts) == 1 and receipts[0].id in printed
+    code = outcome["code"].replace("-", "")
+    page = call["clerk"].get(f"/verify/{code}")
+    assert page.status_code == 200 and "Assabentat" in page.text
+
+
+# ------------------------------------------------------------------ outside scope: the sheet
+
+
+def test_outside_the_scope_the_sheet_of_what_applies_is_printed(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    refused(post(call, "sheet"), 404, "works_no_sheet")
+    decide(call, {"kind": "garden", "fells_trees": "yes"})
+    answer = post(call, "sheet", lang="es")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["entry"] == "comunicat-diferit-obres" and body["job_id"]
+    assert body["title"].startswith("Comunicado diferido")
+
+
+def test_only_the_clerk_of_the_call_may_ask(call, client) -> None:  # type: ignore[no-untyped-def]
+    answer = call["booth"].post(
+        f"/api/calls/{call['id']}/works/decide", json={"answers": {}}, headers=ORIGIN
+    )
+    assert answer.status_code in (401, 403)
+    stranger = client.post(
+        f"/api/calls/{call['id']}/works/decide", json={"answers": {}}, headers=ORIGIN
+    )
+    assert stranger.status_code == 401
