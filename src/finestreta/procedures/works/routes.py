@@ -34,6 +34,7 @@ from finestreta.procedures.works.service import (
     Progress,
     WorksDesk,
 )
+from finestreta.realtime.frames import DocumentSummary
 from finestreta.web import security
 from finestreta.web.calls import ActiveCall, CallAccess, scan_of_call, still_active
 from finestreta.web.contract import CALL, refusals
@@ -102,6 +103,123 @@ class SheetBody(BaseModel):
     lang: Lang = "ca"
 
 
+# ------------------------------------------------------------------------ JSON shapes
+
+
+class OptionShown(BaseModel):
+    value: str
+    label: str
+    ends: bool
+
+
+class QuestionShown(BaseModel):
+    id: str
+    text: str
+    kinds: list[str]
+    options: list[OptionShown]
+
+
+class DecisionShown(BaseModel):
+    within_scope: bool
+    code: str
+    message: str
+    instead: str | None
+    sheet: str | None  # the catalogue entry of the procedure that applies instead
+
+
+class ProgressAnswer(BaseModel):
+    ok: bool
+    answers: dict[str, str]
+    next: str | None
+    decision: DecisionShown | None
+    questions: list[QuestionShown]
+
+
+class StreetShown(BaseModel):
+    code: str
+    name: str
+    district: str
+
+
+class StreetsAnswer(BaseModel):
+    ok: bool
+    streets: list[StreetShown]
+
+
+class AddressShown(BaseModel):
+    label: str
+    postcode: str
+    district: str
+    cadastral_reference: str | None
+
+
+class AddressAnswer(BaseModel):
+    ok: bool
+    address: AddressShown
+
+
+class CitizenShown(BaseModel):
+    name: str
+    id_type: str
+    number: str
+
+
+class IdentifyAnswer(BaseModel):
+    ok: bool
+    citizen: CitizenShown
+
+
+class SignAnswer(BaseModel):
+    ok: bool
+    request_id: str
+    document_id: str
+    sha256: str
+    fee: str | None
+
+
+class CancelAnswer(BaseModel):
+    ok: bool
+    cancelled: bool
+
+
+class SheetAnswer(BaseModel):
+    ok: bool
+    entry: str
+    title: str
+    document: DocumentSummary
+    job_id: str
+    printer_ready: bool | None = None
+    printer_reason: str | None = None
+
+
+class CitizenKept(BaseModel):
+    name: str
+    id_type: str
+    id_number: str
+
+
+class Outcome(BaseModel):
+    state: str  # waiting | cancelled | registered | failed
+    request_id: str | None = None
+    signed: str | None = None  # signed | oral_consent
+    registry_code: str | None = None
+    registry_number: str | None = None
+    code: str | None = None  # the verification code, or the error code when failed
+    verify_url: str | None = None
+    document_id: str | None = None
+    print_jobs: list[str] = []
+    draft_sha256: str | None = None
+
+
+class StateAnswer(ProgressAnswer):
+    citizen: CitizenKept | None
+    outcome: Outcome | None
+    fee: str | None
+    earliest_start: date
+    max_duration_days: int
+    max_description: int
+
+
 def _questions(lang: str) -> list[dict[str, Any]]:
     return [
         {
@@ -131,7 +249,12 @@ def _progress(progress: Progress, lang: str) -> dict[str, Any]:
     return {"answers": progress.answers, "next": progress.next_question, "decision": shown}
 
 
-@router.post(f"{PREFIX}/decide", dependencies=SameOrigin, responses=refusals(*CALL, 400))
+@router.post(
+    f"{PREFIX}/decide",
+    dependencies=SameOrigin,
+    response_model=ProgressAnswer,
+    responses=refusals(*CALL, 400),
+)
 def decide(body: DecideBody, access: ActiveCall) -> dict[str, Any]:
     desk = desk_of(access)
     progress = desk.decide(access.call.id, body.answers)
@@ -146,7 +269,7 @@ def decide(body: DecideBody, access: ActiveCall) -> dict[str, Any]:
     return {"ok": True, **_progress(progress, body.lang), "questions": _questions(body.lang)}
 
 
-@router.get(f"{PREFIX}/streets", responses=refusals(*CALL))
+@router.get(f"{PREFIX}/streets", response_model=StreetsAnswer, responses=refusals(*CALL))
 def streets(access: ActiveCall, q: Annotated[str, Query(max_length=80)] = "") -> dict[str, Any]:
     found = desk_of(access).platform.streets.search(q, limit=10)
     return {
@@ -164,7 +287,12 @@ def _address(address: Any) -> dict[str, Any]:
     }
 
 
-@router.post(f"{PREFIX}/address", dependencies=SameOrigin, responses=refusals(*CALL, 400))
+@router.post(
+    f"{PREFIX}/address",
+    dependencies=SameOrigin,
+    response_model=AddressAnswer,
+    responses=refusals(*CALL, 400),
+)
 def address(body: AddressBody, access: ActiveCall) -> dict[str, Any]:
     found = desk_of(access).check_address(
         body.street_code, body.number, body.floor, body.door, body.cadastral_reference or None
@@ -172,7 +300,12 @@ def address(body: AddressBody, access: ActiveCall) -> dict[str, Any]:
     return {"ok": True, "address": _address(found)}
 
 
-@router.post(f"{PREFIX}/identify", dependencies=SameOrigin, responses=refusals(*CALL, 400))
+@router.post(
+    f"{PREFIX}/identify",
+    dependencies=SameOrigin,
+    response_model=IdentifyAnswer,
+    responses=refusals(*CALL, 400),
+)
 def identify(body: IdentifyBody, access: ActiveCall) -> dict[str, Any]:
     document = parse_id(body.id_type, body.number)
     if body.scan_document_id:
@@ -199,7 +332,12 @@ def identify(body: IdentifyBody, access: ActiveCall) -> dict[str, Any]:
     }
 
 
-@router.post(f"{PREFIX}/sign", dependencies=SameOrigin, responses=refusals(*CALL, 400, 503))
+@router.post(
+    f"{PREFIX}/sign",
+    dependencies=SameOrigin,
+    response_model=SignAnswer,
+    responses=refusals(*CALL, 400, 503),
+)
 def sign(body: SignBody, access: ActiveCall) -> dict[str, Any]:
     desk = desk_of(access)
     form = NoticeForm(
@@ -229,12 +367,22 @@ def sign(body: SignBody, access: ActiveCall) -> dict[str, Any]:
     }
 
 
-@router.delete(f"{PREFIX}/sign", dependencies=SameOrigin, responses=refusals(*CALL))
+@router.delete(
+    f"{PREFIX}/sign",
+    dependencies=SameOrigin,
+    response_model=CancelAnswer,
+    responses=refusals(*CALL),
+)
 def cancel(access: ActiveCall) -> dict[str, Any]:
     return {"ok": True, "cancelled": desk_of(access).cancel(access.call)}
 
 
-@router.post(f"{PREFIX}/sheet", dependencies=SameOrigin, responses=refusals(*CALL))
+@router.post(
+    f"{PREFIX}/sheet",
+    dependencies=SameOrigin,
+    response_model=SheetAnswer,
+    responses=refusals(*CALL),
+)
 def sheet(body: SheetBody, access: ActiveCall) -> dict[str, Any]:
     """The information sheet of the procedure that applies instead, printed at the booth."""
     ctx = access.ctx
@@ -258,7 +406,7 @@ def sheet(body: SheetBody, access: ActiveCall) -> dict[str, Any]:
     }
 
 
-@router.get(f"{PREFIX}/state", responses=refusals(*CALL))
+@router.get(f"{PREFIX}/state", response_model=StateAnswer, responses=refusals(*CALL))
 def state(access: ActiveCall, lang: Lang = "ca") -> dict[str, Any]:
     desk = desk_of(access)
     progress = desk.progress(access.call.id)
