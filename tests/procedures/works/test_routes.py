@@ -263,3 +263,16 @@ def test_only_the_clerk_of_the_call_may_ask(call, client) -> None:  # type: igno
         f"/api/calls/{call['id']}/works/decide", json={"answers": {}}, headers=ORIGIN
     )
     assert stranger.status_code == 401
+
+
+def test_without_the_seal_the_outcome_says_so_and_nothing_is_registered(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    object.__setattr__(ctx.settings, "seal_pkcs12", None)
+    decide(call, INTERIOR)
+    identify(call)
+    asked = post(call, "sign", **notice(ctx))
+    assert asked.status_code == 200, asked.text
+    sign_at_booth(call, ctx, asked.json()["request_id"])
+    outcome = call["clerk"].get(f"/api/calls/{call['id']}/works/state").json()["outcome"]
+    assert outcome["state"] == "failed" and outcome["code"] == "works_no_seal"
+    with ctx.db.session() as session:
+        assert entries_of_call(session, call["id"]) == []

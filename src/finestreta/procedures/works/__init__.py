@@ -50,13 +50,6 @@ class Works(Procedure):
     }
     settings_model = WorksSettings
     panel = Panel(order=40, stylesheet="panel.css")
-    # The draft is what the citizen was shown and signed (a draft listed by a registry entry is
-    # never purged; one never signed goes like any document); the sealed notice is the platform's "certificate" kind, kept as long as /verify
-    # must show it.
-    document_kinds: ClassVar[Mapping[str, str]] = {"works_draft": N_("Works notice (draft)")}
-    retention: ClassVar[Mapping[str, float | str | None]] = {
-        "works_draft": "document_retention_days"
-    }
     # DNI and NIE numbers and cadastral references never reach a log line.
     redact = (
         re.compile(r"\b\d{8}[-\s.]?[A-Za-z]\b"),
