@@ -30,7 +30,9 @@ class FakeSignatures:
     def ask(
         self, call: Any, *, procedure: str, purpose: str, title: str, pdf: bytes, signer: Any
     ) -> Any:
-        row = self.platform.devices.attach(call, pdf, kind="signature_draft", title=title, by="test")
+        row = self.platform.devices.attach(
+            call, pdf, kind="signature_draft", title=title, by="test"
+        )
         request_id = secrets.token_urlsafe(16)
         self.asked[request_id] = (call.id, procedure, purpose, signer, row.sha256)
         return SimpleNamespace(request_id=request_id, document_id=row.id, sha256=row.sha256)
