@@ -236,6 +236,13 @@ def test_a_signed_notice_is_registered_sealed_and_printed(call, ctx) -> None:  #
             )
         ).all()
     assert issued.document_id in printed and len(receipts) == 1 and receipts[0].id in printed
+    shown = call["kiosk"].expect("works_registered")  # the booth says so; nothing personal
+    assert shown == {
+        "type": "works_registered",
+        "registry_number": outcome["registry_number"],
+        "start": notice(ctx)["start"],
+        "printed": True,
+    }
     code = outcome["code"].replace("-", "")
     page = call["clerk"].get(f"/verify/{code}")
     assert page.status_code == 200 and "Assabentat" in page.text

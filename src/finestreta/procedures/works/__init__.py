@@ -24,6 +24,7 @@ from fastapi import APIRouter
 
 from finestreta.i18n import N_
 from finestreta.procedures.base import Panel, Procedure, Topic
+from finestreta.procedures.works.frames import WorksRegistered
 from finestreta.procedures.works.settings import WorksSettings
 
 if TYPE_CHECKING:
@@ -50,6 +51,10 @@ class Works(Procedure):
     }
     settings_model = WorksSettings
     panel = Panel(order=40, stylesheet="panel.css")
+    # The booth says the notice is registered (the signing screen itself is the platform's).
+    outbound_frames = (WorksRegistered,)
+    booth_module = "booth.js"
+    booth_template = "booth.html"
     # DNI and NIE numbers and cadastral references never reach a log line.
     redact = (
         re.compile(r"\b\d{8}[-\s.]?[A-Za-z]\b"),

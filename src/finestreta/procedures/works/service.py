@@ -43,6 +43,7 @@ from finestreta.errors import (
 from finestreta.identity.checks import last_check, record_check, validate_method
 from finestreta.padro.identity import IdDocument
 from finestreta.procedures.works import DOMAIN, NOTICE_KIND, scope
+from finestreta.procedures.works.frames import WorksRegistered
 from finestreta.procedures.works.notice import NoticeData, Signed, notice_title, render_notice
 from finestreta.procedures.works.settings import WorksSettings
 from finestreta.streets.port import Address
@@ -568,6 +569,12 @@ class WorksDesk:
             for document_id in (issued.document_id, receipt.id):
                 job = self.platform.devices.request_print(clerk_id, call_id, document_id, 1)
                 printed.append(job.id)
+            self.platform.screen.show(
+                call,
+                WorksRegistered(
+                    registry_number=entry_number, start=data.start.isoformat(), printed=True
+                ),
+            )
         self.platform.steps.record(
             DOMAIN,
             "registered",
