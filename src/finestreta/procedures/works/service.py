@@ -379,9 +379,6 @@ class WorksDesk:
         """Everything checked again (the server never trusts what the console held), the draft
         drawn and shown on the booth to be signed. A notice already waiting is cancelled first:
         the citizen signs only the last draft."""
-        signatures = getattr(self.platform, "signatures", None)
-        if signatures is None:
-            raise NO_SIGNATURES("platform.signatures is missing")
         progress = self.progress(call.id)
         decision = progress.decision
         if decision is None or not decision.within_scope:
@@ -407,6 +404,9 @@ class WorksDesk:
         )
         pdf = render_notice(data, city=self._city(), lang=lang, tz=self._tz)
         self.cancel(call)
+        signatures = getattr(self.platform, "signatures", None)
+        if signatures is None:
+            raise NO_SIGNATURES("platform.signatures is missing")
         try:  # TODO(sig): the signature desk lands with the sig branch
             from finestreta.signatures.desk import Signer
         except ImportError:  # pragma: no cover
