@@ -34,6 +34,7 @@ from finestreta.web import (
     payments_api,
     registry_api,
     security,
+    signatures_api,
     verify,
 )
 from finestreta.web.bodies import BodyLimit
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.include_router(catalogue_api.router)
     app.include_router(registry_api.router)
     app.include_router(payments_api.router)
+    app.include_router(signatures_api.router)
     app.include_router(verify.router)
     app.include_router(endpoints.router)
     for procedure in ctx.procedures.values():
@@ -134,7 +136,8 @@ def _templates(ctx: AppContext) -> Jinja2Templates:
 
 
 async def _housekeeping(ctx: AppContext) -> None:
-    """Files past their retention are deleted every hour (rows and hashes stay)."""
+    """Files past their retention are deleted every hour (rows and hashes stay), and so are
+    signatures' strokes past theirs (the request stays)."""
     while True:
         try:
             count = await asyncio.to_thread(ctx.devices.purge_expired)
@@ -142,6 +145,12 @@ async def _housekeeping(ctx: AppContext) -> None:
                 log.info("%d documents past retention deleted", count)
         except Exception:  # the next hour tries again
             log.exception("document purge failed")
+        try:
+            count = await asyncio.to_thread(ctx.signatures.purge_expired)
+            if count:
+                log.info("%d signatures past retention purged", count)
+        except Exception:
+            log.exception("signature purge failed")
         await asyncio.sleep(PURGE_EVERY_S)
 
 

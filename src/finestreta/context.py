@@ -23,6 +23,7 @@ from finestreta.config import Settings
 from finestreta.db import Database, utcnow
 from finestreta.devices.desk import DeviceDesk
 from finestreta.devices.screen import BoothScreen
+from finestreta.devices.signing import BoothSigning
 from finestreta.documents.retention import Retention
 from finestreta.documents.service import Documents
 from finestreta.documents.storage import BlobStore
@@ -37,6 +38,7 @@ from finestreta.procedures.steps import StepLog
 from finestreta.realtime import frames as f
 from finestreta.realtime.hub import Hub
 from finestreta.realtime.ports import CallListener, CallView
+from finestreta.signatures.desk import SignatureDesk, SignatureGiven
 from finestreta.streets.factory import street_register
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ class AppContext:
     login_throttle: LoginGuard
     pair_throttle: LoginGuard
     payments: PaymentDesk
+    signatures: SignatureDesk
     extra: dict[str, Any] = field(default_factory=dict)
 
     def procedure(self, name: str) -> Procedure:
@@ -176,6 +179,15 @@ def build_context(
     steps = StepLog(db, clock)
     owners = PaymentOwners({p.name: p for p in chosen})
     payments = PaymentDesk(db, settings, clock, gateway_for(settings), owners)
+    signatures = SignatureDesk(
+        db,
+        clock,
+        documents,
+        BoothSigning(screen, hub),
+        settings.signature_key.get_secret_value(),
+        SignatureOwners({p.name: p for p in chosen}),
+        settings.signature_retention_days,
+    )
     platform = Platform(
         settings=settings,
         db=db,
@@ -191,12 +203,14 @@ def build_context(
         procedure_settings=lambda name: _procedure_settings(chosen, name),
         payments=payments,
         streets=street_register(settings, db),
+        signatures=signatures,
     )
     for procedure in chosen:
         procedure.setup(platform)
         for (party, frame_type), handler in procedure.frame_handlers().items():
             hub.on_frame(party, frame_type, handler)
         hub.subscribe(procedure)
+    hub.subscribe(_WithdrawSignatures(signatures))
     hub.subscribe(_Forget(memory))  # last: the others may still read the call's memory
     return AppContext(
         settings=settings,
@@ -216,7 +230,21 @@ def build_context(
             settings.login_attempts_per_minute, settings.login_failures_per_user_hour
         ),
         payments=payments,
+        signatures=signatures,
     )
+
+
+class SignatureOwners:
+    """The signature desk's listener: a signature given goes to the procedure that asked for
+    it (``given.procedure``); one not loaded is not told."""
+
+    def __init__(self, procedures: dict[str, Procedure]) -> None:
+        self.procedures = procedures
+
+    def signature_given(self, given: SignatureGiven) -> None:
+        procedure = self.procedures.get(given.procedure)
+        if procedure is not None:
+            procedure.signature_given(given)
 
 
 class PaymentOwners:
@@ -237,6 +265,16 @@ class PaymentOwners:
             log.warning("payment %s belongs to %s, which is not loaded", order.number, order.owner)
             return False
         return procedure.payment_settled(order) is True
+
+
+class _WithdrawSignatures(CallListener):
+    """At the end of a call, the signatures asked for in it and not given are withdrawn."""
+
+    def __init__(self, signatures: SignatureDesk) -> None:
+        self.signatures = signatures
+
+    def call_ended(self, call: CallView) -> None:
+        self.signatures.call_ended(call)
 
 
 class _Forget(CallListener):

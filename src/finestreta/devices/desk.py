@@ -491,9 +491,10 @@ class DeviceDesk(CallListener):
         """Only the document the clerk is showing on this booth's screen right now."""
         call = self.calls.active_of_kiosk(kiosk_id)
         shown = self.screen.shown(call) if call is not None else None
+        # a document shown, or one shown to be signed (signatures/desk.py)
         if (
             shown is None
-            or shown.get("type") != "show_document"
+            or shown.get("type") not in ("show_document", "signature_show")
             or shown.get("document_id") != document_id
         ):
             raise NO_DOCUMENT("No such document on this screen")

@@ -14,6 +14,8 @@ PLATFORM = {
     "scan": "document_retention_days",
     "upload": "document_retention_days",
     "receipt": "document_retention_days",
+    # the draft shown to be signed: the procedure keeps the signed document itself
+    "signature_draft": "document_retention_days",
 }
 
 

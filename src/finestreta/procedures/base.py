@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from finestreta.payments.orders import PaymentOrder
 from finestreta.realtime.frames import Inbound, Outbound
 from finestreta.realtime.ports import CallListener
+from finestreta.signatures.desk import SignatureGiven
 
 if TYPE_CHECKING:
     from finestreta.procedures.platform import Platform
@@ -177,6 +178,13 @@ class Procedure(CallListener):
         an exception leaves the order pending. What it finds already paid otherwise, it flags
         with ``Platform.payments.flag_refund``."""
         return False
+
+    # ------------------------------------------------------------------ signatures
+    def signature_given(self, given: SignatureGiven) -> None:
+        """A signature it asked for (``Platform.signatures.ask``) was given: signed on the pad
+        or consented orally before the clerk (``given.request.state``). Called after the seal
+        is committed, in the request's thread; an exception is logged and the booth still
+        hears "signed" (the signature IS given): tell the clerk yourself."""
 
     def console_texts(self, lang: str) -> Mapping[str, str]:
         """Texts its panel's script needs, by msgid; by default its whole catalogue."""

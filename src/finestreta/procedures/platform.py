@@ -1,7 +1,7 @@
 """What the platform lends a procedure (:meth:`Procedure.setup` gets one :class:`Platform`):
 its database, settings and clock, a read-only view of calls, the booth screen and the booth's
 printer, the documents of the attention, the call memory, the step log, the seal and the
-payment desk and the street register. A procedure reaches nothing else of the platform."""
+payment desk, the street register and the signature desk. A procedure reaches nothing else of the platform."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from finestreta.documents.service import Documents
 from finestreta.payments.desk import PaymentDesk
 from finestreta.procedures.steps import StepLog
 from finestreta.realtime.ports import Calls, Outbox
+from finestreta.signatures.desk import SignatureDesk
 from finestreta.streets.port import StreetRegister
 
 
@@ -38,3 +39,4 @@ class Platform:
     procedure_settings: Callable[[str], Any]  # a procedure's own settings, by its name
     payments: PaymentDesk  # card payments: orders, settlement, told back through the hooks
     streets: StreetRegister  # the city's streets and numbers (addresses of works, complaints…)
+    signatures: SignatureDesk  # the citizen signs a document on the booth's pad (or orally)

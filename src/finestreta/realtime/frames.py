@@ -404,6 +404,22 @@ class HideDocument(Outbound):
     type: Literal["hide_document"] = "hide_document"
 
 
+class SignatureShow(Outbound):
+    """The booth shows a document for the citizen to sign, with its fixed SHA-256, and the pad
+    (signatures/desk.py). Replaces what was shown; ``hide_document`` takes it away."""
+
+    parties = (KIOSK,)
+    type: Literal["signature_show"] = "signature_show"
+    request_id: str
+    document_id: str
+    title: str
+    sha256: str
+    pages: int
+    url: str
+    signer_name: str
+    expires_at: str
+
+
 # ---------------------------------------------------------------------------- console
 
 
@@ -561,6 +577,20 @@ class Document(Outbound, DocumentSummary):
     type: Literal["document"] = "document"
 
 
+class SignatureState(Outbound):
+    """A signature the clerk asked for changed: ``signed`` on the booth, ``oral_consent``
+    recorded, ``cancelled`` by the clerk, ``expired`` (found so when the citizen signed late)."""
+
+    parties = (CONSOLE,)
+    type: Literal["signature_state"] = "signature_state"
+    request_id: str
+    call_id: str
+    procedure: str | None = None
+    purpose: str | None = None
+    state: Literal["signed", "oral_consent", "cancelled", "expired"]
+    at: str
+
+
 # ---------------------------------------------------------------------------- agent
 
 
@@ -648,6 +678,7 @@ PLATFORM_OUTBOUND: tuple[type[Outbound], ...] = (
     DevicePrompt,
     ShowDocument,
     HideDocument,
+    SignatureShow,
     ConsoleHello,
     ConsoleCallStarted,
     State,
@@ -658,6 +689,7 @@ PLATFORM_OUTBOUND: tuple[type[Outbound], ...] = (
     Devices,
     Job,
     Document,
+    SignatureState,
     AgentHello,
     AgentJob,
     AgentCancel,

@@ -23,7 +23,8 @@ class SignatureRequestRow(Base):
     signer_id_number: Mapped[str] = mapped_column(String(20))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    state: Mapped[str] = mapped_column(String(20), index=True)  # open | signed | oral_consent
+    # open | signed | oral_consent | cancelled (the clerk withdrew it before it was sealed)
+    state: Mapped[str] = mapped_column(String(20), index=True)
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     # The strokes' x, y in pad pixels, in the clear: what is drawn and what a reader compares.
     pad_width: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -35,6 +36,11 @@ class SignatureRequestRow(Base):
     official_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     consent_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Who asked and for what (told through ``Procedure.signature_given``), and the draft PDF
+    # shown (a document of the call). Empty for requests opened outside a procedure.
+    procedure: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    purpose: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    document_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class SignatureAccessRow(Base):

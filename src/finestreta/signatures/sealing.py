@@ -51,6 +51,12 @@ DOCUMENT_CHANGED = declare(
     N_("The document changed after it was shown to the citizen: show it again before signing."),
     N_("The document has changed. The staff will show it to you again before you sign."),
 )
+REQUEST_WITHDRAWN = declare(
+    "signature_request_withdrawn",
+    Gone,
+    N_("The signature request was withdrawn."),
+    N_("The staff withdrew this document. You do not need to sign it."),
+)
 REASON_NEEDED = declare(
     "signature_reason_needed",
     InvalidInput,
@@ -80,8 +86,12 @@ def open_request(
     signer_id_type: str,
     signer_id_number: str,
     now: datetime,
+    procedure: str | None = None,
+    purpose: str | None = None,
+    document_id: str | None = None,
 ) -> str:
-    """Fix the document being shown and return the request's unguessable id."""
+    """Fix the document being shown and return the request's unguessable id (``procedure``
+    and ``purpose``: who asked and for what; ``document_id``: the document shown)."""
     digest = _sha256(document_sha256)
     if not signer_name.strip() or len(signer_name) > 250:
         raise SIGNATURE_MALFORMED("the signer's name: 1 to 250 characters")
@@ -95,6 +105,9 @@ def open_request(
         opened_at=now,
         expires_at=now + timedelta(minutes=REQUEST_MINUTES),
         state="open",
+        procedure=procedure,
+        purpose=purpose,
+        document_id=document_id,
     )
     session.add(row)
     session.flush()
@@ -149,6 +162,23 @@ def record_oral_consent(
     return sealed(row)
 
 
+def cancel(session: Session, request_id: str, *, call_id: str) -> bool:
+    """Withdraw the open request ``request_id`` of the call ``call_id`` (the clerk changed their
+    mind, or asks again); False when there was no such open request."""
+    result = session.execute(
+        update(SignatureRequestRow)
+        .where(
+            SignatureRequestRow.id == request_id,
+            SignatureRequestRow.call_id == call_id,
+            SignatureRequestRow.state == "open",
+        )
+        .values(state="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return getattr(result, "rowcount", 0) == 1
+
+
 def sealed(row: SignatureRequestRow) -> SealedRequest:
     assert row.sealed_at is not None, "only a sealed request"
     return SealedRequest(
@@ -169,6 +199,8 @@ def _open_row(session: Session, request_id: str, now: datetime) -> SignatureRequ
     ).first()
     if row is None:
         raise REQUEST_UNKNOWN()
+    if row.state == "cancelled":
+        raise REQUEST_WITHDRAWN(f"signature request {request_id[:6]}… was withdrawn")
     if row.state != "open":
         raise ALREADY_SEALED(f"signature request {request_id[:6]}… is {row.state}")
     if now >= row.expires_at:

@@ -1,7 +1,7 @@
 """Request bodies are limited before they are read: an ASGI middleware in front of every route.
 
 Each request gets a limit from its path (:func:`limit_of`): uploads
-``FINESTRETA_MAX_UPLOAD_BYTES``, the login and pairing forms :data:`FORM_BYTES` and the payment
+``FINESTRETA_MAX_UPLOAD_BYTES``, the booth's signature pad :data:`SIGNATURE_BYTES` (JSON), the login and pairing forms :data:`FORM_BYTES` and the payment
 gateway's notifications :data:`NOTIFICATION_BYTES` (all three only
 ``application/x-www-form-urlencoded``: no multipart, so no file is ever spooled for them), every
 other body ``FINESTRETA_MAX_BODY_BYTES``. A path may ask to hear of the refusals made here
@@ -48,6 +48,9 @@ UPLOADS = (
     re.compile(r"^/api/agent/jobs/[^/]+/scan$"),
 )
 URLENCODED = "application/x-www-form-urlencoded"
+# The pad's strokes: 5,000 points (strokes.MAX_POINTS) of ~40 bytes each fit; 100,000 do not.
+SIGNATURE_BYTES = 256 * 1024
+SIGNATURES = re.compile(r"^/api/booth/signatures/[^/]+$")
 
 FORM_EXPECTED = declare(
     "form_expected", Malformed, N_("The page sent its form in a way the server does not take.")
@@ -71,6 +74,8 @@ def limit_of(path: str, settings: Settings) -> Limit:
         return Limit(FORM_ONLY[path], form_only=True)
     if any(pattern.match(path) for pattern in UPLOADS):
         return Limit(settings.max_upload_bytes, upload=True)
+    if SIGNATURES.match(path):
+        return Limit(SIGNATURE_BYTES)
     return Limit(settings.max_body_bytes)
 
 

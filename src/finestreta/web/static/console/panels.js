@@ -44,15 +44,17 @@ export function setPanelsCall(info) {
   }
 }
 
-// Frame handlers the panels add: {type: handler} (the console's own handlers come first).
+// Frame handlers the panels add: {type: handler} (the console's own handlers come first). A
+// type several panels handle (a platform frame such as signature_state) goes to each of them.
 export function panelFrames() {
-  const handlers = {};
+  const lists = {};
   for (const panel of panels) {
     for (const [type, handler] of Object.entries(panel.frames || {})) {
-      handlers[type] = (frame) => safely(panel, type, () => handler(frame));
+      (lists[type] ||= []).push((frame) => safely(panel, type, () => handler(frame)));
     }
   }
-  return handlers;
+  return Object.fromEntries(Object.entries(lists).map(([type, list]) =>
+    [type, (frame) => { for (const handle of list) handle(frame); }]));
 }
 
 // Import every panel module the page lists (before the console's socket opens).

@@ -14,6 +14,7 @@ import { errorText, loadTexts, setLanguage, t, textsLoaded } from "/static/commo
 import { LABELS, PROMPTS, TEXTS } from "./texts.js";
 import { describeHours } from "./hours.js";
 import { createCatalogue } from "./catalogue.js";
+import "./signature.js"; // the pad beside the call (a platform booth module)
 import {
   lendBooth, loadBoothModules, moduleFrame, moduleStates, modulesCallEnded, modulesHide, modulesLanguage,
 } from "./modules.js";
