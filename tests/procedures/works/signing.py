@@ -1,15 +1,13 @@
-"""Signing a works notice in tests: the booth sends the citizen's strokes."""
+"""Signing a works notice in tests, as the booth's pad does: the strokes over HTTP
+(``POST /api/booth/signatures/{id}``), bound to the hash of the draft on the booth."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
-from finestreta.signatures import parse
-from finestreta.signatures.sealing import SealedRequest
+from tests.api.conftest import ORIGIN
 
+KEY = "a test signature key of at least 32 characters"
 STROKES = {
     "width": 600,
     "height": 240,
@@ -20,38 +18,19 @@ STROKES = {
 }
 
 
-class FakeSignatures:
-    """Stands for the platform's signature desk until it lands (stores the draft, fixes its hash)."""
-
-    def __init__(self, platform: Any) -> None:
-        self.platform = platform
-        self.asked: dict[str, Any] = {}
-
-    def ask(
-        self, call: Any, *, procedure: str, purpose: str, title: str, pdf: bytes, signer: Any
-    ) -> Any:
-        row = self.platform.devices.attach(
-            call, pdf, kind="signature_draft", title=title, by="test"
-        )
-        request_id = secrets.token_urlsafe(16)
-        self.asked[request_id] = (call.id, procedure, purpose, signer, row.sha256)
-        return SimpleNamespace(request_id=request_id, document_id=row.id, sha256=row.sha256)
-
-    def cancel(self, call: Any, request_id: str) -> None:
-        self.asked.pop(request_id, None)
-
-
-def sign_at_booth(call: dict[str, Any], ctx: Any, request_id: str) -> None:
-    works = ctx.procedure("works")
-    fake = works.platform.signatures
-    call_id, procedure, purpose, signer, sha = fake.asked.pop(request_id)
-    request = SealedRequest(request_id, sha, signer.name, "signed", datetime.now(UTC), None, None)
-    works.signature_given(
-        SimpleNamespace(
-            call_id=call_id,
-            procedure=procedure,
-            purpose=purpose,
-            request=request,
-            signature=parse(STROKES),
-        )
+def sign_at_booth(call: dict[str, Any], request_id: str, sha256: str) -> None:
+    answer = call["booth"].post(
+        f"/api/booth/signatures/{request_id}",
+        json={"document_sha256": sha256, **STROKES},
+        headers=ORIGIN,
     )
+    assert answer.status_code == 200, answer.text
+
+
+def consent_orally(call: dict[str, Any], request_id: str, reason: str) -> None:
+    answer = call["clerk"].post(
+        f"/api/calls/{call['id']}/signatures/{request_id}/oral-consent",
+        json={"reason": reason},
+        headers=ORIGIN,
+    )
+    assert answer.status_code == 200, answer.text

@@ -23,7 +23,9 @@ from finestreta.registry.records import RegistryEntry
 from finestreta.registry.service import attached_documents, entries_of_call
 from finestreta.streets.synthetic import seed_demo
 from tests.api.conftest import ORIGIN
-from tests.procedures.works.signing import sign_at_booth
+from tests.procedures.works.signing import KEY, consent_orally, sign_at_booth
+
+pytestmark = pytest.mark.settings(signature_key=KEY)
 
 MARTA = "11111111H"
 MALLORCA = "D001"  # Carrer de Mallorca (Eixample): 399, 401, 403
@@ -211,7 +213,9 @@ def test_a_signed_notice_is_registered_sealed_and_printed(call, ctx) -> None:  #
     assert asked.status_code == 200, asked.text
     request_id, draft_sha = asked.json()["request_id"], asked.json()["sha256"]
 
-    sign_at_booth(call, ctx, request_id)
+    shown = call["kiosk"].expect("signature_show")  # the booth shows the draft and its hash
+    assert shown["sha256"] == draft_sha
+    sign_at_booth(call, request_id, draft_sha)
 
     state = call["clerk"].get(f"/api/calls/{call['id']}/works/state").json()
     outcome = state["outcome"]
@@ -278,8 +282,47 @@ def test_without_the_seal_the_outcome_says_so_and_nothing_is_registered(call, ct
     identify(call)
     asked = post(call, "sign", **notice(ctx))
     assert asked.status_code == 200, asked.text
-    sign_at_booth(call, ctx, asked.json()["request_id"])
+    sign_at_booth(call, asked.json()["request_id"], asked.json()["sha256"])
     outcome = call["clerk"].get(f"/api/calls/{call['id']}/works/state").json()["outcome"]
     assert outcome["state"] == "failed" and outcome["code"] == "works_no_seal"
+    with ctx.db.session() as session:
+        assert entries_of_call(session, call["id"]) == []
+
+
+def test_oral_consent_before_the_clerk_registers_the_notice_and_says_so(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    decide(call, {"kind": "garden", "fells_trees": "no", "builds": "no"})
+    identify(call)
+    asked = post(call, "sign", **notice(ctx, lang="es"))
+    assert asked.status_code == 200, asked.text
+    consent_orally(call, asked.json()["request_id"], "Lesión en la mano derecha")
+    outcome = call["clerk"].get(f"/api/calls/{call['id']}/works/state").json()["outcome"]
+    assert outcome["state"] == "registered" and outcome["signed"] == "oral_consent"
+    with ctx.db.session() as session:
+        sealed = session.get(DocumentRow, outcome["document_id"])
+        assert sealed is not None
+        content = ctx.procedure("works").platform.documents.content(sealed)
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
+    assert "consentimiento oral" in text and "Lesión en la mano derecha" in text
+    assert asked.json()["sha256"] in text.replace("\n", "")
+
+
+def test_the_clerk_takes_the_draft_back(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    decide(call, INTERIOR)
+    identify(call)
+    asked = post(call, "sign", **notice(ctx))
+    assert asked.status_code == 200, asked.text
+    gone = call["clerk"].delete(f"/api/calls/{call['id']}/works/sign", headers=ORIGIN)
+    assert gone.status_code == 200 and gone.json()["cancelled"] is True
+    late = call["booth"].post(
+        f"/api/booth/signatures/{asked.json()['request_id']}",
+        json={"document_sha256": asked.json()["sha256"], "width": 600, "height": 240,
+              "strokes": [[[10, 10, 0], [100, 100, 50]]]},
+        headers=ORIGIN,
+    )  # fmt: skip
+    assert late.status_code >= 400
     with ctx.db.session() as session:
         assert entries_of_call(session, call["id"]) == []

@@ -26,6 +26,7 @@ from finestreta.i18n import N_
 from finestreta.procedures.base import Panel, Procedure, Topic
 from finestreta.procedures.works.frames import WorksRegistered
 from finestreta.procedures.works.settings import WorksSettings
+from finestreta.signatures.desk import SignatureGiven
 
 if TYPE_CHECKING:
     from finestreta.procedures.works.service import WorksDesk
@@ -82,7 +83,7 @@ class Works(Procedure):
 
     # The signature desk's hook: the citizen signed on the booth, or the clerk recorded their
     # oral consent; the seal of the request is committed.
-    def signature_given(self, given: Any) -> None:
+    def signature_given(self, given: SignatureGiven) -> None:
         self.desk.signature_given(given)
 
 

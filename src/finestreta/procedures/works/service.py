@@ -46,6 +46,7 @@ from finestreta.procedures.works import DOMAIN, NOTICE_KIND, scope
 from finestreta.procedures.works.frames import WorksRegistered
 from finestreta.procedures.works.notice import NoticeData, Signed, notice_title, render_notice
 from finestreta.procedures.works.settings import WorksSettings
+from finestreta.signatures.desk import SignatureGiven, Signer
 from finestreta.streets.port import Address
 
 log = logging.getLogger(__name__)
@@ -134,12 +135,6 @@ NO_SEAL = declare(
     "works_no_seal",
     Unavailable,
     N_("The city's electronic seal is not configured: notices cannot be registered."),
-    domain=DOMAIN,
-)
-NO_SIGNATURES = declare(
-    "works_no_signatures",
-    Unavailable,
-    N_("Signing on the booth is not available on this server."),
     domain=DOMAIN,
 )
 NO_SHEET = declare(
@@ -404,14 +399,7 @@ class WorksDesk:
         )
         pdf = render_notice(data, city=self._city(), lang=lang, tz=self._tz)
         self.cancel(call)
-        signatures = getattr(self.platform, "signatures", None)
-        if signatures is None:
-            raise NO_SIGNATURES("platform.signatures is missing")
-        try:  # TODO(sig): the signature desk lands with the sig branch
-            from finestreta.signatures.desk import Signer
-        except ImportError:  # pragma: no cover
-            Signer = Citizen
-        asked = signatures.ask(
+        asked = self.platform.signatures.ask(
             call,
             procedure=DOMAIN,
             purpose=PURPOSE,
@@ -445,7 +433,7 @@ class WorksDesk:
         return True
 
     # -------------------------------------------------------------- 5. signed: register
-    def signature_given(self, given: Any) -> None:
+    def signature_given(self, given: SignatureGiven) -> None:
         """The citizen signed the draft (or the clerk recorded their oral consent), committed:
         register the notice, seal it, and print it with its receipt at the booth."""
         if given.procedure != DOMAIN or given.purpose != PURPOSE:
@@ -468,7 +456,9 @@ class WorksDesk:
         self.platform.memory.drop(call_id, DOMAIN, "pending")
         self._put(call_id, "outcome", outcome)
 
-    def _register(self, call_id: str, pending: Mapping[str, Any], given: Any) -> dict[str, Any]:
+    def _register(
+        self, call_id: str, pending: Mapping[str, Any], given: SignatureGiven
+    ) -> dict[str, Any]:
         from finestreta.documents.records import DocumentRow
         from finestreta.registry.service import AttachedDocument, register
 

@@ -9,6 +9,7 @@ import { $, el, facts, say } from "/static/console/dom.js";
 import { t } from "/static/common/i18n.js";
 import { errorText, printOutcome } from "/static/console/i18n.js";
 import { registerPanel } from "/static/console/panels.js";
+import { createSignatureBox } from "/static/console/signature.js";
 
 const P = {
   callId: null,
@@ -23,6 +24,10 @@ const P = {
   outcome: null,
   busy: false,
 };
+
+// The platform's signature box: waiting / signed, withdraw, the citizen's oral consent.
+const signatureBox = createSignatureBox({ procedure: "works", idPrefix: "works-signature" });
+$("works-signing").append(signatureBox.element);
 
 const callPath = (rest) => `/api/calls/${encodeURIComponent(P.callId)}${rest}`;
 const works = (rest) => callPath(`/works${rest}`);
@@ -242,6 +247,7 @@ async function askSignature(event) {
   try {
     const body = await api(works("/sign"), { json: payload });
     P.requestId = body.request_id;
+    signatureBox.asked(P.callId, body.request_id);
     $("works-signing-text").textContent = t("The citizen reads the notice on the booth and signs it (SHA-256 {hash}…).", { hash: body.sha256.slice(0, 12) });
     $("works-signing").hidden = false;
     say("works-message", t("Waiting for the citizen's signature."), "info");
@@ -250,30 +256,6 @@ async function askSignature(event) {
   } finally {
     P.busy = false;
   }
-}
-
-async function cancelSignature() {
-  try {
-    await api(works("/sign"), { json: {}, method: "DELETE" });
-  } catch (err) {
-    say("works-message", errorText(err));
-    return;
-  }
-  P.requestId = null;
-  $("works-signing").hidden = true;
-  say("works-message", t("The draft was taken back from the booth."), "info");
-}
-
-async function oralConsent() {
-  if (!P.requestId) return;
-  const reason = $("works-oral-reason").value.trim();
-  try {
-    await api(callPath(`/signatures/${encodeURIComponent(P.requestId)}/oral-consent`), { json: { reason } });
-  } catch (err) {
-    say("works-message", errorText(err));
-    return;
-  }
-  await followOutcome();
 }
 
 // ------------------------------------------------------------------ the outcome
@@ -299,7 +281,6 @@ async function followOutcome() {
 function showOutcome(outcome) {
   P.outcome = outcome;
   P.requestId = null;
-  $("works-signing").hidden = true;
   if (outcome.state === "failed") {
     say("works-message", errorText({ code: outcome.code, message: outcome.code }));
     return;
@@ -313,12 +294,15 @@ function showOutcome(outcome) {
   say("works-message", t("Notice registered. The sealed notice and the registry receipt are printing at the booth."), "ok");
 }
 
-function onSignatureState(frame) {
+async function onSignatureState(frame) {
+  signatureBox.onState(frame);
   if (frame.procedure !== "works" || frame.request_id !== P.requestId) return;
-  if (frame.state === "signed" || frame.state === "oral_consent") followOutcome();
-  else if (frame.state === "cancelled" || frame.state === "expired") {
+  if (frame.state === "signed" || frame.state === "oral_consent") {
+    followOutcome();
+  } else if (frame.state === "cancelled" || frame.state === "expired") {
     P.requestId = null;
-    $("works-signing").hidden = true;
+    // the notice no longer waits: forget it on the server too (nothing to take back there)
+    try { await api(works("/sign"), { json: {}, method: "DELETE" }); } catch { /* gone already */ }
     say("works-message", t("The signature was not given: show the notice again to sign."), "info");
   }
 }
@@ -326,7 +310,8 @@ function onSignatureState(frame) {
 // ------------------------------------------------------------------ the call
 function reset() {
   Object.assign(P, { answers: {}, questions: [], decision: null, street: null, requestId: null, outcome: null, busy: false });
-  for (const id of ["works-id-number", "works-name", "works-street", "works-number", "works-floor", "works-door", "works-cadastral", "works-description", "works-start", "works-duration", "works-oral-reason"]) $(id).value = "";
+  for (const id of ["works-id-number", "works-name", "works-street", "works-number", "works-floor", "works-door", "works-cadastral", "works-description", "works-start", "works-duration"]) $(id).value = "";
+  signatureBox.reset();
   for (const id of ["works-questions", "works-streets", "works-scans", "works-outcome"]) $(id).replaceChildren();
   for (const id of ["works-who", "works-address", "works-fee", "works-signing-text"]) $(id).textContent = "";
   $("works-outcome").hidden = true;
@@ -357,6 +342,7 @@ async function setCall(info) {
   if (body.outcome && body.outcome.state === "registered") showOutcome(body.outcome);
   else if (body.outcome && body.outcome.state === "waiting") {
     P.requestId = body.outcome.request_id;
+    signatureBox.asked(P.callId, P.requestId);
     $("works-signing").hidden = false;
     $("works-signing-text").textContent = t("Waiting for the citizen's signature.");
   }
@@ -371,8 +357,6 @@ $("works-street").addEventListener("input", scheduleStreets);
 $("works-address-check").addEventListener("click", checkAddress);
 $("works-description").addEventListener("input", countDescription);
 $("works-notice-form").addEventListener("submit", askSignature);
-$("works-cancel").addEventListener("click", cancelSignature);
-$("works-oral").addEventListener("click", oralConsent);
 
 registerPanel({
   name: "works",
