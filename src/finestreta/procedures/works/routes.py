@@ -410,7 +410,7 @@ def sheet(body: SheetBody, access: ActiveCall) -> dict[str, Any]:
 def state(access: ActiveCall, lang: Lang = "ca") -> dict[str, Any]:
     desk = desk_of(access)
     progress = desk.progress(access.call.id)
-    citizen = desk._get(access.call.id, "citizen")
+    citizen = desk.identified(access.call.id)
     return {
         "ok": True,
         **_progress(progress, lang),

@@ -588,6 +588,11 @@ class WorksDesk:
             "draft_sha256": pending["sha256"],
         }
 
+    def identified(self, call_id: str) -> dict[str, Any] | None:
+        """The citizen as the clerk identified them in this call (for the console), if any."""
+        kept = self._get(call_id, "citizen")
+        return dict(kept) if kept else None
+
     def outcome(self, call_id: str) -> dict[str, Any] | None:
         value = self._get(call_id, "outcome")
         return dict(value) if value else None
