@@ -21,7 +21,7 @@ from finestreta.documents.records import DocumentRow
 from finestreta.documents.seal import init_seal
 from finestreta.registry.records import RegistryEntry
 from finestreta.registry.service import attached_documents, entries_of_call
-from finestreta.streets.synthetic import seed_demo
+from finestreta.streets.synthetic import cadastral_reference, seed_demo
 from tests.api.conftest import ORIGIN
 from tests.procedures.works.signing import KEY, consent_orally, sign_at_booth
 
@@ -162,6 +162,22 @@ def test_the_streets_are_searched_and_the_address_checked(call) -> None:  # type
         ({"description": "   "}, 400, "works_bad_description"),
         ({"duration_days": 0}, 400, "works_bad_duration"),
         ({"duration_days": 181}, 400, "works_bad_duration"),
+        (  # the flat's reference, given for a building on another street
+            {
+                "street_code": "D002",
+                "number": "55",
+                "floor": "",
+                "door": "",
+                "cadastral_reference": cadastral_reference(FLAT_REFERENCE),
+            },
+            400,
+            "works_cadastral_elsewhere",
+        ),
+        (
+            {"street_code": GRACIA, "number": "92", "floor": "", "door": ""},
+            403,
+            "works_building_catalogued",
+        ),
     ],
 )
 def test_bad_notices_are_refused_and_nothing_is_kept(call, ctx, change, status, code) -> None:  # type: ignore[no-untyped-def]
@@ -181,7 +197,18 @@ def test_a_start_today_or_in_the_past_is_refused(call, ctx) -> None:  # type: ig
         assert (
             answer.json()["error"]["details"]["earliest"] == (today + timedelta(days=1)).isoformat()
         )
+    late = today + timedelta(days=366)
+    refused(post(call, "sign", **notice(ctx, start=late.isoformat())), 400, "works_start_too_late")
     _nothing_kept(call, ctx)
+
+
+def test_the_cadastral_reference_of_the_address_is_kept(call, ctx) -> None:  # type: ignore[no-untyped-def]
+    reference = cadastral_reference(FLAT_REFERENCE)
+    spaced = f"{reference[:7]} {reference[7:14]} {reference[14:]}".lower()
+    found = post(call, "address", street_code=MALLORCA, number="401", floor="3r", door="2a",
+                 cadastral_reference=spaced)  # fmt: skip
+    assert found.status_code == 200, found.text
+    assert found.json()["address"]["cadastral_reference"] == reference
 
 
 def test_a_notice_needs_the_scope_and_the_citizen(call, ctx) -> None:  # type: ignore[no-untyped-def]
