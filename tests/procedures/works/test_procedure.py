@@ -4,6 +4,8 @@ information procedure), its settings checked at start, the title of its sealed n
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pydantic import ValidationError
 
@@ -50,3 +52,13 @@ def test_answers_are_read_in_the_order_asked() -> None:
     with pytest.raises(BAD_ANSWERS.kind) as refused:
         read_answers({"kind": "garden", "fells_trees": "yes", "builds": "no"})
     assert refused.value.code == "works_bad_answers"
+
+
+def test_it_runs_without_census_and_information_its_documents_kept_as_theirs() -> None:
+    from finestreta.config import Settings
+    from finestreta.documents.retention import Retention
+
+    settings = Settings(_env_file=None)
+    alone = Retention.from_settings(settings, [procedure.retention])
+    assert alone.period("certificate") == timedelta(days=settings.certificate_retention_days)
+    assert alone.period("info_sheet") == timedelta(days=settings.document_retention_days)

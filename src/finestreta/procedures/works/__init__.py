@@ -56,6 +56,14 @@ class Works(Procedure):
     outbound_frames = (WorksRegistered,)
     booth_module = "booth.js"
     booth_template = "booth.html"
+    # The sealed notice is the platform's "certificate" kind, kept as long as /verify must show
+    # it; the sheet of what applies instead, like the information procedure's. (The same values
+    # as census and information declare: the notice does not depend on them being installed.)
+    # The signed draft is listed by its registry entry, so it is never purged.
+    retention: ClassVar[Mapping[str, float | str | None]] = {
+        "certificate": "certificate_retention_days",
+        "info_sheet": "document_retention_days",
+    }
     # DNI and NIE numbers and cadastral references never reach a log line.
     redact = (
         re.compile(r"\b\d{8}[-\s.]?[A-Za-z]\b"),
