@@ -21,6 +21,7 @@ from finestreta.documents.records import DocumentRow
 from finestreta.documents.seal import init_seal
 from finestreta.registry.records import RegistryEntry
 from finestreta.registry.service import attached_documents, entries_of_call
+from finestreta.signatures.access import accesses
 from finestreta.streets.synthetic import cadastral_reference, seed_demo
 from tests.api.conftest import ORIGIN
 from tests.procedures.works.signing import KEY, consent_orally, sign_at_booth
@@ -303,7 +304,7 @@ def test_only_the_clerk_of_the_call_may_ask(call, client) -> None:  # type: igno
     assert stranger.status_code == 401
 
 
-def test_without_the_seal_the_outcome_says_so_and_nothing_is_registered(call, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_without_the_seal_nothing_is_registered_until_it_is_back(call, ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
     object.__setattr__(ctx.settings, "seal_pkcs12", None)
     decide(call, INTERIOR)
     identify(call)
@@ -314,6 +315,19 @@ def test_without_the_seal_the_outcome_says_so_and_nothing_is_registered(call, ct
     assert outcome["state"] == "failed" and outcome["code"] == "works_no_seal"
     with ctx.db.session() as session:
         assert entries_of_call(session, call["id"]) == []
+
+    # the seal comes back: the signed notice is registered without signing again
+    seal = tmp_path / "seal.p12"
+    object.__setattr__(ctx.settings, "seal_pkcs12", str(seal))
+    again = post(call, "register")
+    assert again.status_code == 200, again.text
+    assert again.json()["state"] == "registered" and again.json()["signed"] == "signed"
+    refused(post(call, "register"), 409, "works_nothing_to_register")
+    with ctx.db.session() as session:
+        (entry,) = entries_of_call(session, call["id"])
+        assert [d.sha256 for d in attached_documents(entry)] == [asked.json()["sha256"]]
+        read = accesses(session, asked.json()["request_id"])
+    assert [(r.reader_id, r.allowed) for r in read] == [(call["clerk_id"], True)]
 
 
 def test_oral_consent_before_the_clerk_registers_the_notice_and_says_so(call, ctx) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@
 * ``POST …/works/identify``: the citizen's ID, how it was checked, the name on it;
 * ``POST …/works/sign``: the notice form → the draft shown on the booth to be signed;
 * ``DELETE …/works/sign``: take the draft back;
+* ``POST …/works/register``: register again a signed notice whose registration failed;
 * ``POST …/works/sheet``: print the information sheet of the procedure that applies instead;
 * ``GET …/works/state``: the questionnaire, the citizen and the notice's outcome.
 """
@@ -375,6 +376,17 @@ def sign(body: SignBody, access: ActiveCall) -> dict[str, Any]:
 )
 def cancel(access: ActiveCall) -> dict[str, Any]:
     return {"ok": True, "cancelled": desk_of(access).cancel(access.call)}
+
+
+@router.post(
+    f"{PREFIX}/register",
+    dependencies=SameOrigin,
+    response_model=Outcome,
+    responses=refusals(*CALL, 503),
+)
+def register_again(access: ActiveCall) -> dict[str, Any]:
+    """A signed notice whose registration failed (no seal), registered again."""
+    return desk_of(access).register_again(access.call, access.staff.id)
 
 
 @router.post(

@@ -131,6 +131,12 @@ NO_PENDING = declare(
     N_("No notice of this call waits for the citizen's signature."),
     domain=DOMAIN,
 )
+NOTHING_TO_REGISTER = declare(
+    "works_nothing_to_register",
+    Conflict,
+    N_("No signed notice of this call waits to be registered."),
+    domain=DOMAIN,
+)
 NO_SEAL = declare(
     "works_no_seal",
     Unavailable,
@@ -592,6 +598,37 @@ class WorksDesk:
         """The citizen as the clerk identified them in this call (for the console), if any."""
         kept = self._get(call_id, "citizen")
         return dict(kept) if kept else None
+
+    def register_again(self, call: Any, clerk_id: int) -> dict[str, Any]:
+        """Register a notice that was signed but could not be registered (the seal was missing
+        or broken): the same signed draft, without asking the citizen to sign again. The strokes
+        are read back as the clerk of the call (audited)."""
+        from finestreta.signatures.access import Reader, read_signature
+
+        outcome = self._get(call.id, "outcome")
+        pending = self._get(call.id, "pending")
+        if not outcome or outcome.get("state") != "failed" or pending is None:
+            raise NOTHING_TO_REGISTER("no failed registration in this call")
+        request = self.platform.signatures.request(pending["request_id"])
+        if request is None:
+            raise NOTHING_TO_REGISTER("the signature request is not sealed")
+        signature = None
+        if request.state == "signed":
+            with self.platform.db.session() as session:
+                try:
+                    signature = read_signature(
+                        session,
+                        request.id,
+                        reader=Reader(clerk_id, "clerk"),
+                        reason=None,
+                        key=self.platform.signatures.key,
+                        now=self.platform.clock.now(),
+                    )
+                except Exception:
+                    session.commit()  # the refused read stays in the audit
+                    raise
+        self.signature_given(SignatureGiven(call.id, DOMAIN, PURPOSE, request, signature))
+        return self.outcome(call.id) or {}
 
     def outcome(self, call_id: str) -> dict[str, Any] | None:
         value = self._get(call_id, "outcome")

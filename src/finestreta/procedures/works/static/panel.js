@@ -281,6 +281,7 @@ async function followOutcome() {
 function showOutcome(outcome) {
   P.outcome = outcome;
   P.requestId = null;
+  $("works-register-again").hidden = outcome.state !== "failed";
   if (outcome.state === "failed") {
     say("works-message", errorText({ code: outcome.code, message: outcome.code }));
     return;
@@ -307,6 +308,18 @@ async function onSignatureState(frame) {
   }
 }
 
+async function registerAgain() {
+  if (P.busy) return;
+  P.busy = true;
+  try {
+    showOutcome(await api(works("/register"), { json: {} }));
+  } catch (err) {
+    say("works-message", errorText(err));
+  } finally {
+    P.busy = false;
+  }
+}
+
 // ------------------------------------------------------------------ the call
 function reset() {
   Object.assign(P, { answers: {}, questions: [], decision: null, street: null, requestId: null, outcome: null, busy: false });
@@ -315,6 +328,7 @@ function reset() {
   for (const id of ["works-questions", "works-streets", "works-scans", "works-outcome"]) $(id).replaceChildren();
   for (const id of ["works-who", "works-address", "works-fee", "works-signing-text"]) $(id).textContent = "";
   $("works-outcome").hidden = true;
+  $("works-register-again").hidden = true;
   $("works-signing").hidden = true;
   renderDecision();
   countDescription();
@@ -339,7 +353,7 @@ async function setCall(info) {
   $("works-fee").textContent = body.fee ? t("Fee stated on the notice: {fee}", { fee: body.fee }) : t("No fee.");
   show(body);
   if (body.citizen) $("works-who").textContent = t("Identified: {name} ({number})", { name: body.citizen.name, number: body.citizen.id_number });
-  if (body.outcome && body.outcome.state === "registered") showOutcome(body.outcome);
+  if (body.outcome && (body.outcome.state === "registered" || body.outcome.state === "failed")) showOutcome(body.outcome);
   else if (body.outcome && body.outcome.state === "waiting") {
     P.requestId = body.outcome.request_id;
     signatureBox.asked(P.callId, P.requestId);
@@ -357,6 +371,7 @@ $("works-street").addEventListener("input", scheduleStreets);
 $("works-address-check").addEventListener("click", checkAddress);
 $("works-description").addEventListener("input", countDescription);
 $("works-notice-form").addEventListener("submit", askSignature);
+$("works-register-again").addEventListener("click", registerAgain);
 
 registerPanel({
   name: "works",
