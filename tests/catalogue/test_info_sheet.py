@@ -18,9 +18,9 @@ from tests.documents.conftest import pdf_dict, run
 from finestreta.catalogue import DEMO_CATALOGUE
 from finestreta.catalogue.importer import EntryIn
 from finestreta.catalogue.model import Entry, Texts
+from finestreta.catalogue.sheet import render_info_sheet
 from finestreta.documents.pdf.heading import CityHeading
 from finestreta.i18n import translator
-from finestreta.procedures.information.sheet import LOCALE_DIR, render_info_sheet
 
 CITY = CityHeading("Barcelona", "Ajuntament de Barcelona", "Plaça de Sant Jaume, 1")
 # The section headings as the sheet has always printed them (from a dictionary, now gettext).
@@ -127,8 +127,8 @@ def test_a_language_is_required() -> None:
 
 
 @pytest.mark.parametrize("lang", ["ca", "es", "en"])
-def test_the_headings_come_from_the_information_catalogue(lang: str) -> None:
-    _ = translator(lang, "information", LOCALE_DIR)
+def test_the_headings_come_from_the_documents_catalogue(lang: str) -> None:
+    _ = translator(lang, "documents")
     assert (_("Who can apply"), _("What you need"), _("Where and when")) == HEADINGS[lang]
 
 

@@ -15,6 +15,7 @@ from reportlab.lib.units import mm
 
 from finestreta.catalogue import DEMO_CATALOGUE
 from finestreta.catalogue.importer import EntryIn
+from finestreta.catalogue.sheet import render_info_sheet
 from finestreta.config import Settings
 from finestreta.documents.pdf import fonts, layout
 from finestreta.documents.pdf.fonts import FontsMissing, load_fonts
@@ -22,7 +23,6 @@ from finestreta.documents.pdf.heading import CityHeading, heading_story
 from finestreta.documents.pdf.issuance import issue_facts, verification_note, verify_page
 from finestreta.documents.pdf.styles import para, paragraph_styles
 from finestreta.procedures.census.volant import render_certificate
-from finestreta.procedures.information.sheet import render_info_sheet
 from finestreta.registry.receipt import Verification, render_receipt
 from finestreta.registry.records import RegistryEntry
 from tests.documents.conftest import (

@@ -25,6 +25,7 @@ CITIZEN = ("ca", "es", "en")
 NOT_PAGES = [
     ("documents/pdf/**.py", "ignore"),
     ("registry/receipt.py", "ignore"),
+    ("catalogue/sheet.py", "ignore"),
     ("procedures/*/**", "ignore"),
 ]
 # pybabel keywords: a function's name and which of its arguments are texts (None: the first)
@@ -42,7 +43,11 @@ DOMAINS: dict[str, tuple[str, list[tuple[str, str]], Keywords, tuple[str, ...], 
     ),
     "documents": (
         ".",
-        [("documents/pdf/**.py", "python"), ("registry/receipt.py", "python")],
+        [
+            ("documents/pdf/**.py", "python"),
+            ("registry/receipt.py", "python"),
+            ("catalogue/sheet.py", "python"),
+        ],
         {"_": None, "N_": None},
         CITIZEN,
         LOCALE,

@@ -23,7 +23,7 @@ from finestreta.documents.pdf.qr import qr_matrix
 from finestreta.documents.seal import Seal
 from finestreta.documents.service import Documents
 from finestreta.documents.verification import format_code, issue, new_code, verify_url
-from finestreta.registry.records import DEFAULT_REGISTRY
+from finestreta.registry.records import DEFAULT_REGISTRY, RegistryEntry
 from finestreta.registry.service import PartyDocument, register
 
 KIND_LENGTH = 20  # issued_documents.kind
@@ -96,6 +96,7 @@ def issue_sealed(
     call_id: str | None = None,
     registry: str | None = None,
     now: datetime | None = None,
+    entry: RegistryEntry | None = None,
 ) -> IssuedCertificate:
     """Issue a sealed document in the session's transaction (see the module's notes).
 
@@ -111,6 +112,10 @@ def issue_sealed(
     document: its number is inside the PDF, so the PDF's hash cannot be in the entry; the
     issued-document record ties the two together.
 
+    ``entry``: a registry entry already made in this transaction (an incoming one: what the
+    citizen filed, e.g. a works notice) that the sealed document prints and is tied to, instead
+    of a new outgoing entry; the party, unit and registry arguments are then not used.
+
     CPU-bound (tens of milliseconds): from async code, run it in a worker thread."""
     _check(kind, lang)
     code = _unused_code(session)
@@ -120,7 +125,7 @@ def issue_sealed(
     # registry number (and its lock) is taken.
     qr_matrix(url)
     moment = now or utcnow()
-    entry = register(  # checks everything it is given before it takes a number
+    entry = entry or register(  # checks everything it is given before it takes a number
         session,
         registry=registry or DEFAULT_REGISTRY,
         direction="out",

@@ -11,6 +11,6 @@
 
 A layout is a function from plain data to PDF bytes made of these parts: the volant
 (``procedures/census/volant.py``), the registry receipt (``registry/receipt.py``), the
-information sheet (``procedures/information/sheet.py``). Its texts are gettext messages: the
+information sheet (``catalogue/sheet.py``). Its texts are gettext messages: the
 toolkit's in the ``documents`` domain, a procedure's in its own.
 """

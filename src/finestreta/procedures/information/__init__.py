@@ -1,5 +1,6 @@
 """Information for the citizen during a call: catalogue entries shown on the booth screen and
-their information sheets printed at the booth (``routes``, ``sheet``, the console panel in
+their information sheets printed at the booth (``routes``; the sheet's layout is the platform's,
+``finestreta.catalogue.sheet``), the console panel in
 ``templates/panel.html`` + ``static/panel.js``, the booth's entry view in ``templates/booth.html``
 + ``static/booth.js``).
 
@@ -23,7 +24,7 @@ class Information(Procedure):
     name = "information"
     # The booth's topics that are answered with information until a procedure of their own
     # serves them (a procedure declaring the same topic later changes nothing here, so a topic
-    # moves to its procedure when one comes: ``taxes`` and ``complaints`` did).
+    # moves to its procedure when one comes: ``taxes``, ``complaints`` and ``works`` did).
     topics: ClassVar[Mapping[str, Topic]] = {
         "general": Topic(
             label=N_("General information"),
@@ -32,15 +33,6 @@ class Information(Procedure):
             'stroke-width="3"/><path d="M20 18v11M20 12v1" stroke="currentColor" '
             'stroke-width="3.5" stroke-linecap="round"/>',
             order=10,
-        ),
-        "works": Topic(
-            label=N_("Works notices"),
-            description=N_("Minor works, notices and permits"),
-            clerk_label=N_("Works and licences"),
-            icon='<path d="M6 34h28M9 34V22l11-8 11 8v12" fill="none" stroke="currentColor" '
-            'stroke-width="3" stroke-linejoin="round"/><path d="M16 34v-8h8v8M20 6v4" '
-            'fill="none" stroke="currentColor" stroke-width="3" stroke-linecap="round"/>',
-            order=40,
         ),
     }
     document_kinds: ClassVar[Mapping[str, str]] = {"info_sheet": N_("Information sheet")}

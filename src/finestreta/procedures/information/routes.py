@@ -19,10 +19,10 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from finestreta.catalogue.service import catalogue_of
+from finestreta.catalogue.sheet import render_info_sheet
 from finestreta.devices.desk import summary
 from finestreta.documents.pdf.heading import CityHeading
 from finestreta.procedures.information.frames import ShowEntry
-from finestreta.procedures.information.sheet import render_info_sheet
 from finestreta.realtime.frames import DocumentSummary
 from finestreta.web import security
 from finestreta.web.calls import ActiveCall

@@ -3,8 +3,9 @@
 Title, summary, who may ask, requirements, fees, where and when (the channels and the text),
 links (written out, and the first as a QR code). Made with the PDF toolkit
 (:mod:`finestreta.documents.pdf`: DejaVu embedded, so every Catalan or Spanish letter and the
-channel marks print; PDF/A-2b), in the sheet's own red. Its texts are in the ``information``
-gettext domain (``procedures/information/locale``). A long entry is shrunk to stay on one page.
+channel marks print; PDF/A-2b), in the sheet's own red. Its texts are in the platform's ``documents``
+gettext domain (any procedure may print an entry's sheet: the information procedure, and the
+works notice for the procedure that applies instead). A long entry is shrunk to stay on one page.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -33,8 +33,7 @@ from finestreta.i18n import translator
 
 __all__ = ["render_info_sheet"]
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-DOMAIN = "information"
+DOMAIN = "documents"
 ACCENT = colors.HexColor("#b3202a")  # a city-hall red: the sheet is not an issued document
 SHADE = colors.HexColor("#f1f1f1")
 CHANNEL_MARKS = {
@@ -117,7 +116,7 @@ def render_info_sheet(
     local = entry.localized(lang) if isinstance(entry, Entry) else entry
     if local.lang != lang:
         raise ValueError(f"the entry is in {local.lang!r}, not {lang!r}")
-    _ = translator(lang, DOMAIN, LOCALE_DIR)
+    _ = translator(lang, DOMAIN)
     fonts = load_fonts()
     styles = _styles(fonts)
     frame_width, frame_height = MARGINS.frame_size(0)
