@@ -11,19 +11,23 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 from lxml import etree
 from sqlalchemy import func, select
 
 from finestreta.cli import main
 from finestreta.clock import SYSTEM_CLOCK
+from finestreta.errors import FinestretaError
 from finestreta.procedures.complaints import cases
 from finestreta.procedures.complaints.cases import DescribedPlace, Handler
 from finestreta.procedures.complaints.lifecycle import CaseState, Role
 from finestreta.procedures.complaints.open311 import keys
 from finestreta.procedures.complaints.open311.records import ApiKeyRow, RequestRow
-from finestreta.procedures.complaints.open311.service import SERVICES
+from finestreta.procedures.complaints.open311.service import SERVICES, WINDOW, parse_filters
 from finestreta.procedures.complaints.open311.settings import Open311Settings
 from finestreta.procedures.complaints.records import CaseEventRow, CaseRow
 from finestreta.streets.synthetic import seed_demo
@@ -530,6 +534,53 @@ def test_an_oversized_body_is_refused_in_the_spec_format(client: Any, ctx: Any) 
         )
         assert error_of(answer, 413) == "too_large"
     assert count(ctx, CaseRow) == 0
+
+
+EXTREME_DATES = [
+    {"end_date": "0001-01-01T00:00:00Z"},
+    {"start_date": "9999-12-31T00:00:00Z"},
+    {"start_date": "0001-01-01T00:00:00+14:00"},
+    {"end_date": "9999-12-31T23:59:59-14:00"},
+    {"start_date": "0001-01-01T00:00:00"},  # the city's zone, before year 1 in UTC
+    {"end_date": "9999-12-31"},
+    {"start_date": "1969-12-31T23:59:59Z"},
+    {"end_date": "2101-01-01T00:00:00Z"},
+    {"start_date": "0001-01-01T00:00:00Z", "end_date": "0001-02-01T00:00:00Z"},
+]
+
+
+@pytest.mark.parametrize("params", EXTREME_DATES)
+def test_extreme_dates_are_a_bad_parameter_never_a_500(client: Any, params: dict[str, str]) -> None:
+    for fmt in ("json", "xml"):
+        answer = client.get(f"{V2}/requests.{fmt}", params=params)
+        assert error_of(answer, 400) == "open311_bad_parameter", params
+
+
+def test_the_first_and_last_dates_taken(client: Any) -> None:
+    get(client, "requests", start_date="1970-01-01T00:00:00Z")
+    get(client, "requests", end_date="1970-01-01T00:00:00Z")  # 90 days before: still 1969
+    get(client, "requests", start_date="2100-12-31T23:59:59Z")  # 90 days after: 2101
+    get(client, "requests", start_date="2100-12-31T00:00:00-14:00", end_date="2100-12-31T23:59:59Z")
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(
+    moment=st.datetimes(timezones=st.none() | st.timezones() | st.just(UTC)),
+    field=st.sampled_from(["start_date", "end_date"]),
+)
+def test_any_date_is_a_window_or_a_bad_parameter(moment: datetime, field: str) -> None:
+    """Whatever the moment: either refused as open311_bad_parameter or a filter whose 90 days'
+    window (taken by ``requests``) can be computed and compared in UTC."""
+    zone = ZoneInfo("Europe/Madrid")
+    try:
+        filters = parse_filters({field: moment.isoformat()}, zone)
+    except FinestretaError as refused:
+        assert refused.code == "open311_bad_parameter"
+        return
+    given = filters.start or filters.end
+    assert given is not None and given.tzinfo is not None
+    for edge in (given - WINDOW, given + WINDOW):
+        edge.astimezone(UTC)
 
 
 def test_a_date_without_zone_is_the_citys(client: Any, ctx: Any, streets: None) -> None:

@@ -22,7 +22,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
@@ -48,6 +48,8 @@ from finestreta.streets.port import StreetRegister
 MAX_REQUESTS = 1000  # the spec's default cap on one answer
 WINDOW = timedelta(days=90)  # the spec's default and widest date range
 MAX_MEDIA_URL = 2000
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the dates a filter may name (see _when)
+LATEST = datetime(2101, 1, 1, tzinfo=UTC)
 MAX_FIELD = 4_000  # any single form value (the description's limit: the largest we take)
 
 OPEN311_UNKNOWN_SERVICE = declare(
@@ -262,14 +264,19 @@ def _ids(text: str) -> list[int]:
 
 def _when(name: str, text: str, zone: ZoneInfo) -> datetime:
     """A W3C date-time (``2026-12-07T10:30:00Z``, ``…+01:00``); a date or a time without zone is
-    the city's."""
+    the city's. Only moments from 1970 to 2100 are taken: at the ends of Python's calendar
+    (year 1, year 9999) the zone's offset or the 90 days' window would overflow it."""
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
+        value = value if value.tzinfo is not None else value.replace(tzinfo=zone)
+        in_utc = value.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise OPEN311_BAD_PARAMETER(
             f"{name}: not an ISO 8601 date-time (e.g. 2026-12-07T10:30:00Z)"
         ) from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    if not EARLIEST <= in_utc < LATEST:
+        raise OPEN311_BAD_PARAMETER(f"{name}: not between {EARLIEST.year} and {LATEST.year - 1}")
+    return value
 
 
 @dataclass(frozen=True)
