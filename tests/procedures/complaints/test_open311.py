@@ -139,6 +139,27 @@ def test_discovery_and_services_in_both_formats(client: Any) -> None:
     assert all(s["metadata"] is True and s["type"] == "realtime" for s in listed)
 
 
+def test_discovery_names_the_public_url_whatever_the_host_header(client: Any, ctx: Any) -> None:
+    """Discovery is cached publicly: a forged Host must not become the URL it gives out."""
+    public = ctx.settings.public_url.rstrip("/")
+    assert public
+    for host in ("localhost:6666", "127.0.0.1", "evil.example"):
+        for fmt in ("json", "xml"):
+            answer = client.get(f"{V2}/discovery.{fmt}", headers={"host": host})
+            if answer.status_code == 400:  # a host the platform refuses outright: also fine
+                continue
+            assert answer.status_code == 200, answer.text
+            assert host not in answer.text
+            if fmt == "json":
+                assert answer.json()["endpoints"][0]["url"] == public + V2
+            else:
+                assert valid_xml(answer, "discovery").findtext("endpoints/endpoint/url") == (
+                    public + V2
+                )
+    # at least the hosts the platform lets through were answered
+    assert client.get(f"{V2}/discovery.json", headers={"host": "localhost:6666"}).status_code == 200
+
+
 def test_a_service_definition_has_its_attributes_and_values(client: Any) -> None:
     as_json, as_xml = get(client, "services/complaint-noise")
     definition = as_json.json()
