@@ -10,8 +10,9 @@ language the city answers in.
 through the API). What is public of a case: its number (``service_request_id``, the row's id —
 never the case's code, which is the key to the tracking page and its answer), service, state
 (open/closed and a fixed note), the unit, its dates, the address when it is one of the street
-register's (a street and a number, never a place the citizen described in their own words) or
-the coordinates an API client sent, and the description *only* as a supervisor moderated it.
+register's (a street and a number when an API client sent it; only the street for a case filed
+at the booth; never a place the citizen described in their own words) or the coordinates an API
+client sent, and the description *only* as a supervisor moderated it.
 Never the contact, the name, the description as written, the answer or the ``media_url``.
 """
 
@@ -201,12 +202,29 @@ def _expected(due_on: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(due_on, time(23, 59, 59), zone)
 
 
+def _street(row: CaseRow) -> str | None:
+    """The street of a case filed at the booth, without its number: the citizen there did not
+    choose to publish where they are (often their home or a neighbour's door), and a case is
+    public before any moderation. Nothing when the label is not plainly "street number" (a
+    flat or door after it, another register's form): nothing below street level is shown."""
+    label, number = row.address_label or "", row.street_number or ""
+    suffix = f" {number}"
+    if not number or not label.endswith(suffix) or "," in label:
+        return None
+    return label.removesuffix(suffix).strip() or None
+
+
 def _public(
     row: CaseRow, updated: datetime | None, extra: RequestRow | None, zone: ZoneInfo
 ) -> ServiceRequest:
     state = CaseState(row.state)
     code = f"{row.case_type}-{row.theme}"
     on_register = row.street_code is not None and row.address_label is not None
+    if extra is None:  # filed at the booth: the street only (see _street)
+        address, address_id = _street(row) if on_register else None, None
+    else:  # an API client sent this address to publish it
+        address = row.address_label if on_register else None
+        address_id = f"{row.street_code}/{row.street_number}" if on_register else None
     return ServiceRequest(
         service_request_id=str(row.id),
         status=status_of(state),
@@ -218,8 +236,8 @@ def _public(
         requested_datetime=row.received_at.astimezone(zone),
         updated_datetime=(updated or row.received_at).astimezone(zone),
         expected_datetime=_expected(row.due_on, zone),
-        address=row.address_label if on_register else None,
-        address_id=f"{row.street_code}/{row.street_number}" if on_register else None,
+        address=address,
+        address_id=address_id,
         lat=extra.lat if extra else None,
         long=extra.long if extra else None,
     )
