@@ -30,6 +30,7 @@ from finestreta.procedures.complaints.open311.records import ApiKeyRow, RequestR
 from finestreta.procedures.complaints.open311.service import SERVICES, WINDOW, parse_filters
 from finestreta.procedures.complaints.open311.settings import Open311Settings
 from finestreta.procedures.complaints.records import CaseEventRow, CaseRow
+from finestreta.registry import RegistryAttachment, RegistryEntry
 from finestreta.streets.synthetic import seed_demo
 from tests.procedures.complaints.open311_helpers import (
     PERSONAL_BITS,
@@ -369,6 +370,56 @@ def test_a_filed_request_is_a_case_the_staff_see(client: Any, ctx: Any, key: str
     assert source is not None and source.key_name == "app" and str(source.case_id) == number
     assert source.media_url == "https://photos.example/lamp.jpg"
 
+    # and an incoming registry entry, in the city's language, the case keeping its code
+    with ctx.db.session() as session:
+        (entry,) = session.scalars(select(RegistryEntry))
+        row = session.scalar(select(CaseRow))
+    assert row is not None and row.registry_code == entry.code
+    assert entry.direction == "in" and entry.party_name == "Pau Ribes"
+    assert entry.subject == "Incidència: Enllumenat públic"
+    assert entry.destination_unit == "Enllumenat públic"
+    assert entry.summary.startswith("The street lamp has been off for three nights.\n")
+    assert entry.documents == [] and entry.call_id is None
+    assert entry.created_by == "open311:app"
+    assert count(ctx, RegistryAttachment) == 0  # media_url is never fetched
+    assert entry.code not in get(client, f"requests/{number}")[0].text
+
+
+def test_an_anonymous_request_is_registered_as_anonymous(client: Any, ctx: Any, key: str) -> None:
+    # a name without a way to reach its bearer is not kept, on the case or in the registry
+    answer = post(client, **lamp(key, first_name="Pau", address_id="D001/401", lat="", long=""))
+    assert answer.status_code == 201, answer.text
+    with ctx.db.session() as session:
+        (entry,) = session.scalars(select(RegistryEntry))
+    assert entry.party_name == "Anònim" and "Pau" not in entry.summary
+    assert entry.summary.endswith("Carrer de Mallorca 401")
+
+
+def test_nothing_is_half_stored_when_the_registry_refuses(
+    client: Any, ctx: Any, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry is written (and numbered), then the registry refuses: the case, its event, the
+    request's row and the entry are all undone, and the next request takes the same number."""
+    from finestreta.procedures.complaints.open311 import service
+
+    real = service.register
+
+    def refusing(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)
+        raise ValueError("party_name contains control characters")
+
+    monkeypatch.setattr(service, "register", refusing)
+    for fmt in ("json", "xml"):
+        assert error_of(post(client, fmt, **lamp(key)), 400) == "open311_bad_parameter"
+    assert count(ctx, CaseRow) == count(ctx, CaseEventRow) == count(ctx, RequestRow) == 0
+    assert count(ctx, RegistryEntry) == 0
+
+    monkeypatch.setattr(service, "register", real)
+    assert post(client, **lamp(key)).status_code == 201
+    with ctx.db.session() as session:
+        (entry,) = session.scalars(select(RegistryEntry))
+    assert entry.number == 1
+
 
 def test_the_locations_a_request_may_have(client: Any, ctx: Any, key: str) -> None:
     by_address = post(client, **lamp(key, lat="", long="", address_id="D001/401"))
@@ -408,6 +459,7 @@ def test_bad_requests_are_refused_and_nothing_is_stored(
         answer = post(client, fmt, **lamp(key, **changes))
         assert error_of(answer, 400) == code
     assert count(ctx, CaseRow) == count(ctx, CaseEventRow) == count(ctx, RequestRow) == 0
+    assert count(ctx, RegistryEntry) == 0
 
 
 def test_a_description_of_4000_characters_is_taken(client: Any, ctx: Any, key: str) -> None:

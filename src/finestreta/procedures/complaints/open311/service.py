@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from finestreta.errors import N_, InvalidInput, NotFound, declare
 from finestreta.procedures.complaints.cases import (
     CASE_LOCATION_MISSING,
     AddressLocation,
+    Case,
     Contact,
     DescribedPlace,
     Location,
@@ -42,8 +43,10 @@ from finestreta.procedures.complaints.lifecycle import CaseState
 from finestreta.procedures.complaints.open311.keys import ApiKey, check_rate
 from finestreta.procedures.complaints.open311.records import RequestRow
 from finestreta.procedures.complaints.records import CaseEventRow, CaseRow
+from finestreta.procedures.complaints.service import texts
 from finestreta.procedures.complaints.settings import ComplaintsSettings
 from finestreta.procedures.complaints.types import DOMAIN, THEMES, TYPES, UNITS, published
+from finestreta.registry.service import Direction, register
 from finestreta.streets.port import StreetRegister
 
 MAX_REQUESTS = 1000  # the spec's default cap on one answer
@@ -51,6 +54,10 @@ WINDOW = timedelta(days=90)  # the spec's default and widest date range
 MAX_MEDIA_URL = 2000
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the dates a filter may name (see _when)
 LATEST = datetime(2101, 1, 1, tzinfo=UTC)
+# The registry book is kept in the city's language, not the client's (review 11, finding 14):
+# Catalan until the platform has a setting for it.
+REGISTRY_LANGUAGE = "ca"
+SUMMARY_LENGTH = 500  # as the booth's entries (complaints/service.py)
 MAX_FIELD = 4_000  # any single form value (the description's limit: the largest we take)
 
 OPEN311_UNKNOWN_SERVICE = declare(
@@ -425,6 +432,7 @@ FIELDS = frozenset(
 class Filed:
     service_request_id: str
     token: str
+    registry_code: str
 
 
 def _coordinate(name: str, text: str, bounds: tuple[float, float]) -> float:
@@ -518,10 +526,12 @@ def file_request(
     settings: ComplaintsSettings,
     per_minute: int,
     timezone: str,
+    registry_language: str = REGISTRY_LANGUAGE,
 ) -> Filed:
     """A request filed through the API becomes a case like any other (checked whole by
-    ``open_case`` before anything is written), beside a row saying which key filed it. The
-    caller's session is the transaction: a refusal leaves nothing behind."""
+    ``open_case`` before anything is written) and an incoming registry entry (the issue: every
+    complaint is one; no documents: ``media_url`` is never fetched), beside a row saying which
+    key filed it. The caller's session is the transaction: a refusal leaves nothing behind."""
     check_rate(session, key, now=now, per_minute=per_minute)
     code = form.get("service_code", "").strip()
     if not code:
@@ -549,6 +559,13 @@ def file_request(
         settings=settings,
         timezone=timezone,
     )
+    entry = _register(session, case, key=key, timezone=timezone, language=registry_language)
+    session.execute(
+        update(CaseRow)
+        .where(CaseRow.code == case.code)
+        .values(registry_code=entry)
+        .execution_options(synchronize_session=False)
+    )
     case_id = session.scalar(select(CaseRow.id).where(CaseRow.code == case.code))
     assert case_id is not None
     token = secrets.token_hex(16)
@@ -565,4 +582,32 @@ def file_request(
         )
     )
     session.flush()
-    return Filed(str(case_id), token)
+    return Filed(str(case_id), token, entry)
+
+
+def _register(session: Session, case: Case, *, key: ApiKey, timezone: str, language: str) -> str:
+    """The case's incoming registry entry, in ``language``; its code. The party is the
+    contact's name, or "Anonymous" (no contact: a name alone is not kept, as on the case)."""
+    _ = texts(language)
+    party = _("Anonymous") if case.contact is None else case.contact.name or _("Not given")
+    text = case.description
+    if len(text) > SUMMARY_LENGTH:
+        text = text[: SUMMARY_LENGTH - 1].rstrip() + "…"
+    where = case.address_label or case.place or ""
+    try:
+        entry = register(
+            session,
+            direction=Direction.IN,
+            party_name=party,
+            party_document=None,
+            subject=f"{_(TYPES[case.case_type].label)}: {_(THEMES[case.theme].label)}",
+            summary=f"{text}\n{_('Where')}: {where}",
+            destination_unit=_(UNITS.get(case.unit, case.unit)),
+            documents=(),
+            call_id=None,
+            created_by=f"open311:{key.name}",
+            tz=timezone,
+        )
+    except ValueError as refused:  # input the case took but the registry does not
+        raise OPEN311_BAD_PARAMETER(f"the registry refused the request ({refused})") from None
+    return entry.code
