@@ -603,6 +603,39 @@ def test_keys_are_redacted_from_logs(ctx: Any) -> None:
     assert pattern.sub("[redacted]", f"api_key={key}&x=1") == "api_key=[redacted]&x=1"
 
 
+def test_a_key_in_a_log_line_is_redacted_by_the_servers_logging(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``finestreta serve`` configures the logging (cli.py: logs.configure with every loaded
+    procedure's patterns) before it runs uvicorn: a line logged then, anywhere, carries no key."""
+    import uvicorn
+
+    key = "o311_" + "Ab-_9" * 8 + "xyz"
+    root = logging.getLogger()
+    # a root logger without handlers, as in a fresh server process: configure() adds its own,
+    # writing to stderr (captured); both are put back after the test
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    logged: list[str] = []
+
+    def run(app: Any, **options: Any) -> None:  # where uvicorn would serve and log
+        access = logging.getLogger("tests.open311.access")
+        access.info('127.0.0.1 - "GET /open311/v2/requests.json?api_key=%s HTTP/1.1" 400', key)
+        access.warning("form: api_key=%s&service_code=incident-lighting", key)
+        logged.append("ran")
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setenv("FINESTRETA_DATABASE_URL", database_url)
+    monkeypatch.setenv("FINESTRETA_LOG_LEVEL", "info")
+    monkeypatch.delenv("FINESTRETA_PROCEDURES", raising=False)  # every installed one
+    main(["serve", "--no-migrate"])
+    assert logged == ["ran"]
+    err = capsys.readouterr().err
+    assert "GET /open311/v2/requests.json?api_key=[redacted] HTTP/1.1" in err, err
+    assert "form: api_key=[redacted]&service_code=incident-lighting" in err, err
+    assert key not in err and key[5:20] not in err
+
+
 def test_an_oversized_body_is_refused_in_the_spec_format(client: Any, ctx: Any) -> None:
     limit = ctx.settings.max_body_bytes
     body = b"description=" + b"x" * limit
