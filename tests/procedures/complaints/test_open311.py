@@ -400,21 +400,21 @@ def test_nothing_is_half_stored_when_the_registry_refuses(
 ) -> None:
     """The entry is written (and numbered), then the registry refuses: the case, its event, the
     request's row and the entry are all undone, and the next request takes the same number."""
-    from finestreta.procedures.complaints.open311 import service
+    from finestreta.registry import register as real
 
-    real = service.register
+    where = "finestreta.procedures.complaints.open311.service.register"
 
     def refusing(*args: Any, **kwargs: Any) -> Any:
         real(*args, **kwargs)
         raise ValueError("party_name contains control characters")
 
-    monkeypatch.setattr(service, "register", refusing)
+    monkeypatch.setattr(where, refusing)
     for fmt in ("json", "xml"):
         assert error_of(post(client, fmt, **lamp(key)), 400) == "open311_bad_parameter"
     assert count(ctx, CaseRow) == count(ctx, CaseEventRow) == count(ctx, RequestRow) == 0
     assert count(ctx, RegistryEntry) == 0
 
-    monkeypatch.setattr(service, "register", real)
+    monkeypatch.setattr(where, real)
     assert post(client, **lamp(key)).status_code == 201
     with ctx.db.session() as session:
         (entry,) = session.scalars(select(RegistryEntry))
