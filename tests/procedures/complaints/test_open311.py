@@ -669,6 +669,17 @@ def test_extreme_dates_are_a_bad_parameter_never_a_500(client: Any, params: dict
         assert error_of(answer, 400) == "open311_bad_parameter", params
 
 
+def test_the_largest_request_numbers_are_unknown_not_a_500(client: Any) -> None:
+    as_json, _ = get(client, "requests", service_request_id="999999999999999999,2147483648")
+    assert as_json.json() == []
+    for number in ("999999999999999999", "9" * 40, "²", "1²"):
+        answer = client.get(f"{V2}/requests/{number}.json")
+        assert error_of(answer, 404) == "open311_request_not_found", number
+    for numbers in ("²", "1,²", "9" * 19):
+        answer = client.get(f"{V2}/requests.json", params={"service_request_id": numbers})
+        assert error_of(answer, 400) == "open311_bad_parameter", numbers
+
+
 def test_the_first_and_last_dates_taken(client: Any) -> None:
     get(client, "requests", start_date="1970-01-01T00:00:00Z")
     get(client, "requests", end_date="1970-01-01T00:00:00Z")  # 90 days before: still 1969

@@ -52,6 +52,8 @@ from finestreta.streets.port import StreetRegister
 MAX_REQUESTS = 1000  # the spec's default cap on one answer
 WINDOW = timedelta(days=90)  # the spec's default and widest date range
 MAX_MEDIA_URL = 2000
+MAX_ID = 2**31 - 1  # the cases' ids are 32-bit: a larger number is no case (and PostgreSQL
+# refuses to compare the column with it)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the dates a filter may name (see _when)
 LATEST = datetime(2101, 1, 1, tzinfo=UTC)
 # The registry book is kept in the city's language, not the client's (review 11, finding 14):
@@ -275,11 +277,14 @@ def _query(
     return [_public(row, at, extra, zone) for row, at, extra in session.execute(query)]
 
 
+_NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() takes "²", int() not
+
+
 def _ids(text: str) -> list[int]:
     ids: list[int] = []
     for part in text.split(","):
         part = part.strip()
-        if not part.isdigit() or len(part) > 18:
+        if not _NUMBER.fullmatch(part):
             raise OPEN311_BAD_PARAMETER(f"service_request_id: {part!r} is not a request number")
         ids.append(int(part))
     if len(ids) > MAX_REQUESTS:
@@ -349,9 +354,8 @@ def requests(
     override every other filter (the spec's rule); otherwise the dates default to the 90 days
     up to now (or 90 days from the one date given)."""
     if filters.service_request_ids is not None:
-        return _query(
-            session, CaseRow.id.in_(filters.service_request_ids), limit=MAX_REQUESTS, zone=zone
-        )
+        ids = [i for i in filters.service_request_ids if i <= MAX_ID]  # others are no case
+        return _query(session, CaseRow.id.in_(ids), limit=MAX_REQUESTS, zone=zone)
     start, end = filters.start, filters.end
     if start is None and end is None:
         end = now
@@ -383,7 +387,7 @@ def requests(
 def request(session: Session, service_request_id: str, *, zone: ZoneInfo) -> ServiceRequest:
     """One public request by its number (``open311_request_not_found`` for an unknown number
     and for a case that is not public alike)."""
-    if not service_request_id.isdigit() or len(service_request_id) > 18:
+    if not _NUMBER.fullmatch(service_request_id) or int(service_request_id) > MAX_ID:
         raise OPEN311_REQUEST_NOT_FOUND("not a request number")
     found = _query(session, CaseRow.id == int(service_request_id), limit=1, zone=zone)
     if not found:
