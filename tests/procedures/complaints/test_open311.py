@@ -680,6 +680,30 @@ def test_the_largest_request_numbers_are_unknown_not_a_500(client: Any) -> None:
         assert error_of(answer, 400) == "open311_bad_parameter", numbers
 
 
+PARAMETER = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
+    ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00", "2026-12-07", "1,2", "open"]
+)
+
+
+@hypothesis.settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
+)
+@hypothesis.given(
+    params=st.dictionaries(
+        st.sampled_from(["start_date", "end_date", "status", "service_code", "service_request_id"]),
+        PARAMETER,
+        max_size=3,
+    )
+)
+def test_any_filters_are_an_answer_or_a_400_never_a_500(
+    client: Any, params: dict[str, str]
+) -> None:
+    answer = client.get(f"{V2}/requests.json", params=params)
+    assert answer.status_code in (200, 400), (params, answer.text)
+
+
 def test_the_first_and_last_dates_taken(client: Any) -> None:
     get(client, "requests", start_date="1970-01-01T00:00:00Z")
     get(client, "requests", end_date="1970-01-01T00:00:00Z")  # 90 days before: still 1969
