@@ -327,6 +327,9 @@ def test_unknown_paths_formats_and_methods_answer_in_the_spec_format(client: Any
     assert error_of(client.get(f"{V2}/requests/12.json"), 404) == "open311_request_not_found"
     assert error_of(client.get(f"{V2}/requests/abc.xml"), 404) == "open311_request_not_found"
     assert error_of(client.get(f"{V2}/tokens/nope.json"), 404) == "open311_request_not_found"
+    for token in ("%00", "a%00b", "0" * 31 + "%00", "A" * 32, "0" * 33):
+        answer = client.get(f"{V2}/tokens/{token}.json")
+        assert error_of(answer, 404) == "open311_request_not_found", token
     assert error_of(client.put(f"{V2}/requests.json"), 405) == "method_not_allowed"
 
 
@@ -450,6 +453,15 @@ def test_the_locations_a_request_may_have(client: Any, ctx: Any, key: str) -> No
         ({"service_code": "incident-noise"}, "open311_unknown_service"),  # about people
         ({"email": "not an address"}, "case_bad_email"),
         ({"media_url": "javascript:alert(1)"}, "open311_bad_parameter"),
+        # a NUL anywhere (PostgreSQL cannot store one: it was a 500), other control characters
+        ({"media_url": "https://photos.example/\x00.jpg"}, "open311_bad_parameter"),
+        ({"media_url": "https://photos.example/\x01.jpg"}, "open311_bad_parameter"),
+        ({"address_id": "D\x00/401", "lat": "", "long": ""}, "open311_bad_parameter"),
+        ({"address_id": "D\x01/401", "lat": "", "long": ""}, "case_unknown_address"),
+        ({"first_name": "P\x00u", "email": "pau@example.cat"}, "open311_bad_parameter"),
+        ({"first_name": "P\x01u", "email": "pau@example.cat"}, "case_text_bad_characters"),
+        ({"api_key": "o311_\x00"}, "open311_bad_parameter"),
+        ({"device_id": "\x00"}, "open311_bad_parameter"),
     ],
 )
 def test_bad_requests_are_refused_and_nothing_is_stored(

@@ -397,7 +397,9 @@ def request(session: Session, service_request_id: str, *, zone: ZoneInfo) -> Ser
 
 def by_token(session: Session, token: str) -> str:
     """The request number a token stands for."""
-    case_id = session.scalar(select(RequestRow.case_id).where(RequestRow.token == token[:64]))
+    if not _TOKEN.fullmatch(token):  # nothing else was ever one (nor reaches the database)
+        raise OPEN311_REQUEST_NOT_FOUND("no request with this token")
+    case_id = session.scalar(select(RequestRow.case_id).where(RequestRow.token == token))
     if case_id is None:
         raise OPEN311_REQUEST_NOT_FOUND("no request with this token")
     return str(case_id)
@@ -408,7 +410,8 @@ def by_token(session: Session, token: str) -> str:
 _LATITUDE = (-90.0, 90.0)
 _LONGITUDE = (-180.0, 180.0)
 _ATTRIBUTE = re.compile(r"attribute\[([A-Za-z0-9_.-]{1,60})\]")
-_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>\"\x00-\x1f\x7f]+", re.IGNORECASE)
+_TOKEN = re.compile(r"[0-9a-f]{32}")  # secrets.token_hex(16)
 # What POST takes besides attributes; device_id and account_id are taken and dropped: we keep
 # no identifier of the citizen's device or account.
 FIELDS = frozenset(
@@ -454,6 +457,8 @@ def single_values(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
     (which of two values counts would be a guess)."""
     values: dict[str, str] = {}
     for name, value in pairs:
+        if "\x00" in name or "\x00" in value:  # no field takes one; PostgreSQL cannot store it
+            raise OPEN311_BAD_PARAMETER(f"{name[:60]!r} has a NUL character")
         if name in values:
             raise OPEN311_BAD_PARAMETER(f"{name[:60]!r} is given twice")
         if len(value) > MAX_FIELD + 100:  # room for spaces the description's check strips
