@@ -27,7 +27,12 @@ from finestreta.procedures.complaints.cases import DescribedPlace, Handler
 from finestreta.procedures.complaints.lifecycle import CaseState, Role
 from finestreta.procedures.complaints.open311 import keys
 from finestreta.procedures.complaints.open311.records import ApiKeyRow, RequestRow
-from finestreta.procedures.complaints.open311.service import SERVICES, WINDOW, parse_filters
+from finestreta.procedures.complaints.open311.service import (
+    FIELDS,
+    SERVICES,
+    WINDOW,
+    parse_filters,
+)
 from finestreta.procedures.complaints.open311.settings import Open311Settings
 from finestreta.procedures.complaints.records import CaseEventRow, CaseRow
 from finestreta.registry import RegistryAttachment, RegistryEntry
@@ -472,6 +477,30 @@ def test_bad_requests_are_refused_and_nothing_is_stored(
         assert error_of(answer, 400) == code
     assert count(ctx, CaseRow) == count(ctx, CaseEventRow) == count(ctx, RequestRow) == 0
     assert count(ctx, RegistryEntry) == 0
+
+
+FIELD_VALUE = st.text(st.characters(codec="utf-8"), max_size=30) | st.sampled_from(
+    ["D001/401", "incident-lighting", "complaint-roads", "41.4", "nan", "1e400", "https://x.y/z"]
+)
+
+
+@hypothesis.settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
+)
+@hypothesis.given(
+    fields=st.dictionaries(
+        st.sampled_from([*sorted(FIELDS - {"api_key"}), "attribute[language]", "other"]),
+        FIELD_VALUE,
+        max_size=6,
+    )
+)
+def test_any_form_is_filed_or_refused_never_a_500(
+    client: Any, ctx: Any, key: str, fields: dict[str, str]
+) -> None:
+    answer = post(client, **{"api_key": key, **fields})
+    assert answer.status_code in (201, 400, 404, 429), (fields, answer.text)
 
 
 def test_a_description_of_4000_characters_is_taken(client: Any, ctx: Any, key: str) -> None:
