@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,16 @@ def test_discovery_names_the_public_url_whatever_the_host_header(client: Any, ct
                 )
     # at least the hosts the platform lets through were answered
     assert client.get(f"{V2}/discovery.json", headers={"host": "localhost:6666"}).status_code == 200
+
+
+def test_discovery_without_a_public_url_gives_the_path_alone(
+    client: Any, ctx: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    complaints = ctx.procedure("complaints")
+    settings = complaints.platform.settings.model_copy(update={"public_url": ""})
+    monkeypatch.setattr(complaints, "platform", replace(complaints.platform, settings=settings))
+    answer = client.get(f"{V2}/discovery.json", headers={"host": "localhost:6666"})
+    assert answer.json()["endpoints"][0]["url"] == V2
 
 
 def test_a_service_definition_has_its_attributes_and_values(client: Any) -> None:
