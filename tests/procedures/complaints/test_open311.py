@@ -8,24 +8,35 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 from lxml import etree
 from sqlalchemy import func, select
 
 from finestreta.cli import main
 from finestreta.clock import SYSTEM_CLOCK
+from finestreta.errors import FinestretaError
 from finestreta.procedures.complaints import cases
 from finestreta.procedures.complaints.cases import DescribedPlace, Handler
 from finestreta.procedures.complaints.lifecycle import CaseState, Role
 from finestreta.procedures.complaints.open311 import keys
 from finestreta.procedures.complaints.open311.records import ApiKeyRow, RequestRow
-from finestreta.procedures.complaints.open311.service import SERVICES
+from finestreta.procedures.complaints.open311.service import (
+    FIELDS,
+    SERVICES,
+    WINDOW,
+    parse_filters,
+)
 from finestreta.procedures.complaints.open311.settings import Open311Settings
 from finestreta.procedures.complaints.records import CaseEventRow, CaseRow
+from finestreta.registry import RegistryAttachment, RegistryEntry
 from finestreta.streets.synthetic import seed_demo
 from tests.procedures.complaints.open311_helpers import (
     PERSONAL_BITS,
@@ -131,14 +142,45 @@ def test_discovery_and_services_in_both_formats(client: Any) -> None:
     assert as_xml.headers["access-control-allow-origin"] == "*"
     # never a type that may not be published, nor a theme about people
     assert not any(c.split("-")[0] in ("suggestion", "query", "thanks") for c in codes)
-    assert not any(c.endswith(("-staff", "-civic_behaviour")) for c in codes)
+    assert not any(c.endswith(("-staff", "-civic_behaviour", "-noise")) for c in codes)
     assert all(s["metadata"] is True and s["type"] == "realtime" for s in listed)
 
 
+def test_discovery_names_the_public_url_whatever_the_host_header(client: Any, ctx: Any) -> None:
+    """Discovery is cached publicly: a forged Host must not become the URL it gives out."""
+    public = ctx.settings.public_url.rstrip("/")
+    assert public
+    for host in ("localhost:6666", "127.0.0.1", "evil.example"):
+        for fmt in ("json", "xml"):
+            answer = client.get(f"{V2}/discovery.{fmt}", headers={"host": host})
+            if answer.status_code == 400:  # a host the platform refuses outright: also fine
+                continue
+            assert answer.status_code == 200, answer.text
+            assert host not in answer.text
+            if fmt == "json":
+                assert answer.json()["endpoints"][0]["url"] == public + V2
+            else:
+                assert valid_xml(answer, "discovery").findtext("endpoints/endpoint/url") == (
+                    public + V2
+                )
+    # at least the hosts the platform lets through were answered
+    assert client.get(f"{V2}/discovery.json", headers={"host": "localhost:6666"}).status_code == 200
+
+
+def test_discovery_without_a_public_url_gives_the_path_alone(
+    client: Any, ctx: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    complaints = ctx.procedure("complaints")
+    settings = complaints.platform.settings.model_copy(update={"public_url": ""})
+    monkeypatch.setattr(complaints, "platform", replace(complaints.platform, settings=settings))
+    answer = client.get(f"{V2}/discovery.json", headers={"host": "localhost:6666"})
+    assert answer.json()["endpoints"][0]["url"] == V2
+
+
 def test_a_service_definition_has_its_attributes_and_values(client: Any) -> None:
-    as_json, as_xml = get(client, "services/complaint-noise")
+    as_json, as_xml = get(client, "services/complaint-roads")
     definition = as_json.json()
-    assert definition["service_code"] == "complaint-noise"
+    assert definition["service_code"] == "complaint-roads"
     (language,) = definition["attributes"]
     assert language == {
         "variable": True,
@@ -158,7 +200,7 @@ def test_a_service_definition_has_its_attributes_and_values(client: Any) -> None
     attribute = document.find("attributes/attribute")
     assert attribute.findtext("datatype") == "singlevaluelist"
     assert [v.findtext("key") for v in attribute.iterfind("values/value")] == ["ca", "es", "en"]
-    for code in ("suggestion-noise", "complaint-staff", "nothing"):
+    for code in ("suggestion-noise", "complaint-staff", "incident-noise", "nothing"):
         for fmt in ("json", "xml"):
             answer = client.get(f"{V2}/services/{code}.{fmt}")
             assert error_of(answer, 404) == "open311_service_not_found"
@@ -168,14 +210,17 @@ def test_booth_cases_are_public_requests_without_personal_data(
     client: Any, ctx: Any, key: str
 ) -> None:
     """A case filed at the booth with every personal detail: Open311 shows its service,
-    state, unit, dates and street address, its description only as moderated, and no name,
-    e-mail, phone or original text anywhere, in any output."""
+    state, unit, dates and street (never the number: the citizen at the booth chose to publish
+    nothing), its description only as moderated, and no name, e-mail, phone or original text
+    anywhere, in any output. Noise is about people (neighbours): never published."""
     case = booth_case(ctx)
     with ctx.db.session() as session:
         number = str(session.scalar(select(CaseRow.id).where(CaseRow.code == case.code)))
     hidden = [
         booth_case(ctx, case_type="complaint", theme="staff"),  # about people
         booth_case(ctx, case_type="suggestion", theme="lighting"),  # a type never published
+        booth_case(ctx, case_type="complaint", theme="noise"),  # about neighbours
+        booth_case(ctx, case_type="incident", theme="noise"),
     ]
     described = booth_case(ctx, case_type="incident", location=DescribedPlace(SECRETS["place"]))
     filed = post(client, **lamp(key, email="pau@example.cat", first_name="Pau", last_name="Ribes"))
@@ -187,7 +232,7 @@ def test_booth_cases_are_public_requests_without_personal_data(
     mine = listed[number]
     assert mine["service_code"] == "complaint-street_cleaning" and mine["status"] == "open"
     assert mine["agency_responsible"] == "Street cleaning and waste"
-    assert mine["address"] == "Carrer de Mallorca 401" and mine["address_id"] == "D001/401"
+    assert mine["address"] == "Carrer de Mallorca" and "address_id" not in mine
     assert "description" not in mine  # not moderated yet
     for field in ("requested_datetime", "updated_datetime", "expected_datetime"):
         zoned(mine[field])
@@ -212,30 +257,33 @@ def test_booth_cases_are_public_requests_without_personal_data(
     bodies = [a.text for pair in outputs for a in pair]
     for secret in [*PERSONAL_BITS, "pau@example.cat", "Ribes", SECRETS["place"], case.code]:
         assert not any(secret.lower() in body.lower() for body in bodies), secret
+    bodies = [a.text for pair in outputs[:2] for a in pair]  # the booth case: its street only
+    for secret in ("Mallorca 401", "D001/401", "D001"):
+        assert not any(secret.lower() in body.lower() for body in bodies), secret
     # a case about people or of a type never published is not there, not even by its number
     with ctx.db.session() as session:
         numbers = [
             str(session.scalar(select(CaseRow.id).where(CaseRow.code == c.code)))
             for c in (*hidden, described)
         ]
-    for hidden_number in numbers[:2]:
+    for hidden_number in numbers[:4]:
         assert hidden_number not in listed
         answer = client.get(f"{V2}/requests/{hidden_number}.json")
         assert error_of(answer, 404) == "open311_request_not_found"
     # a place the citizen described in their own words is not published (no address)
-    assert "address" not in listed[numbers[2]] and "lat" not in listed[numbers[2]]
+    assert "address" not in listed[numbers[4]] and "lat" not in listed[numbers[4]]
 
 
 def test_the_filters(client: Any, ctx: Any, streets: None) -> None:
     now = SYSTEM_CLOCK.now()
     old = booth_case(ctx, case_type="incident", theme="lighting", now=now - timedelta(days=100))
     recent = booth_case(ctx, case_type="incident", theme="lighting", now=now - timedelta(days=2))
-    noise = booth_case(ctx, case_type="complaint", theme="noise", now=now - timedelta(hours=1))
+    roads = booth_case(ctx, case_type="complaint", theme="roads", now=now - timedelta(hours=1))
     with ctx.db.session() as session:
         cases.move(session, recent.code, CaseState.CLOSED, by=SUPERVISOR, now=now)
         ids = {
             c.code: str(session.scalar(select(CaseRow.id).where(CaseRow.code == c.code)))
-            for c in (old, recent, noise)
+            for c in (old, recent, roads)
         }
 
     def numbers(**params: Any) -> list[str]:
@@ -244,12 +292,12 @@ def test_the_filters(client: Any, ctx: Any, streets: None) -> None:
         return [r["service_request_id"] for r in as_json.json()]
 
     # the default window is the last 90 days, newest first
-    assert numbers() == [ids[noise.code], ids[recent.code]]
+    assert numbers() == [ids[roads.code], ids[recent.code]]
     assert numbers(status="closed") == [ids[recent.code]]
-    assert numbers(status="open") == [ids[noise.code]]
+    assert numbers(status="open") == [ids[roads.code]]
     assert numbers(service_code="incident-lighting") == [ids[recent.code]]
-    assert numbers(service_code="complaint-noise,incident-lighting", status="open,closed") == [
-        ids[noise.code],
+    assert numbers(service_code="complaint-roads,incident-lighting", status="open,closed") == [
+        ids[roads.code],
         ids[recent.code],
     ]
     start = (now - timedelta(days=120)).isoformat()
@@ -257,8 +305,8 @@ def test_the_filters(client: Any, ctx: Any, streets: None) -> None:
     assert numbers(start_date=start, end_date=end) == [ids[old.code]]
     assert numbers(start_date=start) == [ids[old.code]]  # 90 days from the start
     # numbers override every other filter (the spec's rule)
-    both = f"{ids[old.code]},{ids[noise.code]}"
-    assert numbers(service_request_id=both, status="closed") == [ids[noise.code], ids[old.code]]
+    both = f"{ids[old.code]},{ids[roads.code]}"
+    assert numbers(service_request_id=both, status="closed") == [ids[roads.code], ids[old.code]]
     closed = get(client, "requests", service_request_id=ids[recent.code])[0].json()[0]
     assert closed["status"] == "closed" and closed["status_notes"] == "Closed."
     assert zoned(closed["updated_datetime"]) > zoned(closed["requested_datetime"])
@@ -295,6 +343,9 @@ def test_unknown_paths_formats_and_methods_answer_in_the_spec_format(client: Any
     assert error_of(client.get(f"{V2}/requests/12.json"), 404) == "open311_request_not_found"
     assert error_of(client.get(f"{V2}/requests/abc.xml"), 404) == "open311_request_not_found"
     assert error_of(client.get(f"{V2}/tokens/nope.json"), 404) == "open311_request_not_found"
+    for token in ("%00", "a%00b", "0" * 31 + "%00", "A" * 32, "0" * 33):
+        answer = client.get(f"{V2}/tokens/{token}.json")
+        assert error_of(answer, 404) == "open311_request_not_found", token
     assert error_of(client.put(f"{V2}/requests.json"), 405) == "method_not_allowed"
 
 
@@ -338,6 +389,56 @@ def test_a_filed_request_is_a_case_the_staff_see(client: Any, ctx: Any, key: str
     assert source is not None and source.key_name == "app" and str(source.case_id) == number
     assert source.media_url == "https://photos.example/lamp.jpg"
 
+    # and an incoming registry entry, in the city's language, the case keeping its code
+    with ctx.db.session() as session:
+        (entry,) = session.scalars(select(RegistryEntry))
+        row = session.scalar(select(CaseRow))
+    assert row is not None and row.registry_code == entry.code
+    assert entry.direction == "in" and entry.party_name == "Pau Ribes"
+    assert entry.subject == "Incidència: Enllumenat públic"
+    assert entry.destination_unit == "Enllumenat públic"
+    assert entry.summary.startswith("The street lamp has been off for three nights.\n")
+    assert entry.documents == [] and entry.call_id is None
+    assert entry.created_by == "open311:app"
+    assert count(ctx, RegistryAttachment) == 0  # media_url is never fetched
+    assert entry.code not in get(client, f"requests/{number}")[0].text
+
+
+def test_an_anonymous_request_is_registered_as_anonymous(client: Any, ctx: Any, key: str) -> None:
+    # a name without a way to reach its bearer is not kept, on the case or in the registry
+    answer = post(client, **lamp(key, first_name="Pau", address_id="D001/401", lat="", long=""))
+    assert answer.status_code == 201, answer.text
+    with ctx.db.session() as session:
+        (entry,) = session.scalars(select(RegistryEntry))
+    assert entry.party_name == "Anònim" and "Pau" not in entry.summary
+    assert entry.summary.endswith("Carrer de Mallorca 401")
+
+
+def test_nothing_is_half_stored_when_the_registry_refuses(
+    client: Any, ctx: Any, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry is written (and numbered), then the registry refuses: the case, its event, the
+    request's row and the entry are all undone, and the next request takes the same number."""
+    from finestreta.registry import register as real
+
+    where = "finestreta.procedures.complaints.open311.service.register"
+
+    def refusing(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)
+        raise ValueError("party_name contains control characters")
+
+    monkeypatch.setattr(where, refusing)
+    for fmt in ("json", "xml"):
+        assert error_of(post(client, fmt, **lamp(key)), 400) == "open311_bad_parameter"
+    assert count(ctx, CaseRow) == count(ctx, CaseEventRow) == count(ctx, RequestRow) == 0
+    assert count(ctx, RegistryEntry) == 0
+
+    monkeypatch.setattr(where, real)
+    assert post(client, **lamp(key)).status_code == 201
+    with ctx.db.session() as session:
+        (entry,) = session.scalars(select(RegistryEntry))
+    assert entry.number == 1
+
 
 def test_the_locations_a_request_may_have(client: Any, ctx: Any, key: str) -> None:
     by_address = post(client, **lamp(key, lat="", long="", address_id="D001/401"))
@@ -365,8 +466,18 @@ def test_the_locations_a_request_may_have(client: Any, ctx: Any, key: str) -> No
         ({"attribute[colour]": "red"}, "open311_bad_attribute"),
         ({"colour": "red"}, "open311_bad_parameter"),
         ({"service_code": "complaint-lighting"}, "case_contact_needed"),  # anonymous complaint
+        ({"service_code": "incident-noise"}, "open311_unknown_service"),  # about people
         ({"email": "not an address"}, "case_bad_email"),
         ({"media_url": "javascript:alert(1)"}, "open311_bad_parameter"),
+        # a NUL anywhere (PostgreSQL cannot store one: it was a 500), other control characters
+        ({"media_url": "https://photos.example/\x00.jpg"}, "open311_bad_parameter"),
+        ({"media_url": "https://photos.example/\x01.jpg"}, "open311_bad_parameter"),
+        ({"address_id": "D\x00/401", "lat": "", "long": ""}, "open311_bad_parameter"),
+        ({"address_id": "D\x01/401", "lat": "", "long": ""}, "case_unknown_address"),
+        ({"first_name": "P\x00u", "email": "pau@example.cat"}, "open311_bad_parameter"),
+        ({"first_name": "P\x01u", "email": "pau@example.cat"}, "case_text_bad_characters"),
+        ({"api_key": "o311_\x00"}, "open311_bad_parameter"),
+        ({"device_id": "\x00"}, "open311_bad_parameter"),
     ],
 )
 def test_bad_requests_are_refused_and_nothing_is_stored(
@@ -376,6 +487,31 @@ def test_bad_requests_are_refused_and_nothing_is_stored(
         answer = post(client, fmt, **lamp(key, **changes))
         assert error_of(answer, 400) == code
     assert count(ctx, CaseRow) == count(ctx, CaseEventRow) == count(ctx, RequestRow) == 0
+    assert count(ctx, RegistryEntry) == 0
+
+
+FIELD_VALUE = st.text(st.characters(codec="utf-8"), max_size=30) | st.sampled_from(
+    ["D001/401", "incident-lighting", "complaint-roads", "41.4", "nan", "1e400", "https://x.y/z"]
+)
+
+
+@hypothesis.settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
+)
+@hypothesis.given(
+    fields=st.dictionaries(
+        st.sampled_from([*sorted(FIELDS - {"api_key"}), "attribute[language]", "other"]),
+        FIELD_VALUE,
+        max_size=6,
+    )
+)
+def test_any_form_is_filed_or_refused_never_a_500(
+    client: Any, ctx: Any, key: str, fields: dict[str, str]
+) -> None:
+    answer = post(client, **{"api_key": key, **fields})
+    assert answer.status_code in (201, 400, 404, 429), (fields, answer.text)
 
 
 def test_a_description_of_4000_characters_is_taken(client: Any, ctx: Any, key: str) -> None:
@@ -519,6 +655,39 @@ def test_keys_are_redacted_from_logs(ctx: Any) -> None:
     assert pattern.sub("[redacted]", f"api_key={key}&x=1") == "api_key=[redacted]&x=1"
 
 
+def test_a_key_in_a_log_line_is_redacted_by_the_servers_logging(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``finestreta serve`` configures the logging (cli.py: logs.configure with every loaded
+    procedure's patterns) before it runs uvicorn: a line logged then, anywhere, carries no key."""
+    import uvicorn
+
+    key = "o311_" + "Ab-_9" * 8 + "xyz"
+    root = logging.getLogger()
+    # a root logger without handlers, as in a fresh server process: configure() adds its own,
+    # writing to stderr (captured); both are put back after the test
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    logged: list[str] = []
+
+    def run(app: Any, **options: Any) -> None:  # where uvicorn would serve and log
+        access = logging.getLogger("tests.open311.access")
+        access.info('127.0.0.1 - "GET /open311/v2/requests.json?api_key=%s HTTP/1.1" 400', key)
+        access.warning("form: api_key=%s&service_code=incident-lighting", key)
+        logged.append("ran")
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setenv("FINESTRETA_DATABASE_URL", database_url)
+    monkeypatch.setenv("FINESTRETA_LOG_LEVEL", "info")
+    monkeypatch.delenv("FINESTRETA_PROCEDURES", raising=False)  # every installed one
+    main(["serve", "--no-migrate"])
+    assert logged == ["ran"]
+    err = capsys.readouterr().err
+    assert "GET /open311/v2/requests.json?api_key=[redacted] HTTP/1.1" in err, err
+    assert "form: api_key=[redacted]&service_code=incident-lighting" in err, err
+    assert key not in err and key[5:20] not in err
+
+
 def test_an_oversized_body_is_refused_in_the_spec_format(client: Any, ctx: Any) -> None:
     limit = ctx.settings.max_body_bytes
     body = b"description=" + b"x" * limit
@@ -530,6 +699,88 @@ def test_an_oversized_body_is_refused_in_the_spec_format(client: Any, ctx: Any) 
         )
         assert error_of(answer, 413) == "too_large"
     assert count(ctx, CaseRow) == 0
+
+
+EXTREME_DATES = [
+    {"end_date": "0001-01-01T00:00:00Z"},
+    {"start_date": "9999-12-31T00:00:00Z"},
+    {"start_date": "0001-01-01T00:00:00+14:00"},
+    {"end_date": "9999-12-31T23:59:59-14:00"},
+    {"start_date": "0001-01-01T00:00:00"},  # the city's zone, before year 1 in UTC
+    {"end_date": "9999-12-31"},
+    {"start_date": "1969-12-31T23:59:59Z"},
+    {"end_date": "2101-01-01T00:00:00Z"},
+    {"start_date": "0001-01-01T00:00:00Z", "end_date": "0001-02-01T00:00:00Z"},
+]
+
+
+@pytest.mark.parametrize("params", EXTREME_DATES)
+def test_extreme_dates_are_a_bad_parameter_never_a_500(client: Any, params: dict[str, str]) -> None:
+    for fmt in ("json", "xml"):
+        answer = client.get(f"{V2}/requests.{fmt}", params=params)
+        assert error_of(answer, 400) == "open311_bad_parameter", params
+
+
+def test_the_largest_request_numbers_are_unknown_not_a_500(client: Any) -> None:
+    as_json, _ = get(client, "requests", service_request_id="999999999999999999,2147483648")
+    assert as_json.json() == []
+    for number in ("999999999999999999", "9" * 40, "²", "1²"):
+        answer = client.get(f"{V2}/requests/{number}.json")
+        assert error_of(answer, 404) == "open311_request_not_found", number
+    for numbers in ("²", "1,²", "9" * 19):
+        answer = client.get(f"{V2}/requests.json", params={"service_request_id": numbers})
+        assert error_of(answer, 400) == "open311_bad_parameter", numbers
+
+
+PARAMETER = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
+    ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00", "2026-12-07", "1,2", "open"]
+)
+
+
+@hypothesis.settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
+)
+@hypothesis.given(
+    params=st.dictionaries(
+        st.sampled_from(["start_date", "end_date", "status", "service_code", "service_request_id"]),
+        PARAMETER,
+        max_size=3,
+    )
+)
+def test_any_filters_are_an_answer_or_a_400_never_a_500(
+    client: Any, params: dict[str, str]
+) -> None:
+    answer = client.get(f"{V2}/requests.json", params=params)
+    assert answer.status_code in (200, 400), (params, answer.text)
+
+
+def test_the_first_and_last_dates_taken(client: Any) -> None:
+    get(client, "requests", start_date="1970-01-01T00:00:00Z")
+    get(client, "requests", end_date="1970-01-01T00:00:00Z")  # 90 days before: still 1969
+    get(client, "requests", start_date="2100-12-31T23:59:59Z")  # 90 days after: 2101
+    get(client, "requests", start_date="2100-12-31T00:00:00-14:00", end_date="2100-12-31T23:59:59Z")
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(
+    moment=st.datetimes(timezones=st.none() | st.timezones() | st.just(UTC)),
+    field=st.sampled_from(["start_date", "end_date"]),
+)
+def test_any_date_is_a_window_or_a_bad_parameter(moment: datetime, field: str) -> None:
+    """Whatever the moment: either refused as open311_bad_parameter or a filter whose 90 days'
+    window (taken by ``requests``) can be computed and compared in UTC."""
+    zone = ZoneInfo("Europe/Madrid")
+    try:
+        filters = parse_filters({field: moment.isoformat()}, zone)
+    except FinestretaError as refused:
+        assert refused.code == "open311_bad_parameter"
+        return
+    given = filters.start or filters.end
+    assert given is not None and given.tzinfo is not None
+    for edge in (given - WINDOW, given + WINDOW):
+        edge.astimezone(UTC)
 
 
 def test_a_date_without_zone_is_the_citys(client: Any, ctx: Any, streets: None) -> None:

@@ -30,7 +30,8 @@ def test_the_georeport_client_lists_services_and_reads_back_a_request(
             client = GeoReport(root, jurisdiction="finestreta", api_key=key, output_format=fmt)
             services = client.get_service_list()
             codes = [s["service_code"] for s in services]
-            assert "incident-lighting" in codes and "complaint-noise" in codes
+            assert "incident-lighting" in codes and "complaint-roads" in codes
+            assert "complaint-noise" not in codes  # about people (neighbours)
             definition = client.get_service_definition("incident-lighting")
             attribute = definition["attributes"]
             if fmt == "xml":  # xmltodict: one attribute is a dict, its values a list of dicts

@@ -107,7 +107,8 @@ THEMES: Mapping[str, Theme] = {
     for t in (
         Theme("street_cleaning", N_("Street cleaning and waste"), "cleaning"),
         Theme("lighting", N_("Street lighting"), "lighting"),
-        Theme("noise", N_("Noise"), "environment"),
+        # noise comes from someone (a neighbour's flat, a bar below): about people
+        Theme("noise", N_("Noise"), "environment", about_people=True),
         Theme("green_spaces", N_("Parks and green spaces"), "parks"),
         Theme("transport_stops", N_("Public transport stops"), "mobility"),
         Theme("roads", N_("Pavements and roads"), "public_works"),

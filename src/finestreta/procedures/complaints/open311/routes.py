@@ -104,8 +104,11 @@ def _zone(complaints: Any) -> ZoneInfo:
 
 @router.get("/discovery.{fmt}")
 def discovery(request: Request, fmt: str) -> Response:
-    _checked(request, fmt)
-    base = str(request.base_url).rstrip("/") + PREFIX
+    complaints = _checked(request, fmt)
+    # The configured public address, never the request's Host header: this answer is cached
+    # publicly, so a forged Host would otherwise be served to everyone (cache poisoning).
+    # Without one configured, the path alone (relative to wherever the client found us).
+    base = complaints.platform.settings.public_url.rstrip("/") + PREFIX
     document = {
         "changeset": CHANGESET,
         "contact": "See the city's website for contact details.",

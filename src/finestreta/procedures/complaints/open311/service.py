@@ -10,8 +10,9 @@ language the city answers in.
 through the API). What is public of a case: its number (``service_request_id``, the row's id —
 never the case's code, which is the key to the tracking page and its answer), service, state
 (open/closed and a fixed note), the unit, its dates, the address when it is one of the street
-register's (a street and a number, never a place the citizen described in their own words) or
-the coordinates an API client sent, and the description *only* as a supervisor moderated it.
+register's (a street and a number when an API client sent it; only the street for a case filed
+at the booth; never a place the citizen described in their own words) or the coordinates an API
+client sent, and the description *only* as a supervisor moderated it.
 Never the contact, the name, the description as written, the answer or the ``media_url``.
 """
 
@@ -22,16 +23,17 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from finestreta.errors import N_, InvalidInput, NotFound, declare
 from finestreta.procedures.complaints.cases import (
     CASE_LOCATION_MISSING,
     AddressLocation,
+    Case,
     Contact,
     DescribedPlace,
     Location,
@@ -41,13 +43,23 @@ from finestreta.procedures.complaints.lifecycle import CaseState
 from finestreta.procedures.complaints.open311.keys import ApiKey, check_rate
 from finestreta.procedures.complaints.open311.records import RequestRow
 from finestreta.procedures.complaints.records import CaseEventRow, CaseRow
+from finestreta.procedures.complaints.service import texts
 from finestreta.procedures.complaints.settings import ComplaintsSettings
 from finestreta.procedures.complaints.types import DOMAIN, THEMES, TYPES, UNITS, published
+from finestreta.registry.service import Direction, register
 from finestreta.streets.port import StreetRegister
 
 MAX_REQUESTS = 1000  # the spec's default cap on one answer
 WINDOW = timedelta(days=90)  # the spec's default and widest date range
 MAX_MEDIA_URL = 2000
+MAX_ID = 2**31 - 1  # the cases' ids are 32-bit: a larger number is no case (and PostgreSQL
+# refuses to compare the column with it)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the dates a filter may name (see _when)
+LATEST = datetime(2101, 1, 1, tzinfo=UTC)
+# The registry book is kept in the city's language, not the client's (review 11, finding 14):
+# Catalan until the platform has a setting for it.
+REGISTRY_LANGUAGE = "ca"
+SUMMARY_LENGTH = 500  # as the booth's entries (complaints/service.py)
 MAX_FIELD = 4_000  # any single form value (the description's limit: the largest we take)
 
 OPEN311_UNKNOWN_SERVICE = declare(
@@ -199,12 +211,29 @@ def _expected(due_on: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(due_on, time(23, 59, 59), zone)
 
 
+def _street(row: CaseRow) -> str | None:
+    """The street of a case filed at the booth, without its number: the citizen there did not
+    choose to publish where they are (often their home or a neighbour's door), and a case is
+    public before any moderation. Nothing when the label is not plainly "street number" (a
+    flat or door after it, another register's form): nothing below street level is shown."""
+    label, number = row.address_label or "", row.street_number or ""
+    suffix = f" {number}"
+    if not number or not label.endswith(suffix) or "," in label:
+        return None
+    return label.removesuffix(suffix).strip() or None
+
+
 def _public(
     row: CaseRow, updated: datetime | None, extra: RequestRow | None, zone: ZoneInfo
 ) -> ServiceRequest:
     state = CaseState(row.state)
     code = f"{row.case_type}-{row.theme}"
     on_register = row.street_code is not None and row.address_label is not None
+    if extra is None:  # filed at the booth: the street only (see _street)
+        address, address_id = _street(row) if on_register else None, None
+    else:  # an API client sent this address to publish it
+        address = row.address_label if on_register else None
+        address_id = f"{row.street_code}/{row.street_number}" if on_register else None
     return ServiceRequest(
         service_request_id=str(row.id),
         status=status_of(state),
@@ -216,8 +245,8 @@ def _public(
         requested_datetime=row.received_at.astimezone(zone),
         updated_datetime=(updated or row.received_at).astimezone(zone),
         expected_datetime=_expected(row.due_on, zone),
-        address=row.address_label if on_register else None,
-        address_id=f"{row.street_code}/{row.street_number}" if on_register else None,
+        address=address,
+        address_id=address_id,
         lat=extra.lat if extra else None,
         long=extra.long if extra else None,
     )
@@ -248,11 +277,14 @@ def _query(
     return [_public(row, at, extra, zone) for row, at, extra in session.execute(query)]
 
 
+_NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() takes "²", int() not
+
+
 def _ids(text: str) -> list[int]:
     ids: list[int] = []
     for part in text.split(","):
         part = part.strip()
-        if not part.isdigit() or len(part) > 18:
+        if not _NUMBER.fullmatch(part):
             raise OPEN311_BAD_PARAMETER(f"service_request_id: {part!r} is not a request number")
         ids.append(int(part))
     if len(ids) > MAX_REQUESTS:
@@ -262,14 +294,19 @@ def _ids(text: str) -> list[int]:
 
 def _when(name: str, text: str, zone: ZoneInfo) -> datetime:
     """A W3C date-time (``2026-12-07T10:30:00Z``, ``…+01:00``); a date or a time without zone is
-    the city's."""
+    the city's. Only moments from 1970 to 2100 are taken: at the ends of Python's calendar
+    (year 1, year 9999) the zone's offset or the 90 days' window would overflow it."""
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
+        value = value if value.tzinfo is not None else value.replace(tzinfo=zone)
+        in_utc = value.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise OPEN311_BAD_PARAMETER(
             f"{name}: not an ISO 8601 date-time (e.g. 2026-12-07T10:30:00Z)"
         ) from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    if not EARLIEST <= in_utc < LATEST:
+        raise OPEN311_BAD_PARAMETER(f"{name}: not between {EARLIEST.year} and {LATEST.year - 1}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -317,9 +354,8 @@ def requests(
     override every other filter (the spec's rule); otherwise the dates default to the 90 days
     up to now (or 90 days from the one date given)."""
     if filters.service_request_ids is not None:
-        return _query(
-            session, CaseRow.id.in_(filters.service_request_ids), limit=MAX_REQUESTS, zone=zone
-        )
+        ids = [i for i in filters.service_request_ids if i <= MAX_ID]  # others are no case
+        return _query(session, CaseRow.id.in_(ids), limit=MAX_REQUESTS, zone=zone)
     start, end = filters.start, filters.end
     if start is None and end is None:
         end = now
@@ -351,7 +387,7 @@ def requests(
 def request(session: Session, service_request_id: str, *, zone: ZoneInfo) -> ServiceRequest:
     """One public request by its number (``open311_request_not_found`` for an unknown number
     and for a case that is not public alike)."""
-    if not service_request_id.isdigit() or len(service_request_id) > 18:
+    if not _NUMBER.fullmatch(service_request_id) or int(service_request_id) > MAX_ID:
         raise OPEN311_REQUEST_NOT_FOUND("not a request number")
     found = _query(session, CaseRow.id == int(service_request_id), limit=1, zone=zone)
     if not found:
@@ -361,7 +397,9 @@ def request(session: Session, service_request_id: str, *, zone: ZoneInfo) -> Ser
 
 def by_token(session: Session, token: str) -> str:
     """The request number a token stands for."""
-    case_id = session.scalar(select(RequestRow.case_id).where(RequestRow.token == token[:64]))
+    if not _TOKEN.fullmatch(token):  # nothing else was ever one (nor reaches the database)
+        raise OPEN311_REQUEST_NOT_FOUND("no request with this token")
+    case_id = session.scalar(select(RequestRow.case_id).where(RequestRow.token == token))
     if case_id is None:
         raise OPEN311_REQUEST_NOT_FOUND("no request with this token")
     return str(case_id)
@@ -372,7 +410,8 @@ def by_token(session: Session, token: str) -> str:
 _LATITUDE = (-90.0, 90.0)
 _LONGITUDE = (-180.0, 180.0)
 _ATTRIBUTE = re.compile(r"attribute\[([A-Za-z0-9_.-]{1,60})\]")
-_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>\"\x00-\x1f\x7f]+", re.IGNORECASE)
+_TOKEN = re.compile(r"[0-9a-f]{32}")  # secrets.token_hex(16)
 # What POST takes besides attributes; device_id and account_id are taken and dropped: we keep
 # no identifier of the citizen's device or account.
 FIELDS = frozenset(
@@ -400,6 +439,7 @@ FIELDS = frozenset(
 class Filed:
     service_request_id: str
     token: str
+    registry_code: str
 
 
 def _coordinate(name: str, text: str, bounds: tuple[float, float]) -> float:
@@ -417,6 +457,8 @@ def single_values(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
     (which of two values counts would be a guess)."""
     values: dict[str, str] = {}
     for name, value in pairs:
+        if "\x00" in name or "\x00" in value:  # no field takes one; PostgreSQL cannot store it
+            raise OPEN311_BAD_PARAMETER(f"{name[:60]!r} has a NUL character")
         if name in values:
             raise OPEN311_BAD_PARAMETER(f"{name[:60]!r} is given twice")
         if len(value) > MAX_FIELD + 100:  # room for spaces the description's check strips
@@ -493,10 +535,12 @@ def file_request(
     settings: ComplaintsSettings,
     per_minute: int,
     timezone: str,
+    registry_language: str = REGISTRY_LANGUAGE,
 ) -> Filed:
     """A request filed through the API becomes a case like any other (checked whole by
-    ``open_case`` before anything is written), beside a row saying which key filed it. The
-    caller's session is the transaction: a refusal leaves nothing behind."""
+    ``open_case`` before anything is written) and an incoming registry entry (the issue: every
+    complaint is one; no documents: ``media_url`` is never fetched), beside a row saying which
+    key filed it. The caller's session is the transaction: a refusal leaves nothing behind."""
     check_rate(session, key, now=now, per_minute=per_minute)
     code = form.get("service_code", "").strip()
     if not code:
@@ -524,6 +568,13 @@ def file_request(
         settings=settings,
         timezone=timezone,
     )
+    entry = _register(session, case, key=key, timezone=timezone, language=registry_language)
+    session.execute(
+        update(CaseRow)
+        .where(CaseRow.code == case.code)
+        .values(registry_code=entry)
+        .execution_options(synchronize_session=False)
+    )
     case_id = session.scalar(select(CaseRow.id).where(CaseRow.code == case.code))
     assert case_id is not None
     token = secrets.token_hex(16)
@@ -540,4 +591,32 @@ def file_request(
         )
     )
     session.flush()
-    return Filed(str(case_id), token)
+    return Filed(str(case_id), token, entry)
+
+
+def _register(session: Session, case: Case, *, key: ApiKey, timezone: str, language: str) -> str:
+    """The case's incoming registry entry, in ``language``; its code. The party is the
+    contact's name, or "Anonymous" (no contact: a name alone is not kept, as on the case)."""
+    _ = texts(language)
+    party = _("Anonymous") if case.contact is None else case.contact.name or _("Not given")
+    text = case.description
+    if len(text) > SUMMARY_LENGTH:
+        text = text[: SUMMARY_LENGTH - 1].rstrip() + "…"
+    where = case.address_label or case.place or ""
+    try:
+        entry = register(
+            session,
+            direction=Direction.IN,
+            party_name=party,
+            party_document=None,
+            subject=f"{_(TYPES[case.case_type].label)}: {_(THEMES[case.theme].label)}",
+            summary=f"{text}\n{_('Where')}: {where}",
+            destination_unit=_(UNITS.get(case.unit, case.unit)),
+            documents=(),
+            call_id=None,
+            created_by=f"open311:{key.name}",
+            tz=timezone,
+        )
+    except ValueError as refused:  # input the case took but the registry does not
+        raise OPEN311_BAD_PARAMETER(f"the registry refused the request ({refused})") from None
+    return entry.code
