@@ -320,13 +320,19 @@ def test_who_may_read_a_kept_signature_and_every_attempt_is_audited(
         mine = call.clerk.get(path)
         assert mine.status_code == 200, mine.text
         assert mine.json()["width"] == 800 and len(mine.json()["strokes"]) == 1
+        # the clerk gets the drawing only: x, y; never the decrypted time and pressure
+        assert mine.json()["timing"] is False
+        assert {len(point) for point in mine.json()["strokes"][0]} == {2}
         drawn = call.clerk.get(path, params={"format": "svg"})
         assert drawn.headers["content-type"].startswith("image/svg+xml")
         assert b"<polyline" in drawn.content and b"<script" not in drawn.content
         assert jordi.get(path).status_code == 403
         assert call.booth.get(path).status_code == 401
         assert sara.get(path).json()["error"]["code"] == "signature_reason_needed"
-        assert sara.get(path, params={"reason": "A dispute, file 2026/17"}).status_code == 200
+        disputed = sara.get(path, params={"reason": "A dispute, file 2026/17"})
+        assert disputed.status_code == 200 and disputed.json()["timing"] is True
+        assert {len(point) for point in disputed.json()["strokes"][0]} == {4}
+        assert disputed.json()["strokes"][0][-1][2] == 16.0 * 59  # wave(): 16 ms a point
         call.kiosk.send({"type": "hang_up", "call_id": call.id})
         call.console.expect("call_ended")
         ended = call.clerk.get(path)

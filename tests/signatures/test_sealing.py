@@ -59,7 +59,7 @@ def code_of(db: Database, action: object) -> str:
 
 
 def test_the_signature_is_kept_and_read_back(db: Database) -> None:
-    call_id, clerk_id = make_call(db)
+    call_id, _ = make_call(db)
     request_id = new_request(db, call_id, DOCUMENT.upper())  # the hash's case does not matter
     assert len(request_id) >= 43  # 256 random bits
     with db.session() as session:
@@ -67,7 +67,7 @@ def test_the_signature_is_kept_and_read_back(db: Database) -> None:
     assert (sealed.state, sealed.document_sha256, sealed.sealed_at) == ("signed", DOCUMENT, NOW)
     with db.session() as session:
         back = read_signature(
-            session, request_id, reader=Reader(clerk_id, "clerk"), reason=None, key=KEY, now=NOW
+            session, request_id, reader=Reader(9, "supervisor"), reason="audit", key=KEY, now=NOW
         )
     assert back == SIGNATURE
 
