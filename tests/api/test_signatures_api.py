@@ -298,7 +298,7 @@ def test_oral_consent_and_withdrawal_by_the_clerk_of_the_call(
         withdraw = f"/api/calls/{call.id}/signatures/{second.request_id}"
         assert jordi.delete(withdraw, headers=ORIGIN).status_code == 404
         assert call.clerk.delete(withdraw, headers=ORIGIN).status_code == 200
-        call.kiosk.expect("hide_document")
+        call.kiosk.expect("signature_withdrawn", request_id=second.request_id)
         assert call.clerk.delete(withdraw, headers=ORIGIN).status_code == 409
         assert call.post(second.request_id, pad(second.sha256, [wave()])).status_code == 410
 
@@ -407,3 +407,58 @@ def test_a_reloaded_booth_gets_the_pad_again_and_an_ended_call_withdraws_it(
             call.console.expect("call_ended")
     assert row_of(ctx, second.request_id).state == "cancelled"
     assert row_of(ctx, first.request_id).state == "signed"
+
+
+def test_once_the_citizen_starts_signing_the_clerk_may_only_withdraw_the_document(
+    ctx: AppContext,
+    clerk_browser: ClerkBrowser,
+    booth_browser: BoothBrowser,
+    client: TestClient,
+) -> None:
+    other_booth, _ = booth_browser("nou-barris")
+    with live_call(ctx, clerk_browser, booth_browser) as call:
+        # before the first stroke, asking again replaces the document (the citizen had not
+        # started): the booth simply gets the new one
+        replaced = call.ask()
+        first = call.ask()
+        call.kiosk.expect("signature_show", request_id=first.request_id)
+        assert row_of(ctx, replaced.request_id).state == "cancelled"
+
+        started = f"/api/booth/signatures/{first.request_id}/started"
+        assert other_booth.post(started, headers=ORIGIN).status_code == 404
+        assert call.clerk.post(started, headers=ORIGIN).status_code == 401
+        assert client.post(started, headers=ORIGIN).status_code == 401
+        assert call.booth.post(started, headers=CROSS_SITE).status_code == 403
+        assert row_of(ctx, first.request_id).started_at is None
+
+        assert call.booth.post(started, headers=ORIGIN).status_code == 200
+        state = call.console.expect("signature_state", request_id=first.request_id)
+        assert state["state"] == "signing"
+        assert call.booth.post(started, headers=ORIGIN).status_code == 200  # once is enough
+        assert not [f for f in call.console.flush() if f["type"] == "signature_state"]
+        assert row_of(ctx, first.request_id).started_at is not None
+
+        # the procedure may not swap the document under the citizen's pen
+        with pytest.raises(FinestretaError) as refused:
+            call.ask()
+        assert refused.value.code == "signature_in_progress"
+        assert row_of(ctx, first.request_id).state == "open"
+        assert not [f for f in call.kiosk.flush() if f["type"] == "signature_show"]
+
+        # the clerk withdraws it explicitly: the booth is told so, not silently wiped
+        withdraw = f"/api/calls/{call.id}/signatures/{first.request_id}"
+        assert call.clerk.delete(withdraw, headers=ORIGIN).status_code == 200
+        frames = call.kiosk.flush()
+        assert {"type": "signature_withdrawn", "request_id": first.request_id} in frames
+        assert "hide_document" not in [f["type"] for f in frames]
+        state = call.console.expect("signature_state", request_id=first.request_id)
+        assert state["state"] == "cancelled"
+        assert call.booth.post(started, headers=ORIGIN).json()["error"]["code"] == (
+            "signature_request_withdrawn"
+        )
+        assert ctx.signatures.booth.showing(call.view) is None  # a reloaded booth gets nothing
+
+        second = call.ask()  # and may ask again
+        call.kiosk.expect("signature_show", request_id=second.request_id)
+        answer = call.post(second.request_id, pad(second.sha256, [wave()]))
+        assert answer.status_code == 200

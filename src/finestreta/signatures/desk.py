@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from finestreta.clock import Clock
@@ -43,6 +43,7 @@ from finestreta.signatures.sealing import (
     record_oral_consent,
     sealed,
     sign,
+    start,
 )
 from finestreta.signatures.strokes import SIGNATURE_MALFORMED, Signature, parse, simplify
 
@@ -57,6 +58,15 @@ NOT_SHOWN = declare(
     InvalidInput,
     N_("The booth is not showing that document for signing: ask for the signature again."),
     N_("This document is no longer on the screen. The staff will show it to you again."),
+)
+
+IN_PROGRESS = declare(
+    "signature_in_progress",
+    Conflict,
+    N_(
+        "The citizen has started signing the document on the booth: to change it, withdraw "
+        "it first."
+    ),
 )
 
 CALL_NOT_ACTIVE = declare(
@@ -134,6 +144,10 @@ class SignatureBooth(Protocol):
     def state(self, call: Call, row: SignatureRequestRow, state: str, at: datetime) -> None:
         """Tell the clerk's console (``signature_state``)."""
 
+    def withdrawn(self, call: Call, request_id: str) -> None:
+        """The clerk withdrew that request: if the booth shows it, it stops, saying so to the
+        citizen (``signature_withdrawn``) rather than wiping the pad silently."""
+
 
 class SignatureOwners(Protocol):
     """Dispatches to the procedure named on the request."""
@@ -210,8 +224,10 @@ class SignatureDesk:
         pdf: bytes,
         signer: Signer,
     ) -> SignatureAsked:
-        """Show ``pdf`` on the booth for ``signer`` to sign. It replaces any open request of the
-        call (withdrawn) and whatever the booth showed."""
+        """Show ``pdf`` on the booth for ``signer`` to sign. It replaces an open request of the
+        call the citizen has not started signing (withdrawn) and whatever the booth showed;
+        once the citizen has started (the first stroke), ``signature_in_progress`` until the
+        clerk withdraws that request (:meth:`cancel`)."""
         if not _NAME.fullmatch(procedure) or not _PURPOSE.fullmatch(purpose):
             raise ValueError("procedure: a procedure's name; purpose: a short code")
         if not call.active:
@@ -222,6 +238,16 @@ class SignatureDesk:
         now = self._now()
         previous = self.booth.showing(call)
         with self.db.session() as session:
+            signing = session.scalars(
+                select(SignatureRequestRow.id).where(
+                    SignatureRequestRow.call_id == call.id,
+                    SignatureRequestRow.state == "open",
+                    SignatureRequestRow.started_at.is_not(None),
+                    SignatureRequestRow.expires_at > now,
+                )
+            ).first()
+            if signing is not None:
+                raise IN_PROGRESS(f"the citizen is signing request {signing[:6]}…")
             if previous is not None and cancel(session, previous, call_id=call.id):
                 withdrawn = session.get(SignatureRequestRow, previous)
             else:
@@ -265,6 +291,21 @@ class SignatureDesk:
         return SignatureAsked(request_id, shown.document_id, shown.sha256)
 
     # ------------------------------------------------------------------ the citizen signs
+    def started(self, call: Call | None, request_id: str) -> None:
+        """The booth of ``call`` reports the citizen's first stroke on the pad of
+        ``request_id``: the request is marked started (the console hears ``signing``)."""
+        if call is None or not call.active:
+            raise REQUEST_UNKNOWN("no active call at this booth")
+        now = self._now()
+        with self.db.session() as session:
+            row = self._of_call(session, call, request_id)
+            if self.booth.showing(call) != request_id and row.state == "open":
+                raise NOT_SHOWN(f"signature request {request_id[:6]}… is not on the booth")
+            first = start(session, request_id, now=now)
+            session.commit()
+        if first:
+            self.booth.state(call, row, "signing", now)
+
     def sign_at_booth(
         self, call: Call | None, request_id: str, payload: Mapping[str, Any], document_sha256: str
     ) -> SignatureGiven:
@@ -321,7 +362,8 @@ class SignatureDesk:
         return given
 
     def cancel(self, call: Call, request_id: str) -> None:
-        """The clerk withdraws an open request (the booth stops showing it)."""
+        """The clerk withdraws an open request, started or not (the booth stops showing it and
+        tells the citizen it was withdrawn)."""
         now = self._now()
         with self.db.session() as session:
             row = self._of_call(session, call, request_id)
@@ -329,7 +371,7 @@ class SignatureDesk:
                 raise ALREADY_SEALED(f"signature request {request_id[:6]}… is {row.state}")
             session.commit()
             session.refresh(row)
-        self.booth.hide(call, request_id, tell=True)
+        self.booth.withdrawn(call, request_id)
         self.booth.state(call, row, "cancelled", now)
 
     # ------------------------------------------------------------------ helpers

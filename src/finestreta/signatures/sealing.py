@@ -162,6 +162,25 @@ def record_oral_consent(
     return sealed(row)
 
 
+def start(session: Session, request_id: str, *, now: datetime) -> bool:
+    """The citizen made the first stroke on the pad: the request is marked started (the clerk
+    may no longer replace the document, only withdraw it). True the first time; refused as
+    ``sign`` would be when the request is no longer open."""
+    row = _open_row(session, request_id, now)
+    result = session.execute(
+        update(SignatureRequestRow)
+        .where(
+            SignatureRequestRow.id == row.id,
+            SignatureRequestRow.state == "open",
+            SignatureRequestRow.started_at.is_(None),
+        )
+        .values(started_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return getattr(result, "rowcount", 0) == 1
+
+
 def cancel(session: Session, request_id: str, *, call_id: str) -> bool:
     """Withdraw the open request ``request_id`` of the call ``call_id`` (the clerk changed their
     mind, or asks again); False when there was no such open request."""

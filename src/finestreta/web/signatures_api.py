@@ -3,6 +3,8 @@
 * ``POST /api/booth/signatures/{request_id}``: the booth's pad. Only the paired booth whose
   active call the request belongs to, while the booth shows it; same-origin; a JSON body of at
   most :data:`bodies.SIGNATURE_BYTES` (a larger one is a 413 ``too_large`` before it is read).
+* ``POST /api/booth/signatures/{request_id}/started``: the same booth, at the citizen's first
+  stroke (the procedure may no longer replace the document; the console hears ``signing``).
 * ``POST /api/calls/{call_id}/signatures/{request_id}/oral-consent`` ``{reason}`` and
   ``DELETE /api/calls/{call_id}/signatures/{request_id}``: the clerk of the active call (the
   habilitated official) records the citizen's oral consent, or withdraws the request.
@@ -96,6 +98,22 @@ def booth_signs(
     call = ctx.hub.active_of_kiosk(booth.id)
     pad = {"width": body.width, "height": body.height, "strokes": body.strokes}
     return _given(ctx.signatures.sign_at_booth(call, request_id, pad, body.document_sha256))
+
+
+@router.post(
+    "/api/booth/signatures/{request_id}/started",
+    dependencies=SameOrigin,
+    responses=refusals(400, 401, 403, 404, 409, 410),
+)
+def booth_started(
+    request_id: RequestId,
+    request: Request,
+    booth: Annotated[Booth, Depends(security.require_booth)],
+) -> Done:
+    """The citizen made the first stroke on the pad of the request the booth shows."""
+    ctx = ctx_of(request)
+    ctx.signatures.started(ctx.hub.active_of_kiosk(booth.id), request_id)
+    return Done(ok=True)
 
 
 @router.post(
