@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
+from finestreta.accounts import service
 from finestreta.clock import ManualClock
 from finestreta.context import AppContext
 from finestreta.errors import FinestretaError
@@ -283,6 +284,13 @@ def test_oral_consent_and_withdrawal_by_the_clerk_of_the_call(
         assert jordi.post(consent, json=reason, headers=ORIGIN).status_code == 404
         assert call.clerk.post(consent, json=reason, headers=CROSS_SITE).status_code == 403
         assert call.clerk.post(consent, json={"reason": ""}, headers=ORIGIN).status_code == 422
+        # a clerk not in the register of habilitated officials may not record it
+        refused = call.clerk.post(consent, json=reason, headers=ORIGIN)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "signature_not_habilitated"
+        assert row_of(ctx, asked.request_id).state == "open"
+        with ctx.db.session() as session:
+            service.set_habilitated(session, "anna", True)
         answer = call.clerk.post(consent, json=reason, headers=ORIGIN)
         assert answer.status_code == 200, answer.text
         assert answer.json()["state"] == "oral_consent"
@@ -306,6 +314,10 @@ def test_oral_consent_and_withdrawal_by_the_clerk_of_the_call(
     assert row.state == "oral_consent" and row.consent_reason == reason["reason"]
     assert row.official_id is not None and row.paths is None
     assert [g.request.state for g in recorder.given] == ["oral_consent"]
+    # what the document prints: the official who heard the consent, by name
+    (given,) = recorder.given
+    assert (given.request.official_id, given.request.official_name) == (row.official_id, "Anna")
+    assert ctx.signatures.request(asked.request_id) == given.request
 
 
 def test_who_may_read_a_kept_signature_and_every_attempt_is_audited(

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from finestreta.accounts import service
 from finestreta.procedures.records import ProcedureStepRow
 from finestreta.signatures.records import SignatureRequestRow
 from tests.browser.calls import booth_request, go_available
@@ -35,6 +36,8 @@ def office(tmp_path: Path) -> Any:
         procedures=[PROCEDURE],
     )
     server.start()
+    with server.db().session() as session:  # anna may record oral consent
+        service.set_habilitated(session, "anna", True)
     try:
         yield server
     finally:

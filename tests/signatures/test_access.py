@@ -17,7 +17,7 @@ from finestreta.signatures import (
     sign,
 )
 from finestreta.signatures.records import SignatureRequestRow
-from tests.signatures.conftest import KEY, NOW, make_call, stored_paths
+from tests.signatures.conftest import KEY, NOW, make_call, official, stored_paths
 from tests.signatures.test_sealing import SIGNATURE, new_request
 
 
@@ -145,5 +145,7 @@ def test_purge_deletes_the_strokes_past_retention_and_keeps_the_record(db: Datab
 def test_an_oral_consent_has_no_strokes_to_read(db: Database) -> None:
     request_id = new_request(db)
     with db.session() as session:
-        record_oral_consent(session, request_id, official_id=3, reason="Cannot write", now=NOW)
+        record_oral_consent(
+            session, request_id, official_id=official(db), reason="Cannot write", now=NOW
+        )
     assert attempt(db, request_id, Reader(5, "supervisor"), "audit") == "signature_not_kept"

@@ -346,8 +346,10 @@ class SignatureDesk:
     def consent_orally(
         self, call: Call, request_id: str, *, official_id: int, reason: str
     ) -> SignatureGiven:
-        """The citizen cannot sign and consents orally before the clerk of the call (the
-        habilitated official, Ley 39/2015 art. 12.2), who records why."""
+        """The citizen cannot sign and consents orally before the clerk of the call, who records
+        why; the clerk must be a habilitated official (Ley 39/2015 art. 12.2-3: the
+        ``habilitated`` flag of the account), else ``signature_not_habilitated``. The
+        ``SignatureGiven.request`` names the official (``official_id``, ``official_name``)."""
         now = self._now()
         with self.db.session() as session:
             row = self._of_call(session, call, request_id)
@@ -422,4 +424,4 @@ class SignatureDesk:
         """A sealed request (for tools and tests), or None when unknown or still open."""
         with self.db.session() as session:
             row = session.get(SignatureRequestRow, request_id)
-            return sealed(row) if row is not None and row.sealed_at is not None else None
+            return sealed(row, session) if row is not None and row.sealed_at is not None else None
