@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from finestreta.accounts import service
 from finestreta.clock import ManualClock
-from finestreta.context import AppContext
+from finestreta.context import AppContext, SignatureOwners
 from finestreta.errors import FinestretaError
 from finestreta.signatures.desk import SignatureAsked, SignatureGiven, Signer
 from finestreta.signatures.records import SignatureAccessRow, SignatureRequestRow
@@ -474,3 +474,64 @@ def test_once_the_citizen_starts_signing_the_clerk_may_only_withdraw_the_documen
         call.kiosk.expect("signature_show", request_id=second.request_id)
         answer = call.post(second.request_id, pad(second.sha256, [wave()]))
         assert answer.status_code == 200
+
+
+class FailsOnce(Recorder):
+    """A procedure whose first ``signature_given`` breaks (its database was down, say)."""
+
+    def signature_given(self, given: SignatureGiven) -> None:
+        self.given.append(given)
+        if len(self.given) == 1:
+            raise RuntimeError("the procedure broke, once")
+
+
+def test_the_hook_is_offered_again_until_it_succeeds_and_then_never(
+    ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+) -> None:
+    flaky = FailsOnce()
+    ctx.signatures.owners = flaky
+    with live_call(ctx, clerk_browser, booth_browser) as call:
+        failed = call.ask()
+        assert call.post(failed.request_id, pad(failed.sha256, [wave()])).status_code == 200
+        took = call.ask()
+        assert call.post(took.request_id, pad(took.sha256, [wave()])).status_code == 200
+    assert [g.request.id for g in flaky.given] == [failed.request_id, took.request_id]
+    assert row_of(ctx, failed.request_id).delivered_at is None
+    assert row_of(ctx, took.request_id).delivered_at is not None
+
+    sealed_at = row_of(ctx, failed.request_id).sealed_at
+    assert sealed_at is not None
+    assert ctx.signatures.deliver_pending() == 0  # not while the first delivery may be running
+    ctx.signatures.clock = ManualClock(sealed_at + timedelta(minutes=2))
+    assert ctx.signatures.deliver_pending() == 1
+    again = flaky.given[-1]
+    assert len(flaky.given) == 3 and again.request.id == failed.request_id
+    # the same as the first time: the strokes to draw and the sealed request
+    assert again.request == flaky.given[0].request and again.signature == flaky.given[0].signature
+    assert (again.call_id, again.procedure, again.purpose) == (call.id, "tiny", "works.notice")
+    assert row_of(ctx, failed.request_id).delivered_at is not None
+    # delivered: never offered again
+    ctx.signatures.clock = ManualClock(sealed_at + timedelta(hours=3))
+    assert ctx.signatures.deliver_pending() == 0
+    assert len(flaky.given) == 3
+
+
+def test_an_undelivered_request_is_offered_for_a_day_and_to_its_procedure_only(
+    ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+) -> None:
+    ctx.signatures.owners = SignatureOwners({})  # its procedure is not loaded
+    with live_call(ctx, clerk_browser, booth_browser) as call:
+        asked = call.ask()
+        assert call.post(asked.request_id, pad(asked.sha256, [wave()])).status_code == 200
+    sealed_at = row_of(ctx, asked.request_id).sealed_at
+    assert sealed_at is not None and row_of(ctx, asked.request_id).delivered_at is None
+    ctx.signatures.clock = ManualClock(sealed_at + timedelta(hours=1))
+    assert ctx.signatures.deliver_pending() == 0  # still not loaded: offered again later
+    recorder = Recorder()
+    ctx.signatures.owners = recorder
+    ctx.signatures.clock = ManualClock(sealed_at + timedelta(days=1, minutes=1))
+    assert ctx.signatures.deliver_pending() == 0  # a day later it is left alone
+    assert recorder.given == []
+    ctx.signatures.clock = ManualClock(sealed_at + timedelta(hours=23))
+    assert ctx.signatures.deliver_pending() == 1
+    assert [g.request.id for g in recorder.given] == [asked.request_id]

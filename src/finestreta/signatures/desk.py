@@ -7,7 +7,10 @@ the document, its hash and the pad. The booth posts the strokes (:meth:`sign_at_
 ``web/signatures_api.py``); the clerk may record oral consent instead (:meth:`consent_orally`)
 or withdraw the request (:meth:`cancel`). Once the seal is committed the desk tells the booth,
 the clerk's console (``signature_state``) and the procedure named on the request
-(``Procedure.signature_given``); a procedure whose hook fails is logged, the seal stands.
+(``Procedure.signature_given``); a procedure whose hook fails is logged, the seal stands, and
+the hook is called again (:meth:`deliver_pending`, every upkeep round) until it returns without
+raising (``delivered_at``), for a day: **at least once**, so a hook is idempotent per
+``given.request.id``.
 
 This module is domain: it reaches the booth and the console only through :class:`SignatureBooth`
 (built on the booth screen in ``devices/signing.py``) and the procedures through
@@ -20,7 +23,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -45,11 +48,22 @@ from finestreta.signatures.sealing import (
     sign,
     start,
 )
-from finestreta.signatures.strokes import SIGNATURE_MALFORMED, Signature, parse, simplify
+from finestreta.signatures.strokes import (
+    SIGNATURE_MALFORMED,
+    Point,
+    Signature,
+    Stroke,
+    parse,
+    simplify,
+)
 
 log = logging.getLogger(__name__)
 
 DRAFT_KIND = "signature_draft"
+# A sealed request whose procedure has not taken it is offered again for this long...
+REDELIVER_FOR = timedelta(days=1)
+# ...once this has passed since the seal (the first delivery, right after it, is not raced).
+REDELIVER_AFTER = timedelta(seconds=60)
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _PURPOSE = re.compile(r"[a-z][a-z0-9_.-]{0,59}")
 
@@ -150,13 +164,14 @@ class SignatureBooth(Protocol):
 
 
 class SignatureOwners(Protocol):
-    """Dispatches to the procedure named on the request."""
+    """Dispatches to the procedure named on the request. Returning without raising delivers
+    it; returning ``False`` (the procedure is not loaded) leaves it to be offered again."""
 
-    def signature_given(self, given: SignatureGiven) -> None: ...
+    def signature_given(self, given: SignatureGiven) -> bool | None: ...
 
 
 class NoOwners:
-    def signature_given(self, given: SignatureGiven) -> None:
+    def signature_given(self, given: SignatureGiven) -> bool | None:
         return None
 
 
@@ -391,17 +406,70 @@ class SignatureDesk:
             row.call_id, row.procedure or "", row.purpose or "", request, signature
         )
 
-    def _tell_owner(self, given: SignatureGiven) -> None:
+    def _tell_owner(self, given: SignatureGiven) -> bool:
+        """Call the procedure's hook; True (and ``delivered_at`` set) when it returned without
+        raising. A failure is logged: the seal stands, :meth:`deliver_pending` tries again."""
         try:
-            self.owners.signature_given(given)
+            taken = self.owners.signature_given(given)
         except Exception:
             # the signature is given whatever the procedure made of it; no personal data here
             log.exception(
-                "procedure %s failed on signature %s… (%s)",
+                "procedure %s failed on signature %s… (%s); it will be offered again",
                 given.procedure,
                 given.request.id[:6],
                 given.purpose,
             )
+            return False
+        if taken is False:
+            return False
+        with self.db.session() as session:
+            session.execute(
+                update(SignatureRequestRow)
+                .where(
+                    SignatureRequestRow.id == given.request.id,
+                    SignatureRequestRow.delivered_at.is_(None),
+                )
+                .values(delivered_at=self._now())
+                .execution_options(synchronize_session=False)
+            )
+        return True
+
+    def deliver_pending(self) -> int:
+        """Offer the procedures again the requests sealed in the last day (and at least a
+        minute ago) whose hook has not returned without raising: a hook that failed, or a
+        server stopped between the seal and the hook. Returns how many were delivered now.
+        Called every upkeep round (``app.py``)."""
+        now = self._now()
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(SignatureRequestRow)
+                .where(
+                    SignatureRequestRow.state.in_(("signed", "oral_consent")),
+                    SignatureRequestRow.delivered_at.is_(None),
+                    SignatureRequestRow.procedure.is_not(None),
+                    SignatureRequestRow.sealed_at >= now - REDELIVER_FOR,
+                    SignatureRequestRow.sealed_at <= now - REDELIVER_AFTER,
+                )
+                .order_by(SignatureRequestRow.sealed_at)
+                .limit(100)
+            )
+            pending = [self._given(row, sealed(row, session), self._kept(row)) for row in rows]
+        return sum(1 for given in pending if self._tell_owner(given))
+
+    def _kept(self, row: SignatureRequestRow) -> Signature | None:
+        """The strokes as the procedure heard them first (None for an oral consent, or once
+        purged). Server-side, for the procedure that asked: no reader, no audit row."""
+        if row.paths is None or row.timing is None or row.pad_width is None:
+            return None
+        timing = self.key.open(row.timing, row.id)
+        return Signature(
+            tuple(
+                Stroke(tuple(Point(x, y, t, p) for (x, y), (t, p) in zip(path, times, strict=True)))
+                for path, times in zip(row.paths, timing, strict=True)
+            ),
+            row.pad_width,
+            row.pad_height or 0,
+        )
 
     def call_ended(self, call: Call) -> int:
         """The call is over: its open requests are withdrawn (nobody may sign them later)."""
