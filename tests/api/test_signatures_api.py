@@ -503,6 +503,11 @@ def test_the_hook_is_offered_again_until_it_succeeds_and_then_never(
     assert sealed_at is not None
     assert ctx.signatures.deliver_pending() == 0  # not while the first delivery may be running
     ctx.signatures.clock = ManualClock(sealed_at + timedelta(minutes=2))
+    right = ctx.signatures._secret
+    ctx.signatures._secret = "another signature key of at least 32 characters"
+    assert ctx.signatures.deliver_pending() == 0  # the timing does not open: left, no crash
+    assert len(flaky.given) == 2
+    ctx.signatures._secret = right
     assert ctx.signatures.deliver_pending() == 1
     again = flaky.given[-1]
     assert len(flaky.given) == 3 and again.request.id == failed.request_id

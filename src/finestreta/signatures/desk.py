@@ -453,7 +453,12 @@ class SignatureDesk:
                 .order_by(SignatureRequestRow.sealed_at)
                 .limit(100)
             )
-            pending = [self._given(row, sealed(row, session), self._kept(row)) for row in rows]
+            pending: list[SignatureGiven] = []
+            for row in rows:
+                try:
+                    pending.append(self._given(row, sealed(row, session), self._kept(row)))
+                except FinestretaError as error:  # a changed key: the others still go
+                    log.warning("signature %s… cannot be offered again: %s", row.id[:6], error.code)
         return sum(1 for given in pending if self._tell_owner(given))
 
     def _kept(self, row: SignatureRequestRow) -> Signature | None:
