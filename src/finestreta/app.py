@@ -175,8 +175,15 @@ async def _payments_upkeep(ctx: AppContext) -> None:
 
 async def _procedures_upkeep(ctx: AppContext) -> None:
     """Every half minute each procedure's ``upkeep`` (e.g. mail that could not be sent yet is
-    tried again); one failing does not keep the others from theirs."""
+    tried again); one failing does not keep the others from theirs. Before them, signatures
+    sealed whose procedure's ``signature_given`` has not succeeded yet are offered again."""
     while True:
+        try:
+            count = await asyncio.to_thread(ctx.signatures.deliver_pending)
+            if count:
+                log.info("%d signatures delivered again to their procedures", count)
+        except Exception:  # the next round tries again
+            log.exception("signature redelivery failed")
         for procedure in ctx.procedures.values():
             try:
                 await asyncio.to_thread(procedure.upkeep)

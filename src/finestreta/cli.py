@@ -106,8 +106,25 @@ def cmd_user_add(args: argparse.Namespace) -> None:
                 args.locale,
                 known_topics=[topic for p in procedures for topic in p.topics],
                 known_roles=(*service.ROLES, *(role for p in procedures for role in p.roles)),
+                habilitated=args.habilitated,
             )
-            print(f"added {user.role} {user.username}")
+            print(
+                f"added {user.role} {user.username}"
+                + (" (habilitated)" if args.habilitated else "")
+            )
+    except service.AccountError as exc:
+        _fail(str(exc))
+
+
+def cmd_user_habilitate(args: argparse.Namespace) -> None:
+    from finestreta.accounts import service
+
+    db = _database(_settings())
+    try:
+        with db.session() as session:
+            user = service.set_habilitated(session, args.username, not args.revoke)
+            state = "habilitated" if user.habilitated else "no longer habilitated"
+            print(f"{user.username} is {state}")
     except service.AccountError as exc:
         _fail(str(exc))
 
@@ -741,7 +758,19 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
         "--topics", default="general", help="e.g. general,census,taxes,works,complaints"
     )
     add.add_argument("--locale", choices=("ca", "es"), default="ca", help="console language")
+    add.add_argument(
+        "--habilitated",
+        action="store_true",
+        help="in the register of habilitated officials: may record a citizen's oral consent",
+    )
     add.set_defaults(func=cmd_user_add)
+    habilitate = user.add_parser(
+        "habilitate",
+        help="enter a staff user in the register of habilitated officials (or --revoke)",
+    )
+    habilitate.add_argument("username")
+    habilitate.add_argument("--revoke", action="store_true", help="take the user out of it")
+    habilitate.set_defaults(func=cmd_user_habilitate)
 
     kiosk = sub.add_parser("kiosk", help="booths").add_subparsers(
         dest="kiosk_command", required=True

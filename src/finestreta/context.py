@@ -236,15 +236,17 @@ def build_context(
 
 class SignatureOwners:
     """The signature desk's listener: a signature given goes to the procedure that asked for
-    it (``given.procedure``); one not loaded is not told."""
+    it (``given.procedure``); one not loaded is not told (False: the desk offers it again)."""
 
     def __init__(self, procedures: dict[str, Procedure]) -> None:
         self.procedures = procedures
 
-    def signature_given(self, given: SignatureGiven) -> None:
+    def signature_given(self, given: SignatureGiven) -> bool | None:
         procedure = self.procedures.get(given.procedure)
-        if procedure is not None:
-            procedure.signature_given(given)
+        if procedure is None:
+            return False
+        procedure.signature_given(given)
+        return True
 
 
 class PaymentOwners:

@@ -89,6 +89,8 @@ def seed(session: Session) -> bool:
             list(person.languages),
             list(person.topics),
             person.locale,
+            # the demo's clerks and supervisors are in the register of habilitated officials
+            habilitated=person.role in ("clerk", "supervisor"),
         )
     for kiosk in KIOSKS:
         service.add_site(session, kiosk.site, kiosk.address)

@@ -18,8 +18,9 @@ from fastapi.testclient import TestClient
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
+from finestreta.accounts import service
 from finestreta.clock import ManualClock
-from finestreta.context import AppContext
+from finestreta.context import AppContext, SignatureOwners
 from finestreta.errors import FinestretaError
 from finestreta.signatures.desk import SignatureAsked, SignatureGiven, Signer
 from finestreta.signatures.records import SignatureAccessRow, SignatureRequestRow
@@ -283,6 +284,13 @@ def test_oral_consent_and_withdrawal_by_the_clerk_of_the_call(
         assert jordi.post(consent, json=reason, headers=ORIGIN).status_code == 404
         assert call.clerk.post(consent, json=reason, headers=CROSS_SITE).status_code == 403
         assert call.clerk.post(consent, json={"reason": ""}, headers=ORIGIN).status_code == 422
+        # a clerk not in the register of habilitated officials may not record it
+        refused = call.clerk.post(consent, json=reason, headers=ORIGIN)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "signature_not_habilitated"
+        assert row_of(ctx, asked.request_id).state == "open"
+        with ctx.db.session() as session:
+            service.set_habilitated(session, "anna", True)
         answer = call.clerk.post(consent, json=reason, headers=ORIGIN)
         assert answer.status_code == 200, answer.text
         assert answer.json()["state"] == "oral_consent"
@@ -298,7 +306,7 @@ def test_oral_consent_and_withdrawal_by_the_clerk_of_the_call(
         withdraw = f"/api/calls/{call.id}/signatures/{second.request_id}"
         assert jordi.delete(withdraw, headers=ORIGIN).status_code == 404
         assert call.clerk.delete(withdraw, headers=ORIGIN).status_code == 200
-        call.kiosk.expect("hide_document")
+        call.kiosk.expect("signature_withdrawn", request_id=second.request_id)
         assert call.clerk.delete(withdraw, headers=ORIGIN).status_code == 409
         assert call.post(second.request_id, pad(second.sha256, [wave()])).status_code == 410
 
@@ -306,6 +314,10 @@ def test_oral_consent_and_withdrawal_by_the_clerk_of_the_call(
     assert row.state == "oral_consent" and row.consent_reason == reason["reason"]
     assert row.official_id is not None and row.paths is None
     assert [g.request.state for g in recorder.given] == ["oral_consent"]
+    # what the document prints: the official who heard the consent, by name
+    (given,) = recorder.given
+    assert (given.request.official_id, given.request.official_name) == (row.official_id, "Anna")
+    assert ctx.signatures.request(asked.request_id) == given.request
 
 
 def test_who_may_read_a_kept_signature_and_every_attempt_is_audited(
@@ -320,13 +332,19 @@ def test_who_may_read_a_kept_signature_and_every_attempt_is_audited(
         mine = call.clerk.get(path)
         assert mine.status_code == 200, mine.text
         assert mine.json()["width"] == 800 and len(mine.json()["strokes"]) == 1
+        # the clerk gets the drawing only: x, y; never the decrypted time and pressure
+        assert mine.json()["timing"] is False
+        assert {len(point) for point in mine.json()["strokes"][0]} == {2}
         drawn = call.clerk.get(path, params={"format": "svg"})
         assert drawn.headers["content-type"].startswith("image/svg+xml")
         assert b"<polyline" in drawn.content and b"<script" not in drawn.content
         assert jordi.get(path).status_code == 403
         assert call.booth.get(path).status_code == 401
         assert sara.get(path).json()["error"]["code"] == "signature_reason_needed"
-        assert sara.get(path, params={"reason": "A dispute, file 2026/17"}).status_code == 200
+        disputed = sara.get(path, params={"reason": "A dispute, file 2026/17"})
+        assert disputed.status_code == 200 and disputed.json()["timing"] is True
+        assert {len(point) for point in disputed.json()["strokes"][0]} == {4}
+        assert disputed.json()["strokes"][0][-1][2] == 16.0 * 59  # wave(): 16 ms a point
         call.kiosk.send({"type": "hang_up", "call_id": call.id})
         call.console.expect("call_ended")
         ended = call.clerk.get(path)
@@ -401,3 +419,124 @@ def test_a_reloaded_booth_gets_the_pad_again_and_an_ended_call_withdraws_it(
             call.console.expect("call_ended")
     assert row_of(ctx, second.request_id).state == "cancelled"
     assert row_of(ctx, first.request_id).state == "signed"
+
+
+def test_once_the_citizen_starts_signing_the_clerk_may_only_withdraw_the_document(
+    ctx: AppContext,
+    clerk_browser: ClerkBrowser,
+    booth_browser: BoothBrowser,
+    client: TestClient,
+) -> None:
+    other_booth, _ = booth_browser("nou-barris")
+    with live_call(ctx, clerk_browser, booth_browser) as call:
+        # before the first stroke, asking again replaces the document (the citizen had not
+        # started): the booth simply gets the new one
+        replaced = call.ask()
+        first = call.ask()
+        call.kiosk.expect("signature_show", request_id=first.request_id)
+        assert row_of(ctx, replaced.request_id).state == "cancelled"
+
+        started = f"/api/booth/signatures/{first.request_id}/started"
+        assert other_booth.post(started, headers=ORIGIN).status_code == 404
+        assert call.clerk.post(started, headers=ORIGIN).status_code == 401
+        assert client.post(started, headers=ORIGIN).status_code == 401
+        assert call.booth.post(started, headers=CROSS_SITE).status_code == 403
+        assert row_of(ctx, first.request_id).started_at is None
+
+        assert call.booth.post(started, headers=ORIGIN).status_code == 200
+        state = call.console.expect("signature_state", request_id=first.request_id)
+        assert state["state"] == "signing"
+        assert call.booth.post(started, headers=ORIGIN).status_code == 200  # once is enough
+        assert not [f for f in call.console.flush() if f["type"] == "signature_state"]
+        assert row_of(ctx, first.request_id).started_at is not None
+
+        # the procedure may not swap the document under the citizen's pen
+        with pytest.raises(FinestretaError) as refused:
+            call.ask()
+        assert refused.value.code == "signature_in_progress"
+        assert row_of(ctx, first.request_id).state == "open"
+        assert not [f for f in call.kiosk.flush() if f["type"] == "signature_show"]
+
+        # the clerk withdraws it explicitly: the booth is told so, not silently wiped
+        withdraw = f"/api/calls/{call.id}/signatures/{first.request_id}"
+        assert call.clerk.delete(withdraw, headers=ORIGIN).status_code == 200
+        frames = call.kiosk.flush()
+        assert {"type": "signature_withdrawn", "request_id": first.request_id} in frames
+        assert "hide_document" not in [f["type"] for f in frames]
+        state = call.console.expect("signature_state", request_id=first.request_id)
+        assert state["state"] == "cancelled"
+        assert call.booth.post(started, headers=ORIGIN).json()["error"]["code"] == (
+            "signature_request_withdrawn"
+        )
+        assert ctx.signatures.booth.showing(call.view) is None  # a reloaded booth gets nothing
+
+        second = call.ask()  # and may ask again
+        call.kiosk.expect("signature_show", request_id=second.request_id)
+        answer = call.post(second.request_id, pad(second.sha256, [wave()]))
+        assert answer.status_code == 200
+
+
+class FailsOnce(Recorder):
+    """A procedure whose first ``signature_given`` breaks (its database was down, say)."""
+
+    def signature_given(self, given: SignatureGiven) -> None:
+        self.given.append(given)
+        if len(self.given) == 1:
+            raise RuntimeError("the procedure broke, once")
+
+
+def test_the_hook_is_offered_again_until_it_succeeds_and_then_never(
+    ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+) -> None:
+    flaky = FailsOnce()
+    ctx.signatures.owners = flaky
+    with live_call(ctx, clerk_browser, booth_browser) as call:
+        failed = call.ask()
+        assert call.post(failed.request_id, pad(failed.sha256, [wave()])).status_code == 200
+        took = call.ask()
+        assert call.post(took.request_id, pad(took.sha256, [wave()])).status_code == 200
+    assert [g.request.id for g in flaky.given] == [failed.request_id, took.request_id]
+    assert row_of(ctx, failed.request_id).delivered_at is None
+    assert row_of(ctx, took.request_id).delivered_at is not None
+
+    sealed_at = row_of(ctx, failed.request_id).sealed_at
+    assert sealed_at is not None
+    assert ctx.signatures.deliver_pending() == 0  # not while the first delivery may be running
+    ctx.signatures.clock = ManualClock(sealed_at + timedelta(minutes=2))
+    right = ctx.signatures._secret
+    ctx.signatures._secret = "another signature key of at least 32 characters"
+    assert ctx.signatures.deliver_pending() == 0  # the timing does not open: left, no crash
+    assert len(flaky.given) == 2
+    ctx.signatures._secret = right
+    assert ctx.signatures.deliver_pending() == 1
+    again = flaky.given[-1]
+    assert len(flaky.given) == 3 and again.request.id == failed.request_id
+    # the same as the first time: the strokes to draw and the sealed request
+    assert again.request == flaky.given[0].request and again.signature == flaky.given[0].signature
+    assert (again.call_id, again.procedure, again.purpose) == (call.id, "tiny", "works.notice")
+    assert row_of(ctx, failed.request_id).delivered_at is not None
+    # delivered: never offered again
+    ctx.signatures.clock = ManualClock(sealed_at + timedelta(hours=3))
+    assert ctx.signatures.deliver_pending() == 0
+    assert len(flaky.given) == 3
+
+
+def test_an_undelivered_request_is_offered_for_a_day_and_to_its_procedure_only(
+    ctx: AppContext, clerk_browser: ClerkBrowser, booth_browser: BoothBrowser
+) -> None:
+    ctx.signatures.owners = SignatureOwners({})  # its procedure is not loaded
+    with live_call(ctx, clerk_browser, booth_browser) as call:
+        asked = call.ask()
+        assert call.post(asked.request_id, pad(asked.sha256, [wave()])).status_code == 200
+    sealed_at = row_of(ctx, asked.request_id).sealed_at
+    assert sealed_at is not None and row_of(ctx, asked.request_id).delivered_at is None
+    ctx.signatures.clock = ManualClock(sealed_at + timedelta(hours=1))
+    assert ctx.signatures.deliver_pending() == 0  # still not loaded: offered again later
+    recorder = Recorder()
+    ctx.signatures.owners = recorder
+    ctx.signatures.clock = ManualClock(sealed_at + timedelta(days=1, minutes=1))
+    assert ctx.signatures.deliver_pending() == 0  # a day later it is left alone
+    assert recorder.given == []
+    ctx.signatures.clock = ManualClock(sealed_at + timedelta(hours=23))
+    assert ctx.signatures.deliver_pending() == 1
+    assert [g.request.id for g in recorder.given] == [asked.request_id]

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from finestreta.accounts import service
 from finestreta.procedures.records import ProcedureStepRow
 from finestreta.signatures.records import SignatureRequestRow
 from tests.browser.calls import booth_request, go_available
@@ -35,6 +36,8 @@ def office(tmp_path: Path) -> Any:
         procedures=[PROCEDURE],
     )
     server.start()
+    with server.db().session() as session:  # anna may record oral consent
+        service.set_habilitated(session, "anna", True)
     try:
         yield server
     finally:
@@ -192,3 +195,29 @@ def test_a_pen_signs_and_the_clerk_may_record_oral_consent_instead(
     xs = [x for path in row.paths for x, _ in path]
     assert abs(min(xs) - 0.15 * box["width"]) < 3 and abs(max(xs) - 0.85 * box["width"]) < 3
     assert [s.outcome for s in given_steps(office)] == ["oral_consent", "signed"]
+
+
+def test_once_the_citizen_signs_the_clerk_sees_it_and_a_withdrawal_is_said(
+    browser: Any, office: Server
+) -> None:
+    console, booth = in_call(browser, office)
+    ask(console, booth)
+    cdp = booth.context.new_cdp_session(booth)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    touch_stroke(cdp, line(booth, 0.1, 0.5, 0.5))
+    # the first stroke is reported: the console says the citizen is signing
+    status = console.locator("#signing-signature-status")
+    expect(status).to_have_attribute("data-state", "signing")
+    expect(status).to_contain_text("signa")  # "La persona està signant…" (ca console)
+    assert sealed(office, "open").started_at is not None
+
+    # the clerk withdraws it: the citizen is told, the ink goes, then the pane
+    console.click("#signing-signature-withdraw")
+    expect(status).to_have_attribute("data-state", "cancelled")
+    said = booth.locator("#signature-status")
+    expect(said).to_have_attribute("data-state", "error")
+    expect(said).not_to_be_empty()
+    assert booth.evaluate("() => window.finestreta.modules.signature.points") == 0
+    expect(booth.locator("#signature-sign")).to_be_disabled()
+    expect(booth.locator("#signature")).to_be_hidden(timeout=10_000)
+    assert sealed(office, "cancelled").sealed_at is None

@@ -68,6 +68,23 @@ def stored_paths(signature: Signature) -> list[list[list[float]]]:
     return [[[x, y] for x, y in path] for path in signature.paths()]
 
 
+def official(db: Database, *, habilitated: bool = True, active: bool = True) -> int:
+    """A staff account, in the register of habilitated officials or not: its id."""
+    tag = uuid.uuid4().hex[:10]
+    with db.session() as session:
+        user = StaffUser(
+            username=f"o{tag}",
+            display_name=f"Official {tag}",
+            password_hash="-",
+            role="clerk",
+            habilitated=habilitated,
+            active=active,
+        )
+        session.add(user)
+        session.flush()
+        return user.id
+
+
 def make_call(db: Database, *, state: str = "active") -> tuple[str, int]:
     """A call (with its clerk, booth, site and request): its id and its clerk's id."""
     tag = uuid.uuid4().hex[:10]

@@ -11,12 +11,13 @@ from finestreta.signatures import (
     Reader,
     accesses,
     purge,
+    read_drawing,
     read_signature,
     record_oral_consent,
     sign,
 )
 from finestreta.signatures.records import SignatureRequestRow
-from tests.signatures.conftest import KEY, NOW, make_call, stored_paths
+from tests.signatures.conftest import KEY, NOW, make_call, official, stored_paths
 from tests.signatures.test_sealing import SIGNATURE, new_request
 
 
@@ -27,12 +28,18 @@ def signed(db: Database, call_id: str, at: datetime = NOW) -> str:
     return request_id
 
 
-def attempt(db: Database, request_id: str, reader: Reader, reason: str | None = None) -> str:
-    """``ok`` or the refusal's code; the audit row is committed either way, as the web layer
-    will (it commits before the error goes out)."""
+def attempt(
+    db: Database, request_id: str, reader: Reader, reason: str | None = None, timing: bool = False
+) -> str:
+    """``ok`` or the refusal's code, reading the drawing (``timing``: the whole signature); the
+    audit row is committed either way, as the web layer will (it commits before the error goes
+    out)."""
     with db.session() as session:
         try:
-            read_signature(session, request_id, reader=reader, reason=reason, key=KEY, now=NOW)
+            if timing:
+                read_signature(session, request_id, reader=reader, reason=reason, key=KEY, now=NOW)
+            else:
+                read_drawing(session, request_id, reader=reader, reason=reason, now=NOW)
         except FinestretaError as error:
             session.commit()
             return error.code
@@ -74,6 +81,31 @@ def test_who_may_read_a_signature_and_every_attempt_is_recorded(db: Database) ->
     ]
 
 
+def test_the_clerk_gets_the_drawing_and_only_a_supervisor_the_time_and_pressure(
+    db: Database,
+) -> None:
+    call_id, clerk_id = make_call(db)
+    request_id = signed(db, call_id)
+    with db.session() as session:
+        drawing = read_drawing(
+            session, request_id, reader=Reader(clerk_id, "clerk"), reason=None, now=NOW
+        )
+    assert drawing.paths() == [list(map(tuple, path)) for path in stored_paths(SIGNATURE)]
+    assert not hasattr(drawing, "timing")
+    assert attempt(db, request_id, Reader(clerk_id, "clerk"), timing=True) == (
+        "signature_access_refused"
+    )
+    assert attempt(db, request_id, Reader(9, "supervisor"), timing=True) == (
+        "signature_reason_needed"
+    )
+    assert attempt(db, request_id, Reader(9, "supervisor"), "court order 4/2026", timing=True) == (
+        "ok"
+    )
+    with db.session() as session:
+        audit = [(a.reader_role, a.allowed) for a in accesses(session, request_id)]
+    assert audit == [("clerk", True), ("clerk", False), ("supervisor", False), ("supervisor", True)]
+
+
 def test_the_clerk_may_not_read_it_once_the_call_has_ended(db: Database) -> None:
     call_id, clerk_id = make_call(db)
     request_id = signed(db, call_id)
@@ -113,5 +145,7 @@ def test_purge_deletes_the_strokes_past_retention_and_keeps_the_record(db: Datab
 def test_an_oral_consent_has_no_strokes_to_read(db: Database) -> None:
     request_id = new_request(db)
     with db.session() as session:
-        record_oral_consent(session, request_id, official_id=3, reason="Cannot write", now=NOW)
+        record_oral_consent(
+            session, request_id, official_id=official(db), reason="Cannot write", now=NOW
+        )
     assert attempt(db, request_id, Reader(5, "supervisor"), "audit") == "signature_not_kept"

@@ -24,7 +24,15 @@ from finestreta.signatures import (
 )
 from finestreta.signatures.records import SignatureRequestRow
 from finestreta.signatures.sealing import REQUEST_MINUTES
-from tests.signatures.conftest import DOCUMENT, KEY, NOW, make_call, pad, stored_paths
+from tests.signatures.conftest import (
+    DOCUMENT,
+    KEY,
+    NOW,
+    make_call,
+    official,
+    pad,
+    stored_paths,
+)
 
 # Distinctive times and pressures: if they are anywhere in the row in the clear, they show.
 SIGNATURE = parse(
@@ -59,7 +67,7 @@ def code_of(db: Database, action: object) -> str:
 
 
 def test_the_signature_is_kept_and_read_back(db: Database) -> None:
-    call_id, clerk_id = make_call(db)
+    call_id, _ = make_call(db)
     request_id = new_request(db, call_id, DOCUMENT.upper())  # the hash's case does not matter
     assert len(request_id) >= 43  # 256 random bits
     with db.session() as session:
@@ -67,7 +75,7 @@ def test_the_signature_is_kept_and_read_back(db: Database) -> None:
     assert (sealed.state, sealed.document_sha256, sealed.sealed_at) == ("signed", DOCUMENT, NOW)
     with db.session() as session:
         back = read_signature(
-            session, request_id, reader=Reader(clerk_id, "clerk"), reason=None, key=KEY, now=NOW
+            session, request_id, reader=Reader(9, "supervisor"), reason="audit", key=KEY, now=NOW
         )
     assert back == SIGNATURE
 
@@ -159,19 +167,21 @@ def test_unknown_expired_and_bad_hash_are_refused(db: Database) -> None:
 
 def test_oral_consent_is_the_alternative(db: Database) -> None:
     request_id = new_request(db)
+    official_id = official(db)
     with db.session() as session:
         sealed = record_oral_consent(
             session,
             request_id,
-            official_id=7,
+            official_id=official_id,
             reason="  Cannot hold a pen (arm in plaster).  ",
             now=NOW,
         )
     assert (sealed.state, sealed.official_id, sealed.consent_reason) == (
         "oral_consent",
-        7,
+        official_id,
         "Cannot hold a pen (arm in plaster).",
     )
+    assert sealed.official_name is not None and sealed.official_name.startswith("Official ")
 
     def then_sign(session: object) -> None:
         sign(session, request_id, SIGNATURE, document_sha256=DOCUMENT, key=KEY, now=NOW)  # type: ignore[arg-type]
@@ -184,12 +194,42 @@ def test_oral_consent_is_the_alternative(db: Database) -> None:
 
 def test_oral_consent_needs_a_reason(db: Database) -> None:
     request_id = new_request(db)
+    official_id = official(db)
     for reason in ("", "   ", "x" * 1001):
 
         def consent(session: object, reason: str = reason) -> None:
-            record_oral_consent(session, request_id, official_id=7, reason=reason, now=NOW)  # type: ignore[arg-type]
+            record_oral_consent(
+                session,  # type: ignore[arg-type]
+                request_id,
+                official_id=official_id,
+                reason=reason,
+                now=NOW,
+            )
 
         assert code_of(db, consent) == "signature_reason_needed"
+
+
+def test_oral_consent_only_before_a_habilitated_official(db: Database) -> None:
+    request_id = new_request(db)
+    for official_id in (
+        official(db, habilitated=False),
+        official(db, active=False),  # habilitated, but the account is closed
+        999_999,  # nobody
+    ):
+
+        def consent(session: object, official_id: int = official_id) -> None:
+            record_oral_consent(
+                session,  # type: ignore[arg-type]
+                request_id,
+                official_id=official_id,
+                reason="Cannot write",
+                now=NOW,
+            )
+
+        assert code_of(db, consent) == "signature_not_habilitated"
+    with db.session() as session:
+        row = session.get(SignatureRequestRow, request_id)
+        assert row is not None and row.state == "open"
 
 
 def test_two_submissions_at_once_seal_once(db: Database) -> None:

@@ -53,6 +53,23 @@ def test_user_add_stores_an_argon2_hash(db_url: str, capsys: pytest.CaptureFixtu
         assert user.password_hash.startswith("$argon2")
         assert verify_secret(user.password_hash, "s3cret-pass")
         assert user.language_set == {"ca", "en"} and user.topic_set == {"census", "taxes"}
+        assert not user.habilitated  # only when the city says so
+
+
+def test_habilitated_officials_are_registered_and_revoked(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["user", "add", "pau", "--password", "long-enough", "--habilitated"])
+    main(["user", "add", "rita", "--password", "long-enough"])
+    assert "added clerk pau (habilitated)" in capsys.readouterr().out
+    main(["user", "habilitate", "rita"])
+    main(["user", "habilitate", "pau", "--revoke"])
+    out = capsys.readouterr().out
+    assert "rita is habilitated" in out and "pau is no longer habilitated" in out
+    with Database(db_url).session() as session:
+        users = {u.username: u.habilitated for u in session.scalars(select(StaffUser))}
+    assert users == {"pau": False, "rita": True}
+    assert "No user 'nobody'" in run_failing(["user", "habilitate", "nobody"], capsys)
 
 
 @pytest.mark.parametrize(
@@ -244,3 +261,14 @@ def test_the_readme_says_how_to_move_the_demo_and_close_its_office(
 
 def _split(text: str) -> list[str]:
     return [part for part in text.split(",") if part]
+
+
+def test_the_demo_clerks_and_supervisors_are_habilitated_officials(db_url: str) -> None:
+    from finestreta import demo
+
+    with Database(db_url).session() as session:
+        assert demo.seed(session)
+    with Database(db_url).session() as session:
+        staff = list(session.scalars(select(StaffUser)))
+    assert staff and all(u.habilitated == (u.role in ("clerk", "supervisor")) for u in staff)
+    assert any(u.role == "admin" and not u.habilitated for u in staff)

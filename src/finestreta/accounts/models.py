@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finestreta.db import Base, UTCDateTime, utcnow
@@ -31,6 +31,9 @@ class StaffUser(Base):
     locale: Mapped[str] = mapped_column(String(5), default="ca")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # In the city's register of habilitated officials (Ley 39/2015 art. 12.3): may record a
+    # citizen's oral consent instead of a signature (signatures/desk.py).
+    habilitated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def language_set(self) -> frozenset[str]:

@@ -77,9 +77,11 @@ def add_user(
     *,
     known_topics: Iterable[str] | None = None,
     known_roles: Iterable[str] = ROLES,
+    habilitated: bool = False,
 ) -> StaffUser:
     """``known_topics``: the topics the office serves (its procedures'); None accepts any
-    topic code. ``known_roles``: the platform's roles and those procedures add."""
+    topic code. ``known_roles``: the platform's roles and those procedures add.
+    ``habilitated``: in the register of habilitated officials (may record oral consent)."""
     username = username.strip().lower()
     if (
         not username
@@ -104,10 +106,30 @@ def add_user(
         languages=_check_list("Languages", languages or ["ca", "es"], LANGUAGES),
         topics=_check_topics(topics or ["general"], known_topics),
         locale=locale,
+        habilitated=habilitated,
     )
     session.add(user)
     session.flush()
-    audit(session, "cli", "user_added", username, f"role={role}")
+    audit(
+        session,
+        "cli",
+        "user_added",
+        username,
+        f"role={role}" + (" habilitated" if habilitated else ""),
+    )
+    return user
+
+
+def set_habilitated(session: Session, username: str, habilitated: bool) -> StaffUser:
+    """Enter a staff account in the register of habilitated officials (Ley 39/2015 art. 12.3),
+    or take it out: only they may record a citizen's oral consent instead of a signature."""
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    if user is None:
+        raise AccountError(f"No user {username!r}")
+    user.habilitated = habilitated
+    audit(
+        session, "cli", "user_habilitated" if habilitated else "user_unhabilitated", user.username
+    )
     return user
 
 

@@ -44,6 +44,11 @@ class BoothSigning:
         if self.showing(call) == request_id:
             self.screen.clear(call, tell=tell)  # type: ignore[arg-type]
 
+    def withdrawn(self, call: Call, request_id: str) -> None:
+        if self.showing(call) == request_id:
+            self.screen.clear(call, tell=False)  # type: ignore[arg-type]
+            self.outbox.to_kiosk(call.kiosk_id, f.SignatureWithdrawn(request_id=request_id))
+
     def state(self, call: Call, row: SignatureRequestRow, state: str, at: datetime) -> None:
         self.outbox.to_clerk(
             call.clerk_id,

@@ -188,7 +188,10 @@ class Procedure(CallListener):
         """A signature it asked for (``Platform.signatures.ask``) was given: signed on the pad
         or consented orally before the clerk (``given.request.state``). Called after the seal
         is committed, in the request's thread; an exception is logged and the booth still
-        hears "signed" (the signature IS given): tell the clerk yourself."""
+        hears "signed" (the signature IS given): tell the clerk yourself. At least once: until
+        it returns without raising the desk offers it again from the upkeep (for a day), and
+        may after a success it could not record, so it is idempotent per
+        ``given.request.id``."""
 
     def console_texts(self, lang: str) -> Mapping[str, str]:
         """Texts its panel's script needs, by msgid; by default its whole catalogue."""

@@ -404,6 +404,15 @@ class HideDocument(Outbound):
     type: Literal["hide_document"] = "hide_document"
 
 
+class SignatureWithdrawn(Outbound):
+    """The clerk withdrew the document the booth shows for signing: the booth says so to the
+    citizen and takes the pad away (instead of ``hide_document``)."""
+
+    parties = (KIOSK,)
+    type: Literal["signature_withdrawn"] = "signature_withdrawn"
+    request_id: str
+
+
 class SignatureShow(Outbound):
     """The booth shows a document for the citizen to sign, with its fixed SHA-256, and the pad
     (signatures/desk.py). Replaces what was shown; ``hide_document`` takes it away."""
@@ -578,8 +587,9 @@ class Document(Outbound, DocumentSummary):
 
 
 class SignatureState(Outbound):
-    """A signature the clerk asked for changed: ``signed`` on the booth, ``oral_consent``
-    recorded, ``cancelled`` by the clerk, ``expired`` (found so when the citizen signed late)."""
+    """A signature the clerk asked for changed: ``signing`` (the citizen's first stroke),
+    ``signed`` on the booth, ``oral_consent`` recorded, ``cancelled`` by the clerk, ``expired``
+    (found so when the citizen signed late)."""
 
     parties = (CONSOLE,)
     type: Literal["signature_state"] = "signature_state"
@@ -587,7 +597,7 @@ class SignatureState(Outbound):
     call_id: str
     procedure: str | None = None
     purpose: str | None = None
-    state: Literal["signed", "oral_consent", "cancelled", "expired"]
+    state: Literal["signing", "signed", "oral_consent", "cancelled", "expired"]
     at: str
 
 
@@ -679,6 +689,7 @@ PLATFORM_OUTBOUND: tuple[type[Outbound], ...] = (
     ShowDocument,
     HideDocument,
     SignatureShow,
+    SignatureWithdrawn,
     ConsoleHello,
     ConsoleCallStarted,
     State,

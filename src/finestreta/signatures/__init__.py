@@ -3,7 +3,14 @@
 strokes or with the oral consent a habilitated official records instead (``sealing``), who may
 read a signature and for how long (``access``), and drawing it into a PDF (``render``)."""
 
-from finestreta.signatures.access import Reader, accesses, purge, read_signature
+from finestreta.signatures.access import (
+    Drawing,
+    Reader,
+    accesses,
+    purge,
+    read_drawing,
+    read_signature,
+)
 from finestreta.signatures.encryption import SignatureKey
 from finestreta.signatures.render import draw, flowable
 from finestreta.signatures.sealing import (
@@ -15,6 +22,7 @@ from finestreta.signatures.sealing import (
 from finestreta.signatures.strokes import Point, Signature, Stroke, parse, simplify
 
 __all__ = [
+    "Drawing",
     "Point",
     "Reader",
     "SealedRequest",
@@ -27,6 +35,7 @@ __all__ = [
     "open_request",
     "parse",
     "purge",
+    "read_drawing",
     "read_signature",
     "record_oral_consent",
     "sign",

@@ -7,7 +7,10 @@ the document, its hash and the pad. The booth posts the strokes (:meth:`sign_at_
 ``web/signatures_api.py``); the clerk may record oral consent instead (:meth:`consent_orally`)
 or withdraw the request (:meth:`cancel`). Once the seal is committed the desk tells the booth,
 the clerk's console (``signature_state``) and the procedure named on the request
-(``Procedure.signature_given``); a procedure whose hook fails is logged, the seal stands.
+(``Procedure.signature_given``); a procedure whose hook fails is logged, the seal stands, and
+the hook is called again (:meth:`deliver_pending`, every upkeep round) until it returns without
+raising (``delivered_at``), for a day: **at least once**, so a hook is idempotent per
+``given.request.id``.
 
 This module is domain: it reaches the booth and the console only through :class:`SignatureBooth`
 (built on the booth screen in ``devices/signing.py``) and the procedures through
@@ -20,10 +23,10 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from finestreta.clock import Clock
@@ -43,12 +46,24 @@ from finestreta.signatures.sealing import (
     record_oral_consent,
     sealed,
     sign,
+    start,
 )
-from finestreta.signatures.strokes import SIGNATURE_MALFORMED, Signature, parse, simplify
+from finestreta.signatures.strokes import (
+    SIGNATURE_MALFORMED,
+    Point,
+    Signature,
+    Stroke,
+    parse,
+    simplify,
+)
 
 log = logging.getLogger(__name__)
 
 DRAFT_KIND = "signature_draft"
+# A sealed request whose procedure has not taken it is offered again for this long...
+REDELIVER_FOR = timedelta(days=1)
+# ...once this has passed since the seal (the first delivery, right after it, is not raced).
+REDELIVER_AFTER = timedelta(seconds=60)
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _PURPOSE = re.compile(r"[a-z][a-z0-9_.-]{0,59}")
 
@@ -57,6 +72,15 @@ NOT_SHOWN = declare(
     InvalidInput,
     N_("The booth is not showing that document for signing: ask for the signature again."),
     N_("This document is no longer on the screen. The staff will show it to you again."),
+)
+
+IN_PROGRESS = declare(
+    "signature_in_progress",
+    Conflict,
+    N_(
+        "The citizen has started signing the document on the booth: to change it, withdraw "
+        "it first."
+    ),
 )
 
 CALL_NOT_ACTIVE = declare(
@@ -134,15 +158,20 @@ class SignatureBooth(Protocol):
     def state(self, call: Call, row: SignatureRequestRow, state: str, at: datetime) -> None:
         """Tell the clerk's console (``signature_state``)."""
 
+    def withdrawn(self, call: Call, request_id: str) -> None:
+        """The clerk withdrew that request: if the booth shows it, it stops, saying so to the
+        citizen (``signature_withdrawn``) rather than wiping the pad silently."""
+
 
 class SignatureOwners(Protocol):
-    """Dispatches to the procedure named on the request."""
+    """Dispatches to the procedure named on the request. Returning without raising delivers
+    it; returning ``False`` (the procedure is not loaded) leaves it to be offered again."""
 
-    def signature_given(self, given: SignatureGiven) -> None: ...
+    def signature_given(self, given: SignatureGiven) -> bool | None: ...
 
 
 class NoOwners:
-    def signature_given(self, given: SignatureGiven) -> None:
+    def signature_given(self, given: SignatureGiven) -> bool | None:
         return None
 
 
@@ -210,8 +239,10 @@ class SignatureDesk:
         pdf: bytes,
         signer: Signer,
     ) -> SignatureAsked:
-        """Show ``pdf`` on the booth for ``signer`` to sign. It replaces any open request of the
-        call (withdrawn) and whatever the booth showed."""
+        """Show ``pdf`` on the booth for ``signer`` to sign. It replaces an open request of the
+        call the citizen has not started signing (withdrawn) and whatever the booth showed;
+        once the citizen has started (the first stroke), ``signature_in_progress`` until the
+        clerk withdraws that request (:meth:`cancel`)."""
         if not _NAME.fullmatch(procedure) or not _PURPOSE.fullmatch(purpose):
             raise ValueError("procedure: a procedure's name; purpose: a short code")
         if not call.active:
@@ -222,6 +253,16 @@ class SignatureDesk:
         now = self._now()
         previous = self.booth.showing(call)
         with self.db.session() as session:
+            signing = session.scalars(
+                select(SignatureRequestRow.id).where(
+                    SignatureRequestRow.call_id == call.id,
+                    SignatureRequestRow.state == "open",
+                    SignatureRequestRow.started_at.is_not(None),
+                    SignatureRequestRow.expires_at > now,
+                )
+            ).first()
+            if signing is not None:
+                raise IN_PROGRESS(f"the citizen is signing request {signing[:6]}…")
             if previous is not None and cancel(session, previous, call_id=call.id):
                 withdrawn = session.get(SignatureRequestRow, previous)
             else:
@@ -265,6 +306,21 @@ class SignatureDesk:
         return SignatureAsked(request_id, shown.document_id, shown.sha256)
 
     # ------------------------------------------------------------------ the citizen signs
+    def started(self, call: Call | None, request_id: str) -> None:
+        """The booth of ``call`` reports the citizen's first stroke on the pad of
+        ``request_id``: the request is marked started (the console hears ``signing``)."""
+        if call is None or not call.active:
+            raise REQUEST_UNKNOWN("no active call at this booth")
+        now = self._now()
+        with self.db.session() as session:
+            row = self._of_call(session, call, request_id)
+            if self.booth.showing(call) != request_id and row.state == "open":
+                raise NOT_SHOWN(f"signature request {request_id[:6]}… is not on the booth")
+            first = start(session, request_id, now=now)
+            session.commit()
+        if first:
+            self.booth.state(call, row, "signing", now)
+
     def sign_at_booth(
         self, call: Call | None, request_id: str, payload: Mapping[str, Any], document_sha256: str
     ) -> SignatureGiven:
@@ -305,8 +361,10 @@ class SignatureDesk:
     def consent_orally(
         self, call: Call, request_id: str, *, official_id: int, reason: str
     ) -> SignatureGiven:
-        """The citizen cannot sign and consents orally before the clerk of the call (the
-        habilitated official, Ley 39/2015 art. 12.2), who records why."""
+        """The citizen cannot sign and consents orally before the clerk of the call, who records
+        why; the clerk must be a habilitated official (Ley 39/2015 art. 12.2-3: the
+        ``habilitated`` flag of the account), else ``signature_not_habilitated``. The
+        ``SignatureGiven.request`` names the official (``official_id``, ``official_name``)."""
         now = self._now()
         with self.db.session() as session:
             row = self._of_call(session, call, request_id)
@@ -321,7 +379,8 @@ class SignatureDesk:
         return given
 
     def cancel(self, call: Call, request_id: str) -> None:
-        """The clerk withdraws an open request (the booth stops showing it)."""
+        """The clerk withdraws an open request, started or not (the booth stops showing it and
+        tells the citizen it was withdrawn)."""
         now = self._now()
         with self.db.session() as session:
             row = self._of_call(session, call, request_id)
@@ -329,7 +388,7 @@ class SignatureDesk:
                 raise ALREADY_SEALED(f"signature request {request_id[:6]}… is {row.state}")
             session.commit()
             session.refresh(row)
-        self.booth.hide(call, request_id, tell=True)
+        self.booth.withdrawn(call, request_id)
         self.booth.state(call, row, "cancelled", now)
 
     # ------------------------------------------------------------------ helpers
@@ -347,17 +406,75 @@ class SignatureDesk:
             row.call_id, row.procedure or "", row.purpose or "", request, signature
         )
 
-    def _tell_owner(self, given: SignatureGiven) -> None:
+    def _tell_owner(self, given: SignatureGiven) -> bool:
+        """Call the procedure's hook; True (and ``delivered_at`` set) when it returned without
+        raising. A failure is logged: the seal stands, :meth:`deliver_pending` tries again."""
         try:
-            self.owners.signature_given(given)
+            taken = self.owners.signature_given(given)
         except Exception:
             # the signature is given whatever the procedure made of it; no personal data here
             log.exception(
-                "procedure %s failed on signature %s… (%s)",
+                "procedure %s failed on signature %s… (%s); it will be offered again",
                 given.procedure,
                 given.request.id[:6],
                 given.purpose,
             )
+            return False
+        if taken is False:
+            return False
+        with self.db.session() as session:
+            session.execute(
+                update(SignatureRequestRow)
+                .where(
+                    SignatureRequestRow.id == given.request.id,
+                    SignatureRequestRow.delivered_at.is_(None),
+                )
+                .values(delivered_at=self._now())
+                .execution_options(synchronize_session=False)
+            )
+        return True
+
+    def deliver_pending(self) -> int:
+        """Offer the procedures again the requests sealed in the last day (and at least a
+        minute ago) whose hook has not returned without raising: a hook that failed, or a
+        server stopped between the seal and the hook. Returns how many were delivered now.
+        Called every upkeep round (``app.py``)."""
+        now = self._now()
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(SignatureRequestRow)
+                .where(
+                    SignatureRequestRow.state.in_(("signed", "oral_consent")),
+                    SignatureRequestRow.delivered_at.is_(None),
+                    SignatureRequestRow.procedure.is_not(None),
+                    SignatureRequestRow.sealed_at >= now - REDELIVER_FOR,
+                    SignatureRequestRow.sealed_at <= now - REDELIVER_AFTER,
+                )
+                .order_by(SignatureRequestRow.sealed_at)
+                .limit(100)
+            )
+            pending: list[SignatureGiven] = []
+            for row in rows:
+                try:
+                    pending.append(self._given(row, sealed(row, session), self._kept(row)))
+                except FinestretaError as error:  # a changed key: the others still go
+                    log.warning("signature %s… cannot be offered again: %s", row.id[:6], error.code)
+        return sum(1 for given in pending if self._tell_owner(given))
+
+    def _kept(self, row: SignatureRequestRow) -> Signature | None:
+        """The strokes as the procedure heard them first (None for an oral consent, or once
+        purged). Server-side, for the procedure that asked: no reader, no audit row."""
+        if row.paths is None or row.timing is None or row.pad_width is None:
+            return None
+        timing = self.key.open(row.timing, row.id)
+        return Signature(
+            tuple(
+                Stroke(tuple(Point(x, y, t, p) for (x, y), (t, p) in zip(path, times, strict=True)))
+                for path, times in zip(row.paths, timing, strict=True)
+            ),
+            row.pad_width,
+            row.pad_height or 0,
+        )
 
     def call_ended(self, call: Call) -> int:
         """The call is over: its open requests are withdrawn (nobody may sign them later)."""
@@ -380,4 +497,4 @@ class SignatureDesk:
         """A sealed request (for tools and tests), or None when unknown or still open."""
         with self.db.session() as session:
             row = session.get(SignatureRequestRow, request_id)
-            return sealed(row) if row is not None and row.sealed_at is not None else None
+            return sealed(row, session) if row is not None and row.sealed_at is not None else None

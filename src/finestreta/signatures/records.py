@@ -41,6 +41,12 @@ class SignatureRequestRow(Base):
     procedure: Mapped[str | None] = mapped_column(String(40), nullable=True)
     purpose: Mapped[str | None] = mapped_column(String(60), nullable=True)
     document_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # When the booth reported the citizen's first stroke: from then on the clerk may not
+    # replace the document, only withdraw it explicitly (desk.py).
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the procedure's ``signature_given`` returned without raising (at least once: the
+    # desk's upkeep re-delivers sealed requests still without it, for a day).
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SignatureAccessRow(Base):

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from finestreta.errors import N_, Conflict, Gone, InvalidInput, NotFound, declare
+from finestreta.accounts.models import StaffUser
+from finestreta.errors import N_, Conflict, Gone, InvalidInput, NotAllowed, NotFound, declare
 from finestreta.signatures.encryption import SignatureKey
 from finestreta.signatures.records import SignatureRequestRow
 from finestreta.signatures.strokes import SIGNATURE_MALFORMED, Signature
@@ -62,6 +63,13 @@ REASON_NEEDED = declare(
     InvalidInput,
     N_("Write the reason (up to 1,000 characters)."),
 )
+NOT_HABILITATED = declare(
+    "signature_not_habilitated",
+    NotAllowed,
+    N_(
+        "Only a habilitated official may record a citizen's oral consent: ask one to take the call."
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,9 @@ class SealedRequest:
     sealed_at: datetime
     official_id: int | None
     consent_reason: str | None
+    # The habilitated official's name as the account gives it, for the document to print
+    # beside "consented orally before …" (None for a signature on the pad).
+    official_name: str | None = None
 
 
 def open_request(
@@ -146,10 +157,15 @@ def record_oral_consent(
     session: Session, request_id: str, *, official_id: int, reason: str, now: datetime
 ) -> SealedRequest:
     """Seal the request with the habilitated official's record of the citizen's oral consent
-    and why the citizen could not sign; the document says so instead of showing strokes."""
+    and why the citizen could not sign; the document says so instead of showing strokes.
+    ``official_id`` must be an active staff account in the register of habilitated officials
+    (``staff_users.habilitated``, Ley 39/2015 art. 12.3), else ``signature_not_habilitated``."""
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
         raise REASON_NEEDED("the reason the citizen cannot sign: 1 to 1,000 characters")
+    official = session.get(StaffUser, official_id)
+    if official is None or not official.active or not official.habilitated:
+        raise NOT_HABILITATED(f"staff {official_id} is not a habilitated official")
     row = _open_row(session, request_id, now)
     _seal(
         session,
@@ -159,7 +175,26 @@ def record_oral_consent(
         official_id=official_id,
         consent_reason=reason,
     )
-    return sealed(row)
+    return sealed(row, session)
+
+
+def start(session: Session, request_id: str, *, now: datetime) -> bool:
+    """The citizen made the first stroke on the pad: the request is marked started (the clerk
+    may no longer replace the document, only withdraw it). True the first time; refused as
+    ``sign`` would be when the request is no longer open."""
+    row = _open_row(session, request_id, now)
+    result = session.execute(
+        update(SignatureRequestRow)
+        .where(
+            SignatureRequestRow.id == row.id,
+            SignatureRequestRow.state == "open",
+            SignatureRequestRow.started_at.is_(None),
+        )
+        .values(started_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return getattr(result, "rowcount", 0) == 1
 
 
 def cancel(session: Session, request_id: str, *, call_id: str) -> bool:
@@ -179,8 +214,14 @@ def cancel(session: Session, request_id: str, *, call_id: str) -> bool:
     return getattr(result, "rowcount", 0) == 1
 
 
-def sealed(row: SignatureRequestRow) -> SealedRequest:
+def sealed(row: SignatureRequestRow, session: Session | None = None) -> SealedRequest:
+    """The sealed request as a document prints it (with ``session``, the official's name)."""
     assert row.sealed_at is not None, "only a sealed request"
+    official = (
+        session.get(StaffUser, row.official_id)
+        if session is not None and row.official_id is not None
+        else None
+    )
     return SealedRequest(
         row.id,
         row.document_sha256,
@@ -189,6 +230,7 @@ def sealed(row: SignatureRequestRow) -> SealedRequest:
         row.sealed_at,
         row.official_id,
         row.consent_reason,
+        official.display_name if official is not None else None,
     )
 
 

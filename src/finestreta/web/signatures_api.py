@@ -3,12 +3,15 @@
 * ``POST /api/booth/signatures/{request_id}``: the booth's pad. Only the paired booth whose
   active call the request belongs to, while the booth shows it; same-origin; a JSON body of at
   most :data:`bodies.SIGNATURE_BYTES` (a larger one is a 413 ``too_large`` before it is read).
+* ``POST /api/booth/signatures/{request_id}/started``: the same booth, at the citizen's first
+  stroke (the procedure may no longer replace the document; the console hears ``signing``).
 * ``POST /api/calls/{call_id}/signatures/{request_id}/oral-consent`` ``{reason}`` and
   ``DELETE /api/calls/{call_id}/signatures/{request_id}``: the clerk of the active call (the
   habilitated official) records the citizen's oral consent, or withdraws the request.
 * ``GET /api/signatures/{request_id}?reason=&format=json|svg``: a kept signature, for the clerk
-  of the active call it was given in, or a supervisor who says why (``access.read_signature``:
-  every attempt audited, refusals too).
+  of the active call it was given in (its drawing only: x, y), or a supervisor who says why
+  (the JSON with the decrypted time and pressure too); every attempt audited, refusals too
+  (``signatures.access``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from finestreta.errors import FinestretaError
-from finestreta.signatures.access import Reader, read_signature
+from finestreta.signatures.access import Drawing, Reader, read_drawing, read_signature
 from finestreta.signatures.desk import SignatureGiven
 from finestreta.signatures.strokes import Signature
 from finestreta.web import security
@@ -59,13 +62,15 @@ class ConsentBody(BaseModel):
 
 
 class Strokes(BaseModel):
-    """A kept signature: x, y in pad pixels (top-left origin), time in ms, pressure 0..1."""
+    """A kept signature: x, y in pad pixels (top-left origin); with ``timing`` (a supervisor
+    only) each point also has its time in ms and its pressure 0..1."""
 
     ok: Literal[True]
     request_id: str
     width: int
     height: int
-    strokes: list[list[tuple[float, float, float, float]]]
+    timing: bool
+    strokes: list[list[tuple[float, float] | tuple[float, float, float, float]]]
 
 
 def _given(given: SignatureGiven) -> Given:
@@ -93,6 +98,22 @@ def booth_signs(
     call = ctx.hub.active_of_kiosk(booth.id)
     pad = {"width": body.width, "height": body.height, "strokes": body.strokes}
     return _given(ctx.signatures.sign_at_booth(call, request_id, pad, body.document_sha256))
+
+
+@router.post(
+    "/api/booth/signatures/{request_id}/started",
+    dependencies=SameOrigin,
+    responses=refusals(400, 401, 403, 404, 409, 410),
+)
+def booth_started(
+    request_id: RequestId,
+    request: Request,
+    booth: Annotated[Booth, Depends(security.require_booth)],
+) -> Done:
+    """The citizen made the first stroke on the pad of the request the booth shows."""
+    ctx = ctx_of(request)
+    ctx.signatures.started(ctx.hub.active_of_kiosk(booth.id), request_id)
+    return Done(ok=True)
 
 
 @router.post(
@@ -133,19 +154,27 @@ def read(
     reason: Annotated[str | None, Query(max_length=1000)] = None,
     format: Literal["json", "svg"] = "json",
 ) -> Any:
-    """A kept signature, for the clerk of its active call or a supervisor giving a reason."""
+    """A kept signature: its drawing for the clerk of its active call; for a supervisor giving a
+    reason, the JSON carries the decrypted time and pressure too (the biometric part)."""
     ctx = ctx_of(request)
     desk = ctx.signatures
+    reader = Reader(staff.id, staff.role)
+    timing = staff.role == "supervisor" and format == "json"
+    now = ctx.clock.now()
+    signature: Signature | Drawing
     with ctx.db.session() as session:
         try:
-            signature = read_signature(
-                session,
-                request_id,
-                reader=Reader(staff.id, staff.role),
-                reason=reason,
-                key=desk.deferred_key,
-                now=ctx.clock.now(),
-            )
+            if timing:
+                signature = read_signature(
+                    session,
+                    request_id,
+                    reader=reader,
+                    reason=reason,
+                    key=desk.deferred_key,
+                    now=now,
+                )
+            else:
+                signature = read_drawing(session, request_id, reader=reader, reason=reason, now=now)
         except FinestretaError:
             session.commit()  # the refused attempt stays in the audit
             raise
@@ -155,16 +184,22 @@ def read(
             media_type="image/svg+xml",
             headers={"Cache-Control": "no-store", "Content-Disposition": "inline"},
         )
+    strokes: list[list[tuple[float, float] | tuple[float, float, float, float]]]
+    if isinstance(signature, Signature):
+        strokes = [[(p.x, p.y, p.t_ms, p.pressure) for p in s.points] for s in signature.strokes]
+    else:
+        strokes = [list(path) for path in signature.strokes]
     return Strokes(
         ok=True,
         request_id=request_id,
         width=signature.width,
         height=signature.height,
-        strokes=[[(p.x, p.y, p.t_ms, p.pressure) for p in s.points] for s in signature.strokes],
+        timing=isinstance(signature, Signature),
+        strokes=strokes,
     )
 
 
-def svg(signature: Signature) -> str:
+def svg(signature: Signature | Drawing) -> str:
     """The strokes as SVG polylines, in pad pixels (numbers only: nothing to escape)."""
     lines = "".join(
         '<polyline points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in path) + '"/>'

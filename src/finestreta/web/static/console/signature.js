@@ -3,7 +3,8 @@
 // withdraw it, or record the citizen's oral consent with the reason (the clerk is the
 // habilitated official, Ley 39/2015 art. 12.2). The panel puts `box.element` in its markup,
 // calls `box.asked(callId, requestId)` when its route answered, and hands the box the
-// signature_state frames: registerPanel({frames: {signature_state: box.onState}, …}).
+// signature_state frames: registerPanel({frames: {signature_state: box.onState}, …}). Once the
+// citizen is signing, asking again is refused (signature_in_progress): withdraw first.
 //
 //   const box = createSignatureBox({ procedure: "works", idPrefix: "works-sign" });
 
@@ -29,11 +30,12 @@ export function createSignatureBox({ procedure, idPrefix = `${procedure}-signatu
 
   function render() {
     element.hidden = !state.requestId;
-    actions.hidden = state.state !== "waiting";
+    actions.hidden = state.state !== "waiting" && state.state !== "signing";
     const at = state.at ? formatClock(state.at) : "";
     status.dataset.state = state.state || "";
     status.textContent = {
       waiting: t("Waiting for the citizen to sign…"),
+      signing: t("The citizen is signing…"),
       signed: t("Signed at {time}", { time: at }),
       oral_consent: t("Oral consent recorded at {time}", { time: at }),
       cancelled: t("Withdrawn: the citizen will not sign it"),

@@ -5,7 +5,9 @@
 // gives it, thick smoothed ink, "Clear" to start again and "Sign" once there is ink. The strokes
 // go to POST /api/booth/signatures/{request_id} (they are too large for a frame). Whoever cannot
 // sign is told to say so to the clerk, who records oral consent instead (the pane then goes with
-// hide_document). Markup: templates/kiosk.html (#signature); styles: kiosk.css.
+// hide_document). The first stroke is reported (POST …/started): from then on the clerk cannot
+// swap the document, only withdraw it, and a withdrawal (signature_withdrawn) is said to the
+// citizen before the pane goes. Markup: templates/kiosk.html (#signature); styles: kiosk.css.
 
 import { errorText, t } from "/static/common/i18n.js";
 import { booth, registerBoothModule } from "./modules.js";
@@ -55,6 +57,7 @@ function onShow(frame) {
     height: 0,
     sending: false,
     done: false,
+    started: false,
   };
   Object.assign(state, { requestId: shown.requestId, strokes: 0, points: 0, signed: false, error: null });
   $("signature").hidden = false;
@@ -223,6 +226,43 @@ function onDown(event) {
   state.points += 1;
   drawStroke(canvas.getContext("2d"), shown.current.stroke, 0);
   if (shown.strokes.length === 1) render();
+  if (!shown.started) reportStarted(shown);
+}
+
+// The first stroke, once per pane: the server then keeps the document as it is until the clerk
+// withdraws it. A failure changes nothing here (the post of the strokes has the last word).
+async function reportStarted(pane) {
+  pane.started = true;
+  try {
+    const response = await fetch(`${PATH}${encodeURIComponent(pane.requestId)}/started`, {
+      method: "POST",
+      credentials: "same-origin",
+    });
+    if (!response.ok) console.warn("signature started", response.status);
+  } catch (err) {
+    console.warn("signature started", err);
+  }
+}
+
+// The clerk withdrew the document: the strokes go at once, the citizen is told why, then the
+// pane goes too.
+function onWithdrawn(frame) {
+  const pane = shown;
+  if (!pane || pane.requestId !== String(frame.request_id || "")) return;
+  pane.done = true;
+  pane.strokes = [];
+  pane.current = null;
+  Object.assign(state, { strokes: 0, points: 0, error: "signature_request_withdrawn" });
+  redraw();
+  render();
+  say(errorText({ code: "signature_request_withdrawn" }), "error");
+  $("signature-status").focus({ preventScroll: true });
+  setTimeout(() => {
+    if (shown === pane) {
+      hide();
+      booth.focusCall();
+    }
+  }, HIDE_AFTER_MS);
 }
 
 function onMove(event) {
@@ -334,7 +374,7 @@ else wire();
 
 registerBoothModule({
   name: NAME,
-  frames: { signature_show: onShow },
+  frames: { signature_show: onShow, signature_withdrawn: onWithdrawn },
   onLanguage() { render(); },
   onHide() { hide(); },
   onCallEnded() { hide(); },
