@@ -7,11 +7,23 @@ drawn as the citizen saw it.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from reportlab.lib.colors import Color
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
-from finestreta.signatures.strokes import Signature
+
+class Drawable(Protocol):
+    """What is drawn: the pad's size and the strokes' x, y. A whole ``Signature`` is one, and
+    so is the ``Drawing`` a clerk reads back (no time or pressure is needed to draw)."""
+
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    def paths(self) -> list[list[tuple[float, float]]]: ...
+
 
 INK = Color(0.05, 0.1, 0.35)  # dark blue: reads as a hand signature on a printed page
 # Line width in points: 4 pad pixels' worth (a finger's trace), within bounds so that a small
@@ -20,7 +32,7 @@ LINE_PAD_PX = 4.0
 LINE_BOUNDS = (0.8, 2.0)
 
 
-def draw(canvas: Canvas, signature: Signature, x: float, y: float, w: float, h: float) -> None:
+def draw(canvas: Canvas, signature: Drawable, x: float, y: float, w: float, h: float) -> None:
     """Draw ``signature`` in the box whose lower-left corner is (``x``, ``y``), ``w`` × ``h``
     points, centred, as large as fits."""
     scale, left, bottom = _fit(signature, x, y, w, h)
@@ -40,9 +52,7 @@ def draw(canvas: Canvas, signature: Signature, x: float, y: float, w: float, h: 
     canvas.restoreState()
 
 
-def _fit(
-    signature: Signature, x: float, y: float, w: float, h: float
-) -> tuple[float, float, float]:
+def _fit(signature: Drawable, x: float, y: float, w: float, h: float) -> tuple[float, float, float]:
     scale = min(w / signature.width, h / signature.height)
     left = x + (w - signature.width * scale) / 2
     bottom = y + (h - signature.height * scale) / 2
@@ -52,7 +62,7 @@ def _fit(
 class SignatureFlowable(Flowable):  # type: ignore[misc]
     """A box ``width`` × ``height`` points with the signature drawn in it."""
 
-    def __init__(self, signature: Signature, width: float, height: float) -> None:
+    def __init__(self, signature: Drawable, width: float, height: float) -> None:
         super().__init__()
         self.signature = signature
         self.width = width
@@ -65,5 +75,5 @@ class SignatureFlowable(Flowable):  # type: ignore[misc]
         draw(self.canv, self.signature, 0, 0, self.width, self.height)
 
 
-def flowable(signature: Signature, width: float, height: float) -> Flowable:
+def flowable(signature: Drawable, width: float, height: float) -> Flowable:
     return SignatureFlowable(signature, width, height)

@@ -339,6 +339,12 @@ def test_oral_consent_before_the_clerk_registers_the_notice_and_says_so(call, ct
     identify(call)
     asked = post(call, "sign", **notice(ctx, lang="es"))
     assert asked.status_code == 200, asked.text
+    # Only a habilitated official records oral consent (Ley 39/2015 art. 12).
+    from finestreta.accounts.models import StaffUser
+
+    with ctx.db.session() as session:
+        session.get_one(StaffUser, call["clerk_id"]).habilitated = True
+        session.commit()
     consent_orally(call, asked.json()["request_id"], "Lesión en la mano derecha")
     outcome = call["clerk"].get(f"/api/calls/{call['id']}/works/state").json()["outcome"]
     assert outcome["state"] == "registered" and outcome["signed"] == "oral_consent"

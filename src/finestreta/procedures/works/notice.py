@@ -39,8 +39,7 @@ from finestreta.documents.pdf.styles import (
 )
 from finestreta.i18n import N_, translator
 from finestreta.procedures.works import DOMAIN, LOCALE_DIR
-from finestreta.signatures.render import flowable
-from finestreta.signatures.strokes import Signature
+from finestreta.signatures.render import Drawable, flowable
 
 __all__ = ["NoticeData", "Signed", "money", "notice_title", "render_notice"]
 
@@ -80,7 +79,7 @@ class Signed:
 
     draft_sha256: str
     sealed_at: datetime  # aware
-    signature: Signature | None = None
+    signature: Drawable | None = None  # the strokes, or their drawing read back
     official: str | None = None  # the habilitated official, as the document names them
     reason: str | None = None
 

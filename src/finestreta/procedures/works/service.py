@@ -47,6 +47,8 @@ from finestreta.procedures.works.frames import WorksRegistered
 from finestreta.procedures.works.notice import NoticeData, Signed, notice_title, render_notice
 from finestreta.procedures.works.settings import WorksSettings
 from finestreta.signatures.desk import SignatureGiven, Signer
+from finestreta.signatures.render import Drawable
+from finestreta.signatures.sealing import SealedRequest
 from finestreta.streets.port import Address
 
 log = logging.getLogger(__name__)
@@ -444,13 +446,15 @@ class WorksDesk:
         register the notice, seal it, and print it with its receipt at the booth."""
         if given.procedure != DOMAIN or given.purpose != PURPOSE:
             return
-        call_id = given.call_id
+        self._signed(given.call_id, given.request, given.signature)
+
+    def _signed(self, call_id: str, request: SealedRequest, signature: Drawable | None) -> None:
         pending = self._get(call_id, "pending")
-        if pending is None or pending["request_id"] != given.request.id:
+        if pending is None or pending["request_id"] != request.id:
             log.warning("works: a signature for no pending notice of call %s", call_id)
             return
         try:
-            outcome = self._register(call_id, pending, given)
+            outcome = self._register(call_id, pending, request, signature)
         except Exception as exc:
             code = getattr(exc, "code", "internal")
             log.error("works: the signed notice could not be registered: %s", code)
@@ -463,7 +467,11 @@ class WorksDesk:
         self._put(call_id, "outcome", outcome)
 
     def _register(
-        self, call_id: str, pending: Mapping[str, Any], given: SignatureGiven
+        self,
+        call_id: str,
+        pending: Mapping[str, Any],
+        request: SealedRequest,
+        signature: Drawable | None,
     ) -> dict[str, Any]:
         from finestreta.documents.records import DocumentRow
         from finestreta.registry.service import AttachedDocument, register
@@ -474,14 +482,13 @@ class WorksDesk:
         data = _data_of(pending["data"])
         lang = pending["lang"]
         clerk_id = int(pending["clerk_id"])
-        request = given.request
         official = None
         if request.state == "oral_consent":
             official = self._official(request.official_id)
         signed = Signed(
             draft_sha256=pending["sha256"],
             sealed_at=request.sealed_at,
-            signature=given.signature,
+            signature=signature,
             official=official,
             reason=request.consent_reason,
         )
@@ -602,8 +609,8 @@ class WorksDesk:
     def register_again(self, call: Any, clerk_id: int) -> dict[str, Any]:
         """Register a notice that was signed but could not be registered (the seal was missing
         or broken): the same signed draft, without asking the citizen to sign again. The strokes
-        are read back as the clerk of the call (audited)."""
-        from finestreta.signatures.access import Reader, read_signature
+        are read back as the clerk of the call (their drawing only, audited)."""
+        from finestreta.signatures.access import Reader, read_drawing
 
         outcome = self._get(call.id, "outcome")
         pending = self._get(call.id, "pending")
@@ -616,18 +623,17 @@ class WorksDesk:
         if request.state == "signed":
             with self.platform.db.session() as session:
                 try:
-                    signature = read_signature(
+                    signature = read_drawing(
                         session,
                         request.id,
                         reader=Reader(clerk_id, "clerk"),
                         reason=None,
-                        key=self.platform.signatures.key,
                         now=self.platform.clock.now(),
                     )
                 except Exception:
                     session.commit()  # the refused read stays in the audit
                     raise
-        self.signature_given(SignatureGiven(call.id, DOMAIN, PURPOSE, request, signature))
+        self._signed(call.id, request, signature)
         return self.outcome(call.id) or {}
 
     def outcome(self, call_id: str) -> dict[str, Any] | None:
