@@ -6,6 +6,7 @@ error and nothing stored; only the clerk of the call may file."""
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from finestreta.procedures.records import ProcedureStepRow
 from finestreta.registry.records import RegistryEntry
 from finestreta.registry.service import entries_of_call
 from finestreta.streets.synthetic import seed_demo
-from tests.api.conftest import ORIGIN, PUBLIC_URL
+from tests.api.conftest import ORIGIN, PUBLIC_URL, open_socket
 
 
 def png(colour: str = "white") -> bytes:
@@ -104,6 +105,9 @@ def test_a_complaint_is_filed_registered_and_its_receipt_printed(call: Any, ctx:
     # the booth shows the code and where to follow it
     shown = call["kiosk"].expect("complaints_filed")
     assert shown == {"type": "complaints_filed", "code": code, "url": filed["track_url"]}
+    # through the screen's memory: a reloaded booth page shows it again
+    with open_socket(call["booth"], "/ws/kiosk") as again:
+        assert again.expect("complaints_filed") == shown
 
 
 def test_the_attachments_outlive_the_scans_retention(call: Any, ctx: Any) -> None:
@@ -199,3 +203,28 @@ def test_the_panel_gets_its_form_streets_and_addresses(call: Any) -> None:
     assert clerk.get(f"{base}/address?street=D001&number=401").json()["ok"]
     missing = clerk.get(f"{base}/address?street=D001&number=9999")
     assert missing.json()["error"]["code"] == "case_unknown_address"
+
+
+def test_a_call_ended_before_the_print_still_gives_the_code(
+    call: Any, ctx: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The citizen hangs up between the commit and the print: the case is filed once, and the
+    clerk gets its code with a warning, not an error that would invite filing it again."""
+    printing = ctx.devices.request_print
+
+    def hang_up_first(*args: Any) -> Any:
+        call["kiosk"].send({"type": "hang_up", "call_id": call["id"]})
+        deadline = time.monotonic() + 5
+        while ctx.hub.get(call["id"]).active and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return printing(*args)  # raises call_ended
+
+    monkeypatch.setattr(ctx.devices, "request_print", hang_up_first)
+    answer = file(call)
+    assert answer.status_code == 200, answer.text
+    filed = answer.json()
+    assert filed["job_id"] is None and filed["warnings"] == ["receipt_not_printed"]
+    assert filed["receipt"] is not None and filed["code"]
+    assert stored(ctx) == (1, 1)
+    with ctx.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(DeviceJobRow)) == 0

@@ -191,8 +191,10 @@ class FileAnswer(BaseModel):
     registry_code: str
     registry_number: str
     due_on: str
-    receipt: DocumentSummary
+    receipt: DocumentSummary | None
     job_id: str | None
+    # the case is filed either way; these say what did not follow it (the panel tells the clerk)
+    warnings: list[str] = []
 
 
 @router.post(
@@ -233,6 +235,7 @@ def file(body: FileBody, access: ActiveCall) -> FileAnswer:
         registry_code=filed.registry_code,
         registry_number=filed.registry_number,
         due_on=filed.case.due_on.isoformat(),
-        receipt=summary(filed.receipt),
+        receipt=summary(filed.receipt) if filed.receipt is not None else None,
         job_id=filed.print_job,
+        warnings=list(filed.warnings),
     )

@@ -114,9 +114,11 @@ class Filed:
     registry_code: str
     registry_number: str
     track_url: str
-    receipt_id: str
-    receipt: Any  # the DocumentRow of the receipt
+    receipt_id: str | None
+    receipt: Any  # the DocumentRow of the receipt (None: not stored, see warnings)
     print_job: str | None
+    # after the commit: receipt_not_stored, receipt_not_printed, code_not_shown
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -246,27 +248,55 @@ class ComplaintDesk:
             )
             registry_code, number_text = entry.code, entry.number_text
             case = cases.get_case(session, case.code)
+        # Committed: the case exists and its code is the clerk's to give. Nothing from here on
+        # may raise (the citizen may have hung up, a printer may be gone): each failure is a
+        # warning in the answer, never an error that hides the code and invites a second case.
         track = self.track_url(case.display_code)
-        receipt = self._receipt(call, clerk_id, registry_code, case, track)
+        warnings: list[str] = []
+        receipt = None
+        try:
+            receipt = self._receipt(call, clerk_id, registry_code, case, track)
+        except Exception:
+            log.exception("receipt of a filed case not stored")
+            warnings.append("receipt_not_stored")
         job = None
-        if print_receipt:
-            job = self.platform.devices.request_print(clerk_id, call.id, receipt.id, 1).id
+        if print_receipt and receipt is not None:
+            try:
+                job = self.platform.devices.request_print(clerk_id, call.id, receipt.id, 1).id
+            except Exception as error:  # call_ended above all: nothing to print at
+                log.warning("receipt of a filed case not printed: %s", type(error).__name__)
+                warnings.append("receipt_not_printed")
         from finestreta.procedures.complaints.frames import ComplaintsFiled
 
-        self.platform.outbox.to_kiosk(
-            call.kiosk_id, ComplaintsFiled(code=case.display_code, url=track)
+        try:
+            # through the screen's memory: a booth page that comes back shows the code again
+            self.platform.screen.show(call, ComplaintsFiled(code=case.display_code, url=track))
+        except Exception as error:
+            log.warning("case code not shown at the booth: %s", type(error).__name__)
+            warnings.append("code_not_shown")
+        try:
+            self.platform.steps.record(
+                DOMAIN,
+                "filed",
+                call_id=call.id,
+                clerk_id=clerk_id,
+                case_type=case.case_type,
+                theme=case.theme,
+                attachments=len(filing.attachments),
+                anonymous=case.contact is None,
+            )
+        except Exception:
+            log.exception("step of a filed case not recorded")
+        return Filed(
+            case,
+            registry_code,
+            number_text,
+            track,
+            receipt.id if receipt is not None else None,
+            receipt,
+            job,
+            tuple(warnings),
         )
-        self.platform.steps.record(
-            DOMAIN,
-            "filed",
-            call_id=call.id,
-            clerk_id=clerk_id,
-            case_type=case.case_type,
-            theme=case.theme,
-            attachments=len(filing.attachments),
-            anonymous=case.contact is None,
-        )
-        return Filed(case, registry_code, number_text, track, receipt.id, receipt, job)
 
     def _receipt(
         self, call: Any, clerk_id: int, registry_code: str, case: cases.Case, track: str

@@ -227,7 +227,12 @@ async function file(event) {
     P.busy = false;
     $("complaints-file").disabled = false;
   }
-  say("complaints-message", t("Case filed. The receipt is printing at the booth."), "ok");
+  // Filed either way; a receipt not printed (the call ended, say) leaves the code to be told.
+  if ((P.filed.warnings || []).length) {
+    say("complaints-message", t("Case filed, but its receipt was not printed at the booth: give the citizen the case code."), "error");
+  } else {
+    say("complaints-message", t("Case filed. The receipt is printing at the booth."), "ok");
+  }
   showFiled();
 }
 
