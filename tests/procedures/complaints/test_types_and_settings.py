@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from finestreta.i18n import catalogue
 from finestreta.procedures.complaints import LOCALE_DIR
-from finestreta.procedures.complaints.settings import ComplaintsSettings
+from finestreta.procedures.complaints.settings import ComplaintsSettings, handlers_at_start
 from finestreta.procedures.complaints.types import THEMES, TYPES, UNITS, published
 
 DOCS = (Path(__file__).resolve().parents[3] / "docs" / "complaints.md").read_text(encoding="utf-8")
@@ -67,6 +67,30 @@ def test_settings_change_only_what_they_name(monkeypatch: pytest.MonkeyPatch) ->
     assert settings.unit_for("lighting") == "lighting"
 
 
+def test_handler_units_are_granted_and_star_is_every_unit(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("FINESTRETA_COMPLAINTS_HANDLER_UNITS", "marta:cleaning|parks, rosa:*")
+    settings = ComplaintsSettings(_env_file=None)
+    assert settings.handler_units == {"marta": ("cleaning", "parks"), "rosa": ("*",)}
+    with caplog.at_level("WARNING"):
+        assert handlers_at_start(settings, demo=False) == settings
+    assert not caplog.records
+
+
+def test_with_no_handler_units_the_start_warns_and_the_demo_gives_rosa_all(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    empty = ComplaintsSettings(_env_file=None)
+    with caplog.at_level("WARNING"):
+        assert handlers_at_start(empty, demo=False).handler_units == {}
+    assert "see no cases" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert handlers_at_start(empty, demo=True).handler_units == {"rosa": ("*",)}
+    assert not caplog.records
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "says"),
     [
@@ -79,6 +103,8 @@ def test_settings_change_only_what_they_name(monkeypatch: pytest.MonkeyPatch) ->
         ("FINESTRETA_COMPLAINTS_UNITS", "graffiti:cleaning", "not a theme"),
         ("FINESTRETA_COMPLAINTS_UNITS", "noise:Urban Police", "unit code"),
         ("FINESTRETA_COMPLAINTS_UNITS", "noise:", "unit code"),
+        ("FINESTRETA_COMPLAINTS_HANDLER_UNITS", "marta:", "unit codes"),
+        ("FINESTRETA_COMPLAINTS_HANDLER_UNITS", "marta:**", "unit codes"),
     ],
 )
 def test_bad_settings_are_refused(

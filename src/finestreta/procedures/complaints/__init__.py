@@ -38,7 +38,7 @@ from finestreta.procedures.complaints.lifecycle import Role
 
 # Open311's too (and its refusals declared).
 from finestreta.procedures.complaints.open311 import routes as open311_routes
-from finestreta.procedures.complaints.settings import ComplaintsSettings
+from finestreta.procedures.complaints.settings import ComplaintsSettings, handlers_at_start
 from finestreta.procedures.complaints.types import DOMAIN
 
 NAME = DOMAIN
@@ -71,6 +71,9 @@ class Complaints(Procedure):
     def setup(self, platform: Any) -> None:
         # Read at start, so that a bad value stops the server with the setting named.
         self.settings: ComplaintsSettings = platform.procedure_settings(NAME)
+        self.settings = handlers_at_start(
+            self.settings, demo=getattr(platform.settings, "demo", False)
+        )
         from finestreta.procedures.complaints.service import ComplaintDesk
 
         self.platform = platform
@@ -101,7 +104,8 @@ class Complaints(Procedure):
         add_commands(commands)
 
     def seed_demo(self, session: Any) -> None:
-        """A case handler for the demo (``rosa``, the demo password), who works every unit."""
+        """A case handler for the demo (``rosa``, the demo password), who works every unit
+        (``setup`` gives her ``*`` in demo mode)."""
         from finestreta.accounts import service
         from finestreta.demo import DEMO_PASSWORD
 

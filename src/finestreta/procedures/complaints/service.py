@@ -38,6 +38,7 @@ from finestreta.procedures.complaints.casework_records import (
 )
 from finestreta.procedures.complaints.lifecycle import CaseState, Role
 from finestreta.procedures.complaints.records import CaseRow
+from finestreta.procedures.complaints.settings import ALL_UNITS
 from finestreta.procedures.complaints.types import DOMAIN, THEMES, TYPES, UNITS
 from finestreta.registry.service import AttachedDocument, Direction, register
 
@@ -324,14 +325,18 @@ class ComplaintDesk:
         )
 
     # ------------------------------------------------------------------ staff's work
-    def units_of(self, username: str) -> tuple[str, ...]:
-        return tuple(self.settings.handler_units.get(username, ()))
+    def units_of(self, username: str) -> tuple[str, ...] | None:
+        """The units whose cases a handler works; None: every unit (``*``). A handler not
+        named in the settings works none: cases hold personal data, so access is granted,
+        never assumed."""
+        units = tuple(self.settings.handler_units.get(username, ()))
+        return None if ALL_UNITS in units else units
 
     def _may_see(self, role: Role, username: str, case: cases.Case) -> bool:
         if role is Role.SUPERVISOR:
             return True
         units = self.units_of(username)
-        return not units or case.unit in units
+        return units is None or case.unit in units
 
     def listing(
         self,
@@ -344,11 +349,11 @@ class ComplaintDesk:
         limit: int = 100,
     ) -> list[cases.Case]:
         """``which``: ``units`` (my units' cases, every case for a supervisor or a handler
-        with no unit set), ``mine`` (assigned to me) or ``overdue``; ``state`` narrows."""
+        given ``*``; none for a handler given no unit), ``mine`` (assigned to me) or ``overdue``; ``state`` narrows."""
         acting = role_of(role)
         units: tuple[str, ...] | None = None
         if acting is Role.CASE_HANDLER:
-            units = self.units_of(username) or None
+            units = self.units_of(username)
         states = None
         if state:
             try:

@@ -7,6 +7,7 @@ the others as they are. ``docs/complaints.md`` lists them; a test fails when one
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Annotated, Any
 
@@ -15,6 +16,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from finestreta.procedures.complaints.types import THEMES, TYPES
 
+log = logging.getLogger(__name__)
+
+ALL_UNITS = "*"  # in handler_units: every unit's cases
 MAX_DUE_DAYS = 365  # a sanity bound: a year of business days is already far beyond any charter
 _UNIT = re.compile(r"[a-z][a-z0-9_-]{1,39}")
 
@@ -61,8 +65,8 @@ class ComplaintsSettings(BaseSettings):
     handler_units: Annotated[dict[str, tuple[str, ...]], NoDecode] = Field(
         default_factory=dict,
         description="The units whose cases a case handler works: comma-separated "
-        "`USERNAME:UNIT|UNIT` pairs (`marta:cleaning|parks`); a handler not named works every "
-        "unit's cases.",
+        "`USERNAME:UNIT|UNIT` pairs (`marta:cleaning|parks`), `*` for every unit "
+        "(`rosa:*`); a handler not named works no cases (the demo gives `rosa` `*`).",
     )
 
     @field_validator("due_days", mode="before")
@@ -103,7 +107,7 @@ class ComplaintsSettings(BaseSettings):
         handlers: dict[str, tuple[str, ...]] = {}
         for username, text in _pairs(value, "USERNAME:UNIT|UNIT").items():
             units = tuple(u.strip() for u in text.split("|") if u.strip())
-            bad = [u for u in units if not _UNIT.fullmatch(u)]
+            bad = [u for u in units if not (_UNIT.fullmatch(u) or u == ALL_UNITS)]
             if not units or bad:
                 raise ValueError(f"{username}: expected unit codes separated by |, not {text!r}")
             handlers[username] = units
@@ -114,3 +118,20 @@ class ComplaintsSettings(BaseSettings):
 
     def unit_for(self, theme: str) -> str:
         return self.units.get(theme, THEMES[theme].unit)
+
+
+DEMO_HANDLER = "rosa"  # seeded by the procedure's seed_demo
+
+
+def handlers_at_start(settings: ComplaintsSettings, *, demo: bool) -> ComplaintsSettings:
+    """The settings the server runs with: in demo mode the demo's handler works every unit;
+    with no handler given units, a warning says that case handlers will see no cases."""
+    if demo and DEMO_HANDLER not in settings.handler_units:
+        units = {**settings.handler_units, DEMO_HANDLER: (ALL_UNITS,)}
+        settings = settings.model_copy(update={"handler_units": units})
+    if not settings.handler_units:
+        log.warning(
+            "complaints: no case handler has units (FINESTRETA_COMPLAINTS_HANDLER_UNITS), so "
+            "case handlers see no cases; give each one units, or * for every unit"
+        )
+    return settings
