@@ -57,6 +57,7 @@ def office(tmp_path: Path, printer: Any, sane_config: Any, inbox: smtp.Inbox) ->
             "FINESTRETA_SMTP_PORT": str(inbox.port),
             "FINESTRETA_SMTP_STARTTLS": "false",
             "FINESTRETA_MAIL_FROM": smtp.SENDER,
+            "FINESTRETA_COMPLAINTS_HANDLER_UNITS": "rosa:*",
         },
     )
     with server.db().session() as session:
