@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from finestreta.procedures.complaints.cases import DescribedPlace
+from finestreta.procedures.complaints.cases import DescribedPlace, get_case
 from finestreta.procedures.complaints.casework_records import AnswerMailRow, CaseAccessRow
 from finestreta.procedures.complaints.settings import ComplaintsSettings
 from tests.api.conftest import ORIGIN
@@ -112,6 +112,22 @@ def test_a_handler_given_no_units_sees_no_cases_and_star_sees_all(
     rosa, _ = make_handler(db, browser, "rosa")
     assert case.display_code in rosa.get("/cases").text
     assert rosa.get(f"/cases/{case.display_code}").status_code == 200
+
+
+def test_a_case_is_assigned_only_to_a_known_unit(
+    open_one: Any, marta: Any, desk: Any, db: Any
+) -> None:
+    case = open_one()
+    refused = act(marta, case.display_code, "assign", unit="nowhere")
+    assert refused.status_code == 400 and "Aquesta unitat no existeix" in refused.text
+    with db.session() as session:
+        assert get_case(session, case.code).unit == "cleaning"
+    # a unit the settings give a theme is known too, and offered in the list
+    desk.settings = desk.settings.model_copy(update={"units": {"noise": "urban_police"}})
+    assert 'value="urban_police"' in marta.get(f"/cases/{case.display_code}").text
+    assert act(marta, case.display_code, "assign", unit="urban_police").status_code == 303
+    with db.session() as session:
+        assert get_case(session, case.code).unit == "urban_police"
 
 
 def test_the_answer_is_e_mailed_in_the_case_language(

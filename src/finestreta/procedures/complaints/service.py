@@ -68,6 +68,12 @@ CASE_HANDLERS_ONLY = declare(
     N_("Only case handlers and supervisors work cases."),
     domain=DOMAIN,
 )
+CASE_UNKNOWN_UNIT = declare(
+    "case_unknown_unit",
+    InvalidInput,
+    N_("There is no such unit: choose one from the list."),
+    domain=DOMAIN,
+)
 CASE_NOT_YOURS = declare(
     "case_not_yours",
     NotFound,
@@ -444,6 +450,8 @@ class ComplaintDesk:
             current = cases.get_case(session, code)
             if not self._may_see(acting, username, current):
                 raise CASE_NOT_YOURS("Not a case of the handler's units")
+            if action == "assign" and unit is not None and unit not in self.settings.known_units():
+                raise CASE_UNKNOWN_UNIT(f"no unit {unit!r}")
             if action == "answer":
                 case = cases.answer(session, code, text, by=by, now=now)
                 if case.contact is not None and case.contact.email:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from finestreta.procedures.complaints.types import THEMES, TYPES
+from finestreta.procedures.complaints.types import THEMES, TYPES, UNITS
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,12 @@ class ComplaintsSettings(BaseSettings):
 
     def unit_for(self, theme: str) -> str:
         return self.units.get(theme, THEMES[theme].unit)
+
+    def known_units(self) -> dict[str, str]:
+        """The units a case may be assigned to (code → label): the built-in ones and those the
+        settings give themes (a configured unit's label is its code)."""
+        extra = {unit: unit for unit in self.units.values() if unit not in UNITS}
+        return {**UNITS, **extra}
 
 
 DEMO_HANDLER = "rosa"  # seeded by the procedure's seed_demo
