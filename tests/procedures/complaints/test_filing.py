@@ -81,7 +81,9 @@ def test_a_complaint_is_filed_registered_and_its_receipt_printed(call: Any, ctx:
         [entry] = entries_of_call(session, call["id"])
         assert entry.direction == "in" and entry.code == filed["registry_code"]
         assert entry.party_name == "Núria Puig" and entry.party_id_type == "none"
-        assert entry.destination_unit == "Alumbrado público"  # the case's unit, in Spanish
+        # the registry book is in the city's language (Catalan), not the citizen's (Spanish)
+        assert entry.destination_unit == "Enllumenat públic"
+        assert entry.subject == "Incidència: Enllumenat públic"
         assert [d["sha256"] for d in entry.documents] == [call["scan_sha"]]
         case = session.scalar(select(CaseRow))
         assert case is not None and case.registry_code == entry.code
@@ -168,7 +170,7 @@ def test_an_anonymous_incident_and_a_described_place(call: Any, ctx: Any) -> Non
         case = session.scalar(select(CaseRow))
         entry = session.scalar(select(RegistryEntry))
         assert case is not None and case.anonymous and case.place is not None
-        assert entry is not None and entry.party_name == "Anónimo"
+        assert entry is not None and entry.party_name == "Anònim"
 
 
 def test_a_document_of_another_call_is_not_attached(

@@ -213,7 +213,9 @@ class ComplaintDesk:
                 settings=self.settings,
                 timezone=self.city.city_timezone,
             )
-            _ = texts(lang)
+            # The registry book is the city's, in its language; only the receipt (below) is
+            # in the citizen's.
+            _ = texts(self.settings.registry_language)
             party = (filing.contact.name if filing.contact else "") or (
                 _("Anonymous") if filing.contact is None else _("Not given")
             )

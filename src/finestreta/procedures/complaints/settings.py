@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -67,6 +67,13 @@ class ComplaintsSettings(BaseSettings):
         description="The units whose cases a case handler works: comma-separated "
         "`USERNAME:UNIT|UNIT` pairs (`marta:cleaning|parks`), `*` for every unit "
         "(`rosa:*`); a handler not named works no cases (the demo gives `rosa` `*`).",
+    )
+
+    registry_language: Literal["ca", "es"] = Field(
+        "ca",
+        description="The language of the registry book: the incoming entries of cases (party "
+        "*Anonymous*, subject, where, unit) are written in it whatever the citizen's language; "
+        "only the receipt is in the citizen's.",
     )
 
     @field_validator("due_days", mode="before")
