@@ -43,11 +43,13 @@ class MailNotConfigured(Exception):
 
 class MailFailed(Exception):
     """The SMTP server could not be reached or refused the message (``reason``: a short text
-    without the addressee or the content)."""
+    without the addressee or the content; ``permanent``: a 5xx refusal or a bad address, which
+    trying again will not change)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, permanent: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class Mailer:
         if not self.configured:
             raise MailNotConfigured("no SMTP server or sender configured")
         if not plain_address(message.to):  # checked when stored; never trust it in a header
-            raise MailFailed("bad address")
+            raise MailFailed("bad address", permanent=True)
         mail = self.compose(message)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
@@ -117,8 +119,11 @@ class Mailer:
                 # the envelope names the one addressee, not whatever the header parses to
                 smtp.send_message(mail, to_addrs=[message.to])
         except smtplib.SMTPResponseException as error:
-            raise MailFailed(f"SMTP {error.smtp_code}") from None
-        except smtplib.SMTPRecipientsRefused:
-            raise MailFailed("recipient refused") from None
+            code = error.smtp_code
+            raise MailFailed(f"SMTP {code}", permanent=500 <= code < 600) from None
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            permanent = bool(codes) and all(500 <= code < 600 for code in codes)
+            raise MailFailed("recipient refused", permanent=permanent) from None
         except (smtplib.SMTPException, OSError) as error:
             raise MailFailed(type(error).__name__) from None

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -49,6 +50,15 @@ MAX_ATTACHMENTS = 10
 SUMMARY_LENGTH = 500
 ATTACHABLE_KINDS = ("scan", "upload")
 SENDING_LEASE = timedelta(minutes=2)  # longer than an SMTP conversation may take
+# The outbox's back-off: 1, 2, 4 … 128 minutes after each failure (about 4 h in all), then the
+# answer is given up (``failed_at``) and the case page says to reach the citizen otherwise.
+FIRST_RETRY = timedelta(minutes=1)
+MAX_ATTEMPTS = 8
+# Per upkeep run: a slow server (each try may take the mailer's timeout) cannot stall it long.
+BATCH = 10
+# The request that answered waits this long for the first try, then leaves it running.
+FIRST_SEND_WAIT_S = 2.0
+NO_SERVER = "no mail server"
 
 CASE_ATTACHMENT_NOT_OF_CALL = declare(
     "case_attachment_not_of_call",
@@ -483,19 +493,36 @@ class ComplaintDesk:
                     unit=unit if action == "assign" else None,
                 )
         if mail_id is not None:
-            self.send_pending(only=mail_id)
+            # Tried at once, but in the background: a slow or dead mail server must not hold
+            # the handler's page (the upkeep takes over if this one fails or dies).
+            sender = threading.Thread(
+                target=self._send_quietly, args=(mail_id,), name="answer-mail", daemon=True
+            )
+            sender.start()
+            sender.join(FIRST_SEND_WAIT_S)
         return case
 
+    def _send_quietly(self, mail_id: int) -> None:
+        try:
+            self.send_pending(only=mail_id)
+        except Exception:  # the upkeep will try it again
+            log.exception("answer mail %d: first try failed", mail_id)
+
     # ------------------------------------------------------------------ the outbox
-    def send_pending(self, only: int | None = None) -> int:
-        """Send the answers waiting in the outbox (or just ``only``); returns how many went.
-        With no mail server configured they stay, with ``last_error`` saying so."""
+    def send_pending(self, only: int | None = None, batch: int = BATCH) -> int:
+        """Send the answers due in the outbox (or just ``only``), at most ``batch``; returns
+        how many went. With no mail server configured they stay, ``last_error`` saying so."""
         sent = 0
+        now = self.now()
         with self.platform.db.session() as session:
-            query = select(AnswerMailRow.id).where(AnswerMailRow.sent_at.is_(None))
+            query = select(AnswerMailRow.id).where(
+                AnswerMailRow.sent_at.is_(None),
+                AnswerMailRow.failed_at.is_(None),
+                or_(AnswerMailRow.next_attempt_at.is_(None), AnswerMailRow.next_attempt_at <= now),
+            )
             if only is not None:
                 query = query.where(AnswerMailRow.id == only)
-            waiting = list(session.scalars(query.order_by(AnswerMailRow.id)))
+            waiting = list(session.scalars(query.order_by(AnswerMailRow.id).limit(batch)))
         for mail_id in waiting:
             if self._send_one(mail_id):
                 sent += 1
@@ -513,6 +540,7 @@ class ComplaintDesk:
                 .where(
                     AnswerMailRow.id == mail_id,
                     AnswerMailRow.sent_at.is_(None),
+                    AnswerMailRow.failed_at.is_(None),
                     or_(
                         AnswerMailRow.sending_until.is_(None),
                         AnswerMailRow.sending_until < now,
@@ -525,9 +553,11 @@ class ComplaintDesk:
                 return False
             mail = session.get(AnswerMailRow, mail_id)
             assert mail is not None
+            attempts_before = mail.attempts
             case_row = session.get(CaseRow, mail.case_id)
             assert case_row is not None
             case = cases.get_case(session, case_row.code)
+        permanent = False
         if case.contact is None or not case.contact.email or case.answer is None:
             error: str | None = "nothing to send"
         else:
@@ -538,19 +568,30 @@ class ComplaintDesk:
                 self.mailer.send(message)
                 error = None
             except MailNotConfigured:
-                error = "no mail server"
+                error = NO_SERVER
             except MailFailed as failure:
                 error = failure.reason[:200]
+                permanent = failure.permanent
         done = self.now()
+        attempts = attempts_before + 1
+        given_up = error not in (None, "nothing to send", NO_SERVER) and (
+            permanent or attempts >= MAX_ATTEMPTS
+        )
         with self.platform.db.session() as session:
             session.execute(
                 update(AnswerMailRow)
                 .where(AnswerMailRow.id == mail_id, AnswerMailRow.sent_at.is_(None))
                 .values(
-                    attempts=AnswerMailRow.attempts + 1,
+                    # waiting for a server to be configured is not a failure of this answer
+                    attempts=attempts_before if error == NO_SERVER else attempts,
                     last_attempt_at=done,
                     last_error=error,
                     sending_until=None,
+                    # no server yet: due again at once, to go as soon as one is configured
+                    next_attempt_at=None
+                    if error in (None, NO_SERVER)
+                    else done + retry_after(attempts),
+                    failed_at=done if given_up else None,
                     # an answer set aside since (the case reopened) is not sent any more
                     sent_at=done if error in (None, "nothing to send") else None,
                 )
@@ -558,6 +599,15 @@ class ComplaintDesk:
             )
         if error is None:
             log.info("answer mail %d of a case sent", mail_id)
-        elif error != "no mail server":
+        elif given_up:
+            log.warning("answer mail %d given up after %d attempts: %s", mail_id, attempts, error)
+        elif error != NO_SERVER:
             log.warning("answer mail %d not sent: %s", mail_id, error)
         return error is None
+
+
+def retry_after(attempts: int) -> timedelta:
+    """The wait before the next try, after ``attempts`` failed ones (1 min, doubling)."""
+    if attempts <= 0:
+        return FIRST_RETRY
+    return FIRST_RETRY * (1 << min(attempts - 1, MAX_ATTEMPTS))
