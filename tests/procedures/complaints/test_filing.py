@@ -6,6 +6,7 @@ error and nothing stored; only the clerk of the call may file."""
 from __future__ import annotations
 
 import io
+import math
 import time
 from datetime import timedelta
 from typing import Any
@@ -23,8 +24,11 @@ from finestreta.procedures.complaints.records import CaseRow
 from finestreta.procedures.records import ProcedureStepRow
 from finestreta.registry.records import RegistryEntry
 from finestreta.registry.service import entries_of_call
+from finestreta.signatures.records import SignatureRequestRow
 from finestreta.streets.synthetic import seed_demo
 from tests.api.conftest import ORIGIN, PUBLIC_URL, open_socket
+
+pytestmark = pytest.mark.settings(signature_key="a test signature key of at least 32 characters")
 
 
 def png(colour: str = "white") -> bytes:
@@ -56,10 +60,26 @@ def body(**changes: Any) -> dict[str, Any]:
     }
 
 
+def wave(points: int = 60) -> list[list[float]]:
+    return [[60 + i * 6, 120 + 40 * math.sin(i * 0.3), 16.0 * i, 0.5] for i in range(points)]
+
+
 def file(call: dict[str, Any], **changes: Any) -> Any:
-    return call["clerk"].post(
-        f"/api/calls/{call['id']}/complaints/file", json=body(**changes), headers=ORIGIN
-    )
+    """As the panel does: an anonymous case is filed at once; one with a contact is signed at
+    the booth first (its pad posted by the booth), then read back as filed."""
+    sent = body(**changes)
+    base = f"/api/calls/{call['id']}/complaints"
+    if sent.get("anonymous"):
+        return call["clerk"].post(f"{base}/file", json=sent, headers=ORIGIN)
+    asked = call["clerk"].post(f"{base}/sign", json=sent, headers=ORIGIN)
+    if asked.status_code != 200:
+        return asked
+    request_id, sha = asked.json()["request_id"], asked.json()["sha256"]
+    call["signed"] = asked.json()
+    pad = {"document_sha256": sha, "width": 800, "height": 300, "strokes": [wave()]}
+    signed = call["booth"].post(f"/api/booth/signatures/{request_id}", json=pad, headers=ORIGIN)
+    assert signed.status_code == 200, signed.text
+    return call["clerk"].get(f"{base}/signed/{request_id}")
 
 
 def stored(ctx: Any) -> tuple[int, int]:
@@ -84,12 +104,20 @@ def test_a_complaint_is_filed_registered_and_its_receipt_printed(call: Any, ctx:
         # the registry book is in the city's language (Catalan), not the citizen's (Spanish)
         assert entry.destination_unit == "Enllumenat públic"
         assert entry.subject == "Incidència: Enllumenat públic"
-        assert [d["sha256"] for d in entry.documents] == [call["scan_sha"]]
+        # the form the citizen signed (the hash the signature seals) first, then the scan
+        form_sha = call["signed"]["sha256"]
+        assert [d["sha256"] for d in entry.documents] == [form_sha, call["scan_sha"]]
         case = session.scalar(select(CaseRow))
         assert case is not None and case.registry_code == entry.code
         assert (case.language, case.unit, case.call_id) == ("es", "lighting", call["id"])
-        [attached] = session.scalars(select(CaseAttachmentRow)).all()
+        form, attached = session.scalars(
+            select(CaseAttachmentRow).order_by(CaseAttachmentRow.position)
+        ).all()
+        assert (form.document_id, form.sha256) == (call["signed"]["document_id"], form_sha)
         assert (attached.document_id, attached.sha256) == (call["scan"], call["scan_sha"])
+        signature = session.get(SignatureRequestRow, call["signed"]["request_id"])
+        assert signature is not None and signature.state == "signed"
+        assert signature.document_sha256 == form_sha
         receipt = session.get(DocumentRow, filed["receipt"]["document_id"])
         assert receipt is not None and receipt.kind == "receipt"
         job = session.get(DeviceJobRow, filed["job_id"])
@@ -104,6 +132,14 @@ def test_a_complaint_is_filed_registered_and_its_receipt_printed(call: Any, ctx:
     assert code in text and f"/track/{code}" in text.replace("\n", "")
     assert call["scan_sha"] in text.replace("\n", "")
     assert "Código del caso" in text  # in the citizen's language
+    # the form the citizen signed: what they submitted, in their language
+    with ctx.db.session() as session:
+        form_row = session.get(DocumentRow, call["signed"]["document_id"])
+        assert form_row is not None and form_row.kind == "signature_draft"
+        signed_form = ctx.documents.content(form_row)
+    form_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(signed_form)).pages)
+    assert "Formulario de queja" in form_text and "nuria.puig@example.cat" in form_text
+    assert "has been off for a week" in form_text.replace("\n", " ")
     # the booth shows the code and where to follow it
     shown = call["kiosk"].expect("complaints_filed")
     assert shown == {"type": "complaints_filed", "code": code, "url": filed["track_url"]}
@@ -222,7 +258,7 @@ def test_a_call_ended_before_the_print_still_gives_the_code(
         return printing(*args)  # raises call_ended
 
     monkeypatch.setattr(ctx.devices, "request_print", hang_up_first)
-    answer = file(call)
+    answer = file(call, anonymous=True, contact=None)
     assert answer.status_code == 200, answer.text
     filed = answer.json()
     assert filed["job_id"] is None and filed["warnings"] == ["receipt_not_printed"]
@@ -230,3 +266,50 @@ def test_a_call_ended_before_the_print_still_gives_the_code(
     assert stored(ctx) == (1, 1)
     with ctx.db.session() as session:
         assert session.scalar(select(func.count()).select_from(DeviceJobRow)) == 0
+
+
+def test_a_signed_case_whose_call_ended_before_the_print_is_still_found(
+    call: Any, ctx: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filed in the signature's hook, the case is found by its signed form after the hang-up
+    (the call's memory is gone with the call)."""
+    printing = ctx.devices.request_print
+
+    def hang_up_first(*args: Any) -> Any:
+        call["kiosk"].send({"type": "hang_up", "call_id": call["id"]})
+        deadline = time.monotonic() + 5
+        while ctx.hub.get(call["id"]).active and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return printing(*args)
+
+    monkeypatch.setattr(ctx.devices, "request_print", hang_up_first)
+    answer = file(call)
+    assert answer.status_code == 200, answer.text
+    filed = answer.json()
+    assert filed["job_id"] is None and filed["code"] and filed["registry_number"]
+    assert stored(ctx) == (1, 1)
+
+
+def test_a_case_with_a_contact_is_not_filed_unsigned(call: Any, ctx: Any) -> None:
+    base = f"/api/calls/{call['id']}/complaints"
+    refused = call["clerk"].post(f"{base}/file", json=body(), headers=ORIGIN)
+    assert refused.json()["error"]["code"] == "case_signature_needed"
+    asked = call["clerk"].post(f"{base}/sign", json=body(), headers=ORIGIN)
+    assert asked.status_code == 200
+    not_yet = call["clerk"].get(f"{base}/signed/{asked.json()['request_id']}")
+    assert not_yet.json()["error"]["code"] == "case_signature_unknown"
+    assert stored(ctx) == (0, 0)  # nothing filed until the citizen signs
+
+
+def test_oral_consent_files_the_case_too(call: Any, ctx: Any) -> None:
+    base = f"/api/calls/{call['id']}/complaints"
+    asked = call["clerk"].post(f"{base}/sign", json=body(), headers=ORIGIN).json()
+    consent = call["clerk"].post(
+        f"/api/calls/{call['id']}/signatures/{asked['request_id']}/oral-consent",
+        json={"reason": "Cannot hold a pen"},
+        headers=ORIGIN,
+    )
+    assert consent.status_code == 200, consent.text
+    filed = call["clerk"].get(f"{base}/signed/{asked['request_id']}")
+    assert filed.status_code == 200 and filed.json()["code"]
+    assert stored(ctx) == (1, 1)

@@ -121,6 +121,11 @@ class Complaints(Procedure):
             known_roles=(*service.ROLES, Role.CASE_HANDLER.value),
         )
 
+    def signature_given(self, given: Any) -> None:
+        """The citizen signed the complaint form (or consented orally): file the case."""
+        if given.purpose == "complaint":
+            self.desk.signed(given.call_id, given.request.id)
+
     def upkeep(self) -> None:
         """Answers that could not be e-mailed yet are tried again."""
         self.desk.send_pending()

@@ -28,7 +28,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from finestreta.documents.records import DocumentRow
-from finestreta.errors import INVALID, N_, InvalidInput, NotAllowed, NotFound, declare
+from finestreta.errors import INVALID, N_, Conflict, InvalidInput, NotAllowed, NotFound, declare
 from finestreta.i18n import translator
 from finestreta.mail import Mailer, MailFailed, MailNotConfigured
 from finestreta.procedures.complaints import cases
@@ -49,6 +49,9 @@ LOCALE = Path(__file__).parent / "locale"
 MAX_ATTACHMENTS = 10
 SUMMARY_LENGTH = 500
 ATTACHABLE_KINDS = ("scan", "upload")
+FORM_KIND = "signature_draft"  # the form as the signature desk stored it (its hash sealed)
+PURPOSE = "complaint"
+SIGNING, FILED = "signing", "filed"  # keys in the call's memory
 SENDING_LEASE = timedelta(minutes=2)  # longer than an SMTP conversation may take
 # The outbox's back-off: 1, 2, 4 … 128 minutes after each failure (about 4 h in all), then the
 # answer is given up (``failed_at``) and the case page says to reach the citizen otherwise.
@@ -82,6 +85,18 @@ CASE_UNKNOWN_UNIT = declare(
     "case_unknown_unit",
     InvalidInput,
     N_("There is no such unit: choose one from the list."),
+    domain=DOMAIN,
+)
+CASE_SIGNATURE_NEEDED = declare(
+    "case_signature_needed",
+    Conflict,
+    N_("A case with a contact is filed once the citizen has signed it."),
+    domain=DOMAIN,
+)
+CASE_SIGNATURE_UNKNOWN = declare(
+    "case_signature_unknown",
+    NotFound,
+    N_("No complaint of this call waits for that signature."),
     domain=DOMAIN,
 )
 CASE_NOT_YOURS = declare(
@@ -123,6 +138,51 @@ class Filing:
     contact: cases.Contact | None
     language: str
     attachments: tuple[str, ...] = ()  # ids of documents of the call
+
+    def to_memory(self) -> dict[str, Any]:
+        """As kept in the call's memory while the citizen signs (JSON)."""
+        where: dict[str, str] = (
+            {"street_code": self.location.street_code, "number": self.location.number}
+            if isinstance(self.location, cases.AddressLocation)
+            else {"place": self.location.text}
+        )
+        contact = (
+            None
+            if self.contact is None
+            else {
+                "email": self.contact.email,
+                "phone": self.contact.phone,
+                "name": self.contact.name,
+            }
+        )
+        return {
+            "case_type": self.case_type,
+            "theme": self.theme,
+            "description": self.description,
+            "where": where,
+            "contact": contact,
+            "language": self.language,
+            "attachments": list(self.attachments),
+        }
+
+    @classmethod
+    def from_memory(cls, kept: dict[str, Any]) -> Filing:
+        where = kept["where"]
+        location: cases.Location = (
+            cases.AddressLocation(where["street_code"], where["number"])
+            if "street_code" in where
+            else cases.DescribedPlace(where["place"])
+        )
+        contact = kept.get("contact")
+        return cls(
+            case_type=kept["case_type"],
+            theme=kept["theme"],
+            description=kept["description"],
+            location=location,
+            contact=cases.Contact(**contact) if contact is not None else None,
+            language=kept["language"],
+            attachments=tuple(kept.get("attachments", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -200,14 +260,29 @@ class ComplaintDesk:
         return rows
 
     def file(
-        self, *, call: Any, clerk_id: int, filing: Filing, print_receipt: bool = True
+        self,
+        *,
+        call: Any,
+        clerk_id: int,
+        filing: Filing,
+        print_receipt: bool = True,
+        signed_form: str | None = None,
     ) -> Filed:
         """The case, its registry entry and its documents in one transaction; then the
-        receipt, printed at the booth. Nothing is stored when anything is refused."""
+        receipt, printed at the booth. Nothing is stored when anything is refused.
+        ``signed_form``: the id of the complaint form the citizen signed (a case with a
+        contact), filed first among its documents, its hash in the registry entry."""
+        if filing.contact is not None and signed_form is None:
+            raise CASE_SIGNATURE_NEEDED("a case with a contact is signed before it is filed")
         now = self.now()
         lang = filing.language
         with self.platform.db.session() as session:
             documents = self._attachments(session, call.id, filing.attachments)
+            if signed_form is not None:
+                form = session.get(DocumentRow, signed_form)
+                if form is None or form.call_id != call.id or form.kind != FORM_KIND:
+                    raise CASE_ATTACHMENT_NOT_OF_CALL("the signed form is not of this call")
+                documents = [form, *documents]
             case = cases.open_case(
                 session,
                 case_type=filing.case_type,
@@ -303,6 +378,7 @@ class ComplaintDesk:
                 theme=case.theme,
                 attachments=len(filing.attachments),
                 anonymous=case.contact is None,
+                signed=signed_form is not None,
             )
         except Exception:
             log.exception("step of a filed case not recorded")
@@ -316,6 +392,145 @@ class ComplaintDesk:
             job,
             tuple(warnings),
         )
+
+    # ------------------------------------------------------------------ signed by the citizen
+    def ask_to_sign(self, *, call: Any, clerk_id: int, filing: Filing) -> Any:
+        """A case with a contact: check it whole (nothing kept), put the complaint form on the
+        booth for the citizen to sign, and keep the filing in the call's memory until the
+        signature (or the clerk's record of oral consent) comes: ``signed`` files it."""
+        if filing.contact is None:
+            raise INVALID("an anonymous case is filed without a signature")
+        with self.platform.db.session() as session:
+            documents = self._attachments(session, call.id, filing.attachments)
+            case = cases.open_case(
+                session,
+                case_type=filing.case_type,
+                theme=filing.theme,
+                description=filing.description,
+                location=filing.location,
+                contact=filing.contact,
+                language=filing.language,
+                registry_code=None,
+                call_id=call.id,
+                now=self.now(),
+                streets=self.platform.streets,
+                settings=self.settings,
+                timezone=self.city.city_timezone,
+            )
+            session.rollback()  # only checked: the case is opened once signed
+            attached = [(d.title, d.sha256) for d in documents]
+        from finestreta.documents.pdf.heading import CityHeading
+        from finestreta.procedures.complaints.form import form_title, render_form
+        from finestreta.signatures.desk import Signer
+
+        assert case.contact is not None
+        pdf = render_form(
+            city=CityHeading.from_settings(self.city),
+            lang=case.language,
+            tz=self.city.city_timezone,
+            now=self.now(),
+            case_type=case.case_type,
+            theme=case.theme,
+            where=case.address_label or case.place or "",
+            description=case.description,
+            name=case.contact.name,
+            email=case.contact.email,
+            phone=case.contact.phone,
+            documents=attached,
+        )
+        name = case.contact.name or case.contact.email or case.contact.phone
+        asked = self.platform.signatures.ask(
+            call,
+            procedure=DOMAIN,
+            purpose=PURPOSE,
+            title=form_title(case.language),
+            pdf=pdf,
+            # no identity document is asked of a complainant: the signer is who they say
+            signer=Signer(name, "none", ""),
+        )
+        # One form at a time per call (asking again withdraws the open request): one key.
+        self.platform.memory.put(
+            call.id,
+            DOMAIN,
+            SIGNING,
+            {
+                "request_id": asked.request_id,
+                "filing": filing.to_memory(),
+                "clerk_id": clerk_id,
+                "form": asked.document_id,
+            },
+        )
+        return asked
+
+    def signed(self, call_id: str, request_id: str) -> Filed | None:
+        """The citizen signed (or consented orally to) the form of ``request_id``: the case
+        is filed with it. None when no filing waits for it (already filed, or not ours)."""
+        kept = self.platform.memory.get(call_id, DOMAIN, SIGNING)
+        if not isinstance(kept, dict) or kept.get("request_id") != request_id:
+            return None
+        self.platform.memory.drop(call_id, DOMAIN, SIGNING)
+        call = self.platform.calls.get(call_id)
+        if call is None:
+            log.warning("a signed complaint's call is gone: not filed")
+            return None
+        filed = self.file(
+            call=call,
+            clerk_id=int(kept["clerk_id"]),
+            filing=Filing.from_memory(kept["filing"]),
+            signed_form=str(kept["form"]),
+        )
+        self.platform.memory.put(
+            call_id,
+            DOMAIN,
+            FILED,
+            {
+                "request_id": request_id,
+                "code": filed.case.display_code,
+                "track_url": filed.track_url,
+                "registry_code": filed.registry_code,
+                "registry_number": filed.registry_number,
+                "due_on": filed.case.due_on.isoformat(),
+                "receipt_id": filed.receipt_id,
+                "job_id": filed.print_job,
+                "warnings": list(filed.warnings),
+            },
+        )
+        return filed
+
+    def filed_after_signing(self, call_id: str, request_id: str) -> dict[str, Any] | None:
+        """What ``signed`` filed for ``request_id`` (None: not yet, or not at all)."""
+        kept = self.platform.memory.get(call_id, DOMAIN, FILED)
+        if isinstance(kept, dict) and kept.get("request_id") == request_id:
+            return kept
+        # The call's memory goes with the call: after a hang-up the case is found by the
+        # signed form filed with it.
+        from finestreta.registry.service import get_by_code
+        from finestreta.signatures.records import SignatureRequestRow
+
+        with self.platform.db.session() as session:
+            request = session.get(SignatureRequestRow, request_id)
+            if request is None or request.call_id != call_id or not request.document_id:
+                return None
+            case_id = session.scalar(
+                select(CaseAttachmentRow.case_id).where(
+                    CaseAttachmentRow.document_id == request.document_id
+                )
+            )
+            row = session.get(CaseRow, case_id) if case_id is not None else None
+            if row is None or row.registry_code is None:
+                return None
+            case = cases.get_case(session, row.code)
+            entry = get_by_code(session, row.registry_code)
+            return {
+                "code": case.display_code,
+                "track_url": self.track_url(case.display_code),
+                "registry_code": row.registry_code,
+                "registry_number": entry.number_text if entry is not None else "",
+                "due_on": case.due_on.isoformat(),
+                "receipt_id": None,
+                "job_id": None,
+                "warnings": [],
+            }
 
     def _receipt(
         self, call: Any, clerk_id: int, registry_code: str, case: cases.Case, track: str
