@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from finestreta.i18n import catalogue
 from finestreta.procedures.complaints import LOCALE_DIR
+from finestreta.procedures.complaints.catalogue import apply
 from finestreta.procedures.complaints.settings import ComplaintsSettings, handlers_at_start
 from finestreta.procedures.complaints.types import THEMES, TYPES, UNITS, published
 
@@ -122,3 +124,88 @@ def test_every_setting_is_documented(name: str) -> None:
     assert line, f"{variable} has no row in docs/complaints.md"
     default = ComplaintsSettings.model_fields[name].get_default(call_default_factory=True)
     assert f"`{default}`" in line if default else "`(empty)`" in line
+
+
+CATALOGUE = """
+[types.incident]
+due_days = 7
+open311 = false
+
+[types.petition]
+label = { ca = "Petició", es = "Petición", en = "Petition" }
+description = { ca = "Una petició a l'ajuntament", es = "Una petición al ayuntamiento", en = "A petition to the council" }
+anonymous_allowed = false
+due_days = 20
+open311 = false
+
+[themes.graffiti]
+label = { ca = "Pintades", es = "Pintadas", en = "Graffiti" }
+unit = "graffiti_brigade"
+
+[themes.noise]
+about_people = true
+"""
+
+
+def test_types_and_themes_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "catalogue.toml"
+    path.write_text(CATALOGUE, encoding="utf-8")
+    settings = ComplaintsSettings(_env_file=None, catalogue=path)
+    types, themes = dict(TYPES), dict(THEMES)
+    assert settings._catalogue is not None
+    apply(settings._catalogue, types, themes)
+    assert types["incident"].due_days == 7 and not types["incident"].open311
+    assert types["incident"].label == "Incident"  # what is not given stays
+    petition = types["petition"]
+    assert (petition.anonymous_allowed, petition.due_days) == (False, 20)
+    assert themes["graffiti"].unit == "graffiti_brigade" and themes["noise"].about_people
+    assert catalogue("es", "complaints", LOCALE_DIR)["Petition"] == "Petición"
+    assert catalogue("ca", "complaints", LOCALE_DIR)["Graffiti"] == "Pintades"
+    assert TYPES["incident"].due_days == 10  # only the tables given were changed
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[types.petition]\ndue_days = 5", "a new type needs"),
+        ('[themes.x1]\nlabel = { ca = "a", es = "b" }\nunit = "parks"', "ca, es and en"),
+        ("[types.incident]\ndue_days = 0", "between 1 and 365"),
+        ('[types.incident]\nopen311 = "yes"', "expected bool"),
+        ('[themes.noise]\nunit = "Urban Police"', "unit code"),
+        ("[types.incident]\ncolour = 1", "unknown keys"),
+        ("[services.x]\na = 1", "unknown tables"),
+        ("not = [toml", "not TOML"),
+    ],
+)
+def test_a_bad_catalogue_file_stops_the_start(tmp_path: Path, text: str, says: str) -> None:
+    path = tmp_path / "catalogue.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError, match=says):
+        ComplaintsSettings(_env_file=None, catalogue=path)
+
+
+def test_a_missing_catalogue_file_stops_the_start(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="cannot be read"):
+        ComplaintsSettings(_env_file=None, catalogue=tmp_path / "nope.toml")
+
+
+def test_the_start_applies_the_file_everywhere_and_the_documented_example_is_valid(
+    tmp_path: Path,
+) -> None:
+    example = DOCS.split("### Types and themes from a file", 1)[1].split("```toml\n", 1)[1]
+    path = tmp_path / "catalogue.toml"
+    path.write_text(example.split("```", 1)[0], encoding="utf-8")
+    settings = ComplaintsSettings(_env_file=None, catalogue=path)
+    saved_types, saved_themes = dict(TYPES), dict(THEMES)
+    try:
+        settings.apply_catalogue()  # as Complaints.setup does
+        assert "petition" in TYPES and "graffiti" in THEMES
+        assert not published("incident", "street_cleaning")  # open311 = false now
+        assert "graffiti_brigade" in settings.known_units()
+    finally:
+        types: Any = TYPES
+        themes: Any = THEMES
+        types.clear()
+        types.update(saved_types)
+        themes.clear()
+        themes.update(saved_themes)

@@ -6,7 +6,8 @@ on ``/cases`` and followed by the public on ``/track`` (``pages``), answered by 
 
 * ``types``: the case types and themes as data (anonymity, due days, the default unit,
   what may be published through Open311);
-* ``settings``: due days by type and units by theme (``FINESTRETA_COMPLAINTS_*``);
+* ``settings``: due days by type, units by theme, handlers' units, the registry language and
+  the types-and-themes file (``FINESTRETA_COMPLAINTS_*``; ``catalogue`` reads the file);
 * ``lifecycle``: the states, the moves and who may make them, due dates in business days (pure);
 * ``cases``: open, move, answer, publish a moderated description, history, the public view
   and the staff's list, over ``records`` (migration branch ``complaints`` in ``migrations/``);
@@ -71,6 +72,7 @@ class Complaints(Procedure):
     def setup(self, platform: Any) -> None:
         # Read at start, so that a bad value stops the server with the setting named.
         self.settings: ComplaintsSettings = platform.procedure_settings(NAME)
+        self.settings.apply_catalogue()
         self.settings = handlers_at_start(
             self.settings, demo=getattr(platform.settings, "demo", False)
         )

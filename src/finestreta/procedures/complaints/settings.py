@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from finestreta.procedures.complaints.catalogue import Catalogue, apply, load
 from finestreta.procedures.complaints.types import THEMES, TYPES, UNITS
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,24 @@ class ComplaintsSettings(BaseSettings):
         "only the receipt is in the citizen's.",
     )
 
+    catalogue: Path | None = Field(
+        None,
+        description="A TOML file changing the built-in types' and themes' flags and adding "
+        "the city's own (labels in ca, es and en): docs/complaints.md#types-and-themes-from-a-file.",
+    )
+    _catalogue: Catalogue | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _read_catalogue(self) -> ComplaintsSettings:
+        if self.catalogue is not None:
+            self._catalogue = load(self.catalogue, dict(TYPES), dict(THEMES))
+        return self
+
+    def apply_catalogue(self) -> None:
+        """The file's types and themes, into ``types.TYPES`` and ``types.THEMES`` (at start)."""
+        if self._catalogue is not None:
+            apply(self._catalogue, TYPES, THEMES)  # type: ignore[arg-type]
+
     @field_validator("due_days", mode="before")
     @classmethod
     def _due_days(cls, value: Any) -> dict[str, int]:
@@ -129,7 +149,8 @@ class ComplaintsSettings(BaseSettings):
     def known_units(self) -> dict[str, str]:
         """The units a case may be assigned to (code → label): the built-in ones and those the
         settings give themes (a configured unit's label is its code)."""
-        extra = {unit: unit for unit in self.units.values() if unit not in UNITS}
+        given = [*self.units.values(), *(theme.unit for theme in THEMES.values())]
+        extra = {unit: unit for unit in given if unit not in UNITS}
         return {**UNITS, **extra}
 
 
