@@ -468,7 +468,6 @@ class ComplaintDesk:
         kept = self.platform.memory.get(call_id, DOMAIN, SIGNING)
         if not isinstance(kept, dict) or kept.get("request_id") != request_id:
             return None
-        self.platform.memory.drop(call_id, DOMAIN, SIGNING)
         call = self.platform.calls.get(call_id)
         if call is None:
             log.warning("a signed complaint's call is gone: not filed")
@@ -479,6 +478,8 @@ class ComplaintDesk:
             filing=Filing.from_memory(kept["filing"]),
             signed_form=str(kept["form"]),
         )
+        # Forgotten once filed only: a failure above (logged by the desk) leaves it kept.
+        self.platform.memory.drop(call_id, DOMAIN, SIGNING)
         self.platform.memory.put(
             call_id,
             DOMAIN,
