@@ -313,3 +313,20 @@ def test_oral_consent_files_the_case_too(call: Any, ctx: Any) -> None:
     filed = call["clerk"].get(f"{base}/signed/{asked['request_id']}")
     assert filed.status_code == 200 and filed.json()["code"]
     assert stored(ctx) == (1, 1)
+
+
+def test_a_withdrawn_form_files_nothing(call: Any, ctx: Any) -> None:
+    base = f"/api/calls/{call['id']}/complaints"
+    asked = call["clerk"].post(f"{base}/sign", json=body(), headers=ORIGIN).json()
+    withdrawn = call["clerk"].delete(
+        f"/api/calls/{call['id']}/signatures/{asked['request_id']}", headers=ORIGIN
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    late = call["booth"].post(
+        f"/api/booth/signatures/{asked['request_id']}",
+        json={"document_sha256": asked["sha256"], "width": 800, "height": 300, "strokes": [wave()]},
+        headers=ORIGIN,
+    )
+    assert late.status_code >= 400  # too late to sign it
+    assert call["clerk"].get(f"{base}/signed/{asked['request_id']}").status_code == 404
+    assert stored(ctx) == (0, 0)
