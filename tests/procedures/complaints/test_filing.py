@@ -330,3 +330,16 @@ def test_a_withdrawn_form_files_nothing(call: Any, ctx: Any) -> None:
     assert late.status_code >= 400  # too late to sign it
     assert call["clerk"].get(f"{base}/signed/{asked['request_id']}").status_code == 404
     assert stored(ctx) == (0, 0)
+
+
+def test_a_signature_offered_again_files_the_case_once(call: Any, ctx: Any) -> None:
+    """The platform delivers signature_given at least once: a second delivery (the memory of a
+    crash between the filing and forgetting it) makes no second case."""
+    answer = file(call)
+    assert answer.status_code == 200, answer.text
+    desk = ctx.procedure("complaints").desk
+    signing = call["signed"]
+    kept = {"request_id": signing["request_id"], "form": signing["document_id"]}
+    ctx.memory.put(call["id"], "complaints", "signing", {**kept, "clerk_id": 1, "filing": {}})
+    assert desk.signed(call["id"], signing["request_id"]) is None
+    assert stored(ctx) == (1, 1)

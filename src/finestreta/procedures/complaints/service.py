@@ -468,6 +468,16 @@ class ComplaintDesk:
         kept = self.platform.memory.get(call_id, DOMAIN, SIGNING)
         if not isinstance(kept, dict) or kept.get("request_id") != request_id:
             return None
+        # The hook may be offered again (a delivery at least once): filed once, by its form.
+        with self.platform.db.session() as session:
+            done = session.scalar(
+                select(CaseAttachmentRow.case_id).where(
+                    CaseAttachmentRow.document_id == str(kept["form"])
+                )
+            )
+        if done is not None:
+            self.platform.memory.drop(call_id, DOMAIN, SIGNING)
+            return None
         call = self.platform.calls.get(call_id)
         if call is None:
             log.warning("a signed complaint's call is gone: not filed")
