@@ -22,11 +22,13 @@ from finestreta.accounts.service import ROLES
 from finestreta.documents.records import DocumentRow
 from finestreta.procedures.complaints.records import CaseRow
 from finestreta.registry.records import RegistryEntry
+from finestreta.signatures.records import SignatureRequestRow
 from finestreta.streets.synthetic import seed_demo
 from tests.browser.calls import booth_request, go_available, wait_connected
 from tests.browser.conftest import make_server, open_console, pair_booth
 from tests.browser.test_accessibility import violations
 from tests.browser.test_devices_in_call import choose_scan, latest_job
+from tests.browser.test_signature_pad import line, touch_stroke
 from tests.conftest import PASSWORD
 from tests.devices import conftest as devices
 from tests.devices.rig import Agent, write_agent_config
@@ -57,6 +59,8 @@ def office(tmp_path: Path, printer: Any, sane_config: Any, inbox: smtp.Inbox) ->
             "FINESTRETA_SMTP_PORT": str(inbox.port),
             "FINESTRETA_SMTP_STARTTLS": "false",
             "FINESTRETA_MAIL_FROM": smtp.SENDER,
+            "FINESTRETA_COMPLAINTS_HANDLER_UNITS": "rosa:*",
+            "FINESTRETA_SIGNATURE_KEY": "a browser-test signature key, 32+ characters long",
         },
     )
     with server.db().session() as session:
@@ -159,6 +163,19 @@ def test_a_complaint_with_a_scan_is_filed_answered_by_mail_and_tracked(
     expect(console.locator("#complaints-lang")).to_have_value("es")  # the call's language
     assert violations(console) == []
     console.click("#complaints-file")
+
+    # -- the citizen signs the complaint form on the booth's pad (real touch events) -----------
+    expect(booth.locator("#signature")).to_be_visible(timeout=WAIT)
+    expect(console.locator("#complaints-sign-status")).to_have_attribute("data-state", "waiting")
+    expect(booth.locator("#signature-signer")).to_contain_text("Núria Puig")
+    form_sha = booth.locator("#signature-hash").inner_text().replace(" ", "")
+    cdp = booth.context.new_cdp_session(booth)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    touch_stroke(cdp, line(booth, 0.2, 0.7, 0.5))
+    booth.click("#signature-sign")
+    expect(console.locator("#complaints-sign-status")).to_have_attribute(
+        "data-state", "signed", timeout=WAIT
+    )
     code_box = console.locator("#complaints-code")
     expect(code_box).to_be_visible(timeout=WAIT)
     code = code_box.inner_text().strip()
@@ -179,7 +196,10 @@ def test_a_complaint_with_a_scan_is_filed_answered_by_mail_and_tracked(
         receipt = session.scalars(select(DocumentRow).where(DocumentRow.kind == "receipt")).one()
         assert scanned is not None
         assert case.registry_code == entry.code and entry.direction == "in"
-        assert [d["sha256"] for d in entry.documents] == [scanned.sha256]
+        # the signed form (the hash the signature sealed) and the scan
+        assert [d["sha256"] for d in entry.documents] == [form_sha, scanned.sha256]
+        signature = session.scalars(select(SignatureRequestRow)).one()
+        assert signature.state == "signed" and signature.document_sha256 == form_sha
         assert (case.language, case.contact_email) == ("es", EMAIL)
     assert hashlib.sha256(printed.read_bytes()).hexdigest() == receipt.sha256
 
@@ -188,7 +208,7 @@ def test_a_complaint_with_a_scan_is_filed_answered_by_mail_and_tracked(
     rosa.goto(f"{server.url}/cases")  # in her language, Catalan
     rosa.click(f"a:text('{code}')")
     expect(rosa.locator("#case-contact")).to_contain_text(EMAIL)
-    expect(rosa.locator("#case-documents li")).to_have_count(1)
+    expect(rosa.locator("#case-documents li")).to_have_count(2)
     rosa.click(".action-assign button")
     expect(rosa.locator("#case-state")).to_contain_text("Assignat")
     rosa.click(".action-start button")

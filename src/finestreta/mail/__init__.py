@@ -10,14 +10,31 @@ retry until sent (the complaints' answers do so).
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, getaddresses, make_msgid
 from typing import Any
 
-__all__ = ["MailFailed", "MailMessage", "MailNotConfigured", "Mailer"]
+__all__ = ["MailFailed", "MailMessage", "MailNotConfigured", "Mailer", "plain_address"]
+
+# RFC 5322 dot-atom only (no quoted local parts, comments or display names): nothing a header
+# parser could read as a second addressee or a name (``a,b@x`` → two; ``a<b>@x`` → ``b``).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
+
+
+def plain_address(address: object) -> bool:
+    """``local@domain`` in dot-atom form, at most 254 characters (64 before the @), which reads back from a
+    ``To:`` header as exactly itself: one addressee, the one written."""
+    if not isinstance(address, str) or len(address) > 254 or not _ADDRESS.fullmatch(address):
+        return False
+    if len(address.rpartition("@")[0]) > 64:
+        return False
+    return getaddresses([address]) == [("", address)]
 
 
 class MailNotConfigured(Exception):
@@ -26,11 +43,13 @@ class MailNotConfigured(Exception):
 
 class MailFailed(Exception):
     """The SMTP server could not be reached or refused the message (``reason``: a short text
-    without the addressee or the content)."""
+    without the addressee or the content; ``permanent``: a 5xx refusal or a bad address, which
+    trying again will not change)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, permanent: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,8 @@ class Mailer:
     def send(self, message: MailMessage) -> None:
         if not self.configured:
             raise MailNotConfigured("no SMTP server or sender configured")
+        if not plain_address(message.to):  # checked when stored; never trust it in a header
+            raise MailFailed("bad address", permanent=True)
         mail = self.compose(message)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
@@ -95,10 +116,14 @@ class Mailer:
                     smtp.starttls(context=ssl.create_default_context())
                 if self.username:
                     smtp.login(self.username, self.password)
-                smtp.send_message(mail)
+                # the envelope names the one addressee, not whatever the header parses to
+                smtp.send_message(mail, to_addrs=[message.to])
         except smtplib.SMTPResponseException as error:
-            raise MailFailed(f"SMTP {error.smtp_code}") from None
-        except smtplib.SMTPRecipientsRefused:
-            raise MailFailed("recipient refused") from None
+            code = error.smtp_code
+            raise MailFailed(f"SMTP {code}", permanent=500 <= code < 600) from None
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            permanent = bool(codes) and all(500 <= code < 600 for code in codes)
+            raise MailFailed("recipient refused", permanent=permanent) from None
         except (smtplib.SMTPException, OSError) as error:
             raise MailFailed(type(error).__name__) from None

@@ -6,6 +6,8 @@ error and nothing stored; only the clerk of the call may file."""
 from __future__ import annotations
 
 import io
+import math
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +16,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from finestreta.accounts import service as accounts
 from finestreta.db import utcnow
 from finestreta.devices.records import DeviceJobRow
 from finestreta.documents.records import DocumentRow
@@ -22,8 +25,11 @@ from finestreta.procedures.complaints.records import CaseRow
 from finestreta.procedures.records import ProcedureStepRow
 from finestreta.registry.records import RegistryEntry
 from finestreta.registry.service import entries_of_call
+from finestreta.signatures.records import SignatureRequestRow
 from finestreta.streets.synthetic import seed_demo
-from tests.api.conftest import ORIGIN, PUBLIC_URL
+from tests.api.conftest import ORIGIN, PUBLIC_URL, open_socket
+
+pytestmark = pytest.mark.settings(signature_key="a test signature key of at least 32 characters")
 
 
 def png(colour: str = "white") -> bytes:
@@ -55,10 +61,26 @@ def body(**changes: Any) -> dict[str, Any]:
     }
 
 
+def wave(points: int = 60) -> list[list[float]]:
+    return [[60 + i * 6, 120 + 40 * math.sin(i * 0.3), 16.0 * i, 0.5] for i in range(points)]
+
+
 def file(call: dict[str, Any], **changes: Any) -> Any:
-    return call["clerk"].post(
-        f"/api/calls/{call['id']}/complaints/file", json=body(**changes), headers=ORIGIN
-    )
+    """As the panel does: an anonymous case is filed at once; one with a contact is signed at
+    the booth first (its pad posted by the booth), then read back as filed."""
+    sent = body(**changes)
+    base = f"/api/calls/{call['id']}/complaints"
+    if sent.get("anonymous"):
+        return call["clerk"].post(f"{base}/file", json=sent, headers=ORIGIN)
+    asked = call["clerk"].post(f"{base}/sign", json=sent, headers=ORIGIN)
+    if asked.status_code != 200:
+        return asked
+    request_id, sha = asked.json()["request_id"], asked.json()["sha256"]
+    call["signed"] = asked.json()
+    pad = {"document_sha256": sha, "width": 800, "height": 300, "strokes": [wave()]}
+    signed = call["booth"].post(f"/api/booth/signatures/{request_id}", json=pad, headers=ORIGIN)
+    assert signed.status_code == 200, signed.text
+    return call["clerk"].get(f"{base}/signed/{request_id}")
 
 
 def stored(ctx: Any) -> tuple[int, int]:
@@ -80,13 +102,23 @@ def test_a_complaint_is_filed_registered_and_its_receipt_printed(call: Any, ctx:
         [entry] = entries_of_call(session, call["id"])
         assert entry.direction == "in" and entry.code == filed["registry_code"]
         assert entry.party_name == "Núria Puig" and entry.party_id_type == "none"
-        assert entry.destination_unit == "Alumbrado público"  # the case's unit, in Spanish
-        assert [d["sha256"] for d in entry.documents] == [call["scan_sha"]]
+        # the registry book is in the city's language (Catalan), not the citizen's (Spanish)
+        assert entry.destination_unit == "Enllumenat públic"
+        assert entry.subject == "Incidència: Enllumenat públic"
+        # the form the citizen signed (the hash the signature seals) first, then the scan
+        form_sha = call["signed"]["sha256"]
+        assert [d["sha256"] for d in entry.documents] == [form_sha, call["scan_sha"]]
         case = session.scalar(select(CaseRow))
         assert case is not None and case.registry_code == entry.code
         assert (case.language, case.unit, case.call_id) == ("es", "lighting", call["id"])
-        [attached] = session.scalars(select(CaseAttachmentRow)).all()
+        form, attached = session.scalars(
+            select(CaseAttachmentRow).order_by(CaseAttachmentRow.position)
+        ).all()
+        assert (form.document_id, form.sha256) == (call["signed"]["document_id"], form_sha)
         assert (attached.document_id, attached.sha256) == (call["scan"], call["scan_sha"])
+        signature = session.get(SignatureRequestRow, call["signed"]["request_id"])
+        assert signature is not None and signature.state == "signed"
+        assert signature.document_sha256 == form_sha
         receipt = session.get(DocumentRow, filed["receipt"]["document_id"])
         assert receipt is not None and receipt.kind == "receipt"
         job = session.get(DeviceJobRow, filed["job_id"])
@@ -101,9 +133,20 @@ def test_a_complaint_is_filed_registered_and_its_receipt_printed(call: Any, ctx:
     assert code in text and f"/track/{code}" in text.replace("\n", "")
     assert call["scan_sha"] in text.replace("\n", "")
     assert "Código del caso" in text  # in the citizen's language
+    # the form the citizen signed: what they submitted, in their language
+    with ctx.db.session() as session:
+        form_row = session.get(DocumentRow, call["signed"]["document_id"])
+        assert form_row is not None and form_row.kind == "signature_draft"
+        signed_form = ctx.documents.content(form_row)
+    form_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(signed_form)).pages)
+    assert "Formulario de queja" in form_text and "nuria.puig@example.cat" in form_text
+    assert "has been off for a week" in form_text.replace("\n", " ")
     # the booth shows the code and where to follow it
     shown = call["kiosk"].expect("complaints_filed")
     assert shown == {"type": "complaints_filed", "code": code, "url": filed["track_url"]}
+    # through the screen's memory: a reloaded booth page shows it again
+    with open_socket(call["booth"], "/ws/kiosk") as again:
+        assert again.expect("complaints_filed") == shown
 
 
 def test_the_attachments_outlive_the_scans_retention(call: Any, ctx: Any) -> None:
@@ -164,7 +207,7 @@ def test_an_anonymous_incident_and_a_described_place(call: Any, ctx: Any) -> Non
         case = session.scalar(select(CaseRow))
         entry = session.scalar(select(RegistryEntry))
         assert case is not None and case.anonymous and case.place is not None
-        assert entry is not None and entry.party_name == "Anónimo"
+        assert entry is not None and entry.party_name == "Anònim"
 
 
 def test_a_document_of_another_call_is_not_attached(
@@ -199,3 +242,111 @@ def test_the_panel_gets_its_form_streets_and_addresses(call: Any) -> None:
     assert clerk.get(f"{base}/address?street=D001&number=401").json()["ok"]
     missing = clerk.get(f"{base}/address?street=D001&number=9999")
     assert missing.json()["error"]["code"] == "case_unknown_address"
+
+
+def test_a_call_ended_before_the_print_still_gives_the_code(
+    call: Any, ctx: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The citizen hangs up between the commit and the print: the case is filed once, and the
+    clerk gets its code with a warning, not an error that would invite filing it again."""
+    printing = ctx.devices.request_print
+
+    def hang_up_first(*args: Any) -> Any:
+        call["kiosk"].send({"type": "hang_up", "call_id": call["id"]})
+        deadline = time.monotonic() + 5
+        while ctx.hub.get(call["id"]).active and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return printing(*args)  # raises call_ended
+
+    monkeypatch.setattr(ctx.devices, "request_print", hang_up_first)
+    answer = file(call, anonymous=True, contact=None)
+    assert answer.status_code == 200, answer.text
+    filed = answer.json()
+    assert filed["job_id"] is None and filed["warnings"] == ["receipt_not_printed"]
+    assert filed["receipt"] is not None and filed["code"]
+    assert stored(ctx) == (1, 1)
+    with ctx.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(DeviceJobRow)) == 0
+
+
+def test_a_signed_case_whose_call_ended_before_the_print_is_still_found(
+    call: Any, ctx: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filed in the signature's hook, the case is found by its signed form after the hang-up
+    (the call's memory is gone with the call)."""
+    printing = ctx.devices.request_print
+
+    def hang_up_first(*args: Any) -> Any:
+        call["kiosk"].send({"type": "hang_up", "call_id": call["id"]})
+        deadline = time.monotonic() + 5
+        while ctx.hub.get(call["id"]).active and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return printing(*args)
+
+    monkeypatch.setattr(ctx.devices, "request_print", hang_up_first)
+    answer = file(call)
+    assert answer.status_code == 200, answer.text
+    filed = answer.json()
+    assert filed["job_id"] is None and filed["code"] and filed["registry_number"]
+    assert stored(ctx) == (1, 1)
+
+
+def test_a_case_with_a_contact_is_not_filed_unsigned(call: Any, ctx: Any) -> None:
+    base = f"/api/calls/{call['id']}/complaints"
+    refused = call["clerk"].post(f"{base}/file", json=body(), headers=ORIGIN)
+    assert refused.json()["error"]["code"] == "case_signature_needed"
+    asked = call["clerk"].post(f"{base}/sign", json=body(), headers=ORIGIN)
+    assert asked.status_code == 200
+    not_yet = call["clerk"].get(f"{base}/signed/{asked.json()['request_id']}")
+    assert not_yet.json()["error"]["code"] == "case_signature_unknown"
+    assert stored(ctx) == (0, 0)  # nothing filed until the citizen signs
+
+
+def test_oral_consent_files_the_case_too(call: Any, ctx: Any) -> None:
+    # Oral consent is recorded before a habilitated official (Ley 39/2015 art. 12.3), where the
+    # platform keeps that register (the signatures' fixes); anna, the clerk of the call, is one.
+    habilitate = getattr(accounts, "set_habilitated", None)
+    if habilitate is not None:
+        with ctx.db.session() as session:
+            habilitate(session, "anna", True)
+    base = f"/api/calls/{call['id']}/complaints"
+    asked = call["clerk"].post(f"{base}/sign", json=body(), headers=ORIGIN).json()
+    consent = call["clerk"].post(
+        f"/api/calls/{call['id']}/signatures/{asked['request_id']}/oral-consent",
+        json={"reason": "Cannot hold a pen"},
+        headers=ORIGIN,
+    )
+    assert consent.status_code == 200, consent.text
+    filed = call["clerk"].get(f"{base}/signed/{asked['request_id']}")
+    assert filed.status_code == 200 and filed.json()["code"]
+    assert stored(ctx) == (1, 1)
+
+
+def test_a_withdrawn_form_files_nothing(call: Any, ctx: Any) -> None:
+    base = f"/api/calls/{call['id']}/complaints"
+    asked = call["clerk"].post(f"{base}/sign", json=body(), headers=ORIGIN).json()
+    withdrawn = call["clerk"].delete(
+        f"/api/calls/{call['id']}/signatures/{asked['request_id']}", headers=ORIGIN
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    late = call["booth"].post(
+        f"/api/booth/signatures/{asked['request_id']}",
+        json={"document_sha256": asked["sha256"], "width": 800, "height": 300, "strokes": [wave()]},
+        headers=ORIGIN,
+    )
+    assert late.status_code >= 400  # too late to sign it
+    assert call["clerk"].get(f"{base}/signed/{asked['request_id']}").status_code == 404
+    assert stored(ctx) == (0, 0)
+
+
+def test_a_signature_offered_again_files_the_case_once(call: Any, ctx: Any) -> None:
+    """The platform delivers signature_given at least once: a second delivery (the memory of a
+    crash between the filing and forgetting it) makes no second case."""
+    answer = file(call)
+    assert answer.status_code == 200, answer.text
+    desk = ctx.procedure("complaints").desk
+    signing = call["signed"]
+    kept = {"request_id": signing["request_id"], "form": signing["document_id"]}
+    ctx.memory.put(call["id"], "complaints", "signing", {**kept, "clerk_id": 1, "filing": {}})
+    assert desk.signed(call["id"], signing["request_id"]) is None
+    assert stored(ctx) == (1, 1)

@@ -4,12 +4,13 @@ names neither the addressee nor the content; no server configured sends nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 
 import pytest
 
 from finestreta.config import Settings
-from finestreta.mail import Mailer, MailFailed, MailMessage, MailNotConfigured
+from finestreta.mail import Mailer, MailFailed, MailMessage, MailNotConfigured, plain_address
 from tests.procedures.complaints.smtp import SENDER, Inbox
 
 MESSAGE = MailMessage(
@@ -31,6 +32,23 @@ def test_a_multipart_message_reaches_the_server(inbox: Inbox) -> None:
     html = mail.get_body(("html",))
     assert plain is not None and "Ja està arreglat." in plain.get_content()
     assert html is not None and "<p>Ja està arreglat.</p>" in html.get_content()
+
+
+@pytest.mark.parametrize(
+    "address", ["postmaster,victim@example.com", "a<b>@example.com", "x@y.cat, z@w.cat"]
+)
+def test_an_address_read_as_someone_else_is_never_sent_to(inbox: Inbox, address: str) -> None:
+    with pytest.raises(MailFailed) as failure:
+        inbox.mailer().send(dataclasses.replace(MESSAGE, to=address))
+    assert failure.value.reason == "bad address"
+    inbox.mailer().send(MESSAGE)  # the server works: only the one good message reached it
+    inbox.wait()
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["nuria.puig@example.cat"]]
+
+
+@pytest.mark.parametrize("address", ["nuria.puig@example.cat", "o'brien+oac@ex-ample.co.uk"])
+def test_plain_addresses_are_taken(address: str) -> None:
+    assert plain_address(address)
 
 
 def test_an_unreachable_server_is_a_failure_without_personal_data() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from finestreta.procedures.complaints.cases import DescribedPlace
+from finestreta.procedures.complaints.cases import DescribedPlace, get_case
 from finestreta.procedures.complaints.casework_records import AnswerMailRow, CaseAccessRow
 from finestreta.procedures.complaints.settings import ComplaintsSettings
 from tests.api.conftest import ORIGIN
@@ -29,7 +29,10 @@ def desk(ctx: Any) -> Any:
 
 
 @pytest.fixture
-def marta(db: Any, browser: Any) -> Any:
+def marta(db: Any, browser: Any, desk: Any) -> Any:
+    """A case handler given every unit (``*``)."""
+    units = {**desk.settings.handler_units, "marta": ("*",)}
+    desk.settings = desk.settings.model_copy(update={"handler_units": units})
     client, _ = make_handler(db, browser, "marta")
     return client
 
@@ -94,6 +97,37 @@ def test_a_handler_of_other_units_does_not_see_the_case(
     page = joan.get(f"/cases/{case.display_code}")
     assert page.status_code == 404 and NURIA.email not in page.text
     assert accesses(db) == []
+
+
+def test_a_handler_given_no_units_sees_no_cases_and_star_sees_all(
+    open_one: Any, db: Any, browser: Any, desk: Any
+) -> None:
+    case = open_one()  # street cleaning: unit "cleaning"
+    desk.settings = ComplaintsSettings(_env_file=None, handler_units={"rosa": ("*",)})
+    joan, _ = make_handler(db, browser, "joan")  # not named: no units
+    assert case.display_code not in joan.get("/cases").text
+    page = joan.get(f"/cases/{case.display_code}")
+    assert page.status_code == 404 and NURIA.email not in page.text
+    assert accesses(db) == []
+    rosa, _ = make_handler(db, browser, "rosa")
+    assert case.display_code in rosa.get("/cases").text
+    assert rosa.get(f"/cases/{case.display_code}").status_code == 200
+
+
+def test_a_case_is_assigned_only_to_a_known_unit(
+    open_one: Any, marta: Any, desk: Any, db: Any
+) -> None:
+    case = open_one()
+    refused = act(marta, case.display_code, "assign", unit="nowhere")
+    assert refused.status_code == 400 and "Aquesta unitat no existeix" in refused.text
+    with db.session() as session:
+        assert get_case(session, case.code).unit == "cleaning"
+    # a unit the settings give a theme is known too, and offered in the list
+    desk.settings = desk.settings.model_copy(update={"units": {"noise": "urban_police"}})
+    assert 'value="urban_police"' in marta.get(f"/cases/{case.display_code}").text
+    assert act(marta, case.display_code, "assign", unit="urban_police").status_code == 303
+    with db.session() as session:
+        assert get_case(session, case.code).unit == "urban_police"
 
 
 def test_the_answer_is_e_mailed_in_the_case_language(

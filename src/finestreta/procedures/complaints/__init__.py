@@ -6,7 +6,8 @@ on ``/cases`` and followed by the public on ``/track`` (``pages``), answered by 
 
 * ``types``: the case types and themes as data (anonymity, due days, the default unit,
   what may be published through Open311);
-* ``settings``: due days by type and units by theme (``FINESTRETA_COMPLAINTS_*``);
+* ``settings``: due days by type, units by theme, handlers' units, the registry language and
+  the types-and-themes file (``FINESTRETA_COMPLAINTS_*``; ``catalogue`` reads the file);
 * ``lifecycle``: the states, the moves and who may make them, due dates in business days (pure);
 * ``cases``: open, move, answer, publish a moderated description, history, the public view
   and the staff's list, over ``records`` (migration branch ``complaints`` in ``migrations/``);
@@ -38,7 +39,7 @@ from finestreta.procedures.complaints.lifecycle import Role
 
 # Open311's too (and its refusals declared).
 from finestreta.procedures.complaints.open311 import routes as open311_routes
-from finestreta.procedures.complaints.settings import ComplaintsSettings
+from finestreta.procedures.complaints.settings import ComplaintsSettings, handlers_at_start
 from finestreta.procedures.complaints.types import DOMAIN
 
 NAME = DOMAIN
@@ -71,6 +72,10 @@ class Complaints(Procedure):
     def setup(self, platform: Any) -> None:
         # Read at start, so that a bad value stops the server with the setting named.
         self.settings: ComplaintsSettings = platform.procedure_settings(NAME)
+        self.settings.apply_catalogue()
+        self.settings = handlers_at_start(
+            self.settings, demo=getattr(platform.settings, "demo", False)
+        )
         from finestreta.procedures.complaints.service import ComplaintDesk
 
         self.platform = platform
@@ -101,7 +106,8 @@ class Complaints(Procedure):
         add_commands(commands)
 
     def seed_demo(self, session: Any) -> None:
-        """A case handler for the demo (``rosa``, the demo password), who works every unit."""
+        """A case handler for the demo (``rosa``, the demo password), who works every unit
+        (``setup`` gives her ``*`` in demo mode)."""
         from finestreta.accounts import service
         from finestreta.demo import DEMO_PASSWORD
 
@@ -116,6 +122,11 @@ class Complaints(Procedure):
             "ca",
             known_roles=(*service.ROLES, Role.CASE_HANDLER.value),
         )
+
+    def signature_given(self, given: Any) -> None:
+        """The citizen signed the complaint form (or consented orally): file the case."""
+        if given.purpose == "complaint":
+            self.desk.signed(given.call_id, given.request.id)
 
     def upkeep(self) -> None:
         """Answers that could not be e-mailed yet are tried again."""

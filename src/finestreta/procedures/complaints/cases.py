@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from finestreta.documents.verification import CodeError, format_code, new_code, parse_code
 from finestreta.errors import INVALID, N_, Conflict, InvalidInput, NotAllowed, NotFound, declare
+from finestreta.mail import plain_address
 from finestreta.procedures.complaints.lifecycle import (
     CASE_MOVE_NOT_ALLOWED,
     CaseState,
@@ -45,7 +46,6 @@ MAX_LIST = 200
 LANGUAGES = ("ca", "es", "en")
 DEFAULT_TIMEZONE = "Europe/Madrid"
 
-_EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
 _PHONE = re.compile(r"\+?[0-9]{9,15}")
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
 # Control characters other than tab and line breaks (PostgreSQL refuses NUL in text outright).
@@ -292,6 +292,12 @@ def _location(location: Any, streets: StreetRegister) -> dict[str, str | None]:
     raise CASE_LOCATION_MISSING("no location")
 
 
+def valid_email(address: str) -> bool:
+    """The one check of a citizen's e-mail address (booth and Open311): a plain dot-atom
+    ``local@domain`` that the mailer will send to as exactly one addressee."""
+    return plain_address(address)
+
+
 def _contact(contact: Contact | None, case_type: str) -> Contact | None:
     if contact is None:
         if not TYPES[case_type].anonymous_allowed:
@@ -299,7 +305,7 @@ def _contact(contact: Contact | None, case_type: str) -> Contact | None:
         return None
     email = contact.email.strip() if isinstance(contact.email, str) else ""
     phone = _PHONE_SEPARATORS.sub("", contact.phone) if isinstance(contact.phone, str) else ""
-    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+    if email and not valid_email(email):
         raise CASE_BAD_EMAIL("not an e-mail address")
     if phone and not _PHONE.fullmatch(phone):
         raise CASE_BAD_PHONE("not a phone number")

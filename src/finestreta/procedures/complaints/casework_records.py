@@ -1,4 +1,4 @@
-"""Tables of the work on cases after they are opened (migration ``c002``): the documents filed
+"""Tables of the work on cases after they are opened (migrations ``c002``, ``c004``): the documents filed
 with a case, every read of a case by staff, and the answers waiting to go out by e-mail.
 
 * ``complaint_case_attachments``: the documents of the call filed with the case (their files
@@ -6,7 +6,8 @@ with a case, every read of a case by staff, and the answers waiting to go out by
 * ``complaint_case_accesses``: who read which case with its personal data, when and on what
   page (append-only, like the history);
 * ``complaint_answer_mails``: the outbox of answers by e-mail, written in the transaction of the
-  answer and sent after it commits, tried again until sent. It holds no address or text: the
+  answer and sent after it commits, tried again with a growing wait until sent or given up
+  (``failed_at``: a permanent refusal, or too many failures). It holds no address or text: the
   case has them; ``last_error`` is the SMTP reason without personal data.
 """
 
@@ -55,3 +56,7 @@ class AnswerMailRow(Base):
     # Who sends it holds it until then (the request that answered, or the upkeep): two never
     # send one answer twice; a sender that died lets it go when the time is up.
     sending_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Not before this (back-off after a failure, migration ``c004``); None: at once.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    # Given up (a permanent refusal, or too many failures): the case page says what to do.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -34,7 +34,7 @@ from finestreta.procedures.complaints.service import (
     role_of,
     texts,
 )
-from finestreta.procedures.complaints.types import DOMAIN, THEMES, TYPES, UNITS, published
+from finestreta.procedures.complaints.types import DOMAIN, THEMES, TYPES, published
 from finestreta.web import csp, security
 from finestreta.web.errors import TOO_MANY_REQUESTS, status_of
 from finestreta.web.i18n import (
@@ -78,7 +78,7 @@ def _render(
             "languages": CITIZEN_LANGUAGES,
             "types": TYPES,
             "themes": THEMES,
-            "units": UNITS,
+            "units": _desk(request).settings.known_units(),
             "state_labels": STATE_LABELS,
             **context,
         },

@@ -5,8 +5,11 @@
   with the case, and the citizen's language;
 * ``GET  /api/calls/{call_id}/complaints/streets?q=``: streets of the register, as one types;
 * ``GET  /api/calls/{call_id}/complaints/address?street=&number=``: that the number exists;
-* ``POST /api/calls/{call_id}/complaints/file``: the case, its incoming registry entry and its
-  documents in one transaction, then the receipt printed at the booth and the code shown there.
+* ``POST /api/calls/{call_id}/complaints/file``: an anonymous case, its incoming registry entry
+  and its documents in one transaction, then the receipt printed at the booth and the code shown;
+* ``POST /api/calls/{call_id}/complaints/sign``: a case with a contact, checked and its form
+  shown at the booth for the citizen to sign; filed when signed (``signature_given``);
+* ``GET  /api/calls/{call_id}/complaints/signed/{request_id}``: that case once filed.
 
 Only the clerk of an active call may ask (``ActiveCall``: 404 for anyone else's call).
 """
@@ -24,6 +27,7 @@ from finestreta.documents.records import DocumentRow
 from finestreta.procedures.complaints import cases
 from finestreta.procedures.complaints.service import (
     ATTACHABLE_KINDS,
+    CASE_SIGNATURE_UNKNOWN,
     MAX_ATTACHMENTS,
     ComplaintDesk,
     Filing,
@@ -32,7 +36,7 @@ from finestreta.procedures.complaints.types import DOMAIN, THEMES, TYPES
 from finestreta.procedures.texts import table
 from finestreta.realtime.frames import DocumentSummary
 from finestreta.web import security
-from finestreta.web.calls import ActiveCall, still_active
+from finestreta.web.calls import ActiveCall, OwnCall, still_active
 from finestreta.web.contract import CALL, refusals
 
 router = APIRouter()
@@ -191,16 +195,13 @@ class FileAnswer(BaseModel):
     registry_code: str
     registry_number: str
     due_on: str
-    receipt: DocumentSummary
+    receipt: DocumentSummary | None
     job_id: str | None
+    # the case is filed either way; these say what did not follow it (the panel tells the clerk)
+    warnings: list[str] = []
 
 
-@router.post(
-    "/api/calls/{call_id}/complaints/file",
-    dependencies=SameOrigin,
-    responses=refusals(*CALL, 400, 404),
-)
-def file(body: FileBody, access: ActiveCall) -> FileAnswer:
+def _filing(body: FileBody) -> Filing:
     location: cases.Location
     if body.street_code:
         location = cases.AddressLocation(body.street_code, body.street_number or "")
@@ -210,21 +211,29 @@ def file(body: FileBody, access: ActiveCall) -> FileAnswer:
     if not body.anonymous:
         given = body.contact or ContactBody()
         contact = cases.Contact(email=given.email, phone=given.phone, name=given.name)
+    return Filing(
+        case_type=body.case_type,
+        theme=body.theme,
+        description=body.description,
+        location=location,
+        contact=contact,
+        language=body.language,
+        attachments=tuple(body.attachments),
+    )
+
+
+@router.post(
+    "/api/calls/{call_id}/complaints/file",
+    dependencies=SameOrigin,
+    responses=refusals(*CALL, 400, 404),
+)
+def file(body: FileBody, access: ActiveCall) -> FileAnswer:
+    """An anonymous case, filed at once (one with a contact is signed first: ``/sign``)."""
+    filing = _filing(body)
     still_active(access)
     desk = _desk(access)
     filed = desk.file(
-        call=access.call,
-        clerk_id=access.staff.id,
-        filing=Filing(
-            case_type=body.case_type,
-            theme=body.theme,
-            description=body.description,
-            location=location,
-            contact=contact,
-            language=body.language,
-            attachments=tuple(body.attachments),
-        ),
-        print_receipt=body.print,
+        call=access.call, clerk_id=access.staff.id, filing=filing, print_receipt=body.print
     )
     return FileAnswer(
         ok=True,
@@ -233,6 +242,62 @@ def file(body: FileBody, access: ActiveCall) -> FileAnswer:
         registry_code=filed.registry_code,
         registry_number=filed.registry_number,
         due_on=filed.case.due_on.isoformat(),
-        receipt=summary(filed.receipt),
+        receipt=summary(filed.receipt) if filed.receipt is not None else None,
         job_id=filed.print_job,
+        warnings=list(filed.warnings),
+    )
+
+
+class SignAnswer(BaseModel):
+    ok: bool
+    request_id: str
+    document_id: str
+    sha256: str
+
+
+@router.post(
+    "/api/calls/{call_id}/complaints/sign",
+    dependencies=SameOrigin,
+    responses=refusals(*CALL, 400, 404),
+)
+def sign(body: FileBody, access: ActiveCall) -> SignAnswer:
+    """A case with a contact: checked whole, its form shown at the booth to be signed; it is
+    filed when the citizen signs (or the clerk records oral consent): ``/signed/{request}``."""
+    filing = _filing(body)
+    if filing.contact is None:
+        raise cases.CASE_CONTACT_NEEDED("an anonymous case is filed without signing: /file")
+    still_active(access)
+    asked = _desk(access).ask_to_sign(call=access.call, clerk_id=access.staff.id, filing=filing)
+    return SignAnswer(
+        ok=True, request_id=asked.request_id, document_id=asked.document_id, sha256=asked.sha256
+    )
+
+
+@router.get(
+    "/api/calls/{call_id}/complaints/signed/{request_id}",
+    responses=refusals(*CALL, 404),
+)
+def signed(
+    request_id: Annotated[str, StringConstraints(max_length=64)], access: OwnCall
+) -> FileAnswer:
+    """The case filed once the form of ``request_id`` was signed (404
+    ``case_signature_unknown`` until then)."""
+    kept = _desk(access).filed_after_signing(access.call.id, request_id)
+    if kept is None:
+        raise CASE_SIGNATURE_UNKNOWN("not filed (yet) for that signature")
+    receipt = None
+    if kept.get("receipt_id"):
+        with access.ctx.db.session() as session:
+            row = session.get(DocumentRow, kept["receipt_id"])
+            receipt = summary(row) if row is not None else None
+    return FileAnswer(
+        ok=True,
+        code=kept["code"],
+        track_url=kept["track_url"],
+        registry_code=kept["registry_code"],
+        registry_number=kept["registry_number"],
+        due_on=kept["due_on"],
+        receipt=receipt,
+        job_id=kept.get("job_id"),
+        warnings=list(kept.get("warnings", [])),
     )

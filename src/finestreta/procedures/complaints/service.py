@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,7 +28,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from finestreta.documents.records import DocumentRow
-from finestreta.errors import INVALID, N_, InvalidInput, NotAllowed, NotFound, declare
+from finestreta.errors import INVALID, N_, Conflict, InvalidInput, NotAllowed, NotFound, declare
 from finestreta.i18n import translator
 from finestreta.mail import Mailer, MailFailed, MailNotConfigured
 from finestreta.procedures.complaints import cases
@@ -38,6 +39,7 @@ from finestreta.procedures.complaints.casework_records import (
 )
 from finestreta.procedures.complaints.lifecycle import CaseState, Role
 from finestreta.procedures.complaints.records import CaseRow
+from finestreta.procedures.complaints.settings import ALL_UNITS
 from finestreta.procedures.complaints.types import DOMAIN, THEMES, TYPES, UNITS
 from finestreta.registry.service import AttachedDocument, Direction, register
 
@@ -47,7 +49,19 @@ LOCALE = Path(__file__).parent / "locale"
 MAX_ATTACHMENTS = 10
 SUMMARY_LENGTH = 500
 ATTACHABLE_KINDS = ("scan", "upload")
+FORM_KIND = "signature_draft"  # the form as the signature desk stored it (its hash sealed)
+PURPOSE = "complaint"
+SIGNING, FILED = "signing", "filed"  # keys in the call's memory
 SENDING_LEASE = timedelta(minutes=2)  # longer than an SMTP conversation may take
+# The outbox's back-off: 1, 2, 4 … 128 minutes after each failure (about 4 h in all), then the
+# answer is given up (``failed_at``) and the case page says to reach the citizen otherwise.
+FIRST_RETRY = timedelta(minutes=1)
+MAX_ATTEMPTS = 8
+# Per upkeep run: a slow server (each try may take the mailer's timeout) cannot stall it long.
+BATCH = 10
+# The request that answered waits this long for the first try, then leaves it running.
+FIRST_SEND_WAIT_S = 2.0
+NO_SERVER = "no mail server"
 
 CASE_ATTACHMENT_NOT_OF_CALL = declare(
     "case_attachment_not_of_call",
@@ -65,6 +79,24 @@ CASE_HANDLERS_ONLY = declare(
     "case_handlers_only",
     NotAllowed,
     N_("Only case handlers and supervisors work cases."),
+    domain=DOMAIN,
+)
+CASE_UNKNOWN_UNIT = declare(
+    "case_unknown_unit",
+    InvalidInput,
+    N_("There is no such unit: choose one from the list."),
+    domain=DOMAIN,
+)
+CASE_SIGNATURE_NEEDED = declare(
+    "case_signature_needed",
+    Conflict,
+    N_("A case with a contact is filed once the citizen has signed it."),
+    domain=DOMAIN,
+)
+CASE_SIGNATURE_UNKNOWN = declare(
+    "case_signature_unknown",
+    NotFound,
+    N_("No complaint of this call waits for that signature."),
     domain=DOMAIN,
 )
 CASE_NOT_YOURS = declare(
@@ -107,6 +139,51 @@ class Filing:
     language: str
     attachments: tuple[str, ...] = ()  # ids of documents of the call
 
+    def to_memory(self) -> dict[str, Any]:
+        """As kept in the call's memory while the citizen signs (JSON)."""
+        where: dict[str, str] = (
+            {"street_code": self.location.street_code, "number": self.location.number}
+            if isinstance(self.location, cases.AddressLocation)
+            else {"place": self.location.text}
+        )
+        contact = (
+            None
+            if self.contact is None
+            else {
+                "email": self.contact.email,
+                "phone": self.contact.phone,
+                "name": self.contact.name,
+            }
+        )
+        return {
+            "case_type": self.case_type,
+            "theme": self.theme,
+            "description": self.description,
+            "where": where,
+            "contact": contact,
+            "language": self.language,
+            "attachments": list(self.attachments),
+        }
+
+    @classmethod
+    def from_memory(cls, kept: dict[str, Any]) -> Filing:
+        where = kept["where"]
+        location: cases.Location = (
+            cases.AddressLocation(where["street_code"], where["number"])
+            if "street_code" in where
+            else cases.DescribedPlace(where["place"])
+        )
+        contact = kept.get("contact")
+        return cls(
+            case_type=kept["case_type"],
+            theme=kept["theme"],
+            description=kept["description"],
+            location=location,
+            contact=cases.Contact(**contact) if contact is not None else None,
+            language=kept["language"],
+            attachments=tuple(kept.get("attachments", ())),
+        )
+
 
 @dataclass(frozen=True)
 class Filed:
@@ -114,9 +191,11 @@ class Filed:
     registry_code: str
     registry_number: str
     track_url: str
-    receipt_id: str
-    receipt: Any  # the DocumentRow of the receipt
+    receipt_id: str | None
+    receipt: Any  # the DocumentRow of the receipt (None: not stored, see warnings)
     print_job: str | None
+    # after the commit: receipt_not_stored, receipt_not_printed, code_not_shown
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,14 +260,29 @@ class ComplaintDesk:
         return rows
 
     def file(
-        self, *, call: Any, clerk_id: int, filing: Filing, print_receipt: bool = True
+        self,
+        *,
+        call: Any,
+        clerk_id: int,
+        filing: Filing,
+        print_receipt: bool = True,
+        signed_form: str | None = None,
     ) -> Filed:
         """The case, its registry entry and its documents in one transaction; then the
-        receipt, printed at the booth. Nothing is stored when anything is refused."""
+        receipt, printed at the booth. Nothing is stored when anything is refused.
+        ``signed_form``: the id of the complaint form the citizen signed (a case with a
+        contact), filed first among its documents, its hash in the registry entry."""
+        if filing.contact is not None and signed_form is None:
+            raise CASE_SIGNATURE_NEEDED("a case with a contact is signed before it is filed")
         now = self.now()
         lang = filing.language
         with self.platform.db.session() as session:
             documents = self._attachments(session, call.id, filing.attachments)
+            if signed_form is not None:
+                form = session.get(DocumentRow, signed_form)
+                if form is None or form.call_id != call.id or form.kind != FORM_KIND:
+                    raise CASE_ATTACHMENT_NOT_OF_CALL("the signed form is not of this call")
+                documents = [form, *documents]
             case = cases.open_case(
                 session,
                 case_type=filing.case_type,
@@ -204,7 +298,9 @@ class ComplaintDesk:
                 settings=self.settings,
                 timezone=self.city.city_timezone,
             )
-            _ = texts(lang)
+            # The registry book is the city's, in its language; only the receipt (below) is
+            # in the citizen's.
+            _ = texts(self.settings.registry_language)
             party = (filing.contact.name if filing.contact else "") or (
                 _("Anonymous") if filing.contact is None else _("Not given")
             )
@@ -246,27 +342,206 @@ class ComplaintDesk:
             )
             registry_code, number_text = entry.code, entry.number_text
             case = cases.get_case(session, case.code)
+        # Committed: the case exists and its code is the clerk's to give. Nothing from here on
+        # may raise (the citizen may have hung up, a printer may be gone): each failure is a
+        # warning in the answer, never an error that hides the code and invites a second case.
         track = self.track_url(case.display_code)
-        receipt = self._receipt(call, clerk_id, registry_code, case, track)
+        warnings: list[str] = []
+        receipt = None
+        try:
+            receipt = self._receipt(call, clerk_id, registry_code, case, track)
+        except Exception:
+            log.exception("receipt of a filed case not stored")
+            warnings.append("receipt_not_stored")
         job = None
-        if print_receipt:
-            job = self.platform.devices.request_print(clerk_id, call.id, receipt.id, 1).id
+        if print_receipt and receipt is not None:
+            try:
+                job = self.platform.devices.request_print(clerk_id, call.id, receipt.id, 1).id
+            except Exception as error:  # call_ended above all: nothing to print at
+                log.warning("receipt of a filed case not printed: %s", type(error).__name__)
+                warnings.append("receipt_not_printed")
         from finestreta.procedures.complaints.frames import ComplaintsFiled
 
-        self.platform.outbox.to_kiosk(
-            call.kiosk_id, ComplaintsFiled(code=case.display_code, url=track)
+        try:
+            # through the screen's memory: a booth page that comes back shows the code again
+            self.platform.screen.show(call, ComplaintsFiled(code=case.display_code, url=track))
+        except Exception as error:
+            log.warning("case code not shown at the booth: %s", type(error).__name__)
+            warnings.append("code_not_shown")
+        try:
+            self.platform.steps.record(
+                DOMAIN,
+                "filed",
+                call_id=call.id,
+                clerk_id=clerk_id,
+                case_type=case.case_type,
+                theme=case.theme,
+                attachments=len(filing.attachments),
+                anonymous=case.contact is None,
+                signed=signed_form is not None,
+            )
+        except Exception:
+            log.exception("step of a filed case not recorded")
+        return Filed(
+            case,
+            registry_code,
+            number_text,
+            track,
+            receipt.id if receipt is not None else None,
+            receipt,
+            job,
+            tuple(warnings),
         )
-        self.platform.steps.record(
-            DOMAIN,
-            "filed",
-            call_id=call.id,
-            clerk_id=clerk_id,
+
+    # ------------------------------------------------------------------ signed by the citizen
+    def ask_to_sign(self, *, call: Any, clerk_id: int, filing: Filing) -> Any:
+        """A case with a contact: check it whole (nothing kept), put the complaint form on the
+        booth for the citizen to sign, and keep the filing in the call's memory until the
+        signature (or the clerk's record of oral consent) comes: ``signed`` files it."""
+        if filing.contact is None:
+            raise INVALID("an anonymous case is filed without a signature")
+        with self.platform.db.session() as session:
+            documents = self._attachments(session, call.id, filing.attachments)
+            case = cases.open_case(
+                session,
+                case_type=filing.case_type,
+                theme=filing.theme,
+                description=filing.description,
+                location=filing.location,
+                contact=filing.contact,
+                language=filing.language,
+                registry_code=None,
+                call_id=call.id,
+                now=self.now(),
+                streets=self.platform.streets,
+                settings=self.settings,
+                timezone=self.city.city_timezone,
+            )
+            session.rollback()  # only checked: the case is opened once signed
+            attached = [(d.title, d.sha256) for d in documents]
+        from finestreta.documents.pdf.heading import CityHeading
+        from finestreta.procedures.complaints.form import form_title, render_form
+        from finestreta.signatures.desk import Signer
+
+        assert case.contact is not None
+        pdf = render_form(
+            city=CityHeading.from_settings(self.city),
+            lang=case.language,
+            tz=self.city.city_timezone,
+            now=self.now(),
             case_type=case.case_type,
             theme=case.theme,
-            attachments=len(filing.attachments),
-            anonymous=case.contact is None,
+            where=case.address_label or case.place or "",
+            description=case.description,
+            name=case.contact.name,
+            email=case.contact.email,
+            phone=case.contact.phone,
+            documents=attached,
         )
-        return Filed(case, registry_code, number_text, track, receipt.id, receipt, job)
+        name = case.contact.name or case.contact.email or case.contact.phone
+        asked = self.platform.signatures.ask(
+            call,
+            procedure=DOMAIN,
+            purpose=PURPOSE,
+            title=form_title(case.language),
+            pdf=pdf,
+            # no identity document is asked of a complainant: the signer is who they say
+            signer=Signer(name, "none", ""),
+        )
+        # One form at a time per call (asking again withdraws the open request): one key.
+        self.platform.memory.put(
+            call.id,
+            DOMAIN,
+            SIGNING,
+            {
+                "request_id": asked.request_id,
+                "filing": filing.to_memory(),
+                "clerk_id": clerk_id,
+                "form": asked.document_id,
+            },
+        )
+        return asked
+
+    def signed(self, call_id: str, request_id: str) -> Filed | None:
+        """The citizen signed (or consented orally to) the form of ``request_id``: the case
+        is filed with it. None when no filing waits for it (already filed, or not ours)."""
+        kept = self.platform.memory.get(call_id, DOMAIN, SIGNING)
+        if not isinstance(kept, dict) or kept.get("request_id") != request_id:
+            return None
+        # The hook may be offered again (a delivery at least once): filed once, by its form.
+        with self.platform.db.session() as session:
+            done = session.scalar(
+                select(CaseAttachmentRow.case_id).where(
+                    CaseAttachmentRow.document_id == str(kept["form"])
+                )
+            )
+        if done is not None:
+            self.platform.memory.drop(call_id, DOMAIN, SIGNING)
+            return None
+        call = self.platform.calls.get(call_id)
+        if call is None:
+            log.warning("a signed complaint's call is gone: not filed")
+            return None
+        filed = self.file(
+            call=call,
+            clerk_id=int(kept["clerk_id"]),
+            filing=Filing.from_memory(kept["filing"]),
+            signed_form=str(kept["form"]),
+        )
+        # Forgotten once filed only: a failure above (logged by the desk) leaves it kept.
+        self.platform.memory.drop(call_id, DOMAIN, SIGNING)
+        self.platform.memory.put(
+            call_id,
+            DOMAIN,
+            FILED,
+            {
+                "request_id": request_id,
+                "code": filed.case.display_code,
+                "track_url": filed.track_url,
+                "registry_code": filed.registry_code,
+                "registry_number": filed.registry_number,
+                "due_on": filed.case.due_on.isoformat(),
+                "receipt_id": filed.receipt_id,
+                "job_id": filed.print_job,
+                "warnings": list(filed.warnings),
+            },
+        )
+        return filed
+
+    def filed_after_signing(self, call_id: str, request_id: str) -> dict[str, Any] | None:
+        """What ``signed`` filed for ``request_id`` (None: not yet, or not at all)."""
+        kept = self.platform.memory.get(call_id, DOMAIN, FILED)
+        if isinstance(kept, dict) and kept.get("request_id") == request_id:
+            return kept
+        # The call's memory goes with the call: after a hang-up the case is found by the
+        # signed form filed with it.
+        from finestreta.registry.service import get_by_code
+        from finestreta.signatures.records import SignatureRequestRow
+
+        with self.platform.db.session() as session:
+            request = session.get(SignatureRequestRow, request_id)
+            if request is None or request.call_id != call_id or not request.document_id:
+                return None
+            case_id = session.scalar(
+                select(CaseAttachmentRow.case_id).where(
+                    CaseAttachmentRow.document_id == request.document_id
+                )
+            )
+            row = session.get(CaseRow, case_id) if case_id is not None else None
+            if row is None or row.registry_code is None:
+                return None
+            case = cases.get_case(session, row.code)
+            entry = get_by_code(session, row.registry_code)
+            return {
+                "code": case.display_code,
+                "track_url": self.track_url(case.display_code),
+                "registry_code": row.registry_code,
+                "registry_number": entry.number_text if entry is not None else "",
+                "due_on": case.due_on.isoformat(),
+                "receipt_id": None,
+                "job_id": None,
+                "warnings": [],
+            }
 
     def _receipt(
         self, call: Any, clerk_id: int, registry_code: str, case: cases.Case, track: str
@@ -294,14 +569,18 @@ class ComplaintDesk:
         )
 
     # ------------------------------------------------------------------ staff's work
-    def units_of(self, username: str) -> tuple[str, ...]:
-        return tuple(self.settings.handler_units.get(username, ()))
+    def units_of(self, username: str) -> tuple[str, ...] | None:
+        """The units whose cases a handler works; None: every unit (``*``). A handler not
+        named in the settings works none: cases hold personal data, so access is granted,
+        never assumed."""
+        units = tuple(self.settings.handler_units.get(username, ()))
+        return None if ALL_UNITS in units else units
 
     def _may_see(self, role: Role, username: str, case: cases.Case) -> bool:
         if role is Role.SUPERVISOR:
             return True
         units = self.units_of(username)
-        return not units or case.unit in units
+        return units is None or case.unit in units
 
     def listing(
         self,
@@ -314,11 +593,11 @@ class ComplaintDesk:
         limit: int = 100,
     ) -> list[cases.Case]:
         """``which``: ``units`` (my units' cases, every case for a supervisor or a handler
-        with no unit set), ``mine`` (assigned to me) or ``overdue``; ``state`` narrows."""
+        given ``*``; none for a handler given no unit), ``mine`` (assigned to me) or ``overdue``; ``state`` narrows."""
         acting = role_of(role)
         units: tuple[str, ...] | None = None
         if acting is Role.CASE_HANDLER:
-            units = self.units_of(username) or None
+            units = self.units_of(username)
         states = None
         if state:
             try:
@@ -409,6 +688,8 @@ class ComplaintDesk:
             current = cases.get_case(session, code)
             if not self._may_see(acting, username, current):
                 raise CASE_NOT_YOURS("Not a case of the handler's units")
+            if action == "assign" and unit is not None and unit not in self.settings.known_units():
+                raise CASE_UNKNOWN_UNIT(f"no unit {unit!r}")
             if action == "answer":
                 case = cases.answer(session, code, text, by=by, now=now)
                 if case.contact is not None and case.contact.email:
@@ -438,19 +719,36 @@ class ComplaintDesk:
                     unit=unit if action == "assign" else None,
                 )
         if mail_id is not None:
-            self.send_pending(only=mail_id)
+            # Tried at once, but in the background: a slow or dead mail server must not hold
+            # the handler's page (the upkeep takes over if this one fails or dies).
+            sender = threading.Thread(
+                target=self._send_quietly, args=(mail_id,), name="answer-mail", daemon=True
+            )
+            sender.start()
+            sender.join(FIRST_SEND_WAIT_S)
         return case
 
+    def _send_quietly(self, mail_id: int) -> None:
+        try:
+            self.send_pending(only=mail_id)
+        except Exception:  # the upkeep will try it again
+            log.exception("answer mail %d: first try failed", mail_id)
+
     # ------------------------------------------------------------------ the outbox
-    def send_pending(self, only: int | None = None) -> int:
-        """Send the answers waiting in the outbox (or just ``only``); returns how many went.
-        With no mail server configured they stay, with ``last_error`` saying so."""
+    def send_pending(self, only: int | None = None, batch: int = BATCH) -> int:
+        """Send the answers due in the outbox (or just ``only``), at most ``batch``; returns
+        how many went. With no mail server configured they stay, ``last_error`` saying so."""
         sent = 0
+        now = self.now()
         with self.platform.db.session() as session:
-            query = select(AnswerMailRow.id).where(AnswerMailRow.sent_at.is_(None))
+            query = select(AnswerMailRow.id).where(
+                AnswerMailRow.sent_at.is_(None),
+                AnswerMailRow.failed_at.is_(None),
+                or_(AnswerMailRow.next_attempt_at.is_(None), AnswerMailRow.next_attempt_at <= now),
+            )
             if only is not None:
                 query = query.where(AnswerMailRow.id == only)
-            waiting = list(session.scalars(query.order_by(AnswerMailRow.id)))
+            waiting = list(session.scalars(query.order_by(AnswerMailRow.id).limit(batch)))
         for mail_id in waiting:
             if self._send_one(mail_id):
                 sent += 1
@@ -468,6 +766,7 @@ class ComplaintDesk:
                 .where(
                     AnswerMailRow.id == mail_id,
                     AnswerMailRow.sent_at.is_(None),
+                    AnswerMailRow.failed_at.is_(None),
                     or_(
                         AnswerMailRow.sending_until.is_(None),
                         AnswerMailRow.sending_until < now,
@@ -480,9 +779,11 @@ class ComplaintDesk:
                 return False
             mail = session.get(AnswerMailRow, mail_id)
             assert mail is not None
+            attempts_before = mail.attempts
             case_row = session.get(CaseRow, mail.case_id)
             assert case_row is not None
             case = cases.get_case(session, case_row.code)
+        permanent = False
         if case.contact is None or not case.contact.email or case.answer is None:
             error: str | None = "nothing to send"
         else:
@@ -493,19 +794,30 @@ class ComplaintDesk:
                 self.mailer.send(message)
                 error = None
             except MailNotConfigured:
-                error = "no mail server"
+                error = NO_SERVER
             except MailFailed as failure:
                 error = failure.reason[:200]
+                permanent = failure.permanent
         done = self.now()
+        attempts = attempts_before + 1
+        given_up = error not in (None, "nothing to send", NO_SERVER) and (
+            permanent or attempts >= MAX_ATTEMPTS
+        )
         with self.platform.db.session() as session:
             session.execute(
                 update(AnswerMailRow)
                 .where(AnswerMailRow.id == mail_id, AnswerMailRow.sent_at.is_(None))
                 .values(
-                    attempts=AnswerMailRow.attempts + 1,
+                    # waiting for a server to be configured is not a failure of this answer
+                    attempts=attempts_before if error == NO_SERVER else attempts,
                     last_attempt_at=done,
                     last_error=error,
                     sending_until=None,
+                    # no server yet: due again at once, to go as soon as one is configured
+                    next_attempt_at=None
+                    if error in (None, NO_SERVER)
+                    else done + retry_after(attempts),
+                    failed_at=done if given_up else None,
                     # an answer set aside since (the case reopened) is not sent any more
                     sent_at=done if error in (None, "nothing to send") else None,
                 )
@@ -513,6 +825,15 @@ class ComplaintDesk:
             )
         if error is None:
             log.info("answer mail %d of a case sent", mail_id)
-        elif error != "no mail server":
+        elif given_up:
+            log.warning("answer mail %d given up after %d attempts: %s", mail_id, attempts, error)
+        elif error != NO_SERVER:
             log.warning("answer mail %d not sent: %s", mail_id, error)
         return error is None
+
+
+def retry_after(attempts: int) -> timedelta:
+    """The wait before the next try, after ``attempts`` failed ones (1 min, doubling)."""
+    if attempts <= 0:
+        return FIRST_RETRY
+    return FIRST_RETRY * (1 << min(attempts - 1, MAX_ATTEMPTS))

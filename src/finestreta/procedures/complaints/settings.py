@@ -7,14 +7,20 @@ the others as they are. ``docs/complaints.md`` lists them; a test fails when one
 
 from __future__ import annotations
 
+import logging
 import re
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from finestreta.procedures.complaints.types import THEMES, TYPES
+from finestreta.procedures.complaints.catalogue import Catalogue, apply, load
+from finestreta.procedures.complaints.types import THEMES, TYPES, UNITS
 
+log = logging.getLogger(__name__)
+
+ALL_UNITS = "*"  # in handler_units: every unit's cases
 MAX_DUE_DAYS = 365  # a sanity bound: a year of business days is already far beyond any charter
 _UNIT = re.compile(r"[a-z][a-z0-9_-]{1,39}")
 
@@ -61,9 +67,34 @@ class ComplaintsSettings(BaseSettings):
     handler_units: Annotated[dict[str, tuple[str, ...]], NoDecode] = Field(
         default_factory=dict,
         description="The units whose cases a case handler works: comma-separated "
-        "`USERNAME:UNIT|UNIT` pairs (`marta:cleaning|parks`); a handler not named works every "
-        "unit's cases.",
+        "`USERNAME:UNIT|UNIT` pairs (`marta:cleaning|parks`), `*` for every unit "
+        "(`rosa:*`); a handler not named works no cases (the demo gives `rosa` `*`).",
     )
+
+    registry_language: Literal["ca", "es"] = Field(
+        "ca",
+        description="The language of the registry book: the incoming entries of cases (party "
+        "*Anonymous*, subject, where, unit) are written in it whatever the citizen's language; "
+        "only the receipt is in the citizen's.",
+    )
+
+    catalogue: Path | None = Field(
+        None,
+        description="A TOML file changing the built-in types' and themes' flags and adding "
+        "the city's own (labels in ca, es and en): docs/complaints.md#types-and-themes-from-a-file.",
+    )
+    _catalogue: Catalogue | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _read_catalogue(self) -> ComplaintsSettings:
+        if self.catalogue is not None:
+            self._catalogue = load(self.catalogue, dict(TYPES), dict(THEMES))
+        return self
+
+    def apply_catalogue(self) -> None:
+        """The file's types and themes, into ``types.TYPES`` and ``types.THEMES`` (at start)."""
+        if self._catalogue is not None:
+            apply(self._catalogue, TYPES, THEMES)  # type: ignore[arg-type]
 
     @field_validator("due_days", mode="before")
     @classmethod
@@ -103,7 +134,7 @@ class ComplaintsSettings(BaseSettings):
         handlers: dict[str, tuple[str, ...]] = {}
         for username, text in _pairs(value, "USERNAME:UNIT|UNIT").items():
             units = tuple(u.strip() for u in text.split("|") if u.strip())
-            bad = [u for u in units if not _UNIT.fullmatch(u)]
+            bad = [u for u in units if not (_UNIT.fullmatch(u) or u == ALL_UNITS)]
             if not units or bad:
                 raise ValueError(f"{username}: expected unit codes separated by |, not {text!r}")
             handlers[username] = units
@@ -114,3 +145,27 @@ class ComplaintsSettings(BaseSettings):
 
     def unit_for(self, theme: str) -> str:
         return self.units.get(theme, THEMES[theme].unit)
+
+    def known_units(self) -> dict[str, str]:
+        """The units a case may be assigned to (code → label): the built-in ones and those the
+        settings give themes (a configured unit's label is its code)."""
+        given = [*self.units.values(), *(theme.unit for theme in THEMES.values())]
+        extra = {unit: unit for unit in given if unit not in UNITS}
+        return {**UNITS, **extra}
+
+
+DEMO_HANDLER = "rosa"  # seeded by the procedure's seed_demo
+
+
+def handlers_at_start(settings: ComplaintsSettings, *, demo: bool) -> ComplaintsSettings:
+    """The settings the server runs with: in demo mode the demo's handler works every unit;
+    with no handler given units, a warning says that case handlers will see no cases."""
+    if demo and DEMO_HANDLER not in settings.handler_units:
+        units = {**settings.handler_units, DEMO_HANDLER: (ALL_UNITS,)}
+        settings = settings.model_copy(update={"handler_units": units})
+    if not settings.handler_units:
+        log.warning(
+            "complaints: no case handler has units (FINESTRETA_COMPLAINTS_HANDLER_UNITS), so "
+            "case handlers see no cases; give each one units, or * for every unit"
+        )
+    return settings

@@ -2,13 +2,19 @@
 // register, searched as one types, its number checked; or a place the citizen describes), the
 // description with its counter, documents scanned at the booth during the call, the contact or
 // anonymity (when the type allows it), the answer's language → "File": the case, its incoming
-// registry entry and the receipt printed at the booth. HTTP: this procedure's routes.py.
+// registry entry and the receipt printed at the booth — once the citizen has signed the
+// complaint form at the booth, for a case with a contact. HTTP: this procedure's routes.py.
 
 import { api } from "/static/common/api.js";
 import { t } from "/static/common/i18n.js";
 import { $, el, facts, say } from "/static/console/dom.js";
 import { errorText, lang as consoleLang } from "/static/console/i18n.js";
 import { registerPanel } from "/static/console/panels.js";
+import { createSignatureBox } from "/static/console/signature.js";
+
+// A case with a contact is signed by the citizen at the booth before it is filed (the server
+// files it when the signature, or the clerk's record of oral consent, comes).
+const signatureBox = createSignatureBox({ procedure: "complaints", idPrefix: "complaints-sign" });
 
 const P = {
   callId: null,
@@ -217,9 +223,17 @@ async function file(event) {
   }
   P.busy = true;
   $("complaints-file").disabled = true;
+  signatureBox.reset();
   say("complaints-message", t("Filing…"), "info");
   try {
-    P.filed = await api(callPath("/complaints/file"), { json: body });
+    if (anonymous) {
+      P.filed = await api(callPath("/complaints/file"), { json: body });
+    } else {
+      const asked = await api(callPath("/complaints/sign"), { json: body });
+      signatureBox.asked(P.callId, asked.request_id);
+      say("complaints-message", t("The citizen is signing the complaint form at the booth…"), "info");
+      return;  // filed when signed: onSignatureState
+    }
   } catch (err) {
     say("complaints-message", errorText(err));
     return;
@@ -227,7 +241,40 @@ async function file(event) {
     P.busy = false;
     $("complaints-file").disabled = false;
   }
-  say("complaints-message", t("Case filed. The receipt is printing at the booth."), "ok");
+  announceFiled();
+}
+
+// The server files the case in its signature hook, just after it tells us the state: ask a few
+// times for what it filed.
+async function onSignatureState(frame) {
+  signatureBox.onState(frame);
+  const requestId = signatureBox.state.requestId;
+  if (frame.procedure !== "complaints" || frame.request_id !== requestId) return;
+  if (frame.state !== "signed" && frame.state !== "oral_consent") {
+    if (frame.state === "cancelled" || frame.state === "expired") say("complaints-message", "");
+    return;
+  }
+  let lastError = null;
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    try {
+      P.filed = await api(callPath(`/complaints/signed/${encodeURIComponent(requestId)}`));
+      announceFiled();
+      return;
+    } catch (err) {
+      lastError = err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  say("complaints-message", errorText(lastError));
+}
+
+function announceFiled() {
+  // Filed either way; a receipt not printed (the call ended, say) leaves the code to be told.
+  if ((P.filed.warnings || []).length) {
+    say("complaints-message", t("Case filed, but its receipt was not printed at the booth: give the citizen the case code."), "error");
+  } else {
+    say("complaints-message", t("Case filed. The receipt is printing at the booth."), "ok");
+  }
   showFiled();
 }
 
@@ -253,6 +300,7 @@ function setCall(info) {
   P.filed = null;
   P.busy = false;
   $("complaints-form").reset();
+  signatureBox.reset();
   $("complaints-address-check").textContent = "";
   say("complaints-message", "");
   showFiled();
@@ -271,9 +319,12 @@ $("complaints-street").addEventListener("keydown", onStreetKey);
 $("complaints-number").addEventListener("change", checkAddress);
 $("complaints-scans-refresh").addEventListener("click", refreshScans);
 
+$("complaints-message").after(signatureBox.element);
+
 registerPanel({
   name: "complaints",
   state: P,
+  frames: { signature_state: onSignatureState },
   onCall: setCall,
   onCallEnded: () => setCall(null),
 });

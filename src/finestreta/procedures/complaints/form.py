@@ -1,0 +1,88 @@
+"""The complaint form the citizen signs at the booth (a case with a contact): what they submit
+to the city — type, theme, where, the description, their contact and the documents filed with
+it — as a PDF/A on the platform's layout (``documents/pdf``), in the citizen's language.
+
+Its SHA-256 is what the signature seals; the same bytes are filed with the case and their hash
+goes in the registry entry, so the signed form is the one registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Spacer
+
+from finestreta.documents.pdf import layout
+from finestreta.documents.pdf.fonts import load_fonts
+from finestreta.documents.pdf.heading import CityHeading, heading_story
+from finestreta.documents.pdf.styles import facts_table, para, para_lines, paragraph_styles
+from finestreta.procedures.complaints.types import THEMES, TYPES
+
+
+def form_title(lang: str) -> str:
+    from finestreta.procedures.complaints.service import texts
+
+    return texts(lang)("Complaint form")
+
+
+def render_form(
+    *,
+    city: CityHeading,
+    lang: str,
+    tz: str,
+    now: datetime,
+    case_type: str,
+    theme: str,
+    where: str,
+    description: str,
+    name: str,
+    email: str,
+    phone: str,
+    documents: Sequence[tuple[str, str]],  # (title, sha256)
+) -> bytes:
+    from finestreta.procedures.complaints.service import texts
+
+    layout.check_language(lang)
+    _ = texts(lang)
+    styles = paragraph_styles(load_fonts())
+    title = form_title(lang)
+    local = now.astimezone(ZoneInfo(tz))
+    rows = [
+        (_("Date and time"), f"{local:%d/%m/%Y %H:%M}"),
+        (_("Type"), _(TYPES[case_type].label)),
+        (_("Theme"), _(THEMES[theme].label)),
+        (_("Where"), where),
+        (_("Name"), name or _("Not given")),
+        (_("E-mail"), email),
+        (_("Phone"), phone),
+    ]
+    story: list[object] = [
+        *heading_story(city, styles),
+        para(title, styles.title),
+        Spacer(1, 3 * mm),
+        facts_table([(k, v) for k, v in rows if v], styles, 40 * mm),
+        Spacer(1, 4 * mm),
+        para(_("Description"), styles.heading),
+        para_lines(description, styles.base),
+    ]
+    if documents:
+        story += [Spacer(1, 4 * mm), para(_("Documents filed with it"), styles.heading)]
+        story.append(facts_table([(t, f"SHA-256 {sha}") for t, sha in documents], styles, 40 * mm))
+    story += [
+        Spacer(1, 6 * mm),
+        para(
+            _(
+                "I submit this to the city council and sign it. The city will answer it and "
+                "will use my contact details only for this case."
+            ),
+            styles.small,
+        ),
+    ]
+    info = layout.document_info(
+        title=title, author=city.council, subject=title, created=local, lang=lang
+    )
+    footer = layout.footer(f"{city.council} · {title}", str, y=12 * mm)
+    return layout.build(story, info, on_page=footer)
