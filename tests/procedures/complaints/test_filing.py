@@ -304,11 +304,9 @@ def test_a_case_with_a_contact_is_not_filed_unsigned(call: Any, ctx: Any) -> Non
 
 def test_oral_consent_files_the_case_too(call: Any, ctx: Any) -> None:
     # Oral consent is recorded before a habilitated official (Ley 39/2015 art. 12.3), where the
-    # platform keeps that register (the signatures' fixes); anna, the clerk of the call, is one.
-    habilitate = getattr(accounts, "set_habilitated", None)
-    if habilitate is not None:
-        with ctx.db.session() as session:
-            habilitate(session, "anna", True)
+    # platform keeps that register; anna, the clerk of the call, is made one.
+    with ctx.db.session() as session:
+        accounts.set_habilitated(session, "anna", True)
     base = f"/api/calls/{call['id']}/complaints"
     asked = call["clerk"].post(f"{base}/sign", json=body(), headers=ORIGIN).json()
     consent = call["clerk"].post(

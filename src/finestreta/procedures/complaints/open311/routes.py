@@ -246,4 +246,5 @@ def _file(complaints: Any, form: Mapping[str, str]) -> service.Filed:
             settings=complaints.settings,
             per_minute=settings.posts_per_minute,
             timezone=platform.settings.city_timezone,
+            registry_language=complaints.settings.registry_language,
         )

@@ -56,8 +56,8 @@ MAX_ID = 2**31 - 1  # the cases' ids are 32-bit: a larger number is no case (and
 # refuses to compare the column with it)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the dates a filter may name (see _when)
 LATEST = datetime(2101, 1, 1, tzinfo=UTC)
-# The registry book is kept in the city's language, not the client's (review 11, finding 14):
-# Catalan until the platform has a setting for it.
+# The registry book is kept in its own language, not the client's: the routes pass
+# FINESTRETA_COMPLAINTS_REGISTRY_LANGUAGE, as the booth's filing does; Catalan by default.
 REGISTRY_LANGUAGE = "ca"
 SUMMARY_LENGTH = 500  # as the booth's entries (complaints/service.py)
 MAX_FIELD = 4_000  # any single form value (the description's limit: the largest we take)
