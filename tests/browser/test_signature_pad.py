@@ -60,6 +60,17 @@ def ask(console: Any, booth: Any) -> dict[str, float]:
     console.click("#signing-ask")
     expect(booth.locator("#signature")).to_be_visible()
     expect(console.locator("#signing-signature-status")).to_have_attribute("data-state", "waiting")
+    # The pane comes in beside the video: draw only once a finger on the pad reaches the pad
+    # (until the layout settles, the point is hit-tested to what was there before).
+    booth.wait_for_function(
+        """() => {
+          const pad = document.getElementById("signature-pad");
+          const r = pad.getBoundingClientRect();
+          const corners = [[0.1, 0.3], [0.9, 0.7], [0.5, 0.5]];
+          return corners.every(([fx, fy]) =>
+            document.elementFromPoint(r.left + r.width * fx, r.top + r.height * fy) === pad);
+        }"""
+    )
     box = pad_box(booth)
     assert box["width"] >= 300 and box["height"] >= 150, box
     return box
@@ -205,6 +216,7 @@ def test_once_the_citizen_signs_the_clerk_sees_it_and_a_withdrawal_is_said(
     cdp = booth.context.new_cdp_session(booth)
     cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
     touch_stroke(cdp, line(booth, 0.1, 0.5, 0.5))
+    expect(booth.locator("#signature-sign")).to_be_enabled()  # the stroke is on the pad
     # the first stroke is reported: the console says the citizen is signing
     status = console.locator("#signing-signature-status")
     expect(status).to_have_attribute("data-state", "signing")
