@@ -32,6 +32,7 @@ function onQuestionnaire(frame) {
   if (!booth.inCall()) return;
   const before = quiz;
   quiz = {
+    lang: ["ca", "es", "en"].includes(frame.lang) ? frame.lang : "",
     answered: (Array.isArray(frame.answered) ? frame.answered : [])
       .map((a) => ({ question: text(a && a.question), answer: text(a && a.answer) })),
     current: text(frame.current),
@@ -72,6 +73,9 @@ function clear() {
 
 function renderQuiz() {
   $("works-quiz").hidden = !quiz;
+  // The frame's texts are in the call's language: say so to assistive technology.
+  if (quiz && quiz.lang) $("works-quiz-view").lang = quiz.lang;
+  else $("works-quiz-view").removeAttribute("lang");
   $("works-quiz-kicker").textContent = t("Works notice");
   $("works-quiz-name").textContent = t("Is it a works notice?");
   $("works-quiz-intro").textContent = t("The staff answer these questions with you.");
