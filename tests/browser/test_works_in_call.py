@@ -95,14 +95,32 @@ def test_outside_the_scope_the_alternative_is_named_and_its_sheet_printed(
     browser: Any, office: Any
 ) -> None:
     server, eve = office
-    console, _booth = in_call(browser, server)
+    console, booth = in_call(browser, server)
     answer(console, "kind", "garden")
+    # the citizen follows it on the booth, in their language (es): the answer, the question now
+    quiz = booth.locator("#works-quiz")
+    expect(quiz).to_be_visible(timeout=WAIT)
+    expect(quiz.locator("li").first).to_contain_text("¿De qué son las obras?")
+    expect(quiz.locator("li").first).to_contain_text("Limpieza o arreglo de un jardín o solar")
+    now = quiz.locator('li[aria-current="step"]')
+    expect(now).to_contain_text("¿Se talará algún árbol?")
+    expect(now).to_contain_text("Pregunta actual")  # marked by a label, not by colour alone
     answer(console, "fells_trees", "yes")
     decision = console.locator("#works-decision")
     expect(decision).to_have_attribute("data-within", "no")
     expect(decision).to_contain_text("Comunicado diferido")  # the citizen's language (es)
     expect(console.locator("#works-notice-form")).to_be_hidden()
     assert violations(console) == []
+
+    shown = booth.locator("#works-quiz-decision")
+    expect(shown).to_have_attribute("data-within", "no", timeout=WAIT)
+    expect(shown).to_contain_text(
+        "Estas obras necesitan otro trámite: Comunicado diferido de obras con certificado técnico."
+    )
+    expect(shown).to_contain_text("ficha informativa")
+    expect(quiz.locator("li")).to_have_count(2)
+    expect(quiz.locator('li[aria-current="step"]')).to_have_count(0)
+    assert violations(booth) == []
 
     console.click("#works-sheet")
     expect(console.locator("#works-message")).to_contain_text("Comunicado diferido", timeout=WAIT)
@@ -143,6 +161,17 @@ def test_within_the_scope_the_citizen_signs_and_the_sealed_notice_prints_and_ver
     for question, value in INTERIOR:
         answer(console, question, value)
     expect(console.locator("#works-decision")).to_have_attribute("data-within", "yes")
+    # the booth shows the questions answered and the decision, in the citizen's language (es)
+    quiz = booth.locator("#works-quiz")
+    expect(quiz.locator("#works-quiz-decision")).to_have_attribute(
+        "data-within", "yes", timeout=WAIT
+    )
+    expect(quiz.locator("li")).to_have_count(len(INTERIOR))
+    expect(quiz.locator("li").first).to_contain_text("En el interior de una vivienda")
+    expect(quiz.locator("#works-quiz-decision")).to_contain_text(
+        "Basta con un enterado de obras: lo firmará aquí."
+    )
+    assert violations(booth) == []
 
     console.fill("#works-id-number", MARTA)
     console.fill("#works-name", "Marta Soler Puig")
@@ -163,6 +192,7 @@ def test_within_the_scope_the_citizen_signs_and_the_sealed_notice_prints_and_ver
 
     # -- the citizen reads the draft beside the call and signs with a finger -------------------
     expect(booth.locator("#signature")).to_be_visible(timeout=WAIT)
+    expect(booth.locator("#works-quiz")).to_be_hidden()  # the pad replaces the questionnaire
     box = booth.locator("#signature-pad").bounding_box()
     assert box is not None
     cdp = booth.context.new_cdp_session(booth)

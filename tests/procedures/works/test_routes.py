@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 
 from finestreta.catalogue import seed_demo as seed_catalogue
 from finestreta.devices.records import DeviceJobRow
+from finestreta.devices.screen import KEY as SHOWN
+from finestreta.devices.screen import OWNER as SCREEN
 from finestreta.documents.issued import IssuedDocument
 from finestreta.documents.records import DocumentRow
 from finestreta.documents.seal import init_seal
@@ -23,7 +25,7 @@ from finestreta.registry.records import RegistryEntry
 from finestreta.registry.service import attached_documents, entries_of_call
 from finestreta.signatures.access import accesses
 from finestreta.streets.synthetic import cadastral_reference, seed_demo
-from tests.api.conftest import ORIGIN
+from tests.api.conftest import ORIGIN, open_socket, start_call
 from tests.procedures.works.signing import KEY, consent_orally, sign_at_booth
 
 pytestmark = pytest.mark.settings(signature_key=KEY)
@@ -109,6 +111,56 @@ def test_the_questionnaire_decides_as_it_is_answered(call) -> None:  # type: ign
         "sheet": "comunicat-diferit-obres",
     }
     assert out["decision"]["message"].startswith("Comunicado diferido")
+
+
+def test_the_booth_follows_the_questionnaire_in_the_citizens_language(  # type: ignore[no-untyped-def]
+    ctx, clerk_browser, booth_browser
+) -> None:
+    anna, _ = clerk_browser("anna")
+    sants, _ = booth_browser("sants")
+
+    def shown() -> Any:
+        return ctx.memory.get(live["id"], SCREEN, SHOWN)
+
+    with open_socket(anna, "/ws/console") as console, open_socket(sants, "/ws/kiosk") as kiosk:
+        console.expect("hello")
+        kiosk.expect("hello")
+        _, started, _ = start_call(console, kiosk, language="en")  # the citizen asked in English
+        live = {"clerk": anna, "id": started["call_id"]}
+        decide(live, {"kind": "interior"}, lang="ca")  # the console reads it in Catalan
+        frame = kiosk.expect("works_questionnaire")
+        assert frame["lang"] == "en"
+        assert frame["answered"] == [
+            {"question": "What are the works about?",
+             "answer": "Inside a dwelling, premises or building"}
+        ]  # fmt: skip
+        assert frame["current"].startswith("Do the works touch the structure")
+        assert (frame["within_scope"], frame["decision"], frame["instead"]) == (None, None, None)
+        assert shown() == frame
+
+        decide(live, {"kind": "garden", "fells_trees": "yes"}, lang="es")
+        out = kiosk.expect("works_questionnaire")
+        assert [a["answer"] for a in out["answered"]] == [
+            "Cleaning or tidying a garden or plot",
+            "Yes",
+        ]
+        assert out["current"] is None and out["within_scope"] is False
+        assert out["instead"] == "Deferred communication of works with a technical report"
+        assert out["decision"] == (
+            "These works need another procedure: Deferred communication of works with a "
+            "technical report. Its information sheet can be printed here."
+        )
+        assert out["reason"].startswith("Felling trees is not covered by a notice")
+
+        decide(live, INTERIOR)
+        within = kiosk.expect("works_questionnaire")
+        assert within["within_scope"] is True and len(within["answered"]) == len(INTERIOR)
+        assert within["decision"] == "A works notice is enough: you will sign it here."
+        kiosk.ws.close()
+    # the booth page comes back during the call: it shows the questionnaire again
+    with open_socket(anna, "/ws/console") as console, open_socket(sants, "/ws/kiosk") as kiosk:
+        assert kiosk.expect("works_questionnaire")["decision"] == within["decision"]
+        console.flush()
 
 
 @pytest.mark.parametrize(
@@ -241,8 +293,11 @@ def test_a_signed_notice_is_registered_sealed_and_printed(call, ctx) -> None:  #
     assert asked.status_code == 200, asked.text
     request_id, draft_sha = asked.json()["request_id"], asked.json()["sha256"]
 
+    call["kiosk"].expect("works_questionnaire", within_scope=True)
     shown = call["kiosk"].expect("signature_show")  # the booth shows the draft and its hash
     assert shown["sha256"] == draft_sha
+    # the pad replaces the questionnaire on the booth screen (also for a page that comes back)
+    assert ctx.memory.get(call["id"], SCREEN, SHOWN)["type"] == "signature_show"
     sign_at_booth(call, request_id, draft_sha)
 
     state = call["clerk"].get(f"/api/calls/{call['id']}/works/state").json()

@@ -24,7 +24,7 @@ from fastapi import APIRouter
 
 from finestreta.i18n import N_
 from finestreta.procedures.base import Panel, Procedure, Topic
-from finestreta.procedures.works.frames import WorksRegistered
+from finestreta.procedures.works.frames import WorksQuestionnaire, WorksRegistered
 from finestreta.procedures.works.settings import WorksSettings
 from finestreta.signatures.desk import SignatureGiven
 
@@ -52,10 +52,12 @@ class Works(Procedure):
     }
     settings_model = WorksSettings
     panel = Panel(order=40, stylesheet="panel.css")
-    # The booth says the notice is registered (the signing screen itself is the platform's).
-    outbound_frames = (WorksRegistered,)
+    # The booth follows the questionnaire and says the notice is registered (the signing screen
+    # itself is the platform's).
+    outbound_frames = (WorksQuestionnaire, WorksRegistered)
     booth_module = "booth.js"
     booth_template = "booth.html"
+    booth_stylesheet = "booth.css"
     # The sealed notice is the platform's "certificate" kind, kept as long as /verify must show
     # it; the sheet of what applies instead, like the information procedure's. (The same values
     # as census and information declare: the notice does not depend on them being installed.)

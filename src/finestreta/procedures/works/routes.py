@@ -259,6 +259,7 @@ def _progress(progress: Progress, lang: str) -> dict[str, Any]:
 def decide(body: DecideBody, access: ActiveCall) -> dict[str, Any]:
     desk = desk_of(access)
     progress = desk.decide(access.call.id, body.answers)
+    desk.show_progress(access.call, progress)
     if progress.decision is not None and progress.next_question is None:
         access.ctx.steps.record(
             DOMAIN,

@@ -43,7 +43,11 @@ from finestreta.errors import (
 from finestreta.identity.checks import last_check, record_check, validate_method
 from finestreta.padro.identity import IdDocument
 from finestreta.procedures.works import DOMAIN, NOTICE_KIND, scope
-from finestreta.procedures.works.frames import WorksRegistered
+from finestreta.procedures.works.frames import (
+    QuestionAnswered,
+    WorksQuestionnaire,
+    WorksRegistered,
+)
 from finestreta.procedures.works.notice import NoticeData, Signed, notice_title, render_notice
 from finestreta.procedures.works.settings import WorksSettings
 from finestreta.signatures.desk import SignatureGiven, Signer
@@ -192,6 +196,50 @@ def read_answers(given: Mapping[str, str]) -> Progress:
     return Progress(kept, scope.decide(answers), scope.next_question(answers))
 
 
+def questionnaire_frame(progress: Progress, lang: str | None) -> WorksQuestionnaire:
+    """What the booth shows of ``progress``: the texts in ``lang`` (ca when the call has none
+    the booth speaks), the questions answered in the order asked, the decision in plain words."""
+    lang = lang if lang in ("ca", "es", "en") else "ca"
+    _ = _texts(lang)
+    asked = {q.id: q for q in scope.questions(lang)}
+    answered = [
+        QuestionAnswered(
+            question=asked[key].text,
+            answer=next(o.label for o in asked[key].options if o.value == value),
+        )
+        for key, value in progress.answers.items()
+    ]
+    current = progress.next_question
+    decision = progress.decision
+    if decision is None or decision.code == "unanswered" or current is not None:
+        return WorksQuestionnaire(
+            lang=lang,
+            answered=answered,
+            current=asked[current].text if current else None,
+            within_scope=None,
+            decision=None,
+            reason=None,
+            instead=None,
+        )
+    instead = _(scope.INSTEAD_NAMES[decision.instead]) if decision.instead else None
+    plain = (
+        _("A works notice is enough: you will sign it here.")
+        if decision.within_scope
+        else _(
+            "These works need another procedure: {name}. Its information sheet can be printed here."
+        ).format(name=instead)
+    )
+    return WorksQuestionnaire(
+        lang=lang,
+        answered=answered,
+        current=None,
+        within_scope=decision.within_scope,
+        decision=plain,
+        reason=_(decision.message),
+        instead=instead,
+    )
+
+
 def _with(answers: scope.Answers, question: str, value: str) -> scope.Answers:
     from dataclasses import replace
 
@@ -262,6 +310,13 @@ class WorksDesk:
         progress = read_answers(answers)
         self._put(call_id, "answers", progress.answers)
         return progress
+
+    def show_progress(self, call: Any, progress: Progress) -> None:
+        """The citizen follows the questionnaire on the booth, in their own language (the
+        call's, whatever the clerk reads it in); the booth screen keeps it for a booth page that
+        comes back, until the signature pad or anything else replaces it."""
+        if call.active:
+            self.platform.screen.show(call, questionnaire_frame(progress, call.language))
 
     def progress(self, call_id: str) -> Progress:
         return read_answers(self._get(call_id, "answers") or {})
