@@ -188,27 +188,31 @@ def test_a_complaint_with_a_scan_is_filed_answered_by_mail_and_tracked(
     expect(booth.locator("#complaints-filed-url")).to_have_text(f"{server.url}/track/{code}")
     expect(booth.locator("#complaints-filed-kicker")).to_have_text("Su caso se ha registrado")
     assert violations(booth) == []
-    [printed] = printed_files(eve, 1)
+    printed = printed_files(eve, 2)  # the signed copy of the form, and the receipt
     with server.db().session() as session:
         case = session.scalars(select(CaseRow)).one()
         entry = session.scalars(select(RegistryEntry)).one()
         scanned = session.get(DocumentRow, scan.result_document_id)
         receipt = session.scalars(select(DocumentRow).where(DocumentRow.kind == "receipt")).one()
+        copy = session.scalars(
+            select(DocumentRow).where(DocumentRow.kind == "complaint_signed")
+        ).one()
         assert scanned is not None
         assert case.registry_code == entry.code and entry.direction == "in"
-        # the signed form (the hash the signature sealed) and the scan
-        assert [d["sha256"] for d in entry.documents] == [form_sha, scanned.sha256]
+        # the signed copy, the form shown (the hash the signature sealed) and the scan
+        assert [d["sha256"] for d in entry.documents] == [copy.sha256, form_sha, scanned.sha256]
         signature = session.scalars(select(SignatureRequestRow)).one()
         assert signature.state == "signed" and signature.document_sha256 == form_sha
         assert (case.language, case.contact_email) == ("es", EMAIL)
-    assert hashlib.sha256(printed.read_bytes()).hexdigest() == receipt.sha256
+    printed_hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in printed}
+    assert printed_hashes == {copy.sha256, receipt.sha256}
 
     # -- a case handler works the case and answers it -----------------------------------------
     rosa = login(browser, server, "rosa")
     rosa.goto(f"{server.url}/cases")  # in her language, Catalan
     rosa.click(f"a:text('{code}')")
     expect(rosa.locator("#case-contact")).to_contain_text(EMAIL)
-    expect(rosa.locator("#case-documents li")).to_have_count(2)
+    expect(rosa.locator("#case-documents li")).to_have_count(3)
     rosa.click(".action-assign button")
     expect(rosa.locator("#case-state")).to_contain_text("Assignat")
     rosa.click(".action-start button")

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from finestreta.accounts import service as accounts
+from finestreta.accounts.models import StaffUser
 from finestreta.db import utcnow
 from finestreta.devices.records import DeviceJobRow
 from finestreta.documents.records import DocumentRow
@@ -83,6 +84,19 @@ def file(call: dict[str, Any], **changes: Any) -> Any:
     return call["clerk"].get(f"{base}/signed/{request_id}")
 
 
+def pdf_text(content: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def signed_copy(ctx: Any, filed: dict[str, Any]) -> tuple[DocumentRow, str]:
+    """The signed copy filed with the case, and its text (lines joined: a hash may wrap)."""
+    with ctx.db.session() as session:
+        row = session.get(DocumentRow, filed["signed_copy"]["document_id"])
+        assert row is not None and row.kind == "complaint_signed"
+        session.expunge(row)
+    return row, pdf_text(ctx.documents.content(row)).replace("\n", "")
+
+
 def stored(ctx: Any) -> tuple[int, int]:
     with ctx.db.session() as session:
         return (
@@ -105,15 +119,19 @@ def test_a_complaint_is_filed_registered_and_its_receipt_printed(call: Any, ctx:
         # the registry book is in the city's language (Catalan), not the citizen's (Spanish)
         assert entry.destination_unit == "Enllumenat públic"
         assert entry.subject == "Incidència: Enllumenat públic"
-        # the form the citizen signed (the hash the signature seals) first, then the scan
+        # the signed copy first, then the form the citizen was shown (the hash the signature
+        # seals), then the scan
         form_sha = call["signed"]["sha256"]
-        assert [d["sha256"] for d in entry.documents] == [form_sha, call["scan_sha"]]
+        copy_sha = filed["signed_copy"]["sha256"]
+        assert copy_sha != form_sha
+        assert [d["sha256"] for d in entry.documents] == [copy_sha, form_sha, call["scan_sha"]]
         case = session.scalar(select(CaseRow))
         assert case is not None and case.registry_code == entry.code
         assert (case.language, case.unit, case.call_id) == ("es", "lighting", call["id"])
-        form, attached = session.scalars(
+        copy, form, attached = session.scalars(
             select(CaseAttachmentRow).order_by(CaseAttachmentRow.position)
         ).all()
+        assert (copy.document_id, copy.sha256) == (filed["signed_copy"]["document_id"], copy_sha)
         assert (form.document_id, form.sha256) == (call["signed"]["document_id"], form_sha)
         assert (attached.document_id, attached.sha256) == (call["scan"], call["scan_sha"])
         signature = session.get(SignatureRequestRow, call["signed"]["request_id"])
@@ -123,6 +141,10 @@ def test_a_complaint_is_filed_registered_and_its_receipt_printed(call: Any, ctx:
         assert receipt is not None and receipt.kind == "receipt"
         job = session.get(DeviceJobRow, filed["job_id"])
         assert job is not None and job.kind == "print" and job.document_id == receipt.id
+        # the signed copy is printed with the receipt
+        copy_job = session.get(DeviceJobRow, filed["signed_copy_job_id"])
+        assert copy_job is not None and copy_job.kind == "print"
+        assert copy_job.document_id == filed["signed_copy"]["document_id"]
         steps = session.scalars(
             select(ProcedureStepRow).where(ProcedureStepRow.procedure == "complaints")
         ).all()
@@ -141,6 +163,14 @@ def test_a_complaint_is_filed_registered_and_its_receipt_printed(call: Any, ctx:
     form_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(signed_form)).pages)
     assert "Formulario de queja" in form_text and "nuria.puig@example.cat" in form_text
     assert "has been off for a week" in form_text.replace("\n", " ")
+    assert "Firmado por" in form_text and "Núria Puig" in form_text  # the empty signature box
+    assert form_sha not in form_text.replace("\n", "")
+    # the signed copy: the same form, signed by her, stating the hash of the form she signed
+    _, copy_text = signed_copy(ctx, filed)
+    assert "Formulario de queja" in copy_text and "nuria.puig@example.cat" in copy_text
+    assert "Firmado por" in copy_text and "Núria Puig" in copy_text
+    assert f"SHA-256 del documento firmado: {form_sha}" in copy_text
+    assert call["scan_sha"] in copy_text
     # the booth shows the code and where to follow it
     shown = call["kiosk"].expect("complaints_filed")
     assert shown == {"type": "complaints_filed", "code": code, "url": filed["track_url"]}
@@ -318,6 +348,18 @@ def test_oral_consent_files_the_case_too(call: Any, ctx: Any) -> None:
     filed = call["clerk"].get(f"{base}/signed/{asked['request_id']}")
     assert filed.status_code == 200 and filed.json()["code"]
     assert stored(ctx) == (1, 1)
+    # the signed copy records the oral consent: before whom, why, and the hash consented to
+    with ctx.db.session() as session:
+        anna = session.scalar(select(StaffUser).where(StaffUser.username == "anna"))
+        assert anna is not None
+        official = anna.display_name
+        [entry] = entries_of_call(session, call["id"])
+    copy, text = signed_copy(ctx, filed.json())
+    assert "consentimiento oral ante" in text and official in text
+    assert "Motivo: Cannot hold a pen" in text and "Núria Puig" in text
+    assert f"SHA-256 del documento firmado: {asked['sha256']}" in text
+    # both hashes in the registry entry: the signed copy and the form shown
+    assert [d["sha256"] for d in entry.documents] == [copy.sha256, asked["sha256"]]
 
 
 def test_a_withdrawn_form_files_nothing(call: Any, ctx: Any) -> None:
@@ -346,5 +388,10 @@ def test_a_signature_offered_again_files_the_case_once(call: Any, ctx: Any) -> N
     signing = call["signed"]
     kept = {"request_id": signing["request_id"], "form": signing["document_id"]}
     ctx.memory.put(call["id"], "complaints", "signing", {**kept, "clerk_id": 1, "filing": {}})
-    assert desk.signed(call["id"], signing["request_id"]) is None
+    request = ctx.signatures.request(signing["request_id"])
+    assert request is not None
+    assert desk.signed(call["id"], request) is None
     assert stored(ctx) == (1, 1)
+    with ctx.db.session() as session:
+        kinds = session.scalars(select(DocumentRow.kind)).all()
+    assert kinds.count("complaint_signed") == 1  # one signed copy too

@@ -66,6 +66,8 @@ class Complaints(Procedure):
     booth_template = "booth.html"
     booth_stylesheet = "booth.css"
     outbound_frames = (ComplaintsFiled,)
+    # The signed copy of a complaint form is a registered document: kept for good.
+    retention: ClassVar[Mapping[str, float | str | None]] = {"complaint_signed": None}
     # Open311 API keys never reach a log line, whoever would log one.
     redact = (re.compile(r"\bo311_[A-Za-z0-9_-]{43}"),)
 
@@ -126,7 +128,7 @@ class Complaints(Procedure):
     def signature_given(self, given: Any) -> None:
         """The citizen signed the complaint form (or consented orally): file the case."""
         if given.purpose == "complaint":
-            self.desk.signed(given.call_id, given.request.id)
+            self.desk.signed(given.call_id, given.request, given.signature)
 
     def upkeep(self) -> None:
         """Answers that could not be e-mailed yet are tried again."""

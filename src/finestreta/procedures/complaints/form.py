@@ -2,8 +2,12 @@
 to the city — type, theme, where, the description, their contact and the documents filed with
 it — as a PDF/A on the platform's layout (``documents/pdf``), in the citizen's language.
 
-Its SHA-256 is what the signature seals; the same bytes are filed with the case and their hash
-goes in the registry entry, so the signed form is the one registered.
+One layout, two moments: the **draft** (no ``signed``), shown on the booth with the signature
+box empty beside the citizen's name, whose SHA-256 the signature seals; and the **signed copy**
+(``signed``), the same content with the strokes drawn in that box (or the oral-consent statement
+naming the official and the reason) and the line with the draft's SHA-256 and the time of
+signing. Both are filed with the case and their hashes go in the registry entry: the signed copy
+as what was submitted, the draft as what was shown.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Spacer
+from reportlab.platypus import KeepTogether, Spacer
 
 from finestreta.documents.pdf import layout
 from finestreta.documents.pdf.fonts import load_fonts
 from finestreta.documents.pdf.heading import CityHeading, heading_story
+from finestreta.documents.pdf.signature import Signed, signature_row, signed_line
 from finestreta.documents.pdf.styles import facts_table, para, para_lines, paragraph_styles
 from finestreta.procedures.complaints.types import THEMES, TYPES
 
@@ -42,6 +47,8 @@ def render_form(
     email: str,
     phone: str,
     documents: Sequence[tuple[str, str]],  # (title, sha256)
+    signer: str,  # as the signature request names them (the name, else the e-mail or phone)
+    signed: Signed | None = None,
 ) -> bytes:
     from finestreta.procedures.complaints.service import texts
 
@@ -49,7 +56,8 @@ def render_form(
     _ = texts(lang)
     styles = paragraph_styles(load_fonts())
     title = form_title(lang)
-    local = now.astimezone(ZoneInfo(tz))
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
     rows = [
         (_("Date and time"), f"{local:%d/%m/%Y %H:%M}"),
         (_("Type"), _(TYPES[case_type].label)),
@@ -80,7 +88,13 @@ def render_form(
             ),
             styles.small,
         ),
+        Spacer(1, 5 * mm),
     ]
+    width = layout.WIDTH - 2 * layout.MARGINS.side - 2 * layout.FRAME_PADDING
+    row = signature_row(signer, [], signed, lang=lang, zone=zone, styles=styles, width=width)
+    story.append(KeepTogether([row]))
+    if signed is not None:
+        story += [Spacer(1, 2 * mm), signed_line(signed, lang=lang, zone=zone, styles=styles)]
     info = layout.document_info(
         title=title, author=city.council, subject=title, created=local, lang=lang
     )

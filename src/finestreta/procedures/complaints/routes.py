@@ -197,6 +197,9 @@ class FileAnswer(BaseModel):
     due_on: str
     receipt: DocumentSummary | None
     job_id: str | None
+    # a signed case: the form with the signature drawn in, filed first, printed with the receipt
+    signed_copy: DocumentSummary | None = None
+    signed_copy_job_id: str | None = None
     # the case is filed either way; these say what did not follow it (the panel tells the clerk)
     warnings: list[str] = []
 
@@ -285,11 +288,14 @@ def signed(
     kept = _desk(access).filed_after_signing(access.call.id, request_id)
     if kept is None:
         raise CASE_SIGNATURE_UNKNOWN("not filed (yet) for that signature")
-    receipt = None
-    if kept.get("receipt_id"):
-        with access.ctx.db.session() as session:
+    receipt = copy = None
+    with access.ctx.db.session() as session:
+        if kept.get("receipt_id"):
             row = session.get(DocumentRow, kept["receipt_id"])
             receipt = summary(row) if row is not None else None
+        if kept.get("signed_copy_id"):
+            row = session.get(DocumentRow, kept["signed_copy_id"])
+            copy = summary(row) if row is not None else None
     return FileAnswer(
         ok=True,
         code=kept["code"],
@@ -299,5 +305,7 @@ def signed(
         due_on=kept["due_on"],
         receipt=receipt,
         job_id=kept.get("job_id"),
+        signed_copy=copy,
+        signed_copy_job_id=kept.get("signed_copy_job_id"),
         warnings=list(kept.get("warnings", [])),
     )

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from finestreta.documents.pdf.signature import Signed
 from finestreta.documents.records import DocumentRow
 from finestreta.errors import INVALID, N_, Conflict, InvalidInput, NotAllowed, NotFound, declare
 from finestreta.i18n import translator
@@ -42,6 +43,8 @@ from finestreta.procedures.complaints.records import CaseRow
 from finestreta.procedures.complaints.settings import ALL_UNITS
 from finestreta.procedures.complaints.types import DOMAIN, THEMES, TYPES, UNITS
 from finestreta.registry.service import AttachedDocument, Direction, register
+from finestreta.signatures.render import Drawable
+from finestreta.signatures.sealing import SealedRequest
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ MAX_ATTACHMENTS = 10
 SUMMARY_LENGTH = 500
 ATTACHABLE_KINDS = ("scan", "upload")
 FORM_KIND = "signature_draft"  # the form as the signature desk stored it (its hash sealed)
+# The form with the signature drawn in (or the oral consent recorded), filed with the case.
+SIGNED_KIND = "complaint_signed"
 PURPOSE = "complaint"
 SIGNING, FILED = "signing", "filed"  # keys in the call's memory
 SENDING_LEASE = timedelta(minutes=2)  # longer than an SMTP conversation may take
@@ -119,6 +124,12 @@ def texts(lang: str) -> Callable[[str], str]:
     return translator(lang, DOMAIN, LOCALE)
 
 
+def signer_of(contact: cases.Contact) -> str:
+    """Who signs, as the form and the signature request name them: the name, else how to
+    reach them."""
+    return contact.name or contact.email or contact.phone
+
+
 def role_of(staff_role: str) -> Role:
     """The role a staff member works cases in (``case_handlers_only`` for anyone else)."""
     try:
@@ -186,6 +197,16 @@ class Filing:
 
 
 @dataclass(frozen=True)
+class SignedForm:
+    """The form the citizen signed: the draft the signature desk stored (``form``, its id),
+    when it was drawn (the time it prints) and how it was signed."""
+
+    form: str
+    prepared_at: datetime
+    signed: Signed
+
+
+@dataclass(frozen=True)
 class Filed:
     case: cases.Case
     registry_code: str
@@ -193,9 +214,11 @@ class Filed:
     track_url: str
     receipt_id: str | None
     receipt: Any  # the DocumentRow of the receipt (None: not stored, see warnings)
-    print_job: str | None
+    print_job: str | None  # the receipt's
     # after the commit: receipt_not_stored, receipt_not_printed, code_not_shown
     warnings: tuple[str, ...] = ()
+    signed_copy: str | None = None  # the document id of the signed copy (a signed case)
+    signed_copy_job: str | None = None  # its print job at the booth
 
 
 @dataclass(frozen=True)
@@ -266,23 +289,24 @@ class ComplaintDesk:
         clerk_id: int,
         filing: Filing,
         print_receipt: bool = True,
-        signed_form: str | None = None,
+        signed_form: SignedForm | None = None,
     ) -> Filed:
         """The case, its registry entry and its documents in one transaction; then the
         receipt, printed at the booth. Nothing is stored when anything is refused.
-        ``signed_form``: the id of the complaint form the citizen signed (a case with a
-        contact), filed first among its documents, its hash in the registry entry."""
+        ``signed_form``: the complaint form the citizen signed (a case with a contact): its
+        signed copy is drawn and filed first among the case's documents, then the draft they
+        were shown, both hashes in the registry entry; the copy is printed with the receipt."""
         if filing.contact is not None and signed_form is None:
             raise CASE_SIGNATURE_NEEDED("a case with a contact is signed before it is filed")
         now = self.now()
         lang = filing.language
         with self.platform.db.session() as session:
-            documents = self._attachments(session, call.id, filing.attachments)
+            scans = documents = self._attachments(session, call.id, filing.attachments)
+            form = None
             if signed_form is not None:
-                form = session.get(DocumentRow, signed_form)
+                form = session.get(DocumentRow, signed_form.form)
                 if form is None or form.call_id != call.id or form.kind != FORM_KIND:
                     raise CASE_ATTACHMENT_NOT_OF_CALL("the signed form is not of this call")
-                documents = [form, *documents]
             case = cases.open_case(
                 session,
                 case_type=filing.case_type,
@@ -298,6 +322,10 @@ class ComplaintDesk:
                 settings=self.settings,
                 timezone=self.city.city_timezone,
             )
+            signed_copy = None
+            if signed_form is not None and form is not None:
+                signed_copy = self._signed_copy(session, call, clerk_id, case, scans, signed_form)
+                documents = [signed_copy, form, *scans]
             # The registry book is the city's, in its language; only the receipt (below) is
             # in the citizen's.
             _ = texts(self.settings.registry_language)
@@ -341,6 +369,7 @@ class ComplaintDesk:
                 for index, d in enumerate(documents)
             )
             registry_code, number_text = entry.code, entry.number_text
+            copy_id = signed_copy.id if signed_copy is not None else None
             case = cases.get_case(session, case.code)
         # Committed: the case exists and its code is the clerk's to give. Nothing from here on
         # may raise (the citizen may have hung up, a printer may be gone): each failure is a
@@ -353,7 +382,20 @@ class ComplaintDesk:
         except Exception:
             log.exception("receipt of a filed case not stored")
             warnings.append("receipt_not_stored")
-        job = None
+        job = copy_job = None
+        if copy_id is not None:
+            try:
+                with self.platform.db.session() as session:
+                    row = session.get(DocumentRow, copy_id)
+                    assert row is not None  # committed just before
+                    self.platform.devices.attached(call, row)  # the console lists it
+                if print_receipt:
+                    # printed first, as the works notice: the citizen's copy of what they signed
+                    printing = self.platform.devices.request_print(clerk_id, call.id, copy_id, 1)
+                    copy_job = printing.id
+            except Exception as error:  # call_ended above all: nothing to print at
+                log.warning("signed copy of a filed case not printed: %s", type(error).__name__)
+                warnings.append("signed_copy_not_printed")
         if print_receipt and receipt is not None:
             try:
                 job = self.platform.devices.request_print(clerk_id, call.id, receipt.id, 1).id
@@ -391,6 +433,50 @@ class ComplaintDesk:
             receipt,
             job,
             tuple(warnings),
+            copy_id,
+            copy_job,
+        )
+
+    def _signed_copy(
+        self,
+        session: Session,
+        call: Any,
+        clerk_id: int,
+        case: cases.Case,
+        scans: Sequence[Any],
+        signed_form: SignedForm,
+    ) -> Any:
+        """The form as the citizen was shown it (the same data, time and documents), with
+        their signature drawn in: stored in the filing's transaction."""
+        from finestreta.documents.pdf.heading import CityHeading
+        from finestreta.procedures.complaints.form import form_title, render_form
+
+        assert case.contact is not None
+        pdf = render_form(
+            city=CityHeading.from_settings(self.city),
+            lang=case.language,
+            tz=self.city.city_timezone,
+            now=signed_form.prepared_at,
+            case_type=case.case_type,
+            theme=case.theme,
+            where=case.address_label or case.place or "",
+            description=case.description,
+            name=case.contact.name,
+            email=case.contact.email,
+            phone=case.contact.phone,
+            documents=[(d.title, d.sha256) for d in scans],
+            signer=signer_of(case.contact),
+            signed=signed_form.signed,
+        )
+        title = f"{form_title(case.language)} ({texts(case.language)('signed copy')})"
+        return self.platform.documents.add(
+            session,
+            pdf,
+            kind=SIGNED_KIND,
+            title=title,
+            created_by=f"clerk:{clerk_id}",
+            call_id=call.id,
+            kiosk_id=call.kiosk_id,
         )
 
     # ------------------------------------------------------------------ signed by the citizen
@@ -400,6 +486,7 @@ class ComplaintDesk:
         signature (or the clerk's record of oral consent) comes: ``signed`` files it."""
         if filing.contact is None:
             raise INVALID("an anonymous case is filed without a signature")
+        now = self.now()
         with self.platform.db.session() as session:
             documents = self._attachments(session, call.id, filing.attachments)
             case = cases.open_case(
@@ -412,7 +499,7 @@ class ComplaintDesk:
                 language=filing.language,
                 registry_code=None,
                 call_id=call.id,
-                now=self.now(),
+                now=now,
                 streets=self.platform.streets,
                 settings=self.settings,
                 timezone=self.city.city_timezone,
@@ -428,7 +515,7 @@ class ComplaintDesk:
             city=CityHeading.from_settings(self.city),
             lang=case.language,
             tz=self.city.city_timezone,
-            now=self.now(),
+            now=now,
             case_type=case.case_type,
             theme=case.theme,
             where=case.address_label or case.place or "",
@@ -437,8 +524,9 @@ class ComplaintDesk:
             email=case.contact.email,
             phone=case.contact.phone,
             documents=attached,
+            signer=signer_of(case.contact),
         )
-        name = case.contact.name or case.contact.email or case.contact.phone
+        name = signer_of(case.contact)
         asked = self.platform.signatures.ask(
             call,
             procedure=DOMAIN,
@@ -458,13 +546,19 @@ class ComplaintDesk:
                 "filing": filing.to_memory(),
                 "clerk_id": clerk_id,
                 "form": asked.document_id,
+                # the signed copy is drawn again from the same data, as of the same time
+                "prepared_at": now.isoformat(),
             },
         )
         return asked
 
-    def signed(self, call_id: str, request_id: str) -> Filed | None:
-        """The citizen signed (or consented orally to) the form of ``request_id``: the case
-        is filed with it. None when no filing waits for it (already filed, or not ours)."""
+    def signed(
+        self, call_id: str, request: SealedRequest, signature: Drawable | None = None
+    ) -> Filed | None:
+        """The citizen signed (``signature``: the strokes) or consented orally to the form of
+        ``request``: the case is filed with it and its signed copy. None when no filing waits
+        for it (already filed, or not ours)."""
+        request_id = request.id
         kept = self.platform.memory.get(call_id, DOMAIN, SIGNING)
         if not isinstance(kept, dict) or kept.get("request_id") != request_id:
             return None
@@ -486,7 +580,17 @@ class ComplaintDesk:
             call=call,
             clerk_id=int(kept["clerk_id"]),
             filing=Filing.from_memory(kept["filing"]),
-            signed_form=str(kept["form"]),
+            signed_form=SignedForm(
+                form=str(kept["form"]),
+                prepared_at=datetime.fromisoformat(str(kept["prepared_at"])),
+                signed=Signed(
+                    draft_sha256=request.document_sha256,
+                    sealed_at=request.sealed_at,
+                    signature=signature if request.state == "signed" else None,
+                    official=request.official_name,
+                    reason=request.consent_reason,
+                ),
+            ),
         )
         # Forgotten once filed only: a failure above (logged by the desk) leaves it kept.
         self.platform.memory.drop(call_id, DOMAIN, SIGNING)
@@ -503,6 +607,8 @@ class ComplaintDesk:
                 "due_on": filed.case.due_on.isoformat(),
                 "receipt_id": filed.receipt_id,
                 "job_id": filed.print_job,
+                "signed_copy_id": filed.signed_copy,
+                "signed_copy_job_id": filed.signed_copy_job,
                 "warnings": list(filed.warnings),
             },
         )
@@ -532,6 +638,11 @@ class ComplaintDesk:
                 return None
             case = cases.get_case(session, row.code)
             entry = get_by_code(session, row.registry_code)
+            copy = session.scalar(
+                select(CaseAttachmentRow.document_id)
+                .join(DocumentRow, DocumentRow.id == CaseAttachmentRow.document_id)
+                .where(CaseAttachmentRow.case_id == case_id, DocumentRow.kind == SIGNED_KIND)
+            )
             return {
                 "code": case.display_code,
                 "track_url": self.track_url(case.display_code),
@@ -540,6 +651,8 @@ class ComplaintDesk:
                 "due_on": case.due_on.isoformat(),
                 "receipt_id": None,
                 "job_id": None,
+                "signed_copy_id": copy,
+                "signed_copy_job_id": None,
                 "warnings": [],
             }
 

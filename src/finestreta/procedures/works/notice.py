@@ -28,8 +28,8 @@ from finestreta.documents.pdf import layout
 from finestreta.documents.pdf.fonts import load_fonts
 from finestreta.documents.pdf.heading import CityHeading, heading_story
 from finestreta.documents.pdf.issuance import verification_note, when
+from finestreta.documents.pdf.signature import Signed, signature_row, signed_line
 from finestreta.documents.pdf.styles import (
-    RULE,
     SHADE,
     facts_table,
     para,
@@ -39,7 +39,6 @@ from finestreta.documents.pdf.styles import (
 )
 from finestreta.i18n import N_, translator
 from finestreta.procedures.works import DOMAIN, LOCALE_DIR
-from finestreta.signatures.render import Drawable, flowable
 
 __all__ = ["NoticeData", "Signed", "money", "notice_title", "render_notice"]
 
@@ -48,7 +47,6 @@ KIND_NAMES = {
     "garden": N_("Cleaning and tidying a garden or plot without felling trees"),
 }
 ID_NAMES = {"dni": "DNI", "nie": "NIE", "passport": N_("Passport")}
-BOX_WIDTH, BOX_HEIGHT = 70 * mm, 28 * mm
 TITLE = N_("Works notice")
 
 
@@ -70,18 +68,6 @@ class NoticeData:
     duration_days: int
     fee_cents: int
     prepared_at: datetime  # aware
-
-
-@dataclass(frozen=True)
-class Signed:
-    """How the citizen signed the draft whose hash is ``draft_sha256``: ``signature`` (their
-    strokes) or, when they could not sign, the official's record of their oral consent."""
-
-    draft_sha256: str
-    sealed_at: datetime  # aware
-    signature: Drawable | None = None  # the strokes, or their drawing read back
-    official: str | None = None  # the habilitated official, as the document names them
-    reason: str | None = None
 
 
 def _texts(lang: str) -> Callable[[str], str]:
@@ -208,17 +194,13 @@ def render_notice(
         )
     )
     story.append(Spacer(1, 5 * mm))
-    story.append(KeepTogether([_signature_row(data, signed, lang, zone, styles, width)]))
+    identity = f"{_(id_name)} {data.id_number}"
+    row = signature_row(
+        data.name, [identity], signed, lang=lang, zone=zone, styles=styles, width=width
+    )
+    story.append(KeepTogether([row]))
     if signed is not None:
-        story.append(Spacer(1, 2 * mm))
-        story.append(
-            para(
-                _("SHA-256 of the draft that was signed: {sha256}").format(
-                    sha256=signed.draft_sha256
-                ),
-                styles.tiny,
-            )
-        )
+        story += [Spacer(1, 2 * mm), signed_line(signed, lang=lang, zone=zone, styles=styles)]
     if issuance is not None:
         story += [
             Spacer(1, 5 * mm),
@@ -232,51 +214,3 @@ def render_notice(
     right = issuance.registry_number if issuance else _("Draft")
     footer = layout.footer(f"{city.council} · {title}", lambda _page: right, y=12 * mm)
     return layout.build(story, info, on_page=footer)
-
-
-def _signature_row(
-    data: NoticeData,
-    signed: Signed | None,
-    lang: str,
-    zone: ZoneInfo,
-    styles: Any,
-    width: float,
-) -> Table:
-    """The citizen's name beside the signature box: empty on the draft, the strokes or the
-    oral-consent statement once signed."""
-    _ = _texts(lang)
-    left = [
-        para(_("Signed by"), styles.label),
-        para(data.name, styles.heading),
-        para(f"{_(ID_NAMES.get(data.id_type, data.id_type))} {data.id_number}", styles.base),
-    ]
-    if signed is not None:
-        left.append(para(when(signed.sealed_at.astimezone(zone)), styles.small))
-    box: Any
-    if signed is None:
-        box = para(_("Signature"), styles.small)
-    elif signed.signature is not None:
-        box = flowable(signed.signature, BOX_WIDTH - 4 * mm, BOX_HEIGHT - 4 * mm)
-    else:
-        box = para(
-            _(
-                "The citizen could not sign and gave oral consent before {official} "
-                "(Law 39/2015, art. 12.2). Reason: {reason}"
-            ).format(official=signed.official or "", reason=signed.reason or ""),
-            styles.small,
-        )
-    return Table(
-        [[left, box]],
-        colWidths=[width - BOX_WIDTH, BOX_WIDTH],
-        rowHeights=[BOX_HEIGHT],
-        style=table_style(
-            styles.fonts,
-            [
-                ("VALIGN", (0, 0), (0, 0), "TOP"),
-                ("VALIGN", (1, 0), (1, 0), "MIDDLE"),
-                ("BOX", (1, 0), (1, 0), 0.8, RULE),
-                ("LEFTPADDING", (1, 0), (1, 0), 2 * mm),
-                ("RIGHTPADDING", (1, 0), (1, 0), 2 * mm),
-            ],
-        ),
-    )
