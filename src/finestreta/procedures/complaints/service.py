@@ -264,6 +264,26 @@ class ComplaintDesk:
         return f"{base}/track/{display_code}"
 
     # ------------------------------------------------------------------ filing at the booth
+    def _open_case(
+        self, session: Session, call_id: str, filing: Filing, now: datetime
+    ) -> cases.Case:
+        """The case of ``filing``, checked whole (``cases.open_case``), in ``session``."""
+        return cases.open_case(
+            session,
+            case_type=filing.case_type,
+            theme=filing.theme,
+            description=filing.description,
+            location=filing.location,
+            contact=filing.contact,
+            language=filing.language,
+            registry_code=None,
+            call_id=call_id,
+            now=now,
+            streets=self.platform.streets,
+            settings=self.settings,
+            timezone=self.city.city_timezone,
+        )
+
     def _attachments(self, session: Session, call_id: str, ids: Sequence[str]) -> list[Any]:
         if len(ids) > MAX_ATTACHMENTS:
             raise CASE_TOO_MANY_ATTACHMENTS(
@@ -299,7 +319,6 @@ class ComplaintDesk:
         if filing.contact is not None and signed_form is None:
             raise CASE_SIGNATURE_NEEDED("a case with a contact is signed before it is filed")
         now = self.now()
-        lang = filing.language
         with self.platform.db.session() as session:
             scans = documents = self._attachments(session, call.id, filing.attachments)
             form = None
@@ -307,21 +326,7 @@ class ComplaintDesk:
                 form = session.get(DocumentRow, signed_form.form)
                 if form is None or form.call_id != call.id or form.kind != FORM_KIND:
                     raise CASE_ATTACHMENT_NOT_OF_CALL("the signed form is not of this call")
-            case = cases.open_case(
-                session,
-                case_type=filing.case_type,
-                theme=filing.theme,
-                description=filing.description,
-                location=filing.location,
-                contact=filing.contact,
-                language=lang,
-                registry_code=None,
-                call_id=call.id,
-                now=now,
-                streets=self.platform.streets,
-                settings=self.settings,
-                timezone=self.city.city_timezone,
-            )
+            case = self._open_case(session, call.id, filing, now)
             signed_copy = None
             if signed_form is not None and form is not None:
                 signed_copy = self._signed_copy(session, call, clerk_id, case, scans, signed_form)
@@ -489,21 +494,7 @@ class ComplaintDesk:
         now = self.now()
         with self.platform.db.session() as session:
             documents = self._attachments(session, call.id, filing.attachments)
-            case = cases.open_case(
-                session,
-                case_type=filing.case_type,
-                theme=filing.theme,
-                description=filing.description,
-                location=filing.location,
-                contact=filing.contact,
-                language=filing.language,
-                registry_code=None,
-                call_id=call.id,
-                now=now,
-                streets=self.platform.streets,
-                settings=self.settings,
-                timezone=self.city.city_timezone,
-            )
+            case = self._open_case(session, call.id, filing, now)
             session.rollback()  # only checked: the case is opened once signed
             attached = [(d.title, d.sha256) for d in documents]
         from finestreta.documents.pdf.heading import CityHeading
