@@ -30,6 +30,7 @@ from finestreta.web import (
     contract,
     csp,
     errors,
+    metrics_api,
     pages,
     payments_api,
     registry_api,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.include_router(payments_api.router)
     app.include_router(signatures_api.router)
     app.include_router(verify.router)
+    app.include_router(metrics_api.router)
     app.include_router(endpoints.router)
     for procedure in ctx.procedures.values():
         router = procedure.router()

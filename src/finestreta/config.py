@@ -136,6 +136,17 @@ class Settings(BaseSettings):
         "believed, comma-separated; the client is the right-most hop that is not one of them. "
         "Empty: trust none (not even loopback).",
     )
+    metrics_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token that may read `GET /metrics` (Prometheus); never logged. "
+        "With neither this nor `FINESTRETA_METRICS_ALLOW`, `/metrics` answers 404.",
+    )
+    metrics_allow: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Addresses or networks (CIDR) that may read `GET /metrics` without the "
+        "token, comma-separated (e.g. `127.0.0.1/32`); the client address is the one of "
+        "`FINESTRETA_TRUSTED_PROXIES`' rule.",
+    )
     login_attempts_per_minute: int = Field(
         5,
         ge=1,
@@ -354,6 +365,7 @@ class Settings(BaseSettings):
         "city_lines",
         "procedures",
         "trusted_proxies",
+        "metrics_allow",
         "allowed_hosts",
         "payments_sandbox_merchants",
         "payments_sandbox_notifiers",
@@ -365,7 +377,7 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("trusted_proxies", "payments_sandbox_notifiers")
+    @field_validator("trusted_proxies", "metrics_allow", "payments_sandbox_notifiers")
     @classmethod
     def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for entry in value:

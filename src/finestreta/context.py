@@ -40,6 +40,7 @@ from finestreta.realtime.hub import Hub
 from finestreta.realtime.ports import CallListener, CallView
 from finestreta.signatures.desk import SignatureDesk, SignatureGiven
 from finestreta.streets.factory import street_register
+from finestreta.supervision.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class AppContext:
     payments: PaymentDesk
     signatures: SignatureDesk
     extra: dict[str, Any] = field(default_factory=dict)
+    metrics: Metrics | None = None  # GET /metrics (None: not counted, e.g. some tests)
 
     def procedure(self, name: str) -> Procedure:
         return self.procedures[name]
@@ -212,6 +214,8 @@ def build_context(
         hub.subscribe(procedure)
     hub.subscribe(_WithdrawSignatures(signatures))
     hub.subscribe(_Forget(memory))  # last: the others may still read the call's memory
+    metrics = Metrics(hub, db)
+    hub.observe(metrics.observe)
     return AppContext(
         settings=settings,
         db=db,
@@ -231,6 +235,7 @@ def build_context(
         ),
         payments=payments,
         signatures=signatures,
+        metrics=metrics,
     )
 
 

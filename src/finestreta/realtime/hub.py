@@ -91,6 +91,7 @@ class Hub:
         self.consoles = Sockets(f.CONSOLE)
         self.agents = Sockets(f.AGENT)  # held by the device desk; watched here
         self._listeners: list[CallListener] = []
+        self._observers: list[Callable[[list[ev.Event]], None]] = []
         self._handlers: dict[tuple[str, str], FrameHandler] = {}
         self._sent_places: dict[int, tuple[object, ...]] = {}
         self._queue_dirty = True
@@ -105,6 +106,10 @@ class Hub:
     # ------------------------------------------------------------------ wiring
     def subscribe(self, listener: CallListener) -> None:
         self._listeners.append(listener)
+
+    def observe(self, observer: Callable[[list[ev.Event]], None]) -> None:
+        """Hand every batch of switchboard events, once recorded, to ``observer`` (metrics)."""
+        self._observers.append(observer)
 
     def on_frame(self, party: str, frame_type: str, handler: FrameHandler) -> None:
         """Route inbound frames of ``frame_type`` from ``party`` to ``handler`` (the frame's
@@ -191,6 +196,11 @@ class Hub:
         if not events:
             return
         self.store.record(events)
+        for observer in self._observers:
+            try:
+                observer(events)
+            except Exception:  # counting must never cost a call
+                log.exception("event observer %r failed", observer)
         for event in events:
             self._deliver(event)
         self._queue_dirty = True
