@@ -39,6 +39,7 @@ from finestreta.web import (
     verify,
 )
 from finestreta.web.bodies import BodyLimit
+from finestreta.web.request_ids import RequestIds
 
 WEB = Path(__file__).resolve().parent / "web"
 PURGE_EVERY_S = 3600.0
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         )
         return response
 
+    app.add_middleware(RequestIds)  # outermost (added last): every line of a request has its id
     return app
 
 

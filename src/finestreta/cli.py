@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -20,6 +21,17 @@ EXIT_USAGE = 2
 def _fail(message: str) -> NoReturn:
     print(f"finestreta: {message}", file=sys.stderr)
     raise SystemExit(EXIT_USAGE)
+
+
+def _secret_patterns(settings: Settings) -> tuple[re.Pattern[str], ...]:
+    """The configured secrets' values, redacted wherever a log line would carry one."""
+    from pydantic import SecretStr
+
+    from finestreta.logs import secret_values
+
+    values = (getattr(settings, name) for name in type(settings).model_fields)
+    secrets = [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+    return secret_values([*secrets, settings.turn_secret])  # a plain string, but a secret
 
 
 def _settings() -> Settings:
@@ -210,7 +222,11 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
     from finestreta import logs
 
     procedures = _procedures(settings)
-    logs.configure(settings.log_level, (pattern for p in procedures for pattern in p.redact))
+    logs.configure(
+        settings.log_level,
+        (*(pattern for p in procedures for pattern in p.redact), *_secret_patterns(settings)),
+        settings.log_format,
+    )
     if demo and args.reset and settings.database_url.startswith("sqlite:///"):
         from pathlib import Path
 
@@ -511,7 +527,7 @@ def cmd_payments_sandbox(args: argparse.Namespace) -> None:
     settings = _settings()
     from finestreta import logs
 
-    logs.configure(settings.log_level, ())
+    logs.configure(settings.log_level, _secret_patterns(settings), settings.log_format)
     origin = f"http://{args.host}:{args.port}"
     merchants = merchant_origins(settings.public_url, settings.payments_sandbox_merchants)
     if not merchants:

@@ -357,6 +357,11 @@ class Settings(BaseSettings):
         False, description="Demo mode: shows demo hints on the login and booth pages."
     )
     log_level: str = Field("info", description="Log level of the server.")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`text` lines, or `json`: one object a line with the call's and "
+        "request's ids (docs/operations.md, Logs).",
+    )
 
     @field_validator(
         "outcomes",

@@ -8,13 +8,23 @@ numbers).
 
 The filter sits on the root logger's handlers, not on loggers: a filter on a logger only sees
 records logged to that very logger, while every record that propagates (uvicorn's, the
-websockets library's, ours) passes through the handlers."""
+websockets library's, ours) passes through the handlers.
+
+Lines are text by default, or JSON (``FINESTRETA_LOG_FORMAT=json``): one object a line with
+the time, level, logger, the redacted message, the ids of the call and request being handled
+(``log_context``) and any exception as redacted text (docs/operations.md, "Logs")."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from finestreta.log_context import FIELDS, ContextFilter
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 REDACTED = "[redacted]"
 
@@ -59,23 +69,63 @@ class RedactingFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         if clean != message:
             record.msg, record.args = clean, None
         return True
 
 
-def configure(level: str, patterns: Iterable[re.Pattern[str]] = ()) -> RedactingFilter:
-    """The server's logging: one root handler at ``level``, redacting (see :func:`install`)."""
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def secret_values(values: Iterable[str]) -> tuple[re.Pattern[str], ...]:
+    """Patterns for the configured secrets themselves (SMTP and seal passwords, signature and
+    payment keys): whatever logs one, in whatever words, writes ``[redacted]``. Values too
+    short to be a real secret are left out (they would redact ordinary words)."""
+    return tuple(re.compile(re.escape(value)) for value in values if len(value) >= 6)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line. The message and exception text are already redacted by the
+    handler's :class:`RedactingFilter`, and the ids copied by its :class:`ContextFilter`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for field in FIELDS:
+            value = getattr(record, field, None)
+            if value is not None:
+                line[field] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def configure(
+    level: str, patterns: Iterable[re.Pattern[str]] = (), fmt: str = "text"
+) -> RedactingFilter:
+    """The server's logging: one root handler at ``level``, writing ``text`` or ``json``
+    lines, redacting (see :func:`install`)."""
+    logging.basicConfig(level=level.upper(), format=TEXT_FORMAT)
+    if fmt == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     return install(patterns)
 
 
 def install(patterns: Iterable[re.Pattern[str]] = ()) -> RedactingFilter:
-    """Redact on every handler of the root logger: ``serve`` runs uvicorn without a logging
-    configuration of its own, so its records reach these handlers too."""
+    """Redact on every handler of the root logger, and give each record the ids of the work
+    it is about: ``serve`` runs uvicorn without a logging configuration of its own, so its
+    records reach these handlers too."""
     redacting = RedactingFilter((*PLATFORM, *patterns))
+    context = ContextFilter()
     for handler in logging.getLogger().handlers:
         handler.addFilter(redacting)
+        handler.addFilter(context)
     return redacting

@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 
-from finestreta import strict_json
+from finestreta import log_context, strict_json
 from finestreta.accounts.secrets import token_hash
 from finestreta.errors import (
     INTERNAL,
@@ -174,22 +174,32 @@ async def _serve(
             frame = _parse(conn, message.get("text"), adapter, settings.max_frame_bytes)
             if frame is None:
                 continue
-            # the kind and size only: texts carry personal data (wrap-up notes, identities)
-            log.debug("%s %s sent %s (%d chars)", party, party_id, frame.type, len(message["text"]))
-            try:
-                on_frame(conn, frame)
-            except FinestretaError as exc:  # a refusal raised by a handler
-                conn.send(f.error_frame(exc, frame.ref))
-            except Exception:  # a bug must cost one frame, not the citizen's connection
-                log.exception(
-                    "%s %s: frame %s failed", party, party_id, getattr(frame, "type", "?")
-                )
-                conn.send(f.error_frame(INTERNAL("That could not be done; try again"), frame.ref))
+            # lines logged while handling it carry the ids of the sender's call (log_context);
+            # heartbeats, the most frequent frames, skip the look-up
+            ids = (None, None) if frame.type == "ping" else ctx.hub.current_ids(conn)
+            with log_context.about_call(*ids):
+                _handle(conn, frame, on_frame, len(message["text"]))
     except WebSocketDisconnect:
         pass
     finally:
         on_leave(conn)
         await conn.finish()
+
+
+def _handle(
+    conn: Connection, frame: Any, on_frame: Callable[[Connection, Any], None], size: int
+) -> None:
+    # the kind and size only: texts carry personal data (wrap-up notes, identities)
+    log.debug("%s %s sent %s (%d chars)", conn.party, conn.party_id, frame.type, size)
+    try:
+        on_frame(conn, frame)
+    except FinestretaError as exc:  # a refusal raised by a handler
+        conn.send(f.error_frame(exc, frame.ref))
+    except Exception:  # a bug must cost one frame, not the citizen's connection
+        log.exception(
+            "%s %s: frame %s failed", conn.party, conn.party_id, getattr(frame, "type", "?")
+        )
+        conn.send(f.error_frame(INTERNAL("That could not be done; try again"), frame.ref))
 
 
 def _parse(

@@ -467,6 +467,19 @@ class Hub:
                     conn.close(CLOSE_HEARTBEAT, "heartbeat timeout")
 
     # ------------------------------------------------------------------ frames in
+    def current_ids(self, conn: Connection) -> tuple[str | None, str | None]:
+        """(call id, attention request id) of the current call or request of a socket's booth
+        (its page or its agent) or clerk: what the lines logged while handling its frame are
+        about (``log_context``; endpoints.py binds them)."""
+        if conn.party in (f.KIOSK, f.AGENT):
+            request = self.board.live_request_of(conn.party_id)
+            return (request.call_id, request.id) if request else (None, None)
+        if conn.party == f.CONSOLE:
+            clerk = self.board.clerks.get(conn.party_id)
+            call = self.board.calls.get(clerk.call_id) if clerk and clerk.call_id else None
+            return (call.id, call.request_id) if call else (None, None)
+        return (None, None)
+
     def frame(self, conn: Connection, frame: Any) -> None:
         """Any validated frame from a booth or console: the hub's own, or a routed one."""
         if conn.party == f.KIOSK:

@@ -5,6 +5,10 @@
 that is not the asker's (its existence is not confirmed) or an id that cannot be a call's, and
 409 for a call that has ended; ``require_own_call`` lets an ended call through (to read what
 it produced).
+
+Both are ``async``: their work is a look-up in memory, and a dependency run on the event loop
+shares the request's context, so the call's ids it binds for the log lines (``log_context``)
+reach the endpoint (a sync one would bind them in a worker thread's copy, lost on return).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from finestreta import log_context
 from finestreta.attention.errors import CALL_ENDED, NO_CALL
 from finestreta.context import AppContext
 from finestreta.realtime.ports import CallView
@@ -39,17 +44,18 @@ def _access(request: Request, call_id: str, staff: Staff, active: bool) -> CallA
         raise NO_CALL("No call of yours with that id")
     if active and not call.active:
         raise CALL_ENDED("The call has ended")
+    log_context.bind_call(call.id, call.request_id)
     return CallAccess(staff, call, ctx)
 
 
-def require_call(
+async def require_call(
     request: Request, call_id: str, staff: Annotated[Staff, Depends(require_clerk)]
 ) -> CallAccess:
     """The asker's active call."""
     return _access(request, call_id, staff, active=True)
 
 
-def require_own_call(
+async def require_own_call(
     request: Request, call_id: str, staff: Annotated[Staff, Depends(require_clerk)]
 ) -> CallAccess:
     """The asker's call, active or ended."""
