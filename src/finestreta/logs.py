@@ -113,6 +113,13 @@ def configure(
     """The server's logging: one root handler at ``level``, writing ``text`` or ``json``
     lines, redacting (see :func:`install`)."""
     logging.basicConfig(level=level.upper(), format=TEXT_FORMAT)
+    # uvicorn logs through the root handlers (``serve`` passes it no logging configuration): a
+    # handler of its own left on its loggers (a uvicorn started earlier with its default
+    # configuration) would write unredacted, non-JSON lines beside them.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        named = logging.getLogger(name)
+        named.handlers.clear()
+        named.propagate = True
     if fmt == "json":
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonFormatter())
