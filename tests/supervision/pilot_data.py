@@ -118,3 +118,34 @@ def rows(log: PilotLog) -> list[dict[str, Any]]:
         }
         for e in log.events
     ]
+
+
+def store(db: Any, log: PilotLog, note: str = "") -> None:
+    """Write the log to ``attention_events`` and ``procedure_steps`` (``note`` on every
+    wrap-up: the free text a clerk may type, which no report may show)."""
+    from sqlalchemy import insert
+
+    from finestreta.attention.records import AttentionEventRow
+    from finestreta.procedures.records import ProcedureStepRow
+
+    events = rows(log)
+    for event in events:
+        if event["kind"] == "call_wrapped_up":
+            event["note"] = note
+    with db.session() as session:
+        session.execute(insert(AttentionEventRow), events)
+        session.execute(
+            insert(ProcedureStepRow),
+            [
+                {
+                    "at": s.at,
+                    "call_id": s.call_id,
+                    "clerk_id": None,
+                    "procedure": s.procedure,
+                    "step": s.step,
+                    "outcome": s.outcome,
+                    "detail": {},
+                }
+                for s in log.steps
+            ],
+        )

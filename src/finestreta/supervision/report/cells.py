@@ -139,3 +139,31 @@ def csv_value(cell: Cell, below: int) -> str:
     if cell.unit in ("count", "number", "clerks") and float(cell.value).is_integer():
         return str(int(cell.value))
     return repr(float(cell.value))
+
+
+def _top(values: list[float]) -> float:
+    return max(values, default=0.0)
+
+
+def heat_level(table: Table, cell: Cell, below: int, levels: int = 4) -> int:
+    """0 to ``levels``: how dark a heat-map cell is shaded (0 for none or suppressed)."""
+    top = _top(
+        [
+            float(c.value)
+            for row in table.rows
+            for c in row.cells
+            if c.value is not None and not c.suppressed(below)
+        ]
+    )
+    if cell.value is None or cell.suppressed(below) or top <= 0:
+        return 0
+    return round(levels * float(cell.value) / top)
+
+
+def bar_share(table: Table, row: Row, below: int) -> float | None:
+    """The row's first value as a share of the column's largest (None when suppressed)."""
+    cell = row.cells[0]
+    top = _top([float(r.cells[0].value) for r in table.rows if r.cells[0].value is not None])
+    if cell.suppressed(below) or cell.value is None or top <= 0:
+        return None
+    return float(cell.value) / top

@@ -118,7 +118,10 @@ class ReportModel:
 
 
 def _fail(problem: str) -> InvalidInput:
-    return BAD_MODEL(f"the report's cost model is not valid: {problem}", {"problem": problem})
+    error: InvalidInput = BAD_MODEL(
+        f"the report's cost model is not valid: {problem}", {"problem": problem}
+    )
+    return error
 
 
 def _number(key: str, value: Any, low: float, high: float) -> float:

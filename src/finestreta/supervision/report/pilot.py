@@ -16,7 +16,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 
 from finestreta.attention.opening_hours import OpeningHours
@@ -166,14 +166,13 @@ def assemble(
         _rollout_section(_, model, rollout, demand),
         _definitions_section(_, model, limits),
     )
-    period = (
-        f"{inputs.start.astimezone(inputs.tz):%Y-%m-%d} – "
-        f"{(inputs.end.astimezone(inputs.tz)):%Y-%m-%d}"
-    )
+    last = inputs.end.astimezone(inputs.tz) - timedelta(days=1)
     return Report(
         title=_("Virtual citizen office: pilot report"),
-        subtitle=_("Period {period} (end excluded); {booths} booths").format(
-            period=period, booths=len(booths)
+        subtitle=_("From {first} to {last}; {booths} booths").format(
+            first=f"{inputs.start.astimezone(inputs.tz):%Y-%m-%d}",
+            last=f"{last:%Y-%m-%d}",
+            booths=len(booths),
         ),
         lang=lang,
         suppress_below=model.suppress_below,
@@ -257,7 +256,7 @@ def _rollout(model: ReportModel, demand: planning.Demand, total: kpis.Figures) -
     (Erlang C at the model's target), and the weekly cost of that many booths and clerk-hours."""
     served = total.answered / total.offered if total.offered else 0.0
     weeks_per_year = DAYS_PER_YEAR / 7
-    result = []
+    result: list[Rollout] = []
     if not demand.booths or demand.aht_seconds is None:
         return result
     for booths in model.rollout_booths:
@@ -984,9 +983,7 @@ def _rollout_section(
                 "booths need (a waiting citizen occupies the booth): read the small scales as an "
                 "upper bound."
             ).format(target=f"{model.target_sl:.0%}", seconds=f"{model.answer_within_s:g}"),
-            _(
-                "Requests a week at the observed demand: {calls}; arrival rate per hour of week as observed."
-            ).format(
+            _("Requests a week at the observed demand: {calls}.").format(
                 calls=f"{sum(s.offered for s in demand.slots) / demand.weeks:,.1f}"
                 if demand.weeks
                 else "–"

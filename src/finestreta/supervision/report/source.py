@@ -46,7 +46,10 @@ class Period:
 
 
 def _bad(problem: str) -> InvalidInput:
-    return BAD_PERIOD(f"the report's period is not valid: {problem}", {"problem": problem})
+    error: InvalidInput = BAD_PERIOD(
+        f"the report's period is not valid: {problem}", {"problem": problem}
+    )
+    return error
 
 
 def parse_period(first: str | None, last: str | None, tz: tzinfo) -> Period:
