@@ -366,3 +366,41 @@ def test_plan_staffing_from_observed_data_prints_the_week(
     with pytest.raises(SystemExit):
         cli.main(["plan", "staffing", "--target-sl", "0.8"])
     assert "--from and --to" in capsys.readouterr().err
+
+
+def test_device_incidents_by_device_and_reason_with_their_durations(
+    db: Database, make_booth: MakeBooth
+) -> None:
+    from finestreta.devices.records import DeviceHealthEventRow
+
+    booth = make_booth("b1")
+    start = START.astimezone(UTC)
+    rows = [  # paper out 2 h, then 30 min; the agent offline from day 20 to the end
+        ("printer", "media_empty", 24),
+        ("printer", "ok", 26),
+        ("printer", "media_empty", 48),
+        ("printer", "ok", 48.5),
+        ("agent", "agent_offline", 20 * 24),
+    ]
+    with db.session() as session:
+        session.add_all(
+            DeviceHealthEventRow(
+                kiosk_id=booth.id, device=device, state=state, at=start + timedelta(hours=h)
+            )
+            for device, state, h in rows
+        )
+    from finestreta.supervision.report.source import read_inputs
+
+    data = read_inputs(db, START.date(), (END - timedelta(days=1)).date(), MADRID)
+    got = figures_of(to_csv(assemble(data, ReportModel(), "en")))
+
+    def cell(figure: str, key: str) -> float:
+        return number(got[("incidents", f"by_device_reason.{figure}", key)][0])
+
+    assert cell("incidents", "printer:media_empty") == 2
+    assert cell("total_hours", "printer:media_empty") == pytest.approx(2.5)
+    assert cell("median_minutes", "printer:media_empty") == pytest.approx(75)
+    assert cell("longest_minutes", "printer:media_empty") == pytest.approx(120)
+    assert cell("open", "printer:media_empty") == 0
+    assert cell("open", "agent:agent_offline") == 1
+    assert cell("total_hours", "agent:agent_offline") == pytest.approx(24)  # to the period's end

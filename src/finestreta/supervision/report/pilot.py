@@ -76,7 +76,6 @@ class Inputs:
     hours: OpeningHours
     tz: tzinfo
     incidents: Sequence[Incident] = ()
-    incidents_known: bool = True  # False: no device-health history to read
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -761,8 +760,6 @@ def _incidents_section(_: Translate, inputs: Inputs) -> Section:
             "incident still open at its end counts until then."
         ),
     )
-    if not inputs.incidents_known:
-        text = (_("This installation keeps no history of device incidents yet."),)
     return Section(
         "incidents",
         _("Device incidents"),

@@ -8,19 +8,18 @@ an end before the start, or a period longer than :data:`MAX_DAYS` is refused wit
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from finestreta.accounts.directory import load_directory
 from finestreta.db import Database
+from finestreta.devices.incidents import read_incidents
 from finestreta.errors import N_, InvalidInput, declare
 from finestreta.supervision import kpis
 from finestreta.supervision.event_log import read_log
-from finestreta.supervision.report.pilot import Incident, Inputs
+from finestreta.supervision.report.pilot import Inputs
 
 BAD_PERIOD = declare(
     "report_bad_period",
@@ -69,18 +68,6 @@ def parse_period(first: str | None, last: str | None, tz: tzinfo) -> Period:
     return Period(dates[0], dates[1], tz)
 
 
-IncidentReader = Callable[[Database, datetime, datetime], Sequence[Incident]]
-
-
-def incident_reader() -> IncidentReader | None:
-    """``finestreta.devices.incidents.read_incidents`` when this installation has it."""
-    try:
-        module = importlib.import_module("finestreta.devices.incidents")
-    except ImportError:
-        return None
-    return cast(IncidentReader | None, getattr(module, "read_incidents", None))
-
-
 def read_inputs(db: Database, first: date, last: date, tz: tzinfo | None = None) -> Inputs:
     """The attentions of the period (cut rule), the booths' sites, the opening hours and the
     device incidents. ``tz`` defaults to the office hours' zone."""
@@ -89,8 +76,7 @@ def read_inputs(db: Database, first: date, last: date, tz: tzinfo | None = None)
     period = Period(first, last, zone)
     log = read_log(db, period.start, period.end)
     chosen = kpis.in_period(kpis.attentions(log.events, log.steps), period.start, period.end)
-    reader = incident_reader()
-    incidents = list(reader(db, period.start, period.end)) if reader else []
+    incidents = read_incidents(db, period.start, period.end)
     return Inputs(
         start=period.start,
         end=period.end,
@@ -99,7 +85,6 @@ def read_inputs(db: Database, first: date, last: date, tz: tzinfo | None = None)
         hours=directory["hours"],
         tz=zone,
         incidents=incidents,
-        incidents_known=reader is not None,
     )
 
 
