@@ -207,9 +207,9 @@ def fill(db: Database, days: int, booths: int) -> dict[str, int]:
                 )
             )
     tables = {
-        "event": AttentionEventRow.__table__,
-        "step": ProcedureStepRow.__table__,
-        "health": DeviceHealthEventRow.__table__,
+        "event": AttentionEventRow,
+        "step": ProcedureStepRow,
+        "health": DeviceHealthEventRow,
     }
     pending: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}
     counts = dict.fromkeys(tables, 0)
@@ -340,7 +340,7 @@ def postgres_reachable() -> str | None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any reason not to reach it is a reason to skip
+    except Exception as exc:  # any reason not to reach it is a reason to skip
         return f"{type(exc).__name__}: {exc}"
     return None
 
