@@ -73,9 +73,7 @@ def _open(day: date, hour: int) -> bool:
     return weekday < 5 and (9 <= hour < 14 or (weekday < 4 and 16 <= hour < 19))
 
 
-def history(
-    days: int, booths: int, seed: int = 12
-) -> Iterator[tuple[str, dict[str, Any]]]:
+def history(days: int, booths: int, seed: int = 12) -> Iterator[tuple[str, dict[str, Any]]]:
     """``(table, row)`` pairs of a plausible history, in time order per booth."""
     rng = random.Random(seed)
     clerks = max(2, math.ceil(booths / 2))
