@@ -21,13 +21,13 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from finestreta.attention.opening_hours import OpeningHours
 from finestreta.supervision import staffing
-from finestreta.supervision.kpis import Attention, Thresholds, figures
+from finestreta.supervision.kpis import Attention, Spread, Thresholds, figures
 
 PlanModel = Literal["erlang_c", "erlang_a"]
 MODELS: tuple[PlanModel, ...] = ("erlang_c", "erlang_a")
@@ -44,6 +44,11 @@ class OpenTime:
     """The office's open intervals in a period, as aware UTC datetimes, sorted and disjoint."""
 
     intervals: tuple[tuple[datetime, datetime], ...]
+    # the intervals' starts, for bisecting: made once (a report asks for every call of a year)
+    starts: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", tuple(a for a, _ in self.intervals))
 
     @property
     def seconds(self) -> float:
@@ -53,20 +58,20 @@ class OpenTime:
         """Seconds of [start, end) the office was open."""
         if end <= start:
             return 0.0
-        starts = [a for a, _ in self.intervals]
-        index = max(0, bisect.bisect_right(starts, start) - 1)
+        index = max(0, bisect.bisect_right(self.starts, start) - 1)
         total = 0.0
-        for a, b in self.intervals[index:]:
+        while index < len(self.intervals):
+            a, b = self.intervals[index]
             if a >= end:
                 break
             low, high = max(a, start), min(b, end)
             if high > low:
                 total += (high - low).total_seconds()
+            index += 1
         return total
 
     def contains(self, moment: datetime) -> bool:
-        starts = [a for a, _ in self.intervals]
-        index = bisect.bisect_right(starts, moment) - 1
+        index = bisect.bisect_right(self.starts, moment) - 1
         return index >= 0 and moment < self.intervals[index][1]
 
 
@@ -181,7 +186,8 @@ def observed_demand(
             continue
         local = attention.queued_at.astimezone(tz)
         by_slot.setdefault((local.weekday(), local.hour), []).append(attention)
-    whole = figures(attentions, thresholds)
+    # the period's handle time: the slots' own figures are below, no need of all the others
+    whole = Spread.of(h for a in attentions if (h := a.handle) is not None)
     slots = []
     for key in sorted(by_slot):
         chosen = by_slot[key]
@@ -199,7 +205,7 @@ def observed_demand(
                 aht_seconds=(
                     counted.handle.mean
                     if counted.handle.count >= MIN_HANDLES
-                    else whole.handle.mean
+                    else whole.mean
                 ),
                 handles=counted.handle.count,
                 observed_service_level=counted.service_level,
@@ -209,7 +215,7 @@ def observed_demand(
         slots=tuple(slots),
         booths=len({a.kiosk_id for a in attentions}),
         weeks=(end - start).total_seconds() / (7 * 86400),
-        aht_seconds=whole.handle.mean,
+        aht_seconds=whole.mean,
         patience_seconds=patience(attentions),
         outside_hours=outside,
     )
