@@ -635,6 +635,8 @@ def cmd_plan_staffing(args: argparse.Namespace) -> None:
         _fail("give --calls-per-hour and --aht-seconds, or --from and --to (observed data)")
     if args.model == "erlang-a" and args.patience_seconds is None:
         _fail("typed-in figures use Erlang A with --patience-seconds")
+    if args.model == "erlang-c" and args.patience_seconds is not None:
+        _fail("--patience-seconds means Erlang A: not with --model erlang-c")
     calls = _figure(args.calls_per_hour, "--calls-per-hour")
     aht = _figure(args.aht_seconds, "--aht-seconds")
     target = _figure(args.target_sl, "--target-sl")

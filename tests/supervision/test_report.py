@@ -404,3 +404,29 @@ def test_device_incidents_by_device_and_reason_with_their_durations(
     assert cell("open", "printer:media_empty") == 0
     assert cell("open", "agent:agent_offline") == 1
     assert cell("total_hours", "agent:agent_offline") == pytest.approx(24)  # to the period's end
+
+
+def test_plan_staffing_refuses_mixed_modes(capsys: pytest.CaptureFixture[str]) -> None:
+    runs = [
+        (["--from", "2026-03-02", "--to", "2026-03-08", "--calls-per-hour", "3"], "either"),
+        (["--from", "2026-03-02", "--to", "2026-03-08", "--booths", "4"], "--booths"),
+        (["--calls-per-hour", "3", "--aht-seconds", "60", "--model", "erlang-a"], "Erlang A"),
+        (
+            [
+                "--calls-per-hour",
+                "3",
+                "--aht-seconds",
+                "60",
+                "--patience-seconds",
+                "9",
+                "--model",
+                "erlang-c",
+            ],
+            "not with --model erlang-c",
+        ),
+    ]
+    for args, said in runs:
+        with pytest.raises(SystemExit) as stopped:
+            cli.main(["plan", "staffing", *args])
+        assert stopped.value.code == 2
+        assert said in capsys.readouterr().err

@@ -43,6 +43,8 @@ def cmd_plan_week(args: argparse.Namespace) -> None:
     )
     if args.calls_per_hour is not None or args.aht_seconds is not None:
         cli._fail("give either --from/--to (observed data) or --calls-per-hour/--aht-seconds")
+    if args.booths is not None or args.max_occupancy is not None:
+        cli._fail("--booths and --max-occupancy go with typed-in figures, not with --from/--to")
     settings = cli._settings()
     db = cli._database(settings)
     try:
