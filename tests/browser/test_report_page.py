@@ -8,8 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from finestreta.accounts import service
-from tests.browser.conftest import PASSWORD, Server
+from tests.browser.conftest import Server
 from tests.browser.test_accessibility import violations
+from tests.conftest import PASSWORD
 from tests.supervision.pilot_data import pilot, store
 
 pytestmark = [pytest.mark.browser]
