@@ -177,6 +177,8 @@ class DeviceDesk(CallListener):
     def agent_joined(self, conn: Connection) -> None:
         kiosk_id = conn.party_id
         self.agents.join(conn)
+        with self.db.session() as session:
+            service.record_agent_presence(session, kiosk_id, connected=True)
         kiosk = self.directory.kiosk(kiosk_id)
         conn.send(
             f.AgentHello(
@@ -195,6 +197,7 @@ class DeviceDesk(CallListener):
             return
         moves: list[service.Move] = []
         with self.db.session() as session:
+            service.record_agent_presence(session, kiosk_id, connected=False)
             for job in service.pending_for_kiosk(session, kiosk_id):
                 if job.state in (JobState.SENT.value, JobState.RECEIVED.value):
                     moved = service.move(session, job.id, JobState.QUEUED, by="server")

@@ -44,3 +44,18 @@ class DeviceHealthRow(Base):
     page: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     last_error: Mapped[str] = mapped_column(Text, default="")
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DeviceHealthEventRow(Base):
+    """A booth device's state changed: ``state`` is ``ok`` or the problem's reason keyword.
+
+    ``device_health`` keeps only the last report; these rows keep the history, from which
+    ``devices/incidents.py`` derives how long each device was out of service.
+    """
+
+    __tablename__ = "device_health_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    device: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finestreta.db import utcnow
+from finestreta.devices import incidents
 from finestreta.devices.jobs import JobState, can_move
-from finestreta.devices.records import DeviceHealthRow, DeviceJobRow
+from finestreta.devices.records import DeviceHealthEventRow, DeviceHealthRow, DeviceJobRow
 from finestreta.documents.records import DocumentRow
 
 SCAN_DEFAULTS = {"resolution": 200, "mode": "color", "source": "flatbed", "format": "png"}
@@ -124,12 +125,16 @@ def record_health(
     agent: dict[str, Any] | None = None,
     page: dict[str, Any] | None = None,
     error: str | None = None,
+    at: datetime | None = None,
 ) -> DeviceHealthRow:
+    """Keep a booth's latest report and write each device whose state it changed into the
+    history (``at``: when, the simulation's time; now by default)."""
     row = session.get(DeviceHealthRow, kiosk_id)
-    now = utcnow()
+    now = at or utcnow()
     if row is None:
         row = DeviceHealthRow(kiosk_id=kiosk_id, agent={}, page={}, last_error="")
         session.add(row)
+    before = incidents.device_states(row.agent, row.page)
     if agent is not None:
         row.agent = agent
     if page is not None:
@@ -137,28 +142,38 @@ def record_health(
     if error:
         row.last_error, row.last_error_at = error[:500], now
     row.reported_at = now
+    after = incidents.device_states(agent, page)
+    for device, state in incidents.changes(before, after).items():
+        session.add(DeviceHealthEventRow(kiosk_id=kiosk_id, device=device, state=state, at=now))
     return row
+
+
+def record_agent_presence(
+    session: Session, kiosk_id: int, connected: bool, at: datetime | None = None
+) -> None:
+    """The booth's device agent came or went: an ``agent`` state in the history (only when it
+    changed, so a reconnect storm or a replaced socket writes nothing twice)."""
+    state = incidents.OK if connected else incidents.AGENT_OFFLINE
+    last = session.scalar(
+        select(DeviceHealthEventRow.state)
+        .where(
+            DeviceHealthEventRow.kiosk_id == kiosk_id,
+            DeviceHealthEventRow.device == incidents.AGENT,
+        )
+        .order_by(DeviceHealthEventRow.at.desc(), DeviceHealthEventRow.id.desc())
+        .limit(1)
+    )
+    if last != state:
+        session.add(
+            DeviceHealthEventRow(
+                kiosk_id=kiosk_id, device=incidents.AGENT, state=state, at=at or utcnow()
+            )
+        )
 
 
 def printer_can_print(agent: dict[str, Any] | None, agent_online: bool) -> tuple[bool, str]:
     """Whether a printout can be promised now, and if not, the reason keyword."""
     if not agent_online:
-        return False, "agent_offline"
-    printer = (agent or {}).get("printer") or {}
-    state = printer.get("state")
-    if state in (None, "unreachable"):
-        return False, "printer_unreachable"
-    if state == "stopped":
-        reasons = [str(r) for r in printer.get("reasons") or []]
-        for keyword, reason in (
-            ("media-empty", "media_empty"),
-            ("media-jam", "media_jam"),
-            ("door-open", "door_open"),
-            ("toner-empty", "toner_empty"),
-        ):
-            if any(r.startswith(keyword) for r in reasons):
-                return False, reason
-        return False, "printer_stopped"
-    if printer.get("accepting") is False:
-        return False, "printer_stopped"
-    return True, ""
+        return False, incidents.AGENT_OFFLINE
+    state = incidents.printer_state(agent)
+    return (True, "") if state == incidents.OK else (False, state)
