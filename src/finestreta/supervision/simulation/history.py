@@ -203,8 +203,15 @@ def write_day(session: Session, day: Day) -> None:
                     session, item.request_id, item.kiosk_id, item.rating, from_epoch(item.at)
                 )
             case incidents.HealthReport():
-                agent = item.agent
-                if agent is None:
-                    devices.record_health(session, item.kiosk_id, error="agent_offline")
-                else:
-                    devices.record_health(session, item.kiosk_id, agent=agent)
+                write_health(session, item)
+
+
+def write_health(session: Session, report: incidents.HealthReport) -> None:
+    """As the device desk writes an agent that goes, or comes and reports (the page's report
+    too, at the start)."""
+    at = from_epoch(report.at)
+    agent = report.agent
+    devices.record_agent_presence(session, report.kiosk_id, connected=agent is not None, at=at)
+    if agent is not None:
+        page = incidents.PAGE_OK if report.page else None
+        devices.record_health(session, report.kiosk_id, agent=agent, page=page, at=at)

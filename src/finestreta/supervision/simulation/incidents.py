@@ -2,8 +2,10 @@
 scanner unplugged or the agent itself offline, and when it recovers.
 
 A report is the agent's ``health`` frame as the server stores it (``realtime.frames.Health``,
-dumped like ``DeviceDesk.agent_frame`` does), so whatever reads device health reads it as it
-reads a real agent's. The default schedule (``plan``) has one long incident, a printer out of
+dumped like ``DeviceDesk.agent_frame`` does), or the agent's going and coming back, written with
+``devices.service`` as the live server writes them (with the simulated time), so the device
+history (``device_health_events``, ``devices.incidents.read_incidents``) reads them as it reads
+a real agent's. The default schedule (``plan``) has one long incident, a printer out of
 paper for an afternoon, and a few short ones; every incident ends with the devices ok, so the
 booths' current health is ok when the history ends.
 """
@@ -18,14 +20,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from finestreta import __version__
+from finestreta.devices.incidents import AGENT_OFFLINE, OK
 from finestreta.realtime import frames as f
 
-OK, MEDIA_EMPTY, SCANNER_MISSING, AGENT_OFFLINE = (
-    "ok",
-    "media_empty",
-    "scanner_missing",
-    "agent_offline",
-)
+# the states ``devices.incidents`` derives from these reports
+MEDIA_EMPTY, SCANNER_MISSING = "media_empty", "scanner_missing"
+# what the booth page reports of its camera and microphone (``DeviceDesk.media_status``)
+PAGE_OK = {"camera": True, "microphone": True, "muted": False, "camera_off": False}
 
 PRINTER_URI = "ipp://localhost:8631/ipp/print"
 SCANNER = "test:0"
@@ -60,11 +61,13 @@ def agent_report(kind: str) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class HealthReport:
-    """What the booth's agent says at ``at`` (epoch seconds)."""
+    """What the booth's agent says at ``at`` (epoch seconds); ``page`` when the booth page
+    reports its camera and microphone too (at the start)."""
 
     at: float
     kiosk_id: int
     kind: str
+    page: bool = False
 
     @property
     def agent(self) -> dict[str, Any] | None:
@@ -139,4 +142,4 @@ def plan(
 
 def baseline(kiosk_ids: Sequence[int], at: float) -> list[HealthReport]:
     """Every booth's devices ok at ``at``: where the history of device health starts."""
-    return [HealthReport(at, kiosk_id, OK) for kiosk_id in kiosk_ids]
+    return [HealthReport(at, kiosk_id, OK, page=True) for kiosk_id in kiosk_ids]
