@@ -415,8 +415,6 @@ class Simulation:
                     detail[key] = self.rng.choice(value)
                 else:
                     detail[key] = value
-            if "printed" in detail:
-                detail["printed"] = self.booths[citizen.kiosk_id].printer_ok
             done.append(
                 StepDone(
                     0.0, script.procedure, step.step, outcome, call.call_id, call.clerk_id, detail
@@ -433,6 +431,11 @@ class Simulation:
         return spaced, completed
 
     def _step_done(self, now: float, step: StepDone) -> None:
+        if "printed" in step.detail:  # printed at the booth, unless its printer is down now
+            kiosk_id = self.board.calls[step.call_id].kiosk_id
+            step = replace(
+                step, detail={**step.detail, "printed": self.booths[kiosk_id].printer_ok}
+            )
         self.totals.steps += 1
         self._day.writes.append(step)
 

@@ -109,6 +109,7 @@ def cast(
 
 
 def refuse_overlap(db: Database, start: datetime, end: datetime) -> None:
+    """Simulated days are never mixed with days that have attentions (real or simulated)."""
     with db.session() as session:
         first = session.scalar(
             select(func.min(AttentionEventRow.at)).where(
@@ -117,7 +118,7 @@ def refuse_overlap(db: Database, start: datetime, end: datetime) -> None:
         )
     if first is not None:
         raise HistoryExists(
-            f"The database has attention history from {first:%Y-%m-%d %H:%M} in the period "
+            f"The database has attention history from {first.astimezone(start.tzinfo):%Y-%m-%d %H:%M} in the period "
             f"to simulate ({start:%Y-%m-%d} to {end:%Y-%m-%d}); choose another --until or "
             "use a fresh database"
         )
