@@ -348,6 +348,7 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         (["--days", "99999999999999999999"], "--days takes 1 to 730"),
         (["--days", "ten"], "--days takes a whole number, got 'ten'"),
         (["--seed", "-3"], "--seed takes 0 to"),
+        (["--days", "730", "--booths", "200"], "at most 20000 booth-days"),
         (["--until", "2026-13-01"], "--until takes a date as YYYY-MM-DD"),
         (["--until", "2999-01-01"], "is in the future"),
     ],

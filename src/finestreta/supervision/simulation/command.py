@@ -20,6 +20,8 @@ MAX_DAYS = 730
 MAX_BOOTHS = 200
 MAX_CLERKS = 500
 MAX_SEED = 2**63 - 1
+# a year of 50 booths (the pilot report's large benchmark) fits; more would take hours
+MAX_BOOTH_DAYS = 20_000
 
 
 def add_parser(sub: Any) -> None:
@@ -60,6 +62,11 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     booths = _bounded(args.booths, "--booths", 1, MAX_BOOTHS)
     clerks = _bounded(args.clerks, "--clerks", 1, MAX_CLERKS)
     seed = _bounded(args.seed, "--seed", 0, MAX_SEED)
+    if days * booths > MAX_BOOTH_DAYS:
+        _fail(
+            f"--days × --booths is at most {MAX_BOOTH_DAYS} booth-days "
+            f"(a year of 50 booths), got {days * booths}"
+        )
     until = None
     if args.until:
         try:
