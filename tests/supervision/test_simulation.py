@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy import select
 
 from finestreta import demo
 from finestreta.accounts.models import StaffUser
+from finestreta.attention.events import ClerkStateChanged
 from finestreta.attention.records import AttentionEventRow
 from finestreta.cli import main
 from finestreta.config import DEFAULT_OUTCOMES
@@ -134,6 +136,29 @@ def test_arrivals_follow_the_model_by_hour_and_weekday() -> None:
     # closed, but for a citizen already in front of a booth at closing time
     assert by_hour[8] == by_hour[15] == by_hour[20] == 0
     assert by_hour[14] + by_hour[19] < total / 100
+
+
+def test_a_call_that_runs_into_the_afternoon_does_not_end_the_afternoon_shift() -> None:
+    """Three-hour calls: a clerk still in the morning's call at the afternoon opening works
+    the afternoon, and logs out at its close, not when that call ends; and however long the
+    queue, nobody is answered after closing and overtime."""
+    from finestreta.supervision.simulation.parameters import INFORMATION, Lognormal
+
+    long_calls = replace(INFORMATION, talk=Lognormal(3 * 3600.0, 0.01, 3 * 3600.0, 4 * 3600.0))
+    parameters = Parameters(topics={"general": 1.0}, scripts={"general": long_calls}, absence=0)
+    (day,) = _run(3, days=1, parameters=parameters)  # Monday 5 October
+    events = [e for item in day.writes if isinstance(item, list) for e in item]
+    late_calls = [
+        e for e in events if e.kind == "call_ended" and datetime.fromtimestamp(e.at, TZ).hour >= 16
+    ]
+    assert late_calls  # the case this is about happened
+    assert all(datetime.fromtimestamp(e.at, TZ).date() == day.day for e in events)
+    started = [datetime.fromtimestamp(e.at, TZ) for e in events if e.kind == "call_started"]
+    assert max(started).time() < time(19, 30)  # no new call after closing and overtime
+    for event in events:
+        if isinstance(event, ClerkStateChanged) and event.state == "offline":
+            local = datetime.fromtimestamp(event.at, TZ).time()
+            assert not time(16) <= local < time(19), (event, local)
 
 
 def test_parameters_out_of_range_are_refused() -> None:

@@ -133,7 +133,8 @@ class _ClerkState:
     clerk: Clerk
     index: int
     on_shift: bool = False
-    waiting_since: float | None = None
+    shift_ends: float = 0.0  # the closing time of the period the clerk works now
+    leaving: bool = False  # past closing and overtime: takes no new citizen
 
 
 @dataclass
@@ -180,6 +181,7 @@ class Simulation:
         self._day = Day(start)
         self._citizens: dict[str, _Citizen] = {}
         self._pending_outcome: dict[str, str] = {}  # call id -> its wrap-up outcome
+        self._day_ends = 0.0  # the last closing plus overtime
 
     def report_health(self, reports: Iterable[HealthReport]) -> None:
         """Booth device reports to write on their day (``incidents``)."""
@@ -266,6 +268,7 @@ class Simulation:
 
     # ------------------------------------------------------------------ planning a day
     def _plan_day(self, day: date, periods: list[tuple[float, float]]) -> None:
+        self._day_ends = periods[-1][1] + self.p.overtime
         for booth in self.booths.values():
             self.board.kiosk_connected(booth.booth.id, periods[0][0])
             for opens, closes in periods:
@@ -319,7 +322,8 @@ class Simulation:
                 and state.index % 2 == 1
             ):
                 continue
-            self._at(opens - self.rng.uniform(0, p.login_early), self._log_in, state.clerk.id)
+            login = opens - self.rng.uniform(0, p.login_early)
+            self._at(login, self._log_in, state.clerk.id, closes)
             self._at(closes, self._log_out, state.clerk.id, closes)
         brk = self._epoch(day, p.morning_break) + state.index * p.break_stagger
         if any(opens <= brk and brk + p.break_length <= closes for opens, closes in periods):
@@ -330,23 +334,30 @@ class Simulation:
             self._at(start, self._away, state.clerk.id, p.short_away * self.rng.uniform(0.5, 1.5))
 
     # ------------------------------------------------------------------ clerks
-    def _log_in(self, now: float, clerk_id: int) -> None:
-        self.clerks[clerk_id].on_shift = True
+    def _log_in(self, now: float, clerk_id: int, closes: float) -> None:
+        state = self.clerks[clerk_id]
+        state.on_shift, state.shift_ends, state.leaving = True, closes, False
         self._apply(self.board.console_connected(clerk_id, now))
         self._command(lambda: self.board.set_clerk_state(clerk_id, ClerkState.AVAILABLE, now))
 
     def _log_out(self, now: float, clerk_id: int, closes: float) -> None:
         """At closing, once the clerk's calls are over; citizens who were already at a booth
-        at closing time are still answered, for up to ``overtime``."""
+        at closing time are still answered, for up to ``overtime``; after that the clerk
+        finishes the call in hand and declines new ones."""
+        state = self.clerks[clerk_id]
+        if state.shift_ends != closes or not state.on_shift:
+            return  # a long call ran into the next period: the clerk works on
         clerk = self.board.clerks[clerk_id]
         busy = clerk.state not in (ClerkState.AVAILABLE, ClerkState.AWAY, ClerkState.OFFLINE)
+        late = now >= closes + self.p.overtime
+        state.leaving = late
         waiting = any(clerk.serves(r) for r in self.board.queue()) or any(
             b.line for b in self.booths.values()
         )
-        if busy or (waiting and now < closes + self.p.overtime):
+        if busy or (waiting and not late):
             self._at(now + 30.0, self._log_out, clerk_id, closes)
             return
-        self.clerks[clerk_id].on_shift = False
+        state.on_shift = False
         self._command(lambda: self.board.set_clerk_state(clerk_id, ClerkState.OFFLINE, now))
         self._apply(self.board.console_disconnected(clerk_id, now))
 
@@ -370,7 +381,9 @@ class Simulation:
     def _offered(self, event: OfferMade) -> None:
         """The clerk's console rings: answered after a few seconds, declined, or missed."""
         draw = self.rng.random()
-        if draw < self.p.ring_no_answer:
+        if self.clerks[event.clerk_id].leaving:
+            self._at(event.at + self.rng.uniform(2.0, 8.0), self._decline, event)
+        elif draw < self.p.ring_no_answer:
             self._at(event.deadline, self._tick)
         elif draw < self.p.ring_no_answer + self.p.decline:
             self._at(event.at + self.rng.uniform(2.0, 8.0), self._decline, event)
@@ -385,6 +398,9 @@ class Simulation:
     def _decline(self, now: float, offer: OfferMade) -> None:
         if offer.offer_id in self.board.offers:
             self._command(lambda: self.board.decline(offer.clerk_id, offer.offer_id, now))
+        state = self.clerks[offer.clerk_id]
+        if state.leaving:
+            self._log_out(now, offer.clerk_id, state.shift_ends)
 
     def _answered(self, event: CallStarted) -> None:
         """The call: the topic's procedure runs its steps, then one side hangs up."""
@@ -484,6 +500,9 @@ class Simulation:
     def _next_citizen(self, now: float, kiosk_id: int) -> None:
         booth = self.booths[kiosk_id]
         if booth.busy or not booth.line:
+            return
+        if now >= self._day_ends:
+            booth.line.clear()  # nobody answers any more today: who still queues goes home
             return
         if not self.board.kiosks[kiosk_id].connected:
             return  # the booth is back later (_reconnect), and takes the next then
