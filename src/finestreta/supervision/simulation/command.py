@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from finestreta.attention.switchboard import RoutingRules
     from finestreta.config import Settings
     from finestreta.db import Database
+    from finestreta.supervision.simulation.engine import Day
     from finestreta.supervision.simulation.history import Run
 
 # Bounds that keep a run to minutes and a database to a sensible size; a pilot of years or a
@@ -79,6 +81,14 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     if args.database_url:
         settings = settings.model_copy(update={"database_url": args.database_url})
     db = _database(settings)
+    done = [0]
+
+    def progress(day: Day) -> None:
+        """A line on stderr every 30 simulated days of a long run."""
+        done[0] += 1
+        if days >= 60 and done[0] % 30 == 0 and done[0] < days:
+            print(f"  … {day.day} written ({done[0]}/{days} days)", file=sys.stderr, flush=True)
+
     try:
         began = time.perf_counter()
         run = simulate(
@@ -89,6 +99,7 @@ def cmd_simulate(args: argparse.Namespace) -> None:
             seed=seed,
             until=until,
             rules=routing_rules(settings),
+            on_day=progress,
         )
     except (HistoryExists, BadParameters) as exc:
         _fail(str(exc))
