@@ -243,9 +243,13 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
         from finestreta.streets import synthetic as demo_streets
 
         with ctx.db.session() as session:
-            demo_data.seed_all(session, procedures)
+            fresh = demo_data.seed_all(session, procedures)
             seed_demo(session)
             demo_streets.seed_demo(session)
+        if fresh:  # a new demo database: three months of pilot history before today
+            from finestreta.supervision.simulation.command import seed_demo as seed_history
+
+            print(seed_history(ctx.db, settings), flush=True)
         ctx.extra["demo_kiosks"] = [
             {"code": k.code, "name": k.name, "secret": k.secret} for k in demo_data.KIOSKS
         ]
@@ -919,6 +923,10 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
     )
     pstaffing.add_argument("--json", action="store_true", help="machine-readable output")
     pstaffing.set_defaults(func=cmd_plan_staffing)
+
+    from finestreta.supervision.simulation.command import add_parser as add_simulate
+
+    add_simulate(sub)
 
     hours = sub.add_parser("hours", help="the office's opening hours").add_subparsers(
         dest="hours_command", required=True
