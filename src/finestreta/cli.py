@@ -10,6 +10,7 @@ import math
 import os
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -956,6 +957,11 @@ def _installed_procedures() -> list[Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # pyHanko imports cryptography's deprecated DSA key class (we seal with EC or RSA only):
+    # the warning would greet every operator at start-up for nothing they can change.
+    warnings.filterwarnings(
+        "ignore", message="DSA is deprecated", module="pyhanko.sign.signers.pdf_cms"
+    )
     args = build_parser(_installed_procedures()).parse_args(argv)
     try:
         args.func(args)
