@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ssl
 import threading
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,10 +18,11 @@ from websockets.typing import Origin
 
 from finestreta.accounts.models import AuditEntry
 from tests.cluster.conftest import Behind
+from tests.cluster.harness import SHIPPED, render
 from tests.conftest import PASSWORD
 from tests.protocol.client import Party, cookie_of
 
-pytestmark = [pytest.mark.cluster, pytest.mark.postgres]
+pytestmark = pytest.mark.cluster
 
 # The clients do not verify the test's self-signed certificate: TLS is not what is tested.
 INSECURE = ssl.create_default_context()
@@ -57,6 +59,7 @@ class TlsParty(Party):
         return hello
 
 
+@pytest.mark.postgres
 def test_pages_and_health_through_nginx(behind_nginx: Behind) -> None:
     origin = behind_nginx.nginx.origin
     with client(origin) as http:
@@ -93,6 +96,7 @@ def _log_in(http: httpx.Client, username: str) -> str:
     return token
 
 
+@pytest.mark.postgres
 def test_booth_and_console_sockets_through_nginx(behind_nginx: Behind) -> None:
     origin = behind_nginx.nginx.origin
     with client(origin) as http:
@@ -120,6 +124,7 @@ def test_booth_and_console_sockets_through_nginx(behind_nginx: Behind) -> None:
         kiosk.expect("call_ended")
 
 
+@pytest.mark.postgres
 def test_a_socket_from_another_origin_is_refused_through_nginx(behind_nginx: Behind) -> None:
     """The node still checks the Origin of sockets behind the proxy (its public URL)."""
     origin = behind_nginx.nginx.origin
@@ -165,6 +170,7 @@ def _failed_login_address(behind: Behind, username: str) -> str:
     return actors[0].removeprefix("ip:")
 
 
+@pytest.mark.postgres
 def test_the_node_sees_the_client_only_when_the_proxy_is_trusted(behind_nginx: Behind) -> None:
     # trusted (FINESTRETA_TRUSTED_PROXIES=127.0.0.1): the address nginx saw, never the forgery
     assert _failed_login_address(behind_nginx, "nobody-trusted") == CLIENT
@@ -180,3 +186,24 @@ def test_the_node_sees_the_client_only_when_the_proxy_is_trusted(behind_nginx: B
         node.stop()
         node.env_extra = trusted
         node.start()
+
+
+def test_only_the_change_lines_are_rewritten(tmp_path: Path) -> None:
+    """What the tests run is the shipped file: rendering touches its CHANGE lines only (one
+    the harness does not know fails), and the upstream gets one line per node."""
+    shipped = SHIPPED.read_text()
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    rendered = render(shipped, ["127.0.0.1:1", "127.0.0.1:2"], 81, 444, cert, key)
+    kept = [line for line in shipped.splitlines() if "# CHANGE" not in line]
+    assert [line for line in rendered.splitlines() if line in kept] == kept
+    changed = [line.strip() for line in rendered.splitlines() if line not in kept]
+    assert changed == [
+        "server 127.0.0.1:1 max_fails=1 fail_timeout=2s;",
+        "server 127.0.0.1:2 max_fails=1 fail_timeout=2s;",
+        "listen 127.0.0.1:81;",
+        "listen 127.0.0.1:444 ssl;",
+        f"ssl_certificate {cert};",
+        f"ssl_certificate_key {key};",
+    ]
+    with pytest.raises(AssertionError, match="CHANGE line"):
+        render(shipped + "resolver 1.1.1.1;  # CHANGE\n", [], 81, 444, cert, key)
