@@ -22,6 +22,7 @@ from finestreta.attention.events import (
     Event,
     OfferEnded,
     OfferMade,
+    PresenceChanged,
     RequestAbandoned,
     RequestCancelled,
     RequestQueued,
@@ -210,14 +211,20 @@ class AttentionStore:
 def _event_row(event: Event) -> AttentionEventRow:
     data = event.data()
     data.pop("at", None)
+    # the exact time, which the column rounds: ``events.from_row`` rebuilds the event from it
+    data["t"] = event.at
     note = data.pop("note", "") if isinstance(event, CallWrappedUp) else ""
+    clerk_id, kiosk_id = data.get("clerk_id"), data.get("kiosk_id")
+    if isinstance(event, PresenceChanged):
+        clerk_id = event.party_id if event.party == "console" else None
+        kiosk_id = event.party_id if event.party == "kiosk" else None
     return AttentionEventRow(
         at=from_epoch(event.at),
         kind=event.kind,
         request_id=data.get("request_id"),
         call_id=data.get("call_id"),
-        clerk_id=data.get("clerk_id"),
-        kiosk_id=data.get("kiosk_id"),
+        clerk_id=clerk_id,
+        kiosk_id=kiosk_id,
         data=data,
         note=note,
     )
@@ -297,7 +304,7 @@ def _project(session: Session, event: Event) -> None:
             if event.state == "available" and event.previous != "ringing":
                 presence.idle_since = at
         case _:
-            pass
+            pass  # presence and registration: not projected (the replica folds them)
 
 
 def _set_request_state(
