@@ -41,12 +41,12 @@ def board_until(socket: Socket, check: Any, timeout: float = 5.0) -> dict[str, A
 
 def clerk_of(frame: dict[str, Any], name: str) -> dict[str, Any]:
     (clerk,) = [c for c in frame["now"]["clerks"] if c["name"] == name]
-    return clerk
+    return dict(clerk)
 
 
 def booth_of(frame: dict[str, Any], name: str) -> dict[str, Any]:
     (booth,) = [b for b in frame["now"]["booths"] if b["name"] == name]
-    return booth
+    return dict(booth)
 
 
 def test_only_supervisors_and_admins_watch_and_clerks_are_refused(
@@ -156,7 +156,7 @@ def test_bad_frames_get_clear_errors_and_the_socket_stays_open(
     client: TestClient, clerk_browser: ClerkBrowser
 ) -> None:
     sue, _ = clerk_browser("sue", role="supervisor")
-    anna, anna_id = clerk_browser("anna")
+    _, anna_id = clerk_browser("anna")
     with open_socket(sue, "/ws/supervisor") as board:
         board.expect("wallboard")
         board.send({"type": "set_clerk_state", "clerk_id": 0, "state": "away"})

@@ -242,10 +242,8 @@ class Wallboard:
         """The wallboard to every watching socket: built and serialised once."""
         self._dirty = False
         self._pushed_at = self.hub.clock.time()
-        text = self.frame().to_json()
+        self.sockets.broadcast(self.frame())
         self.pushes += 1
-        for conn in self.sockets:
-            conn.send_text(text)
 
     def tick(self) -> None:
         now = self.hub.clock.time()
