@@ -48,8 +48,8 @@ def test_the_wallboard_follows_a_call_help_and_sets_a_clerk_away(
 
     booth = pair_booth(browser, server, "sants")
     booth_request(booth, language="es", topic="census")
-    request_id = booth.evaluate("() => window.finestreta.requestId")
-    assert request_id
+    request_id = booth.wait_for_function("() => window.finestreta.requestId").json_value()
+    assert isinstance(request_id, str) and request_id
     # no polling: the page changes because the server pushed it
     expect(wall.locator("#now-waiting")).to_have_text("1", timeout=5_000)
     expect(wall.locator("#now-by-topic")).to_contain_text("census")
