@@ -17,7 +17,7 @@ const label = (key, vars) => fill(L[key] || key, vars);
 const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone });
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
-const ICONS = { available: "●", ringing: "◔", in_call: "☎", wrap_up: "✎", away: "❚❚", offline: "○", idle: "○", waiting: "⧗" };
+const ICONS = { available: "●", ringing: "◔", in_call: "☎", wrap_up: "✎", away: "❚❚", offline: "○", idle: "○", waiting: "◷" };
 const CLERK_STATES = ["available", "ringing", "in_call", "wrap_up", "away", "offline"];
 const BOOTH_STATES = ["idle", "waiting", "in_call", "offline"];
 
