@@ -152,6 +152,17 @@ def test_the_board_follows_a_call_help_and_a_supervisor_setting_a_clerk_away(
     assert ("away", "supervisor") in reasons
 
 
+def test_a_supervisor_who_logs_out_stops_watching(
+    client: TestClient, clerk_browser: ClerkBrowser
+) -> None:
+    sue, _ = clerk_browser("sue", role="supervisor")
+    with open_socket(sue, "/ws/supervisor") as board:
+        board.expect("wallboard")
+        assert sue.post("/logout", headers=ORIGIN, follow_redirects=False).status_code == 303
+        assert board.expect("closed", timeout=6)["reason"] == "logged_out"
+        assert board.expect_close(timeout=6)[0] == 4401
+
+
 def test_bad_frames_get_clear_errors_and_the_socket_stays_open(
     client: TestClient, clerk_browser: ClerkBrowser
 ) -> None:

@@ -713,6 +713,13 @@ class Hub:
         picture), and its citizen may ask again first in the queue."""
         self._apply(self.board.clerk_left(clerk_id, self.clock.time()))
 
+    def revoked_staff(self, sessions: dict[int, str]) -> set[int]:
+        """Which of these staff sockets (staff id -> session token hash) may no longer be
+        connected: logged out, session expired, account deactivated (the wallboard's)."""
+        if self._revoked is None or not sessions:
+            return set()
+        return self._revoked({}, sessions)[2]
+
     def set_clerk_state(self, clerk_id: int, state: ClerkState, reason: str) -> None:
         """Someone else (a supervisor, from the wallboard) sets a clerk's state: the clerk's own
         command, recorded with ``reason``; raises ``AttentionError`` when the switchboard refuses

@@ -37,7 +37,13 @@ from finestreta.devices.service import printer_can_print
 from finestreta.errors import N_, Conflict, declare
 from finestreta.procedures.records import ProcedureStepRow
 from finestreta.realtime import frames as f
-from finestreta.realtime.connections import CLOSE_GOING_AWAY, CLOSE_HEARTBEAT, Connection, Sockets
+from finestreta.realtime.connections import (
+    CLOSE_GOING_AWAY,
+    CLOSE_HEARTBEAT,
+    CLOSE_UNAUTHORISED,
+    Connection,
+    Sockets,
+)
 from finestreta.realtime.hub import Hub
 from finestreta.supervision.event_log import read_log
 from finestreta.supervision.kpis import (
@@ -55,6 +61,7 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 0.1
 PUSH_EVERY_S = 0.5  # at most two pushes a second to each socket
 BOOTHS_EVERY_S = 2.0
+CREDENTIALS_EVERY_S = 2.0
 
 CLERK_BUSY = declare(
     "clerk_busy",
@@ -86,6 +93,7 @@ class Wallboard:
         self._problems: dict[int, str] = {}
         self._pages: set[int] = set()
         self._booths_read = 0.0
+        self._credentials_checked = 0.0
         self._dirty = False
         self._pushed_at = 0.0
         self._ticker: asyncio.Task[None] | None = None
@@ -255,8 +263,17 @@ class Wallboard:
         if pages != self._pages:  # a booth's page came or went: no switchboard event says so
             self._pages, self._dirty = pages, True
         self._drop_silent(now)
+        if now - self._credentials_checked >= CREDENTIALS_EVERY_S:
+            self._check_credentials(now)
         if self._dirty and now - self._pushed_at >= PUSH_EVERY_S:
             self.push()
+
+    def _check_credentials(self, now: float) -> None:
+        """Close the sockets of supervisors logged out or deactivated since they connected."""
+        self._credentials_checked = now
+        sessions = {conn.party_id: conn.credential for conn in self.sockets}
+        for staff_id in self.hub.revoked_staff(sessions):
+            self.sockets.close(staff_id, "logged_out", CLOSE_UNAUTHORISED, "session ended")
 
     def _drop_silent(self, now: float) -> None:
         limit = 3 * self.hub.settings.heartbeat_seconds
