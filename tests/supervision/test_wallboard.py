@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from argon2 import PasswordHasher
@@ -123,9 +123,18 @@ def test_today_folded_event_by_event_equals_the_kpis_over_the_log_read_back(
     store.record([early])
     assert wallboard.today_attentions() == []  # reads today's (empty) log once
 
+    def afresh() -> dict[str, Any]:
+        """Today's JSON from the log read back, through ``kpis.breakdowns``."""
+        start, end = wallboard.day_bounds(START.date())
+        log = read_log(db, start, end)
+        chosen = in_period(attentions(log.events, log.steps), start, end)
+        return wallboard.figures_json(chosen, start, end, log.sites)
+
     def run(events: list[Event]) -> list[Event]:
         store.record(events)  # as the hub: recorded, then observed
         wallboard.observe(events)
+        # the pushed JSON, kept up to date group by group, equals the whole day recomputed
+        assert wallboard.today_json() == afresh()
         return events
 
     run(board.cancel(early.request_id, T0 + 1))
@@ -144,6 +153,7 @@ def test_today_folded_event_by_event_equals_the_kpis_over_the_log_read_back(
     rated_at = START + timedelta(seconds=170)
     assert store.rate(r1, k1, 4, rated_at) == jordi
     wallboard.rated(r1, k1, 4, rated_at)
+    assert wallboard.today_json() == afresh()
     r3 = _one(run(board.request(k1, "ca", "general", T0 + 200)), RequestQueued).request_id
     run(board.cancel(r3, T0 + 203))
     run(board.hang_up(call2, Party.KIOSK, T0 + 245))

@@ -54,7 +54,7 @@ from finestreta.supervision.kpis import (
     Thresholds,
     in_period,
 )
-from finestreta.supervision.wallboard import at_iso, day_json, logged, now_view
+from finestreta.supervision.wallboard import DayFigures, at_iso, day_json, logged, now_view
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,9 @@ class Wallboard:
         self.help: dict[int, float] = {}  # clerk id -> since when they ask
         self.pushes = 0
         self._fold: Fold | None = None
+        self._figures = DayFigures()
+        self._touched: set[str] | None = None  # request ids changed since today was computed
+        self._today: dict[str, Any] | None = None
         self._day: date | None = None
         self._sites: dict[int, str] = {}
         self._problems: dict[int, str] = {}
@@ -111,6 +114,7 @@ class Wallboard:
                     continue  # not a KPI's, and a socket's coming is seen at the next push
             if self._fold is not None:
                 self._fold.add(logged(event))
+                self._touch(getattr(event, "request_id", None))
                 if isinstance(event, ev.CallEnded | ev.CallWrappedUp):
                     self._read_steps(event.call_id)
         self._dirty = True
@@ -118,6 +122,7 @@ class Wallboard:
     def rated(self, request_id: str, kiosk_id: int, rating: int, at: datetime) -> None:
         """A citizen's rating, once stored (``Hub.observe_ratings``)."""
         if self._fold is not None:
+            self._touch(request_id)
             self._fold.add(
                 LoggedEvent(
                     "request_rated",
@@ -129,11 +134,17 @@ class Wallboard:
             )
         self._dirty = True
 
+    def _touch(self, request_id: str | None) -> None:
+        if request_id is not None and self._touched is not None:
+            self._touched.add(request_id)
+        self._today = None
+
     def _read_steps(self, call_id: str) -> None:
         assert self._fold is not None
         attention = self._fold.by_call.get(call_id)
         if attention is None:
             return
+        self._touch(attention.request_id)  # a wrap-up names its call, not its request
         with self.db.session() as session:
             attention.steps = [
                 ProcedureStep(row.at, row.call_id, row.procedure, row.step, row.outcome)
@@ -170,6 +181,7 @@ class Wallboard:
         for step in events.steps:
             fold.add_step(step)
         self._fold, self._day, self._sites = fold, today, events.sites
+        self._figures, self._touched, self._today = DayFigures(), None, None
         self._dirty = True
 
     def today_attentions(self) -> list[Attention]:
@@ -180,10 +192,27 @@ class Wallboard:
         return in_period(self._fold.attentions(), start, end)
 
     def today_json(self) -> dict[str, Any]:
+        """Today's figures: computed again only after something changed, and then only the
+        breakdowns' groups of the attentions that changed (``DayFigures``)."""
         chosen = self.today_attentions()
+        if self._today is not None:
+            return self._today
         assert self._day is not None
         start, end = self.day_bounds(self._day)
-        return self.figures_json(chosen, start, end, self._sites)
+        kiosks = self.hub.directory.kiosks()
+        self._today = self._figures.update(
+            chosen,
+            self._touched,
+            start,
+            end,
+            self._sites,
+            {k: str(v.get("name", f"#{k}")) for k, v in kiosks.items()},
+            self._names({a.clerk_id for a in chosen if a.clerk_id is not None}),
+            self.thresholds,
+            self._zone(),
+        )
+        self._touched = set()
+        return self._today
 
     def figures_json(
         self, attentions: list[Attention], start: datetime, end: datetime, sites: dict[int, str]

@@ -27,6 +27,7 @@ from finestreta.supervision.kpis import (
     Thresholds,
     breakdowns,
     figures,
+    group,
 )
 
 # The order the tiles show them in.
@@ -196,3 +197,83 @@ def day_json(
             "hour": rows(by.hour, lambda k: f"{k:02d}"),
         },
     }
+
+
+# The breakdowns' keys of an attention, as ``kpis.breakdowns`` groups them.
+def _keys(attention: Attention, sites: Mapping[int, str], tz: tzinfo) -> dict[str, list[Any]]:
+    return {
+        "site": [sites.get(attention.kiosk_id, NO_SITE)],
+        "booth": [attention.kiosk_id],
+        "topic": [attention.topic],
+        "procedure": attention.procedures or [NO_PROCEDURE],
+        "clerk": [attention.clerk_id] if attention.clerk_id is not None else [],
+        "hour": [attention.queued_at.astimezone(tz).hour],
+    }
+
+
+def _keys_in(
+    keys: Mapping[str, Mapping[str, list[Any]]], dimension: str
+) -> Callable[[Attention], list[Any]]:
+    return lambda attention: keys[attention.request_id][dimension]
+
+
+class DayFigures:
+    """``day_json`` kept up to date as events come: after the first call, only the groups of
+    the attentions touched since (before and after the change: an answered call joins its
+    clerk's group, a procedure step moves it out of "no procedure") are computed again, and the
+    total. At the end of a busy day that is a few groups instead of every one (bench/wallboard.py);
+    ``tests/supervision/test_wallboard.py`` checks it equals ``day_json`` computed afresh."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, dict[Any, dict[str, Any]]] = {}
+        self._keys: dict[str, dict[str, list[Any]]] = {}  # request id -> dimension -> keys
+
+    def update(
+        self,
+        attentions: Sequence[Attention],
+        touched: Collection[str] | None,
+        start: datetime,
+        end: datetime,
+        sites: Mapping[int, str],
+        kiosk_names: Mapping[int, str],
+        clerk_names: Mapping[int, str],
+        thresholds: Thresholds,
+        tz: tzinfo,
+    ) -> dict[str, Any]:
+        """``touched``: the request ids changed since the last call (None: all)."""
+        everything = touched is None or not self._rows
+        keys_now = {a.request_id: _keys(a, sites, tz) for a in attentions}
+        stale: dict[str, set[Any]] = {}
+        for request_id in keys_now if touched is None else touched:
+            for dimension, keys in self._keys.get(request_id, {}).items():
+                stale.setdefault(dimension, set()).update(keys)
+            for dimension, keys in keys_now.get(request_id, {}).items():
+                stale.setdefault(dimension, set()).update(keys)
+        self._keys = keys_now
+        labels: dict[str, Callable[[Any], str]] = {
+            "site": lambda k: k or NO_SITE,
+            "booth": lambda k: kiosk_names.get(k, f"#{k}"),
+            "topic": str,
+            "procedure": lambda k: k or NO_PROCEDURE,
+            "clerk": lambda k: clerk_names.get(k, f"#{k}"),
+            "hour": lambda k: f"{k:02d}",
+        }
+        by: dict[str, list[dict[str, Any]]] = {}
+        for dimension, label in labels.items():
+            groups = group(attentions, _keys_in(keys_now, dimension))
+            rows = self._rows.setdefault(dimension, {})
+            for key in [k for k in rows if k not in groups]:
+                del rows[key]
+            for key, members in groups.items():
+                if everything or key not in rows or key in stale.get(dimension, ()):
+                    rows[key] = row_json(figures(members, thresholds))
+            by[dimension] = [
+                {"key": str(key), "label": label(key), **rows[key]} for key in sorted(rows)
+            ]
+        return {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "answer_within_s": thresholds.answer_within,
+            "total": figures_json(figures(attentions, thresholds)),
+            "by": by,
+        }
