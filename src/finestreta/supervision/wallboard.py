@@ -27,7 +27,6 @@ from finestreta.supervision.kpis import (
     Thresholds,
     breakdowns,
     figures,
-    group,
 )
 
 # The order the tiles show them in.
@@ -199,6 +198,9 @@ def day_json(
     }
 
 
+_DIMENSIONS = ("site", "booth", "topic", "procedure", "clerk", "hour")
+
+
 # The breakdowns' keys of an attention, as ``kpis.breakdowns`` groups them.
 def _keys(attention: Attention, sites: Mapping[int, str], tz: tzinfo) -> dict[str, list[Any]]:
     return {
@@ -211,12 +213,6 @@ def _keys(attention: Attention, sites: Mapping[int, str], tz: tzinfo) -> dict[st
     }
 
 
-def _keys_in(
-    keys: Mapping[str, Mapping[str, list[Any]]], dimension: str
-) -> Callable[[Attention], list[Any]]:
-    return lambda attention: keys[attention.request_id][dimension]
-
-
 class DayFigures:
     """``day_json`` kept up to date as events come: after the first call, only the groups of
     the attentions touched since (before and after the change: an answered call joins its
@@ -227,6 +223,8 @@ class DayFigures:
     def __init__(self) -> None:
         self._rows: dict[str, dict[Any, dict[str, Any]]] = {}
         self._keys: dict[str, dict[str, list[Any]]] = {}  # request id -> dimension -> keys
+        # dimension -> key -> the request ids in that group
+        self._members: dict[str, dict[Any, set[str]]] = {}
 
     def update(
         self,
@@ -241,15 +239,27 @@ class DayFigures:
         tz: tzinfo,
     ) -> dict[str, Any]:
         """``touched``: the request ids changed since the last call (None: all)."""
-        everything = touched is None or not self._rows
-        keys_now = {a.request_id: _keys(a, sites, tz) for a in attentions}
+        by_id = {a.request_id: a for a in attentions}
+        if touched is None or not self._rows:
+            self._rows, self._keys, self._members = {}, {}, {}
+            changed: Collection[str] = list(by_id)
+        else:
+            changed = set(touched) | (by_id.keys() - self._keys.keys())
         stale: dict[str, set[Any]] = {}
-        for request_id in keys_now if touched is None else touched:
-            for dimension, keys in self._keys.get(request_id, {}).items():
-                stale.setdefault(dimension, set()).update(keys)
-            for dimension, keys in keys_now.get(request_id, {}).items():
-                stale.setdefault(dimension, set()).update(keys)
-        self._keys = keys_now
+        for request_id in changed:
+            before = self._keys.pop(request_id, {})
+            attention = by_id.get(request_id)
+            after = _keys(attention, sites, tz) if attention is not None else {}
+            if attention is not None:
+                self._keys[request_id] = after
+            for dimension in _DIMENSIONS:
+                members = self._members.setdefault(dimension, {})
+                for key in before.get(dimension, ()):
+                    members[key].discard(request_id)
+                    stale.setdefault(dimension, set()).add(key)
+                for key in after.get(dimension, ()):
+                    members.setdefault(key, set()).add(request_id)
+                    stale.setdefault(dimension, set()).add(key)
         labels: dict[str, Callable[[Any], str]] = {
             "site": lambda k: k or NO_SITE,
             "booth": lambda k: kiosk_names.get(k, f"#{k}"),
@@ -258,15 +268,20 @@ class DayFigures:
             "clerk": lambda k: clerk_names.get(k, f"#{k}"),
             "hour": lambda k: f"{k:02d}",
         }
+        order = {request_id: index for index, request_id in enumerate(by_id)}
         by: dict[str, list[dict[str, Any]]] = {}
-        for dimension, label in labels.items():
-            groups = group(attentions, _keys_in(keys_now, dimension))
+        for dimension in _DIMENSIONS:
             rows = self._rows.setdefault(dimension, {})
-            for key in [k for k in rows if k not in groups]:
-                del rows[key]
-            for key, members in groups.items():
-                if everything or key not in rows or key in stale.get(dimension, ()):
-                    rows[key] = row_json(figures(members, thresholds))
+            members = self._members.setdefault(dimension, {})
+            for key in stale.get(dimension, ()):
+                ids = members.get(key)
+                if not ids:
+                    members.pop(key, None)
+                    rows.pop(key, None)
+                    continue
+                group = sorted((by_id[i] for i in ids), key=lambda a: order[a.request_id])
+                rows[key] = row_json(figures(group, thresholds))
+            label = labels[dimension]
             by[dimension] = [
                 {"key": str(key), "label": label(key), **rows[key]} for key in sorted(rows)
             ]
