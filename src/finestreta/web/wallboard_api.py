@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from finestreta.errors import INVALID
 from finestreta.supervision.event_log import read_log
@@ -30,6 +31,44 @@ from finestreta.web.security import SUPERVISOR_ROLES, Staff, ctx_of, require_sup
 router = APIRouter()
 
 MAX_DAYS = 366
+
+
+class GroupFigures(BaseModel):
+    """One group of a breakdown: a site, booth, topic, procedure, clerk or hour of the day."""
+
+    key: str
+    label: str
+    offered: int
+    answered: int
+    abandoned: int
+    service_level: float | None
+    average_speed_of_answer: float | None
+    average_handle_time: float | None
+    ring_no_answer: int
+    satisfaction: float | None
+    rated: int
+
+
+class Breakdowns(BaseModel):
+    site: list[GroupFigures]
+    booth: list[GroupFigures]
+    topic: list[GroupFigures]
+    procedure: list[GroupFigures]
+    clerk: list[GroupFigures]
+    hour: list[GroupFigures]
+
+
+class PeriodFigures(BaseModel):
+    """The KPIs of a period ([from, to) in UTC), as the wallboard shows today's."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    ok: bool
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    answer_within_s: float
+    total: dict[str, Any] = Field(description="every field of kpis.Figures (docs/kpis.md)")
+    by: Breakdowns
 
 
 @router.get("/supervisor", response_class=HTMLResponse)
@@ -62,13 +101,13 @@ def wallboard_page(request: Request) -> Response:
     return csp.private(page)
 
 
-@router.get("/api/supervision/figures", responses=refusals(*STAFF, 422))
+@router.get("/api/supervision/figures", responses=refusals(*STAFF, 404, 422))
 def figures(
     request: Request,
     _staff: Annotated[Staff, Depends(require_supervisor)],
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
-) -> dict[str, Any]:
+) -> PeriodFigures:
     ctx = ctx_of(request)
     board = ctx.wallboard
     if board is None:
@@ -83,4 +122,6 @@ def figures(
     _, finish = board.day_bounds(last)
     log = read_log(ctx.db, begin, finish)
     chosen = in_period(fold_attentions(log.events, log.steps), begin, finish)
-    return {"ok": True, **board.figures_json(chosen, begin, finish, log.sites)}
+    return PeriodFigures.model_validate(
+        {"ok": True, **board.figures_json(chosen, begin, finish, log.sites)}
+    )
