@@ -171,7 +171,10 @@ function renderHelp() {
   const button = $("ask-help");
   const asking = S.help !== null && S.help !== undefined;
   button.setAttribute("aria-pressed", String(asking));
-  button.textContent = asking ? t("Help asked: cancel") : t("Ask for help");
+  // short, the top bar is full: the check mark and aria-pressed say it is asked, the title how
+  // to take it back
+  button.textContent = asking ? `✓ ${t("Help")}` : t("Help");
+  button.title = asking ? t("Help asked: press again to take it back") : t("Ask for help");
   button.disabled = !S.clerk || Boolean(S.closed);
 }
 
@@ -772,6 +775,7 @@ const handlers = {
 
   help_state(frame) {
     S.help = frame.active ? frame.since || "" : null;
+    if (frame.active) notify("info", t("Help asked: press again to take it back"));
     if (!frame.active && frame.acknowledged_by) {
       notify("ok", t("{name} saw your call for help and is coming.", { name: frame.acknowledged_by }), { sticky: true });
     }
