@@ -68,6 +68,10 @@ def test_only_supervisors_and_admins_watch_and_clerks_are_refused(
     )
     assert client.get("/api/supervision/figures", headers=JSON).status_code == 401
     assert sue.get("/supervisor").status_code == 200
+    for lang, title in (("ca", "Tauler"), ("es", "Panel")):  # staff pages: ca, es
+        page = sue.get(f"/supervisor?lang={lang}")
+        assert f"<title>{title} · Finestreta</title>" in page.text, lang
+        assert page.headers["cache-control"] == "no-store"
     assert root.get("/api/supervision/figures", headers=JSON).status_code == 200
     # a clerk's console has no supervisor's commands
     with open_socket(anna, "/ws/console") as console:
