@@ -142,7 +142,8 @@ def run(tmp: Path, booths: int, clerks: int, attentions: int, sockets: int) -> d
         middle = time.perf_counter()
         wallboard.observe(batch)  # the fold
         folded = time.perf_counter()
-        frame = wallboard.frame()  # now + today's figures and breakdowns
+        wallboard.today_json(fresh=True)  # today's figures and breakdowns (every 2 s at most)
+        frame = wallboard.frame()  # now + today
         wallboard.sockets.broadcast(frame)  # serialised once, queued to every socket
         done = time.perf_counter()
         applied.append((middle - began) / len(batch))

@@ -7,7 +7,8 @@ every :data:`PUSH_EVERY_S` seconds, the same text for every socket (built and se
 
 Today's figures are kept folded in memory (:class:`kpis.Fold`): the day's log is read once,
 when the first supervisor connects (and again after midnight), then every event the hub
-applies, and every rating, is folded in as it comes. Procedure steps are read for a call when
+applies, and every rating, is folded in as it comes; the figures are computed again at most
+every :data:`TODAY_EVERY_S` seconds, and only the groups of the attentions that changed. Procedure steps are read for a call when
 it ends and when it is wrapped up (one small query). Booths' device health is read every
 :data:`BOOTHS_EVERY_S` seconds while someone watches.
 
@@ -47,6 +48,7 @@ from finestreta.realtime.connections import (
 from finestreta.realtime.hub import Hub
 from finestreta.supervision.event_log import read_log
 from finestreta.supervision.kpis import (
+    KINDS,
     Attention,
     Fold,
     LoggedEvent,
@@ -62,6 +64,9 @@ TICK_SECONDS = 0.1
 PUSH_EVERY_S = 0.5  # at most two pushes a second to each socket
 BOOTHS_EVERY_S = 2.0
 CREDENTIALS_EVERY_S = 2.0
+# Today's figures are computed again at most this often (the "now" part goes with every push):
+# at the end of a busy day that costs a few milliseconds (bench/wallboard.py).
+TODAY_EVERY_S = 2.0
 
 CLERK_BUSY = declare(
     "clerk_busy",
@@ -91,6 +96,8 @@ class Wallboard:
         self._figures = DayFigures()
         self._touched: set[str] | None = None  # request ids changed since today was computed
         self._today: dict[str, Any] | None = None
+        self._today_stale = True
+        self._today_at = float("-inf")
         self._day: date | None = None
         self._sites: dict[int, str] = {}
         self._problems: dict[int, str] = {}
@@ -112,7 +119,7 @@ class Wallboard:
                         self.help.pop(event.clerk_id, None)
                 case ev.PresenceChanged():
                     continue  # not a KPI's, and a socket's coming is seen at the next push
-            if self._fold is not None:
+            if self._fold is not None and event.kind in KINDS:  # what the KPIs read
                 self._fold.add(logged(event))
                 self._touch(getattr(event, "request_id", None))
                 if isinstance(event, ev.CallEnded | ev.CallWrappedUp):
@@ -137,7 +144,7 @@ class Wallboard:
     def _touch(self, request_id: str | None) -> None:
         if request_id is not None and self._touched is not None:
             self._touched.add(request_id)
-        self._today = None
+        self._today_stale = True
 
     def _read_steps(self, call_id: str) -> None:
         assert self._fold is not None
@@ -182,6 +189,7 @@ class Wallboard:
             fold.add_step(step)
         self._fold, self._day, self._sites = fold, today, events.sites
         self._figures, self._touched, self._today = DayFigures(), None, None
+        self._today_stale = True
         self._dirty = True
 
     def today_attentions(self) -> list[Attention]:
@@ -191,11 +199,14 @@ class Wallboard:
         start, end = self.day_bounds(self._day)
         return in_period(self._fold.attentions(), start, end)
 
-    def today_json(self) -> dict[str, Any]:
-        """Today's figures: computed again only after something changed, and then only the
-        breakdowns' groups of the attentions that changed (``DayFigures``)."""
+    def today_json(self, fresh: bool = False) -> dict[str, Any]:
+        """Today's figures: computed again only after something changed, at most every
+        :data:`TODAY_EVERY_S` seconds unless ``fresh``, and then only the breakdowns' groups of
+        the attentions that changed (``DayFigures``)."""
         chosen = self.today_attentions()
-        if self._today is not None:
+        now = self.hub.clock.time()
+        recent = now - self._today_at < TODAY_EVERY_S
+        if self._today is not None and (not self._today_stale or (recent and not fresh)):
             return self._today
         assert self._day is not None
         start, end = self.day_bounds(self._day)
@@ -211,7 +222,7 @@ class Wallboard:
             self.thresholds,
             self._zone(),
         )
-        self._touched = set()
+        self._touched, self._today_stale, self._today_at = set(), False, now
         return self._today
 
     def figures_json(
@@ -292,6 +303,8 @@ class Wallboard:
         if pages != self._pages:  # a booth's page came or went: no switchboard event says so
             self._pages, self._dirty = pages, True
         self._drop_silent(now)
+        if self._today_stale and now - self._today_at >= TODAY_EVERY_S:
+            self._dirty = True  # what changed today waited for its turn: push it now
         if now - self._credentials_checked >= CREDENTIALS_EVERY_S:
             self._check_credentials(now)
         if self._dirty and now - self._pushed_at >= PUSH_EVERY_S:

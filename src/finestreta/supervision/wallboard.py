@@ -269,6 +269,7 @@ class DayFigures:
             "hour": lambda k: f"{k:02d}",
         }
         order = {request_id: index for index, request_id in enumerate(by_id)}
+        total = figures(attentions, thresholds)
         by: dict[str, list[dict[str, Any]]] = {}
         for dimension in _DIMENSIONS:
             rows = self._rows.setdefault(dimension, {})
@@ -278,6 +279,9 @@ class DayFigures:
                 if not ids:
                     members.pop(key, None)
                     rows.pop(key, None)
+                    continue
+                if len(ids) == len(by_id):  # every attention (one topic, say): the total's
+                    rows[key] = row_json(total)
                     continue
                 group = sorted((by_id[i] for i in ids), key=lambda a: order[a.request_id])
                 rows[key] = row_json(figures(group, thresholds))
@@ -289,6 +293,6 @@ class DayFigures:
             "from": start.isoformat(),
             "to": end.isoformat(),
             "answer_within_s": thresholds.answer_within,
-            "total": figures_json(figures(attentions, thresholds)),
+            "total": figures_json(total),
             "by": by,
         }
