@@ -194,8 +194,11 @@ class Switchboard:
         clerk.connected, clerk.disconnected_since = False, now
         return []
 
-    def set_clerk_state(self, clerk_id: int, state: ClerkState, now: float) -> list[Event]:
-        """The clerk chooses available, away or offline (not while ringing, in a call or wrap-up)."""
+    def set_clerk_state(
+        self, clerk_id: int, state: ClerkState, now: float, reason: str = "chosen"
+    ) -> list[Event]:
+        """The clerk chooses available, away or offline (not while ringing, in a call or wrap-up);
+        ``reason`` says who did: the clerk (``chosen``) or a supervisor (``supervisor``)."""
         clerk = self.clerk(clerk_id)
         try:
             state = ClerkState(state)
@@ -209,7 +212,7 @@ class Switchboard:
             )
         if clerk.state == state:
             return []
-        events: list[Event] = [self._move_clerk(clerk, state, now, reason="chosen")]
+        events: list[Event] = [self._move_clerk(clerk, state, now, reason=reason)]
         if state == ClerkState.AVAILABLE:
             clerk.missed_rings = 0
             events += self.dispatch(now)
