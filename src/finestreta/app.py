@@ -38,6 +38,7 @@ from finestreta.web import (
     security,
     signatures_api,
     verify,
+    wallboard_api,
 )
 from finestreta.web.bodies import BodyLimit
 from finestreta.web.request_ids import RequestIds
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if ctx.wallboard is not None:
+                await ctx.wallboard.stop()
             await ctx.hub.stop()
 
     app = FastAPI(
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.include_router(verify.router)
     app.include_router(metrics_api.router)
     app.include_router(report_pages.router)
+    app.include_router(wallboard_api.router)
     app.include_router(endpoints.router)
     for procedure in ctx.procedures.values():
         router = procedure.router()

@@ -10,6 +10,7 @@ import math
 import os
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -243,9 +244,13 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
         from finestreta.streets import synthetic as demo_streets
 
         with ctx.db.session() as session:
-            demo_data.seed_all(session, procedures)
+            fresh = demo_data.seed_all(session, procedures)
             seed_demo(session)
             demo_streets.seed_demo(session)
+        if fresh:  # a new demo database: three months of pilot history before today
+            from finestreta.supervision.simulation.command import seed_demo as seed_history
+
+            print(seed_history(ctx.db, settings), flush=True)
         ctx.extra["demo_kiosks"] = [
             {"code": k.code, "name": k.name, "secret": k.secret} for k in demo_data.KIOSKS
         ]
@@ -935,6 +940,10 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
     pstaffing.add_argument("--json", action="store_true", help="machine-readable output")
     pstaffing.set_defaults(func=cmd_plan_staffing)
 
+    from finestreta.supervision.simulation.command import add_parser as add_simulate
+
+    add_simulate(sub)
+
     from finestreta.supervision.commands import add_report_commands
 
     add_report_commands(sub)
@@ -967,6 +976,11 @@ def _installed_procedures() -> list[Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # pyHanko imports cryptography's deprecated DSA key class (we seal with EC or RSA only):
+    # the warning would greet every operator at start-up for nothing they can change.
+    warnings.filterwarnings(
+        "ignore", message="DSA is deprecated", module="pyhanko.sign.signers.pdf_cms"
+    )
     args = build_parser(_installed_procedures()).parse_args(argv)
     try:
         args.func(args)

@@ -96,6 +96,13 @@ class Settings(BaseSettings):
         description="Handle time assumed for the estimated wait until enough calls "
         "of the day exist to measure it.",
     )
+    service_level_seconds: float = Field(
+        20.0,
+        gt=0,
+        le=3600,
+        description="The service level's threshold: the share of calls answered within this "
+        "many seconds (the wallboard and its figures API; docs/kpis.md).",
+    )
     outcomes: Annotated[tuple[str, ...], NoDecode] = Field(
         DEFAULT_OUTCOMES,
         description="Wrap-up outcome codes offered to clerks, comma-separated "

@@ -40,6 +40,7 @@ from finestreta.realtime.hub import Hub
 from finestreta.realtime.ports import CallListener, CallView
 from finestreta.signatures.desk import SignatureDesk, SignatureGiven
 from finestreta.streets.factory import street_register
+from finestreta.supervision.live import Wallboard
 from finestreta.supervision.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class AppContext:
     signatures: SignatureDesk
     extra: dict[str, Any] = field(default_factory=dict)
     metrics: Metrics | None = None  # GET /metrics (None: not counted, e.g. some tests)
+    wallboard: Wallboard | None = None  # /ws/supervisor (None: no wallboard, e.g. some tests)
 
     def procedure(self, name: str) -> Procedure:
         return self.procedures[name]
@@ -216,6 +218,10 @@ def build_context(
     hub.subscribe(_Forget(memory))  # last: the others may still read the call's memory
     metrics = Metrics(hub, db)
     hub.observe(metrics.observe)
+    wallboard = Wallboard(hub, db)
+    hub.observe(wallboard.observe)
+    hub.observe_ratings(wallboard.rated)
+    hub.on_frame(f.CONSOLE, "ask_help", wallboard.ask_help)
     return AppContext(
         settings=settings,
         db=db,
@@ -236,6 +242,7 @@ def build_context(
         payments=payments,
         signatures=signatures,
         metrics=metrics,
+        wallboard=wallboard,
     )
 
 

@@ -4,6 +4,10 @@ The platform's migrations are one linear history (``migrations/versions``); a pr
 tables of its own keeps its migrations in its package (``<procedure>/migrations``), as a branch
 labelled with its name that depends on the platform revision it needs. ``upgrade`` takes every
 head, so each procedure's branch and the platform's move together.
+
+Several nodes may start at once on one PostgreSQL database: ``upgrade`` serialises them with a
+transaction-level advisory lock, so the first migrates and the others then find the schema
+current and do nothing (docs/design/cluster.md §5).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 from finestreta.db import make_engine
 
@@ -44,10 +48,27 @@ def procedure_migrations(procedures: Sequence[Any] | None = None) -> list[Path]:
     return [p.migrations for p in procedures if p.migrations is not None]
 
 
+# Advisory locks are database-wide, so the key names the schema: nodes of one installation
+# share it, while tests (one schema each in one database) never wait for each other.
+_MIGRATE_LOCK = text(
+    "SELECT pg_advisory_xact_lock(hashtext('finestreta:migrate:' || coalesce(current_schema(), '')))"
+)
+
+
+def _serialise(connection: Connection) -> None:
+    """On PostgreSQL, wait for any other node's upgrade of this schema to commit. The lock is
+    released with the transaction, which holds the whole upgrade (PostgreSQL DDL is
+    transactional; env.py runs in the given connection's transaction). SQLite is the embedded,
+    one-node database: nothing else starts on its file, so it takes no lock."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_MIGRATE_LOCK)
+
+
 def upgrade(url: str, revision: str = "heads", procedures: Sequence[Any] | None = None) -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
+            _serialise(connection)
             config = alembic_config(url, procedure_migrations(procedures))
             config.attributes["connection"] = connection
             command.upgrade(config, revision)

@@ -224,7 +224,7 @@ def test_who_may_see_the_days_orders(
 
 def test_the_supervisor_page_has_the_refusals_table(clerk_browser: ClerkBrowser) -> None:
     silvia, _ = clerk_browser("silvia", "supervisor")
-    page = silvia.get("/supervisor", headers=ORIGIN)
+    page = silvia.get("/supervisor/fleet", headers=ORIGIN)
     assert page.status_code == 200
     assert 'id="refusals-table"' in page.text and "<caption" in page.text
     assert "Notificacions de pagament rebutjades" in page.text

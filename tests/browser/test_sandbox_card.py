@@ -172,7 +172,7 @@ def test_the_supervisor_sees_refused_notifications_in_an_accessible_table(
     page.fill("#username", "silvia")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.goto(f"{server.url}/supervisor")
+    page.goto(f"{server.url}/supervisor/fleet")
     row = page.locator("#refusals-body tr")
     expect(row).to_have_count(1, timeout=10_000)
     expect(row.locator("td").nth(1)).to_have_text("mal formada")

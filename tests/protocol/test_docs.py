@@ -391,11 +391,12 @@ def socket_error_codes(handlers: Iterable[Callable[..., Any]]) -> set[str]:
 
 @pytest.fixture
 def handlers(server_context: AppContext) -> list[Callable[..., Any]]:
-    """The frame handlers wired to a server's hub (the device desk's, the procedures'), and the
-    device desk's handler of the agent's socket."""
+    """The frame handlers wired to a server's hub (the device desk's, the procedures'), the
+    device desk's handler of the agent's socket and the wallboard's of the supervisor's."""
     routed = list(server_context.hub._handlers.values())  # the hub's routing table, read only
     assert routed, "no frame handlers are routed through the hub: has the wiring changed?"
-    return [*routed, server_context.devices.agent_frame]
+    assert server_context.wallboard is not None
+    return [*routed, server_context.devices.agent_frame, server_context.wallboard.on_frame]
 
 
 def test_every_error_code_is_documented_and_declared(handlers: list[Callable[..., Any]]) -> None:

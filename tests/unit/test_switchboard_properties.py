@@ -4,6 +4,11 @@ The machine keeps its own model, built only from the events the switchboard retu
 commands it was given), and checks after every step that the board and the model agree and that
 routing left nothing undone: no request lost, one offer per request and per clerk, clerk and
 request states matching offers and calls, and dispatch leaving no offerable pair behind.
+
+Every command runs through ``execute`` (presence and registration through the composite commands
+of ``attention/replica.py``, as the hub does), so two more invariants hold after every step: a
+board built only by folding every event returned so far has the board's normalised state, and
+the board survives a snapshot (``attention/snapshot.py``) unchanged.
 """
 
 from __future__ import annotations
@@ -23,20 +28,26 @@ from finestreta.attention import (
     RequestState,
     RoutingRules,
     Switchboard,
+    replica,
+    snapshot,
 )
 from finestreta.attention.events import (
     CallEnded,
     CallStarted,
     CallWrappedUp,
+    ClerkRegistered,
     ClerkStateChanged,
     Event,
     OfferEnded,
     OfferMade,
+    PresenceChanged,
     RequestAbandoned,
     RequestCancelled,
     RequestQueued,
 )
 from finestreta.attention.states import CHOOSABLE_CLERK_STATES, Party
+
+Command = Callable[[Switchboard, float], list[Event]]
 
 LANGUAGES = ("ca", "es", "en")
 CLERK_IDS = st.integers(1, 5)  # clerks 1-4 at most are registered: 5 is always unknown
@@ -53,6 +64,10 @@ KIOSK_IDS = st.integers(1, 5)
 STEPS = st.sampled_from([0.0, 0.25, 1.0, 2.0, 3.0, 4.75, 5.0, 10.0, 19.75, 20.0, 25.0, 30.0, 31.0])
 
 
+def _no_ids() -> str:
+    raise AssertionError("a replica made something up instead of folding it")
+
+
 @dataclass(frozen=True)
 class CallInfo:
     request_id: str
@@ -64,6 +79,8 @@ class SwitchboardMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.board: Switchboard | None = None
+        # a board that never runs a command: it only folds the events the real one returned
+        self.replica: Switchboard | None = None
         self.now = 0.0
         # requests
         self.queued: dict[str, RequestQueued] = {}
@@ -78,6 +95,8 @@ class SwitchboardMachine(RuleBasedStateMachine):
         self.active_calls: set[str] = set()
         self.ended_calls: set[str] = set()
         self.wrapped_calls: set[str] = set()
+        # kiosk id -> (priority, until): the head of the queue kept after the clerk left
+        self.tickets: dict[int, tuple[int, float]] = {}
         # clerks and kiosks, as the model sees them
         self.clerk_state: dict[int, ClerkState] = {}
         self.skills: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
@@ -91,6 +110,7 @@ class SwitchboardMachine(RuleBasedStateMachine):
         # what is being handled by the tick in progress
         self.due_kiosks: set[int] = set()
         self.due_clerks: set[int] = set()
+        self.graces_over: set[tuple[str, int]] = set()
         # time moved on without a dispatch: offerable pairs may be pending until the next one
         self.stale = False
 
@@ -124,6 +144,7 @@ class SwitchboardMachine(RuleBasedStateMachine):
         )
         self.ids = itertools.count(1)
         self.board = Switchboard(self.routing, new_id=lambda: f"id{next(self.ids)}")
+        self.replica = Switchboard(self.routing, new_id=_no_ids)
         for clerk_id, (languages, topics, _) in enumerate(clerks, start=1):
             self.register_clerk(clerk_id, languages, topics)
             self._console(clerk_id, connected=True)
@@ -145,18 +166,21 @@ class SwitchboardMachine(RuleBasedStateMachine):
         b = self.sb
         return repr((b.clerks, b.requests, b.offers, b.calls, b.kiosks, b._seq, self.ids))
 
-    def run(
-        self, command: Callable[[], list[Event]], refusal: str | None, dispatches: bool
+    def execute(
+        self, command: Command, refusal: str | None = None, dispatches: bool = False
     ) -> list[Event] | None:
-        """Run a command expected to be refused with ``refusal`` (or to succeed if None)."""
+        """Run a command expected to be refused with ``refusal`` (or to succeed if None), then
+        fold its events into the replica."""
         before = self.snapshot()
         try:
-            events = command()
+            events = command(self.sb, self.now)
         except AttentionError as error:
             assert error.code == refusal, f"refused with {error.code!r}, expected {refusal!r}"
             assert self.snapshot() == before, "a refused command changed the board"
             return None
         assert refusal is None, f"expected a refusal {refusal!r}, got {events!r}"
+        assert self.replica is not None
+        replica.fold_all(self.replica, events)
         self.observe(events)
         self.check_routing_order(events)
         if dispatches:
@@ -206,6 +230,14 @@ class SwitchboardMachine(RuleBasedStateMachine):
                         assert (
                             event.kiosk_id in self.due_kiosks or event.clerk_id in self.due_clerks
                         ), "call ended by the system within the grace periods"
+                    if event.rejoin_until is not None:
+                        assert event.ended_by == Party.CLERK
+                        assert event.rejoin_until == self.now + self.routing.rejoin_window
+                        priority = self.queued[event.request_id].priority + 1
+                        assert event.rejoin_priority == priority
+                        self.tickets[event.kiosk_id] = (priority, event.rejoin_until)
+                    else:
+                        assert event.rejoin_priority is None
                     self.active_calls.remove(event.call_id)
                     self.ended_calls.add(event.call_id)
                     self._end_request(event.request_id, "served")
@@ -214,6 +246,20 @@ class SwitchboardMachine(RuleBasedStateMachine):
                     assert self.calls[event.call_id].clerk_id == event.clerk_id
                     self.ended_calls.remove(event.call_id)
                     self.wrapped_calls.add(event.call_id)
+                case ClerkRegistered():
+                    skills = (frozenset(event.languages), frozenset(event.topics))
+                    assert skills == self.skills[event.clerk_id]
+                case PresenceChanged(grace_over=True):
+                    assert not event.connected
+                    due = self.due_kiosks if event.party == "kiosk" else self.due_clerks
+                    assert event.party_id in due, "grace over within the grace period"
+                    self.graces_over.add((event.party, event.party_id))
+                case PresenceChanged(party="console"):
+                    assert event.connected == self.clerk_connected[event.party_id]
+                    assert event.connected == (self.clerk_gone_since[event.party_id] is None)
+                case PresenceChanged(party="kiosk"):
+                    self.kiosk_connected[event.party_id] = event.connected
+                    self.kiosk_gone_since[event.party_id] = None if event.connected else self.now
                 case ClerkStateChanged():
                     assert event.previous == self.clerk_state[event.clerk_id]
                     assert event.state != event.previous
@@ -347,9 +393,11 @@ class SwitchboardMachine(RuleBasedStateMachine):
             self.clerk_gone_since[clerk_id] = None
             self.idle_since[clerk_id] = 0.0
         self.skills[clerk_id] = (frozenset(languages), frozenset(topics))
-        self.sb.register_clerk(clerk_id, languages, topics)
-        # register_clerk returns no events; after a change of skills the caller dispatches
-        self.run(lambda: self.sb.dispatch(self.now), None, dispatches=True)
+        # registering dispatches: the new skills may match someone waiting
+        self.execute(
+            lambda b, now: replica.register_clerk(b, clerk_id, languages, topics, now),
+            dispatches=True,
+        )
 
     def _unknown(self, clerk_id: int) -> str | None:
         return None if clerk_id in self.clerk_state else "unknown_clerk"
@@ -363,13 +411,19 @@ class SwitchboardMachine(RuleBasedStateMachine):
         if refusal is None:  # the model moves first: the dispatch inside sees the clerk back
             self.clerk_connected[clerk_id] = connected
             self.clerk_gone_since[clerk_id] = None if connected else self.now
-        if connected:
-            self.run(lambda: self.sb.console_connected(clerk_id, self.now), refusal, True)
-        else:
-            events = self.run(
-                lambda: self.sb.console_disconnected(clerk_id, self.now), refusal, False
+        if connected and refusal is None:
+            languages, topics = self.skills[clerk_id]
+            self.execute(
+                lambda b, now: replica.console_joined(b, clerk_id, languages, topics, now),
+                dispatches=True,
             )
-            assert not events
+        elif connected:  # (console_joined would register an unknown clerk, as the hub wants)
+            self.execute(lambda b, now: b.console_connected(clerk_id, now), refusal)
+        else:
+            events = self.execute(lambda b, now: replica.console_gone(b, clerk_id, now), refusal)
+            assert events is None or events == [
+                PresenceChanged(self.now, "console", clerk_id, False)
+            ]
 
     @rule(
         data=st.data(),
@@ -391,8 +445,8 @@ class SwitchboardMachine(RuleBasedStateMachine):
             refusal = "busy"
         changes = refusal is None and self.clerk_state[clerk_id] != state
         dispatches = changes and state == ClerkState.AVAILABLE  # otherwise no dispatch happens
-        events = self.run(
-            lambda: self.sb.set_clerk_state(clerk_id, state, self.now), refusal, dispatches
+        events = self.execute(
+            lambda b, now: b.set_clerk_state(clerk_id, state, now), refusal, dispatches
         )
         if events is None:
             return
@@ -414,19 +468,23 @@ class SwitchboardMachine(RuleBasedStateMachine):
     def request(self, kiosk_id: int, language: str, topic: str, priority: int) -> None:
         has_one = any(self.queued[r].kiosk_id == kiosk_id for r in self.live)
         refusal = "already_requested" if has_one else None
-        events = self.run(
-            lambda: self.sb.request(kiosk_id, language, topic, self.now, priority=priority),
+        events = self.execute(
+            lambda b, now: b.request(kiosk_id, language, topic, now, priority=priority),
             refusal,
             True,
         )
         if events is not None:
+            ticket = self.tickets.pop(kiosk_id, None)
+            expected = priority
+            if ticket is not None and self.now <= ticket[1]:  # the citizen whose clerk left
+                expected = max(priority, ticket[0])
             queued = events[0]
             assert isinstance(queued, RequestQueued)
             assert (queued.kiosk_id, queued.language, queued.topic, queued.priority) == (
                 kiosk_id,
                 language,
                 topic,
-                priority,
+                expected,
             )
 
     @precondition(lambda self: self.queued)
@@ -435,7 +493,7 @@ class SwitchboardMachine(RuleBasedStateMachine):
         request_id = self._pick(data, sorted(self.live), [*sorted(self.queued), "nope"])
         in_call = any(self.calls[c].request_id == request_id for c in self.active_calls)
         refusal = "no_request" if request_id not in self.live else "in_call" if in_call else None
-        events = self.run(lambda: self.sb.cancel(request_id, self.now), refusal, True)
+        events = self.execute(lambda b, now: b.cancel(request_id, now), refusal, True)
         if events is not None:
             assert self.ended[request_id] == "cancelled"
 
@@ -444,10 +502,10 @@ class SwitchboardMachine(RuleBasedStateMachine):
         self.kiosk(kiosk_id, connected)
 
     def kiosk(self, kiosk_id: int, connected: bool) -> None:
-        command = self.sb.kiosk_connected if connected else self.sb.kiosk_disconnected
-        assert self.run(lambda: command(kiosk_id, self.now), None, False) == []
-        self.kiosk_connected[kiosk_id] = connected
-        self.kiosk_gone_since[kiosk_id] = None if connected else self.now
+        command = replica.kiosk_joined if connected else replica.kiosk_gone
+        events = self.execute(lambda b, now: command(b, kiosk_id, now))
+        assert events == [PresenceChanged(self.now, "kiosk", kiosk_id, connected)]
+        assert self.kiosk_connected[kiosk_id] == connected
 
     # ------------------------------------------------------------------ offers and calls
 
@@ -463,7 +521,7 @@ class SwitchboardMachine(RuleBasedStateMachine):
         refusal = self._offer_refusal(clerk_id, offer_id)
         if refusal is None and self.now > self.offers_made[offer_id].deadline:
             refusal = "offer_expired"
-        events = self.run(lambda: self.sb.accept(clerk_id, offer_id, self.now), refusal, False)
+        events = self.execute(lambda b, now: b.accept(clerk_id, offer_id, now), refusal)
         if events is not None:
             assert self.closed_offers[offer_id] == "accepted"
             assert self.sb.clerks[clerk_id].missed_rings == 0
@@ -473,7 +531,7 @@ class SwitchboardMachine(RuleBasedStateMachine):
     def decline(self, data: st.DataObject) -> None:
         clerk_id, offer_id = self._pick_offer(data)
         refusal = self._offer_refusal(clerk_id, offer_id)
-        events = self.run(lambda: self.sb.decline(clerk_id, offer_id, self.now), refusal, True)
+        events = self.execute(lambda b, now: b.decline(clerk_id, offer_id, now), refusal, True)
         if events is None:
             return
         assert self.closed_offers[offer_id] == "declined"
@@ -497,12 +555,30 @@ class SwitchboardMachine(RuleBasedStateMachine):
             refusal = "call_ended"
         else:
             refusal = "no_call"
-        events = self.run(lambda: self.sb.hang_up(call_id, by, self.now), refusal, False)
+        events = self.execute(lambda b, now: b.hang_up(call_id, by, now), refusal)
         if events is not None:
             assert [(e.call_id, e.ended_by) for e in events if isinstance(e, CallEnded)] == [
                 (call_id, by.value)
             ]
             assert self.clerk_state[self.calls[call_id].clerk_id] == ClerkState.WRAP_UP
+
+    @rule(data=st.data())
+    def clerk_leaves(self, data: st.DataObject) -> None:
+        """A clerk logs out (mostly one in a call): the call ends, the booth may ask again at
+        the head of the queue."""
+        in_calls = sorted({self.calls[c].clerk_id for c in self.active_calls})
+        clerk_id = self._pick_clerk(data)
+        if in_calls and data.draw(st.integers(0, 3), label="in a call") > 0:
+            clerk_id = data.draw(st.sampled_from(in_calls))
+        events = self.execute(lambda b, now: b.clerk_left(clerk_id, now))
+        assert events is not None
+        if clerk_id not in in_calls:
+            assert events == []
+            return
+        ended = events[0]
+        assert isinstance(ended, CallEnded) and ended.rejoin_until is not None
+        assert self.sb.may_rejoin(ended.kiosk_id, self.now)
+        assert self.clerk_state[clerk_id] == ClerkState.WRAP_UP
 
     @precondition(lambda self: self.calls)
     @rule(data=st.data(), outcome=st.sampled_from(["resolved", "referred"]))
@@ -521,8 +597,8 @@ class SwitchboardMachine(RuleBasedStateMachine):
             refusal = "call_active"
         else:
             refusal = None
-        events = self.run(
-            lambda: self.sb.wrap_up(clerk_id, call_id, outcome, "", self.now), refusal, True
+        events = self.execute(
+            lambda b, now: b.wrap_up(clerk_id, call_id, outcome, "", now), refusal, True
         )
         if events is not None:
             expected = (
@@ -538,9 +614,7 @@ class SwitchboardMachine(RuleBasedStateMachine):
     def answer_the_ring(self, data: st.DataObject) -> None:
         made = self.offers_made[data.draw(st.sampled_from(sorted(self.open_offers)))]
         refusal = "offer_expired" if self.now > made.deadline else None
-        events = self.run(
-            lambda: self.sb.accept(made.clerk_id, made.offer_id, self.now), refusal, False
-        )
+        events = self.execute(lambda b, now: b.accept(made.clerk_id, made.offer_id, now), refusal)
         if events is not None:
             assert self.clerk_state[made.clerk_id] == ClerkState.IN_CALL
 
@@ -548,7 +622,7 @@ class SwitchboardMachine(RuleBasedStateMachine):
     @rule(data=st.data(), by=st.sampled_from([Party.KIOSK, Party.CLERK]))
     def end_the_call(self, data: st.DataObject, by: Party) -> None:
         call_id = data.draw(st.sampled_from(sorted(self.active_calls)))
-        self.run(lambda: self.sb.hang_up(call_id, by, self.now), None, False)
+        self.execute(lambda b, now: b.hang_up(call_id, by, now))
         assert call_id in self.ended_calls
 
     @precondition(lambda self: self.ended_calls)
@@ -556,7 +630,7 @@ class SwitchboardMachine(RuleBasedStateMachine):
     def finish_the_wrap_up(self, data: st.DataObject) -> None:
         call_id = data.draw(st.sampled_from(sorted(self.ended_calls)))
         clerk_id = self.calls[call_id].clerk_id
-        self.run(lambda: self.sb.wrap_up(clerk_id, call_id, "resolved", "", self.now), None, True)
+        self.execute(lambda b, now: b.wrap_up(clerk_id, call_id, "resolved", "", now), None, True)
         assert call_id in self.wrapped_calls
 
     @precondition(lambda self: self.open_offers)
@@ -566,14 +640,12 @@ class SwitchboardMachine(RuleBasedStateMachine):
         made = self.offers_made[data.draw(st.sampled_from(sorted(self.open_offers)))]
         if self.now > made.deadline:
             return
-        events = self.run(
-            lambda: self.sb.accept(made.clerk_id, made.offer_id, self.now), None, False
-        )
+        events = self.execute(lambda b, now: b.accept(made.clerk_id, made.offer_id, now))
         assert events is not None
         call_id = next(e.call_id for e in events if isinstance(e, CallStarted))
-        self.run(lambda: self.sb.hang_up(call_id, by, self.now), None, False)
-        self.run(
-            lambda: self.sb.wrap_up(made.clerk_id, call_id, "resolved", "", self.now), None, True
+        self.execute(lambda b, now: b.hang_up(call_id, by, now))
+        self.execute(
+            lambda b, now: b.wrap_up(made.clerk_id, call_id, "resolved", "", now), None, True
         )
 
     @precondition(lambda self: self.open_offers or self.active_calls)
@@ -617,7 +689,11 @@ class SwitchboardMachine(RuleBasedStateMachine):
             if since is not None and self.now - since >= self.routing.console_grace
         }
         try:
-            self.run(lambda: self.sb.tick(self.now), None, True)
+            self.graces_over = set()
+            self.execute(replica.tick, None, True)
+            assert self.graces_over == {("kiosk", k) for k in self.due_kiosks} | {
+                ("console", c) for c in self.due_clerks
+            }
             assert all(o.deadline > self.now for o in self.sb.offers.values()), "offer not expired"
             for kiosk_id in self.due_kiosks:
                 assert self.sb.live_request_of(kiosk_id) is None, "gone kiosk kept its request"
@@ -713,6 +789,42 @@ class SwitchboardMachine(RuleBasedStateMachine):
             assert clerk.connected == self.clerk_connected[clerk.id]
             assert clerk.disconnected_since == self.clerk_gone_since[clerk.id]
             assert clerk.missed_rings == self.missed[clerk.id]
+
+    @invariant()
+    def a_replica_folding_the_events_agrees(self) -> None:
+        """A board built only from the events returned so far holds the board's state."""
+        if self.board is None or self.replica is None:
+            return
+        assert snapshot.normalised(self.replica, self.now) == snapshot.normalised(
+            self.board, self.now
+        )
+
+        # and it would decide as the board does: the same tick now
+        def copy(board: Switchboard) -> Switchboard:
+            ids = itertools.count(1)
+            data = snapshot.to_dict(board)
+            return snapshot.from_dict(data, self.routing, new_id=lambda: f"t{next(ids)}")
+
+        assert copy(self.replica).tick(self.now) == copy(self.board).tick(self.now)
+
+    @invariant()
+    def a_snapshot_restores_the_board(self) -> None:
+        if self.board is None:
+            return
+        b = self.board
+        restored = snapshot.from_dict(snapshot.to_dict(b), self.routing, new_id=_no_ids)
+        assert restored.clerks == b.clerks
+        assert restored.requests == b.requests
+        assert restored.offers == b.offers
+        assert restored.calls == b.calls
+        assert restored.kiosks == b.kiosks
+        assert restored.rejoin == b.rejoin
+        assert restored.next_seq == b.next_seq
+        # nothing is due before next_due: a tick until then changes nothing
+        due = b.next_due()
+        if due is None or due > self.now:
+            assert restored.tick(self.now) == []
+            assert snapshot.to_dict(restored) == snapshot.to_dict(b)
 
     @invariant()
     def one_offer_per_request_and_per_clerk(self) -> None:

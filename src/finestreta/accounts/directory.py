@@ -76,6 +76,11 @@ class Directory:
     def refresh(self) -> None:
         self._loaded_at = 0.0
 
+    def kiosks(self) -> dict[int, dict[str, Any]]:
+        """Every booth: its name, site, code and whether it is enabled (the wallboard)."""
+        kiosks: dict[int, dict[str, Any]] = self._get()["kiosks"]
+        return {kiosk_id: dict(data) for kiosk_id, data in kiosks.items()}
+
     def kiosk(self, kiosk_id: int) -> dict[str, str]:
         data = self._get()["kiosks"].get(kiosk_id)
         if data is None:

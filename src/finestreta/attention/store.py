@@ -22,6 +22,7 @@ from finestreta.attention.events import (
     Event,
     OfferEnded,
     OfferMade,
+    PresenceChanged,
     RequestAbandoned,
     RequestCancelled,
     RequestQueued,
@@ -49,9 +50,14 @@ class AttentionStore:
         if not events:
             return
         with self.db.session() as session:
-            for event in events:
-                _project(session, event)
-                session.add(_event_row(event))
+            self.record_in(session, events)
+
+    @staticmethod
+    def record_in(session: Session, events: Sequence[Event]) -> None:
+        """``record`` inside the caller's transaction (the simulation writes a day at once)."""
+        for event in events:
+            _project(session, event)
+            session.add(_event_row(event))
 
     # ------------------------------------------------------------------ reading back
     def load(self, board: Switchboard, now: float) -> list[Event]:
@@ -127,24 +133,29 @@ class AttentionStore:
         """Store the citizen's rating of a served request, once and only by its own booth;
         returns the id of the clerk who served it (None: refused)."""
         with self.db.session() as session:
-            row = session.get(AttentionRequestRow, request_id)
-            if row is None or row.kiosk_id != kiosk_id or row.state != "served":
-                return None
-            if row.rating is not None:
-                return None
-            row.rating, row.rated_at = rating, now
-            session.add(
-                AttentionEventRow(
-                    at=now,
-                    kind="request_rated",
-                    request_id=request_id,
-                    kiosk_id=kiosk_id,
-                    data={"rating": rating},
-                )
+            return self.rate_in(session, request_id, kiosk_id, rating, now)
+
+    @staticmethod
+    def rate_in(
+        session: Session, request_id: str, kiosk_id: int, rating: int, now: datetime
+    ) -> int | None:
+        """``rate`` inside the caller's transaction."""
+        row = session.get(AttentionRequestRow, request_id)
+        if row is None or row.kiosk_id != kiosk_id or row.state != "served":
+            return None
+        if row.rating is not None:
+            return None
+        row.rating, row.rated_at = rating, now
+        session.add(
+            AttentionEventRow(
+                at=now,
+                kind="request_rated",
+                request_id=request_id,
+                kiosk_id=kiosk_id,
+                data={"rating": rating},
             )
-            clerk_id = session.scalar(
-                select(CallRow.clerk_id).where(CallRow.request_id == request_id)
-            )
+        )
+        clerk_id = session.scalar(select(CallRow.clerk_id).where(CallRow.request_id == request_id))
         return clerk_id if clerk_id is not None else 0
 
     def attentions_of_day(self, clerk_id: int, day_start: datetime) -> list[dict[str, Any]]:
@@ -200,14 +211,20 @@ class AttentionStore:
 def _event_row(event: Event) -> AttentionEventRow:
     data = event.data()
     data.pop("at", None)
+    # the exact time, which the column rounds: ``events.from_row`` rebuilds the event from it
+    data["t"] = event.at
     note = data.pop("note", "") if isinstance(event, CallWrappedUp) else ""
+    clerk_id, kiosk_id = data.get("clerk_id"), data.get("kiosk_id")
+    if isinstance(event, PresenceChanged):
+        clerk_id = event.party_id if event.party == "console" else None
+        kiosk_id = event.party_id if event.party == "kiosk" else None
     return AttentionEventRow(
         at=from_epoch(event.at),
         kind=event.kind,
         request_id=data.get("request_id"),
         call_id=data.get("call_id"),
-        clerk_id=data.get("clerk_id"),
-        kiosk_id=data.get("kiosk_id"),
+        clerk_id=clerk_id,
+        kiosk_id=kiosk_id,
         data=data,
         note=note,
     )
@@ -287,7 +304,7 @@ def _project(session: Session, event: Event) -> None:
             if event.state == "available" and event.previous != "ringing":
                 presence.idle_since = at
         case _:
-            pass
+            pass  # presence and registration: not projected (the replica folds them)
 
 
 def _set_request_state(

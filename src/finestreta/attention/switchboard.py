@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from finestreta.attention import errors as refused
 from finestreta.attention.events import (
@@ -153,6 +153,13 @@ class Switchboard:
         """Make sure new requests number after ``seq`` (sequence numbers are never reused)."""
         self._seq = itertools.count(max(seq, next(self._seq)))
 
+    @property
+    def next_seq(self) -> int:
+        """The number the next request gets (reading it uses none up)."""
+        seq = next(self._seq)
+        self._seq = itertools.count(seq)
+        return seq
+
     # ------------------------------------------------------------------ clerks
     def register_clerk(
         self,
@@ -187,8 +194,11 @@ class Switchboard:
         clerk.connected, clerk.disconnected_since = False, now
         return []
 
-    def set_clerk_state(self, clerk_id: int, state: ClerkState, now: float) -> list[Event]:
-        """The clerk chooses available, away or offline (not while ringing, in a call or wrap-up)."""
+    def set_clerk_state(
+        self, clerk_id: int, state: ClerkState, now: float, reason: str = "chosen"
+    ) -> list[Event]:
+        """The clerk chooses available, away or offline (not while ringing, in a call or wrap-up);
+        ``reason`` says who did: the clerk (``chosen``) or a supervisor (``supervisor``)."""
         clerk = self.clerk(clerk_id)
         try:
             state = ClerkState(state)
@@ -202,7 +212,7 @@ class Switchboard:
             )
         if clerk.state == state:
             return []
-        events: list[Event] = [self._move_clerk(clerk, state, now, reason="chosen")]
+        events: list[Event] = [self._move_clerk(clerk, state, now, reason=reason)]
         if state == ClerkState.AVAILABLE:
             clerk.missed_rings = 0
             events += self.dispatch(now)
@@ -371,7 +381,12 @@ class Switchboard:
             return []
         priority = self.requests[call.request_id].priority
         events = self.hang_up(call.id, Party.CLERK, now)
-        self.rejoin[call.kiosk_id] = (priority + 1, now + self.rules.rejoin_window)
+        ticket = (priority + 1, now + self.rules.rejoin_window)
+        self.rejoin[call.kiosk_id] = ticket
+        ended = events[0]
+        assert isinstance(ended, CallEnded)
+        # the ticket travels with the event, so that a replica folding the log holds it too
+        events[0] = replace(ended, rejoin_priority=ticket[0], rejoin_until=ticket[1])
         return events
 
     def may_rejoin(self, kiosk_id: int, now: float) -> bool:
@@ -437,6 +452,24 @@ class Switchboard:
                 events.append(self._move_clerk(clerk, ClerkState.OFFLINE, now, "disconnected"))
             # wrap-up stays pending until the clerk comes back
         return events
+
+    def next_due(self) -> float | None:
+        """The earliest moment a ``tick`` may change something: an offer's deadline, the end of
+        a grace period, a pass running out (a clerk may then be rung for that request). None:
+        nothing is pending, ticks can wait for the next command. A past moment means "now"."""
+        moments = [offer.deadline for offer in self.offers.values()]
+        moments += [
+            kiosk.disconnected_since + self.rules.kiosk_grace
+            for kiosk in self.kiosks.values()
+            if not kiosk.connected and kiosk.disconnected_since is not None
+        ]
+        moments += [
+            clerk.disconnected_since + self.rules.console_grace
+            for clerk in self.clerks.values()
+            if not clerk.connected and clerk.disconnected_since is not None
+        ]
+        moments += [until for r in self.requests.values() for until in r.passed_by.values()]
+        return min(moments, default=None)
 
     def dispatch(self, now: float) -> list[Event]:
         """Offer waiting requests, oldest of the highest priority first, to idle clerks."""

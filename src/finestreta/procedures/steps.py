@@ -4,6 +4,7 @@ name, a document number or an address (a test checks the built-in procedures' st
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from finestreta.clock import Clock
@@ -28,13 +29,26 @@ class StepLog:
     ) -> None:
         with self.db.session() as session:
             session.add(
-                ProcedureStepRow(
-                    at=self.clock.now(),
-                    call_id=call_id,
-                    clerk_id=clerk_id,
-                    procedure=procedure,
-                    step=step[:40],
-                    outcome=outcome[:60],
-                    detail=detail,
-                )
+                step_row(self.clock.now(), procedure, step, outcome, call_id, clerk_id, detail)
             )
+
+
+def step_row(
+    at: datetime,
+    procedure: str,
+    step: str,
+    outcome: str,
+    call_id: str | None,
+    clerk_id: int | None,
+    detail: dict[str, Any],
+) -> ProcedureStepRow:
+    """The row ``StepLog.record`` writes (the simulation adds it in a transaction of its own)."""
+    return ProcedureStepRow(
+        at=at,
+        call_id=call_id,
+        clerk_id=clerk_id,
+        procedure=procedure,
+        step=step[:40],
+        outcome=outcome[:60],
+        detail=detail,
+    )

@@ -159,6 +159,15 @@ class Sockets:
         if conn is not None:
             conn.send(frame)
 
+    def broadcast(self, frame: Outbound) -> int:
+        """``frame`` to every open socket, serialised once (the wallboard's pushes); returns
+        how many sockets it was queued for."""
+        text = frame.to_json()
+        sockets = list(self._open.values())
+        for conn in sockets:
+            conn.send_text(text)
+        return len(sockets)
+
     def close(self, party_id: int, reason: str, code: int, why: str) -> None:
         """Tell the party why and close its socket (a disabled booth, a logged-out clerk)."""
         conn = self._open.get(party_id)

@@ -1,5 +1,6 @@
-"""The three sockets: ``/ws/kiosk`` for a paired booth page, ``/ws/console`` for a clerk and
-``/ws/agent`` for the kiosk agent on the booth's computer.
+"""The sockets: ``/ws/kiosk`` for a paired booth page, ``/ws/console`` for a clerk,
+``/ws/agent`` for the kiosk agent on the booth's computer and ``/ws/supervisor`` for a
+supervisor's wallboard.
 
 Authentication is the page's cookie (checked before the handshake is accepted) plus a
 same-origin check, so another site cannot open a socket with the user's cookie. After that, each
@@ -38,7 +39,7 @@ from finestreta.realtime.connections import (
     TokenBucket,
 )
 from finestreta.web import security
-from finestreta.web.security import CALL_ROLES, ctx_of
+from finestreta.web.security import CALL_ROLES, SUPERVISOR_ROLES, ctx_of
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -119,6 +120,32 @@ async def console_socket(websocket: WebSocket) -> None:
         on_join=lambda conn: hub.clerk_joined(conn, staff.languages, staff.topics),
         on_frame=hub.console_frame,
         on_leave=hub.clerk_left,
+        credential=token_hash(websocket.cookies.get(security.STAFF_COOKIE, "")),
+    )
+
+
+@router.websocket("/ws/supervisor")
+async def supervisor_socket(websocket: WebSocket) -> None:
+    """A supervisor's (or admin's) wallboard: watches the hub, is never rung
+    (docs/wallboard.md)."""
+    if not security.same_origin(websocket):
+        await _refuse(websocket, CLOSE_FORBIDDEN, "cross-site socket refused")
+        return
+    staff = security.staff_of(websocket)
+    if staff is None:
+        await _refuse(websocket, CLOSE_UNAUTHORISED, "not logged in")
+        return
+    board = ctx_of(websocket).wallboard
+    if staff.role not in SUPERVISOR_ROLES or board is None:
+        await _refuse(websocket, CLOSE_FORBIDDEN, "only supervisors and admins watch the board")
+        return
+    await _serve(
+        websocket,
+        f.SUPERVISOR,
+        staff.id,
+        on_join=board.joined,
+        on_frame=board.on_frame,
+        on_leave=board.left,
         credential=token_hash(websocket.cookies.get(security.STAFF_COOKIE, "")),
     )
 

@@ -28,7 +28,8 @@ from finestreta.errors import FinestretaError
 PROTOCOL_VERSION = 1
 
 KIOSK, CONSOLE, AGENT = "kiosk", "console", "agent"
-PARTIES = (KIOSK, CONSOLE, AGENT)
+SUPERVISOR = "supervisor"  # the wallboard: watches the hub, never rung (docs/wallboard.md)
+PARTIES = (KIOSK, CONSOLE, AGENT, SUPERVISOR)
 
 Language = Literal["ca", "es", "en"]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -47,7 +48,7 @@ class Inbound(BaseModel):
 
 
 class Ping(Inbound):
-    parties = (KIOSK, CONSOLE, AGENT)
+    parties = (KIOSK, CONSOLE, AGENT, SUPERVISOR)
     type: Literal["ping"]
     t: float | None = None
 
@@ -111,6 +112,32 @@ class SetState(Inbound):
     parties = (CONSOLE,)
     type: Literal["set_state"]
     state: Literal["available", "away", "offline"]
+
+
+class AskHelp(Inbound):
+    """The clerk asks a supervisor for help (``active``), or takes it back."""
+
+    parties = (CONSOLE,)
+    type: Literal["ask_help"]
+    active: bool
+
+
+class AcknowledgeHelp(Inbound):
+    """A supervisor answers a clerk's call for help: it leaves every wallboard."""
+
+    parties = (SUPERVISOR,)
+    type: Literal["acknowledge_help"]
+    clerk_id: Annotated[int, Field(ge=1)]
+
+
+class SetClerkState(Inbound):
+    """A supervisor sets a clerk available or away (the clerk's own ``set_state`` command,
+    recorded with reason ``supervisor``)."""
+
+    parties = (SUPERVISOR,)
+    type: Literal["set_clerk_state"]
+    clerk_id: Annotated[int, Field(ge=1)]
+    state: Literal["available", "away"]
 
 
 class Accept(Inbound):
@@ -219,7 +246,7 @@ class Outbound(Wire):
 
 
 class Pong(Outbound):
-    parties = (KIOSK, CONSOLE, AGENT)
+    parties = (KIOSK, CONSOLE, AGENT, SUPERVISOR)
     type: Literal["pong"] = "pong"
     t: float | None
 
@@ -227,7 +254,7 @@ class Pong(Outbound):
 class Error(Outbound):
     """A frame was refused; ``code`` is stable, ``message`` English for logs."""
 
-    parties = (KIOSK, CONSOLE, AGENT)
+    parties = (KIOSK, CONSOLE, AGENT, SUPERVISOR)
     type: Literal["error"] = "error"
     code: str
     message: str
@@ -238,7 +265,7 @@ class Error(Outbound):
 class Closed(Outbound):
     """The socket is about to be closed by the server (with the close code that follows)."""
 
-    parties = (KIOSK, CONSOLE, AGENT)
+    parties = (KIOSK, CONSOLE, AGENT, SUPERVISOR)
     type: Literal["closed"] = "closed"
     reason: Literal["replaced", "disabled", "logged_out"]
 
@@ -493,6 +520,17 @@ class State(Outbound):
     reason: str | None
 
 
+class HelpState(Outbound):
+    """Where the clerk's call for help stands: asked (``since``), or not any more (taken back,
+    or answered by ``acknowledged_by``, a supervisor's name)."""
+
+    parties = (CONSOLE,)
+    type: Literal["help_state"] = "help_state"
+    active: bool
+    since: str | None = None
+    acknowledged_by: str | None = None
+
+
 class RingEnded(Outbound):
     parties = (CONSOLE,)
     type: Literal["ring_ended"] = "ring_ended"
@@ -653,6 +691,59 @@ class AgentCancel(Outbound):
     job_id: str
 
 
+# ============================================================================ the wallboard
+
+
+class Count(Wire):
+    key: str
+    count: int
+
+
+class HelpCall(Wire):
+    clerk_id: int
+    name: str
+    since: str
+
+
+class ClerkNow(Wire):
+    id: int
+    name: str
+    state: str
+    since: str | None  # when the clerk entered the state (null: before the server started)
+
+
+class BoothNow(Wire):
+    id: int
+    name: str
+    site: str
+    state: Literal["idle", "waiting", "in_call", "offline"]
+    problem: str | None  # why its devices cannot serve (printer_can_print's reason), or null
+
+
+class WallboardNow(Wire):
+    """What is happening now; waiting citizens only as counts (no request, no person)."""
+
+    at: str
+    waiting: int
+    by_topic: list[Count]
+    by_language: list[Count]
+    longest_since: str | None  # when the longest-waiting request was queued (the page ticks)
+    clerks: list[ClerkNow]
+    booths: list[BoothNow]
+
+
+class Wallboard(Outbound):
+    """The wallboard: sent on connect and whenever the hub's state changes (coalesced).
+    ``today`` is ``GET /api/supervision/figures``'s answer for today (docs/wallboard.md)."""
+
+    parties = (SUPERVISOR,)
+    type: Literal["wallboard"] = "wallboard"
+    now: WallboardNow
+    help: list[HelpCall]
+    today: dict[str, Any]
+    answer_within_s: float
+
+
 # ============================================================================ the set
 
 
@@ -666,6 +757,9 @@ PLATFORM_INBOUND: tuple[type[Inbound], ...] = (
     MediaStatus,
     ScanReady,
     SetState,
+    AskHelp,
+    AcknowledgeHelp,
+    SetClerkState,
     Accept,
     Decline,
     WrapUp,
@@ -693,6 +787,7 @@ PLATFORM_OUTBOUND: tuple[type[Outbound], ...] = (
     ConsoleHello,
     ConsoleCallStarted,
     State,
+    HelpState,
     Ring,
     RingEnded,
     Attentions,
@@ -704,6 +799,7 @@ PLATFORM_OUTBOUND: tuple[type[Outbound], ...] = (
     AgentHello,
     AgentJob,
     AgentCancel,
+    Wallboard,
 )
 
 

@@ -92,6 +92,7 @@ class Hub:
         self.agents = Sockets(f.AGENT)  # held by the device desk; watched here
         self._listeners: list[CallListener] = []
         self._observers: list[Callable[[list[ev.Event]], None]] = []
+        self._rating_observers: list[Callable[[str, int, int, datetime], None]] = []
         self._handlers: dict[tuple[str, str], FrameHandler] = {}
         self._sent_places: dict[int, tuple[object, ...]] = {}
         self._queue_dirty = True
@@ -110,6 +111,11 @@ class Hub:
     def observe(self, observer: Callable[[list[ev.Event]], None]) -> None:
         """Hand every batch of switchboard events, once recorded, to ``observer`` (metrics)."""
         self._observers.append(observer)
+
+    def observe_ratings(self, observer: Callable[[str, int, int, datetime], None]) -> None:
+        """Hand every rating, once stored, to ``observer`` (request id, kiosk id, rating, when):
+        ratings are written by the store, not made by the switchboard (the wallboard)."""
+        self._rating_observers.append(observer)
 
     def on_frame(self, party: str, frame_type: str, handler: FrameHandler) -> None:
         """Route inbound frames of ``frame_type`` from ``party`` to ``handler`` (the frame's
@@ -576,13 +582,17 @@ class Hub:
                     return
                 self._run(conn, lambda: self.board.hang_up(call.id, Party.KIOSK, now), frame.ref)
             case f.Rate():
-                clerk_id = self.store.rate(
-                    frame.request_id, kiosk_id, frame.rating, self.clock.now()
-                )
+                rated_at = self.clock.now()
+                clerk_id = self.store.rate(frame.request_id, kiosk_id, frame.rating, rated_at)
                 if clerk_id is None:
                     conn.send(f.error_frame(NOT_RATEABLE(), frame.ref))
                     return
                 conn.send(f.Rated(request_id=frame.request_id))
+                for observer in self._rating_observers:
+                    try:
+                        observer(frame.request_id, kiosk_id, frame.rating, rated_at)
+                    except Exception:  # counting must never cost the citizen's rating
+                        log.exception("rating observer %r failed", observer)
                 if clerk_id:  # the clerk's list of the day shows the rating at once
                     self.to_clerk(clerk_id, self.attentions_frame(clerk_id))
             case _:
@@ -702,6 +712,19 @@ class Hub:
         instead of after the console's grace period (the booth meanwhile showed a frozen
         picture), and its citizen may ask again first in the queue."""
         self._apply(self.board.clerk_left(clerk_id, self.clock.time()))
+
+    def revoked_staff(self, sessions: dict[int, str]) -> set[int]:
+        """Which of these staff sockets (staff id -> session token hash) may no longer be
+        connected: logged out, session expired, account deactivated (the wallboard's)."""
+        if self._revoked is None or not sessions:
+            return set()
+        return self._revoked({}, sessions)[2]
+
+    def set_clerk_state(self, clerk_id: int, state: ClerkState, reason: str) -> None:
+        """Someone else (a supervisor, from the wallboard) sets a clerk's state: the clerk's own
+        command, recorded with ``reason``; raises ``AttentionError`` when the switchboard refuses
+        (a clerk ringing, in a call or in wrap-up is ``busy``)."""
+        self._apply(self.board.set_clerk_state(clerk_id, state, self.clock.time(), reason))
 
     def kiosk_disabled(self, kiosk_id: int) -> None:
         """The booth was disabled or unpaired: its page and its agent are shut out (4403)."""

@@ -28,7 +28,12 @@ from finestreta.realtime.frames import PARTIES, PROTOCOL_VERSION, FrameSet, Wire
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 NULL = {"type": "null"}
 
-_WHO = {"kiosk": "the booth page", "console": "a clerk's console", "agent": "the kiosk agent"}
+_WHO = {
+    "kiosk": "the booth page",
+    "console": "a clerk's console",
+    "agent": "the kiosk agent",
+    "supervisor": "a supervisor's wallboard",
+}
 
 
 def frames_schema(frames: FrameSet) -> dict[str, Any]:
@@ -52,7 +57,7 @@ def frames_schema(frames: FrameSet) -> dict[str, Any]:
         "title": f"Finestreta WebSocket frames, protocol version {PROTOCOL_VERSION}",
         "description": (
             "docs/protocol.md says when each frame is sent and what it means. Validate a frame "
-            "against #/$defs/<party>_<direction>: kiosk, console or agent; inbound is what "
+            "against #/$defs/<party>_<direction>: kiosk, console, agent or supervisor; inbound is what "
             "that party sends, outbound what it receives. Optional fields are absent, never "
             "null. Made by `finestreta protocol schema` from the server's own models."
         ),

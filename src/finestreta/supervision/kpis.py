@@ -166,12 +166,35 @@ def attentions(
     request whose ``request_queued`` is not among them are dropped: with the cut rule, they
     belong to a period not asked for.
     """
-    by_request: dict[str, Attention] = {}
-    by_call: dict[str, Attention] = {}
+    fold = Fold()
     for event in sorted(events, key=lambda e: (e.at, _LIFE.get(e.kind, len(KINDS)))):
+        fold.add(event)
+    for step in steps:
+        fold.add_step(step)
+    return fold.attentions()
+
+
+class Fold:
+    """The attentions folded so far, one event at a time: :func:`attentions` over a whole log,
+    or the wallboard over today's events as the switchboard makes them (handed over in the
+    order they happened, as the hub applies them)."""
+
+    def __init__(self) -> None:
+        self.by_request: dict[str, Attention] = {}
+        self.by_call: dict[str, Attention] = {}
+
+    def attentions(self) -> list[Attention]:
+        return sorted(self.by_request.values(), key=lambda a: a.queued_at)
+
+    def add_step(self, step: ProcedureStep) -> None:
+        attention = self.by_call.get(step.call_id or "")
+        if attention is not None:
+            attention.steps.append(step)
+
+    def add(self, event: LoggedEvent) -> None:
         data = event.data
         if event.kind == "request_queued" and event.request_id and event.kiosk_id is not None:
-            by_request.setdefault(
+            self.by_request.setdefault(
                 event.request_id,
                 Attention(
                     event.request_id,
@@ -181,16 +204,16 @@ def attentions(
                     event.at,
                 ),
             )
-            continue
+            return
         if event.kind == "call_wrapped_up":
             # the wrap-up names its call, not its request
-            attention = by_call.get(event.call_id or "")
+            attention = self.by_call.get(event.call_id or "")
             if attention is not None and attention.wrapped_at is None:
                 attention.wrapped_at, attention.outcome = event.at, str(data.get("outcome", ""))
-            continue
-        attention = by_request.get(event.request_id or "")
+            return
+        attention = self.by_request.get(event.request_id or "")
         if attention is None:
-            continue
+            return
         match event.kind:
             case "offer_made":
                 attention.rings.append(
@@ -203,7 +226,7 @@ def attentions(
                 attention.call_id, attention.clerk_id = event.call_id, event.clerk_id
                 attention.answered_at = event.at
                 if event.call_id:
-                    by_call[event.call_id] = attention
+                    self.by_call[event.call_id] = attention
             case "call_ended" if attention.ended_at is None:
                 attention.ended_at = event.at
             case "request_cancelled" | "request_abandoned" if attention.left_at is None:
@@ -213,11 +236,6 @@ def attentions(
                 rating = data.get("rating")
                 if isinstance(rating, int) and 1 <= rating <= 5:
                     attention.rating = rating
-    for step in steps:
-        attention = by_call.get(step.call_id or "")
-        if attention is not None:
-            attention.steps.append(step)
-    return sorted(by_request.values(), key=lambda a: a.queued_at)
 
 
 def _end_ring(attention: Attention, offer_id: str, reason: str) -> None:

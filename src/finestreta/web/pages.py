@@ -155,9 +155,10 @@ def console(request: Request) -> Response:
     return csp.private(page)
 
 
-@router.get("/supervisor", response_class=HTMLResponse)
+@router.get("/supervisor/fleet", response_class=HTMLResponse)
 def supervisor(request: Request) -> Response:
-    """The fleet of booths: online, in call, printer and scanner state (supervisors, admins)."""
+    """The fleet of booths: online, in call, printer and scanner state (supervisors, admins);
+    linked from the wallboard (``/supervisor``, web/wallboard_api.py)."""
     staff = security.staff_of(request)
     if staff is None:
         return RedirectResponse("/login", status_code=303)

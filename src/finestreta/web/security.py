@@ -25,6 +25,7 @@ from finestreta.web.errors import CROSS_SITE, FORBIDDEN, UNAUTHORIZED
 STAFF_COOKIE = "fs_staff"
 KIOSK_COOKIE = "fs_kiosk"
 CALL_ROLES = ("clerk", "supervisor")
+SUPERVISOR_ROLES = ("supervisor", "admin")  # the wallboard, the fleet, the figures
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ def require_clerk(request: Request) -> Staff:
 
 def require_supervisor(request: Request) -> Staff:
     staff = require_staff(request)
-    if staff.role not in ("supervisor", "admin"):
+    if staff.role not in SUPERVISOR_ROLES:
         raise FORBIDDEN("Only supervisors and admins may see this")
     return staff
 

@@ -21,6 +21,7 @@ const S = {
   clerk: null,
   state: "connecting",
   reason: null,
+  help: null,            // since when this clerk asks for help (ask_help), or null
   outcomes: [],
   ringTimeout: 20,
   offer: null,           // the ring frame while ringing
@@ -135,6 +136,7 @@ function setConnectionBanner(kind, message, action = null) {
 // ------------------------------------------------------------------ rendering
 function render() {
   renderHeader();
+  renderHelp();
   renderQueue();
   renderStage();
 }
@@ -162,6 +164,18 @@ function renderHeader() {
   text("state-lock-hint", hint);
   const control = document.querySelector(".state-control");
   if (hint) control.title = hint; else control.removeAttribute("title");
+}
+
+// The call for help (ask_help): pressed while supervisors' wallboards show it.
+function renderHelp() {
+  const button = $("ask-help");
+  const asking = S.help !== null && S.help !== undefined;
+  button.setAttribute("aria-pressed", String(asking));
+  // short, the top bar is full: the check mark and aria-pressed say it is asked, the title how
+  // to take it back
+  button.textContent = asking ? `✓ ${t("Help")}` : t("Help");
+  button.title = asking ? t("Help asked: press again to take it back") : t("Ask for help");
+  button.disabled = !S.clerk || Boolean(S.closed);
 }
 
 function renderQueue() {
@@ -738,6 +752,12 @@ const handlers = {
       case "chosen":
         S.idleAlert = "";
         break;
+      case "supervisor":
+        S.idleAlert = "";
+        notify("info", frame.state === "away"
+          ? t("A supervisor set you to Away.")
+          : t("A supervisor set you to Available."), { sticky: true });
+        break;
       case "wrapped_up":
         if (S.wrapUp) {
           finishWrapUp();
@@ -751,6 +771,15 @@ const handlers = {
     }
     if (frame.state !== "ringing" && S.offer) clearRing();
     render();
+  },
+
+  help_state(frame) {
+    S.help = frame.active ? frame.since || "" : null;
+    if (frame.active) notify("info", t("Help asked: press again to take it back"));
+    if (!frame.active && frame.acknowledged_by) {
+      notify("ok", t("{name} saw your call for help and is coming.", { name: frame.acknowledged_by }), { sticky: true });
+    }
+    renderHelp();
   },
 
   ring(frame) {
@@ -881,6 +910,10 @@ for (const button of document.querySelectorAll("[data-choose]")) {
   button.addEventListener("click", () => chooseState(button.dataset.choose));
 }
 $("idle-go-available").addEventListener("click", () => chooseState("available"));
+$("ask-help").addEventListener("click", () => {
+  const asking = S.help !== null && S.help !== undefined;
+  send({ type: "ask_help", active: !asking, ref: "ask_help" });
+});
 $("test-sound").addEventListener("click", () => {
   ringer.test();
   renderSound();
