@@ -203,9 +203,7 @@ def observed_demand(
                 abandoned=counted.abandoned,
                 calls_per_hour=counted.offered / open_hours if open_hours else 0.0,
                 aht_seconds=(
-                    counted.handle.mean
-                    if counted.handle.count >= MIN_HANDLES
-                    else whole.mean
+                    counted.handle.mean if counted.handle.count >= MIN_HANDLES else whole.mean
                 ),
                 handles=counted.handle.count,
                 observed_service_level=counted.service_level,
