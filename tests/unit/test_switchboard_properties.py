@@ -435,9 +435,11 @@ class SwitchboardMachine(RuleBasedStateMachine):
         ),
     )
     def set_clerk_state(self, data: st.DataObject, state: ClerkState) -> None:
-        self._choose(self._pick_clerk(data), state)
+        # the clerk chooses, or a supervisor sets it from the wallboard
+        reason = data.draw(st.sampled_from(["chosen", "supervisor"]))
+        self._choose(self._pick_clerk(data), state, reason)
 
-    def _choose(self, clerk_id: int, state: ClerkState) -> None:
+    def _choose(self, clerk_id: int, state: ClerkState, reason: str = "chosen") -> None:
         refusal = self._unknown(clerk_id)
         if refusal is None and state not in CHOOSABLE_CLERK_STATES:
             refusal = "bad_state"
@@ -446,7 +448,7 @@ class SwitchboardMachine(RuleBasedStateMachine):
         changes = refusal is None and self.clerk_state[clerk_id] != state
         dispatches = changes and state == ClerkState.AVAILABLE  # otherwise no dispatch happens
         events = self.execute(
-            lambda b, now: b.set_clerk_state(clerk_id, state, now), refusal, dispatches
+            lambda b, now: b.set_clerk_state(clerk_id, state, now, reason), refusal, dispatches
         )
         if events is None:
             return

@@ -45,6 +45,8 @@ CONSOLE = "console"
 # (``Switchboard._expire_offers``, ``accept``, ``decline``, ``set_clerk_state``).
 _MISSED = frozenset({"missed_ring", "missed_rings"})
 _RESET = frozenset({"accepted", "declined"})
+# Who chose a state (``set_clerk_state``'s reason): the clerk, or a supervisor on the wallboard.
+_CHOSEN = frozenset({"chosen", "supervisor"})
 
 
 # ---------------------------------------------------------------------- composite commands
@@ -225,5 +227,5 @@ def _clerk_moved(clerk: Clerk, event: ClerkStateChanged) -> None:
         clerk.idle_since = event.at  # as ``Switchboard._move_clerk``
     if event.reason in _MISSED:
         clerk.missed_rings += 1
-    elif event.reason in _RESET or (event.reason == "chosen" and state == ClerkState.AVAILABLE):
+    elif event.reason in _RESET or (event.reason in _CHOSEN and state == ClerkState.AVAILABLE):
         clerk.missed_rings = 0
