@@ -92,8 +92,9 @@ def test_bad_periods_get_400_with_the_reason(clerk_browser: ClerkBrowser) -> Non
         ("from=2026-03-01", "'to' is missing"),
     ]
     for query, says in cases:
-        page = supervisor.get(f"/supervisor/report?{query}")
+        page = supervisor.get(f"/supervisor/report?{query}&lang=ca")
         assert page.status_code == 400 and says in html.unescape(page.text), query
+        assert "El període de l'informe no és vàlid" in html.unescape(page.text)
         data = supervisor.get(
             f"/supervisor/report.csv?{query}", headers={"accept": "application/json"}
         )

@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from finestreta.accounts import service
-from finestreta.errors import FinestretaError
+from finestreta.errors import CODES, FinestretaError
+from finestreta.i18n import translator as base_translator
 from finestreta.supervision.report import Report, assemble, load_model, source, to_csv, to_pdf
 from finestreta.supervision.report.cells import bar_share, heat_level, shown
 from finestreta.web import csp, security
@@ -48,6 +49,15 @@ def _report(request: Request, staff: Staff, lang: str, what: str) -> tuple[Repor
             session, staff.username, "report_pilot", f"{period.first}..{period.last}", what
         )
     return assemble(inputs, model, lang), period
+
+
+def _problem(exc: FinestretaError, lang: str) -> str:
+    """The refusal in the page's language (its reason, from the code that found it, as is)."""
+    entry = CODES.get(exc.code)
+    if entry is None or "problem" not in exc.details:
+        return exc.message
+    text: str = base_translator(lang, "errors")(entry.clerk)
+    return text.format(problem=exc.details["problem"])
 
 
 def _report_lang(request: Request, fallback: str) -> str:
@@ -100,7 +110,7 @@ async def report_page(request: Request) -> Response:
             context["query"] = f"from={period.first}&to={period.last}&lang={report_lang}"
         except FinestretaError as exc:
             status = 400
-            context["problem"] = exc.message
+            context["problem"] = _problem(exc, lang)
     else:
         today = date.today()
         context["first"] = today.replace(day=1).isoformat()
