@@ -34,6 +34,7 @@ from finestreta.web import (
     pages,
     payments_api,
     registry_api,
+    report_pages,
     security,
     signatures_api,
     verify,
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.include_router(signatures_api.router)
     app.include_router(verify.router)
     app.include_router(metrics_api.router)
+    app.include_router(report_pages.router)
     app.include_router(wallboard_api.router)
     app.include_router(endpoints.router)
     for procedure in ctx.procedures.values():

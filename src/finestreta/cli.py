@@ -632,6 +632,16 @@ def cmd_plan_staffing(args: argparse.Namespace) -> None:
 
     from finestreta.supervision import staffing
 
+    if args.date_from or args.date_to:  # the week, from observed data
+        from finestreta.supervision.commands import cmd_plan_week
+
+        return cmd_plan_week(args)
+    if args.calls_per_hour is None or args.aht_seconds is None:
+        _fail("give --calls-per-hour and --aht-seconds, or --from and --to (observed data)")
+    if args.model == "erlang-a" and args.patience_seconds is None:
+        _fail("typed-in figures use Erlang A with --patience-seconds")
+    if args.model == "erlang-c" and args.patience_seconds is not None:
+        _fail("--patience-seconds means Erlang A: not with --model erlang-c")
     calls = _figure(args.calls_per_hour, "--calls-per-hour")
     aht = _figure(args.aht_seconds, "--aht-seconds")
     target = _figure(args.target_sl, "--target-sl")
@@ -903,8 +913,13 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
         help="clerks needed for a service level: Erlang C, or Erlang A with --patience-seconds "
         "(docs/staffing.md)",
     )
-    pstaffing.add_argument("--calls-per-hour", required=True, help="arrivals in the hour")
-    pstaffing.add_argument("--aht-seconds", required=True, help="average handle time")
+    pstaffing.add_argument("--calls-per-hour", help="arrivals in the hour")
+    pstaffing.add_argument("--aht-seconds", help="average handle time")
+    pstaffing.add_argument("--from", dest="date_from", help="plan the week from observed data")
+    pstaffing.add_argument("--to", dest="date_to", help="last day observed (included)")
+    pstaffing.add_argument(
+        "--model", choices=("erlang-c", "erlang-a"), default=None, help="with --from (erlang-c)"
+    )
     pstaffing.add_argument(
         "--target-sl", default="0.8", help="share to answer in time, 0 to 1 (default 0.8)"
     )
@@ -928,6 +943,10 @@ def build_parser(procedures: Sequence[Any] | None = None) -> argparse.ArgumentPa
     from finestreta.supervision.simulation.command import add_parser as add_simulate
 
     add_simulate(sub)
+
+    from finestreta.supervision.commands import add_report_commands
+
+    add_report_commands(sub)
 
     hours = sub.add_parser("hours", help="the office's opening hours").add_subparsers(
         dest="hours_command", required=True

@@ -234,6 +234,15 @@ class Settings(BaseSettings):
     city_timezone: str = Field(
         "Europe/Madrid", description="Time zone of issue dates and registry years."
     )
+    report_model: str = Field(
+        "",
+        description="TOML file with the pilot report's cost model and impact factors "
+        "(docs/report.md); empty: the defaults in code, each printed with its source. "
+        "`finestreta report pilot --model` overrides it.",
+    )
+    report_language: Literal["ca", "es", "en"] = Field(
+        "ca", description="Language of the pilot report when none is asked for (ca, es or en)."
+    )
     seal_pkcs12: str = Field(
         "",
         description="PKCS#12 file with the city's electronic seal (certificate + key). "

@@ -81,6 +81,8 @@ class AttentionEventRow(Base):
     __table_args__ = (
         Index("ix_attention_events_request", "request_id"),
         Index("ix_attention_events_at", "at"),
+        # the wrap-ups of a period's calls are read by call (supervision/event_log.py)
+        Index("ix_attention_events_call", "call_id"),
     )
 
 

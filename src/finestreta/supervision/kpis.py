@@ -50,7 +50,8 @@ _LIFE.update(request_cancelled=4, request_abandoned=4)  # after its offers were 
 # ---------------------------------------------------------------------- input
 
 
-@dataclass(frozen=True)
+# slots: a year of a city's log is ~700,000 events and ~120,000 attentions in memory
+@dataclass(frozen=True, slots=True)
 class LoggedEvent:
     """One row of ``attention_events``: its columns, ``data`` being the event's own fields."""
 
@@ -63,7 +64,7 @@ class LoggedEvent:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProcedureStep:
     """One row of ``procedure_steps``: what a procedure did during a call."""
 
@@ -87,7 +88,7 @@ class Thresholds:
 # ---------------------------------------------------------------------- attentions
 
 
-@dataclass
+@dataclass(slots=True)
 class Ring:
     """An offer: the clerk it rang and how it ended (``accepted``, ``declined``, ``expired``,
     ``withdrawn``; ``ringing`` while nothing said yet)."""
@@ -98,7 +99,7 @@ class Ring:
     reason: str = "ringing"
 
 
-@dataclass
+@dataclass(slots=True)
 class Attention:
     """What happened to one request, folded from its events."""
 

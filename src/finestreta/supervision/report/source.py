@@ -1,0 +1,92 @@
+"""Reading a report's inputs from the database, and the period a person asked for.
+
+A period is given as two dates, both included, in the city's time zone: ``--from 2026-09-01
+--to 2026-11-30`` is [1 September 00:00, 1 December 00:00) local time. A date that is not one,
+an end before the start, or a period longer than :data:`MAX_DAYS` is refused with
+``report_bad_period``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from finestreta.accounts.directory import load_directory
+from finestreta.db import Database
+from finestreta.devices.incidents import read_incidents
+from finestreta.errors import N_, InvalidInput, declare
+from finestreta.supervision import kpis
+from finestreta.supervision.event_log import read_log
+from finestreta.supervision.report.pilot import Inputs
+
+BAD_PERIOD = declare(
+    "report_bad_period",
+    InvalidInput,
+    N_("The report's period is not valid: {problem}"),
+)
+MAX_DAYS = 731  # two years (a leap day included)
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date  # included
+    tz: tzinfo
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(0), self.tz).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time(0), self.tz).astimezone(UTC)
+
+
+def _bad(problem: str) -> InvalidInput:
+    error: InvalidInput = BAD_PERIOD(
+        f"the report's period is not valid: {problem}", {"problem": problem}
+    )
+    return error
+
+
+def parse_period(first: str | None, last: str | None, tz: tzinfo) -> Period:
+    """The period from two ISO dates (``YYYY-MM-DD``), both included."""
+    dates = []
+    for name, text in (("from", first), ("to", last)):
+        if not text:
+            raise _bad(f"'{name}' is missing (a date, YYYY-MM-DD)")
+        try:
+            dates.append(date.fromisoformat(text.strip()))
+        except ValueError:
+            raise _bad(f"'{name}' must be a date YYYY-MM-DD, got {text[:40]!r}") from None
+    if dates[1] < dates[0]:
+        raise _bad(f"'to' ({dates[1]}) is before 'from' ({dates[0]})")
+    if (dates[1] - dates[0]).days + 1 > MAX_DAYS:
+        raise _bad(f"at most {MAX_DAYS} days (two years), got {(dates[1] - dates[0]).days + 1}")
+    return Period(dates[0], dates[1], tz)
+
+
+def read_inputs(db: Database, first: date, last: date, tz: tzinfo | None = None) -> Inputs:
+    """The attentions of the period (cut rule), the booths' sites, the opening hours and the
+    device incidents. ``tz`` defaults to the office hours' zone."""
+    directory: dict[str, Any] = load_directory(db)
+    zone = tz or ZoneInfo(directory["timezone"])
+    period = Period(first, last, zone)
+    log = read_log(db, period.start, period.end)
+    chosen = kpis.in_period(kpis.attentions(log.events, log.steps), period.start, period.end)
+    incidents = read_incidents(db, period.start, period.end)
+    return Inputs(
+        start=period.start,
+        end=period.end,
+        attentions=chosen,
+        sites=log.sites,
+        hours=directory["hours"],
+        tz=zone,
+        incidents=incidents,
+    )
+
+
+def office_zone(db: Database) -> tzinfo:
+    return ZoneInfo(load_directory(db)["timezone"])

@@ -1,0 +1,151 @@
+"""The pilot report on a page for supervisors (``/supervisor/report``), with its PDF and the CSV
+of every figure to download.
+
+Supervisors and administrators only (anyone else gets 403, nobody logged in 401 or the login
+page); a bad period (not a date, ``to`` before ``from``, longer than two years) gets 400 with
+the reason, on the page or as the JSON envelope, never a 500. Every report made is audited
+(who, when, which period, which format). The report holds no personal data (docs/report.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from finestreta.accounts import service
+from finestreta.errors import CODES, FinestretaError
+from finestreta.i18n import translator as base_translator
+from finestreta.supervision.report import Report, assemble, load_model, source, to_csv, to_pdf
+from finestreta.supervision.report.cells import bar_share, heat_level, shown
+from finestreta.web import csp, security
+from finestreta.web.i18n import STAFF_LANGUAGES, pick_language, translator
+from finestreta.web.security import Staff, ctx_of
+
+router = APIRouter()
+REPORT_LANGUAGES = ("ca", "es", "en")
+
+
+def _lang(request: Request, staff: Staff) -> str:
+    return pick_language(
+        [request.query_params.get("lang"), staff.locale, request.headers.get("accept-language")],
+        STAFF_LANGUAGES,
+    )
+
+
+def _report(request: Request, staff: Staff, lang: str, what: str) -> tuple[Report, source.Period]:
+    """The report of the period in the query (``from``, ``to``), audited as ``what``."""
+    ctx = ctx_of(request)
+    db = ctx.db
+    period = source.parse_period(
+        request.query_params.get("from"), request.query_params.get("to"), source.office_zone(db)
+    )
+    model = load_model(ctx.settings.report_model or None)
+    inputs = source.read_inputs(db, period.first, period.last, period.tz)
+    with db.session() as session:
+        service.audit(
+            session, staff.username, "report_pilot", f"{period.first}..{period.last}", what
+        )
+    return assemble(inputs, model, lang), period
+
+
+def _problem(exc: FinestretaError, lang: str) -> str:
+    """The refusal in the page's language (its reason, from the code that found it, as is)."""
+    entry = CODES.get(exc.code)
+    if entry is None or "problem" not in exc.details:
+        return exc.message
+    text: str = base_translator(lang, "errors")(entry.clerk)
+    return text.format(problem=exc.details["problem"])
+
+
+def _report_lang(request: Request, fallback: str) -> str:
+    asked = request.query_params.get("lang")
+    return asked if asked in REPORT_LANGUAGES else fallback
+
+
+@router.get("/supervisor/report", response_class=HTMLResponse)
+async def report_page(request: Request) -> Response:
+    staff = security.staff_of(request)
+    if staff is None:
+        return RedirectResponse("/login", status_code=303)
+    lang = _lang(request, staff)
+    _ = translator(lang)
+    templates = request.app.state.templates
+    context: dict[str, object] = {
+        "_": translator(lang),
+        "lang": lang,
+        "demo": ctx_of(request).settings.demo,
+        "staff": staff,
+        "first": request.query_params.get("from", ""),
+        "last": request.query_params.get("to", ""),
+        "report": None,
+        "report_lang": _report_lang(request, lang),
+        "problem": None,
+        "shown": shown,
+        "heat_level": heat_level,
+        "bar_share": bar_share,
+    }
+    if staff.role not in ("supervisor", "admin"):
+        return csp.private(
+            templates.TemplateResponse(
+                request,
+                "error.html",
+                {
+                    **context,
+                    "code": "forbidden",
+                    "message": _("Only supervisors and administrators see the reports."),
+                },
+                status_code=403,
+            )
+        )
+    status = 200
+    if "from" in request.query_params or "to" in request.query_params:
+        try:
+            report_lang = _report_lang(request, lang)
+            report, period = await run_in_threadpool(_report, request, staff, report_lang, "page")
+            context["report"] = report
+            context["report_lang"] = report_lang
+            context["query"] = f"from={period.first}&to={period.last}&lang={report_lang}"
+        except FinestretaError as exc:
+            status = 400
+            context["problem"] = _problem(exc, lang)
+    else:
+        today = date.today()
+        context["first"] = today.replace(day=1).isoformat()
+        context["last"] = today.isoformat()
+    return csp.private(
+        templates.TemplateResponse(request, "supervisor_report.html", context, status_code=status)
+    )
+
+
+@router.get("/supervisor/report.pdf")
+async def report_pdf(request: Request) -> Response:
+    staff = security.require_supervisor(request)
+    lang = _report_lang(request, ctx_of(request).settings.report_language)
+    report, period = await run_in_threadpool(_report, request, staff, lang, "pdf")
+    body = await run_in_threadpool(to_pdf, report)
+    name = f"pilot-report-{period.first}-{period.last}.pdf"
+    return csp.private(
+        Response(
+            body,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    )
+
+
+@router.get("/supervisor/report.csv")
+async def report_csv(request: Request) -> Response:
+    staff = security.require_supervisor(request)
+    lang = _report_lang(request, ctx_of(request).settings.report_language)
+    report, period = await run_in_threadpool(_report, request, staff, lang, "csv")
+    name = f"pilot-figures-{period.first}-{period.last}.csv"
+    return csp.private(
+        Response(
+            to_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    )
