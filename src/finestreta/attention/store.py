@@ -57,7 +57,7 @@ class AttentionStore:
         """``record`` inside the caller's transaction (the simulation writes a day at once)."""
         for event in events:
             _project(session, event)
-            session.add(_event_row(event))
+            session.add(event_row(event))
 
     # ------------------------------------------------------------------ reading back
     def load(self, board: Switchboard, now: float) -> list[Event]:
@@ -208,7 +208,8 @@ class AttentionStore:
         return float(max(30.0, sum(durations) / len(durations)))
 
 
-def _event_row(event: Event) -> AttentionEventRow:
+def event_row(event: Event) -> AttentionEventRow:
+    """The ``attention_events`` row of ``event`` (the wallboard folds the same values live)."""
     data = event.data()
     data.pop("at", None)
     # the exact time, which the column rounds: ``events.from_row`` rebuilds the event from it

@@ -16,6 +16,7 @@ from typing import Any
 
 from finestreta.attention import events as ev
 from finestreta.attention.states import CallState, ClerkState
+from finestreta.attention.store import event_row
 from finestreta.attention.switchboard import Switchboard
 from finestreta.realtime import frames as f
 from finestreta.supervision.kpis import (
@@ -50,18 +51,16 @@ def at_iso(seconds: float) -> str:
 
 def logged(event: ev.Event) -> LoggedEvent:
     """``event`` as ``AttentionStore.record`` writes it to ``attention_events`` and
-    ``event_log.read_log`` reads it back (the wrap-up's note left out, as there)."""
-    data = event.data()
-    data.pop("at", None)
-    data.pop("note", None)
+    ``event_log.read_log`` reads it back (one conversion: the store's own row)."""
+    row = event_row(event)
     return LoggedEvent(
-        kind=event.kind,
-        at=datetime.fromtimestamp(event.at, UTC),
-        request_id=data.get("request_id"),
-        call_id=data.get("call_id"),
-        clerk_id=data.get("clerk_id"),
-        kiosk_id=data.get("kiosk_id"),
-        data=data,
+        kind=row.kind,
+        at=row.at,
+        request_id=row.request_id,
+        call_id=row.call_id,
+        clerk_id=row.clerk_id,
+        kiosk_id=row.kiosk_id,
+        data=row.data,
     )
 
 
