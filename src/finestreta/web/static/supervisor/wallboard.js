@@ -236,7 +236,7 @@ function chart(title, rows, columns) {
     tooltip.textContent = `${row.label}: ${shown}`;
     const name = svgEl("text", { x: 0, y: y + 20, class: "wb-chart-label" });
     name.dataset.full = row.label;
-    name.textContent = clip(row.label, Math.floor((labelWidth - gap) / 9));
+    name.textContent = clip(row.label, Math.floor((labelWidth - gap) / 10));
     const length = Math.round(((width - labelWidth - valueRoom) * row.value) / max);
     const bar = svgEl("rect", { x: labelWidth, y: y + 4, width: Math.max(row.value ? 2 : 0, length), height: 22 });
     const value = svgEl("text", { x: labelWidth + length + 8, y: y + 20 });
