@@ -4,6 +4,7 @@ help, a supervisor setting a clerk's state, and bad frames and bad ranges refuse
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -11,8 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from finestreta.attention.records import AttentionEventRow
+from finestreta.config import DEFAULT_OUTCOMES
 from finestreta.context import AppContext
 from finestreta.db import Database
+from finestreta.i18n import translator
 from finestreta.supervision.event_log import read_log
 from finestreta.supervision.kpis import Thresholds, attentions, figures, in_period
 from finestreta.supervision.wallboard import figures_json
@@ -230,3 +233,40 @@ def test_the_figures_of_a_range_and_bad_ranges(
         assert refusal.status_code == 422, query
         error = refusal.json()["error"]
         assert error["code"] == "invalid" and fragment in json.dumps(error), (query, error)
+
+
+def test_the_page_names_topics_procedures_outcomes_and_languages_as_the_console_does(
+    clerk_browser: ClerkBrowser,
+) -> None:
+    """The figures name groups by key (``census``, ``information_given``); the page carries
+    what staff read for each: the console's topic and outcome texts, the procedures' titles."""
+    sue, _ = clerk_browser("sue", role="supervisor")
+    console_texts = {lang: translator(lang, "console") for lang in ("ca", "es")}
+    census_topic = {
+        "ca": "Padró i certificats de residència",
+        "es": "Padrón y certificados de residencia",
+    }
+    for lang in ("ca", "es"):
+        page = sue.get(f"/supervisor?lang={lang}")
+        raw = re.search(r'id="wb-names">(.*?)</script>', page.text, re.S)
+        assert raw is not None, lang
+        names = json.loads(raw.group(1))
+        assert names["topic"]["census"] == census_topic[lang]
+        for code, text in names["topic"].items():
+            assert text and text != code, (lang, code)
+        assert names["procedure"]["census"] == (
+            "Volant de padró" if lang == "ca" else "Volante de empadronamiento"
+        )
+        assert names["procedure"]["information"] == (
+            "Informació per a la ciutadania" if lang == "ca" else "Información para la ciudadanía"
+        )
+        # the outcomes and languages the console shows, word for word
+        for code, english in (
+            ("information_given", "Information given"),
+            ("procedure_completed", "Procedure completed"),
+            ("referred_to_office", "Referred to an office in person"),
+            ("es", "Spanish"),
+        ):
+            kind = "language" if code == "es" else "outcome"
+            assert names[kind][code] == console_texts[lang](english) != english, (lang, code)
+        assert set(names["outcome"]) == set(DEFAULT_OUTCOMES)

@@ -102,6 +102,29 @@ def test_the_now_snapshot_counts_waiting_citizens_clerks_and_booths_without_citi
     assert "request" not in json.loads(text)
 
 
+def test_an_offline_booth_is_offline_only_and_a_connected_one_with_bad_devices_a_problem() -> None:
+    """The booth counts and rows agree: a booth whose page is gone counts as offline and carries
+    no device problem (its agent is gone too, most likely); a connected booth whose agent is
+    not connected or whose printer is out does (docs/wallboard.md)."""
+    board = Switchboard(RoutingRules(ring_timeout=20))
+    kiosks = {k: {"name": f"Booth {k}", "site": "Sants", "enabled": True} for k in (20, 21, 22, 23)}
+    now = now_view(
+        board,
+        T0,
+        kiosks,
+        {},
+        {},
+        pages={21, 22, 23},
+        problems={20: "agent_offline", 21: "agent_offline", 22: "media_empty"},
+    )
+    assert [(b.id, b.state, b.problem) for b in now.booths] == [
+        (20, "offline", None),
+        (21, "idle", "agent_offline"),
+        (22, "idle", "media_empty"),
+        (23, "idle", None),
+    ]
+
+
 # ---------------------------------------------------------------------- today
 
 

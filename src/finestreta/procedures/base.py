@@ -77,6 +77,9 @@ class Procedure(CallListener):
     #: prefix of its static files (``/static/procedures/<name>/``) and its settings
     #: (``FINESTRETA_<NAME>_…``).
     name: ClassVar[str] = ""
+    #: What staff read for it where its name would show (the wallboard's breakdown by
+    #: procedure): an English message id translated in its domain; empty: its ``name``.
+    title: ClassVar[str] = ""
     #: Topics the booth offers for it (code → :class:`Topic`); a topic two procedures declare
     #: is offered once (the first one's texts).
     topics: ClassVar[Mapping[str, Topic]] = {}

@@ -80,7 +80,8 @@ def now_view(
 
     ``kiosks``: every booth (name, site, enabled), as the directory has them; ``pages``: the
     booths whose page is connected; ``problems``: why a booth's devices cannot serve (the
-    fleet's ``printer_can_print`` reason), for those that cannot. ``clerk_since``: when each
+    fleet's ``printer_can_print`` reason), for those that cannot; shown only for connected
+    booths (an offline booth is offline, not a device problem). ``clerk_since``: when each
     clerk entered their current state, as far as this process saw it.
     """
     queue = board.queue()
@@ -119,7 +120,9 @@ def now_view(
                 name=str(kiosk.get("name", f"#{kiosk_id}")),
                 site=str(kiosk.get("site", "")),
                 state=state,
-                problem=problems.get(kiosk_id),
+                # an offline booth's devices are not known (its agent is off with its page,
+                # most likely): it counts as offline, not as a device problem too
+                problem=None if state == "offline" else problems.get(kiosk_id),
             )
         )
     return f.WallboardNow(

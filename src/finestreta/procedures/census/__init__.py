@@ -22,6 +22,7 @@ from finestreta.procedures.base import Panel, Procedure, Topic
 
 class Census(Procedure):
     name = "census"
+    title = N_("Census volant (padró)")  # its console panel's heading
     topics: ClassVar[Mapping[str, Topic]] = {
         "census": Topic(
             label=N_("Census certificates"),

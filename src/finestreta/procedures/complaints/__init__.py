@@ -48,6 +48,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 
 class Complaints(Procedure):
     name = NAME
+    title = N_("Complaints and suggestions")  # its console panel's heading
     # The topic the information procedure offered until now (the same texts and icon).
     topics: ClassVar[Mapping[str, Topic]] = {
         "complaints": Topic(

@@ -22,6 +22,7 @@ from finestreta.procedures.information.frames import ShowEntry
 
 class Information(Procedure):
     name = "information"
+    title = N_("Information for the citizen")  # its console panel's heading
     # The booth's topics that are answered with information until a procedure of their own
     # serves them (a procedure declaring the same topic later changes nothing here, so a topic
     # moves to its procedure when one comes: ``taxes``, ``complaints`` and ``works`` did).

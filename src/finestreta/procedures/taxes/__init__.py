@@ -41,6 +41,7 @@ NAME = "taxes"
 
 class Taxes(Procedure):
     name = NAME
+    title = N_("Taxes and payments")  # its console panel's heading
     # The topic the information procedure offered until now (the same texts and icon).
     topics: ClassVar[Mapping[str, Topic]] = {
         "taxes": Topic(

@@ -38,6 +38,7 @@ NOTICE_KIND = "works_notice"  # the issued-document kind of a sealed notice (/ve
 
 class Works(Procedure):
     name = DOMAIN
+    title = N_("Works notice")  # its console panel's heading
     # The topic the information procedure offered until now (the same texts and icon).
     topics: ClassVar[Mapping[str, Topic]] = {
         "works": Topic(

@@ -14,6 +14,10 @@ const L = JSON.parse($("wb-labels").textContent || "{}");
 const lang = root.dataset.lang || document.documentElement.lang || "ca";
 const timeZone = root.dataset.timezone || "Europe/Madrid";
 const label = (key, vars) => fill(L[key] || key, vars);
+// The names of the keys the figures use (topic, procedure, outcome, language), translated by the
+// page; a key it has no name for is shown as it is.
+const NAMES = JSON.parse($("wb-names").textContent || "{}");
+const named = (kind, key) => (NAMES[kind] && NAMES[kind][key]) || key;
 const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone });
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
@@ -89,10 +93,10 @@ function send(frame) {
 }
 
 // ------------------------------------------------------------------ now
-function countList(id, items) {
+function countList(id, kind, items) {
   const list = $(id);
   list.replaceChildren(...(items.length ? items.map((item) =>
-    el("li", {}, el("span", { class: "wb-count-key", text: item.key }), el("strong", { text: String(item.count) })))
+    el("li", { dataset: { key: item.key } }, el("span", { class: "wb-count-key", text: named(kind, item.key) }), el("strong", { text: String(item.count) })))
     : [el("li", { text: label("nobody") })]));
 }
 
@@ -111,9 +115,11 @@ function renderNow() {
   $("now-waiting").textContent = String(now.waiting);
   $("tile-waiting").dataset.alert = String(now.waiting > 0);
   $("now-longest").dataset.since = now.longest_since || "";
-  countList("now-by-topic", now.by_topic);
-  countList("now-by-language", now.by_language);
+  countList("now-by-topic", "topic", now.by_topic);
+  countList("now-by-language", "language", now.by_language);
   stateCounts("now-clerk-states", CLERK_STATES, now.clerks);
+  // An offline booth counts as offline only (the server sends no problem for it): a device
+  // problem is a connected booth's (docs/wallboard.md).
   const problems = now.booths.filter((b) => b.problem && b.state !== "offline").length;
   stateCounts("now-booth-states", BOOTH_STATES, now.booths, [["device_problem", problems]]);
   $("clerks-body").replaceChildren(...now.clerks.map(clerkRow));
@@ -132,7 +138,8 @@ function clerkRow(clerk) {
       dataset: { clerkId: clerk.id, state: target },
       text: label(`set_${target}`),
     })
-    : null;
+    // why there is nothing to press: a supervisor should not be left guessing
+    : el("span", { class: "wb-no-change", text: label(clerk.state === "offline" ? "no_change_offline" : "no_change_busy") });
   return el("tr", { dataset: { clerkId: clerk.id, state: clerk.state } },
     el("th", { scope: "row", text: clerk.name }),
     el("td", {}, el("span", { class: "wb-icon", "aria-hidden": "true", text: ICONS[clerk.state] || "" }), ` ${label(clerk.state)}`),
@@ -141,7 +148,9 @@ function clerkRow(clerk) {
 }
 
 function boothRow(booth) {
-  const devices = booth.problem ? `⚠ ${label("device_problem")}: ${label(booth.problem)}` : label("devices_ok");
+  let devices = label("devices_ok");
+  if (booth.state === "offline") devices = label("devices_offline");
+  else if (booth.problem) devices = `⚠ ${label("device_problem")}: ${label(booth.problem)}`;
   return el("tr", { dataset: { boothId: booth.id, state: booth.state, problem: booth.problem || "" } },
     el("th", { scope: "row", text: booth.name }),
     el("td", { text: booth.site || "—" }),
@@ -197,34 +206,44 @@ function tile(key, value, sub = "") {
     sub ? el("p", { class: "wb-tile-sub", text: sub }) : null);
 }
 
-// A horizontal bar chart (inline SVG, hidden from assistive technology) and its table.
+// A horizontal bar chart (inline SVG, hidden from assistive technology) and its table; with
+// nothing to draw (today before any call), a sentence saying so instead.
+const CHART = { width: 600, rowHeight: 34, labelWidth: 250, gap: 12, valueRoom: 60 };
+
 function chart(title, rows, columns) {
+  if (!rows.some((r) => r.value > 0)) {
+    return el("figure", { class: "wb-chart", dataset: { empty: "true" } },
+      el("figcaption", { text: title }),
+      el("p", { class: "wb-empty", text: label(S.live ? "no_data_today" : "no_data") }));
+  }
+  const { width, rowHeight, labelWidth, gap, valueRoom } = CHART;
   const max = Math.max(1, ...rows.map((r) => r.value));
-  const rowHeight = 34;
-  const width = 520;
-  const labelWidth = 170;
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${Math.max(1, rows.length) * rowHeight + 4}`);
   svg.setAttribute("aria-hidden", "true");
   svg.setAttribute("focusable", "false");
   svg.classList.add("wb-chart-svg");
+  const svgEl = (tag, attrs) => {
+    const node = document.createElementNS(svg.namespaceURI, tag);
+    for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+    return node;
+  };
   rows.forEach((row, index) => {
     const y = index * rowHeight + 4;
-    const name = document.createElementNS(svg.namespaceURI, "text");
-    name.setAttribute("x", "0");
-    name.setAttribute("y", String(y + 20));
-    name.textContent = row.label;
-    const bar = document.createElementNS(svg.namespaceURI, "rect");
-    const length = Math.round(((width - labelWidth - 60) * row.value) / max);
-    bar.setAttribute("x", String(labelWidth));
-    bar.setAttribute("y", String(y + 4));
-    bar.setAttribute("width", String(Math.max(row.value ? 2 : 0, length)));
-    bar.setAttribute("height", "22");
-    const value = document.createElementNS(svg.namespaceURI, "text");
-    value.setAttribute("x", String(labelWidth + length + 8));
-    value.setAttribute("y", String(y + 20));
-    value.textContent = row.text ?? String(row.value);
-    svg.append(name, bar, value);
+    const shown = row.text ?? String(row.value);
+    // the full name and figure on hover; cut names are whole in the table too
+    const tooltip = svgEl("title", {});
+    tooltip.textContent = `${row.label}: ${shown}`;
+    const name = svgEl("text", { x: 0, y: y + 20, class: "wb-chart-label" });
+    name.dataset.full = row.label;
+    name.textContent = clip(row.label, Math.floor((labelWidth - gap) / 10));
+    const length = Math.round(((width - labelWidth - valueRoom) * row.value) / max);
+    const bar = svgEl("rect", { x: labelWidth, y: y + 4, width: Math.max(row.value ? 2 : 0, length), height: 22 });
+    const value = svgEl("text", { x: labelWidth + length + 8, y: y + 20 });
+    value.textContent = shown;
+    const group = svgEl("g", {});
+    group.append(tooltip, name, bar, value);
+    svg.append(group);
   });
   const table = el("table", { class: "wb-table" },
     el("caption", { text: title }),
@@ -239,16 +258,50 @@ function chart(title, rows, columns) {
     el("details", {}, el("summary", { text: label("show_table") }), el("div", { class: "table-wrap" }, table)));
 }
 
+function clip(text, chars) {
+  return text.length <= chars ? text : `${text.slice(0, Math.max(1, chars - 1)).trimEnd()}…`;
+}
+
+// Once drawn, each name is cut to what really fits its column (measured in the chart's units),
+// so a long one (a civic centre's full name) ends in "…" and never runs into its bar.
+function fitLabels(container) {
+  const room = CHART.labelWidth - CHART.gap;
+  for (const text of container.querySelectorAll("text.wb-chart-label")) {
+    const full = text.dataset.full || "";
+    const estimate = text.textContent;
+    text.textContent = full;
+    const length = text.getComputedTextLength();
+    if (!length) text.textContent = estimate; // not laid out: keep the cut by characters
+    if (!length || length <= room) continue;
+    let fits = 0;
+    let over = full.length;
+    while (over - fits > 1) {
+      const middle = Math.floor((fits + over) / 2);
+      text.textContent = clip(full, middle + 1);
+      if (text.getComputedTextLength() <= room) fits = middle;
+      else over = middle;
+    }
+    text.textContent = clip(full, fits + 1);
+  }
+}
+
 function bucketLabel(bucket) {
   return bucket.upper === null || bucket.upper === undefined
     ? label("seconds_range", { from: bucket.lower, to: "∞" }).replace("–∞", "+")
     : label("seconds_range", { from: bucket.lower, to: bucket.upper });
 }
 
+function groupLabel(key, row) {
+  if (key === "by_procedure") return row.key ? named("procedure", row.key) : label("none_procedure");
+  if (key === "by_topic") return named("topic", row.key);
+  if (key === "by_site") return row.key || label("none_site");
+  return row.label;
+}
+
 function breakdown(key, rows) {
   const columns = [label("group"), label("offered"), label("answered"), label("abandoned"), label("service_level"), label("asa"), label("aht"), label("satisfaction")];
   return chart(label(key), rows.map((r) => ({
-    label: r.label || label(key === "by_procedure" ? "none_procedure" : "none_site"),
+    label: groupLabel(key, r),
     value: r.offered,
     cells: [String(r.offered), String(r.answered), String(r.abandoned), ratio(r.service_level),
       seconds(r.average_speed_of_answer), seconds(r.average_handle_time),
@@ -276,11 +329,12 @@ function renderFigures() {
   const charts = [
     chart(label("abandon_histogram"), total.abandon_histogram.map((b) => ({ label: bucketLabel(b), value: b.count })), [label("abandon_histogram"), count]),
     chart(label("ratings"), [1, 2, 3, 4, 5].map((n) => ({ label: label("rating_n", { n }), value: sat.distribution[String(n)] || 0 })), [label("ratings"), count]),
-    chart(label("outcomes"), Object.entries(total.outcomes).map(([k, v]) => ({ label: k, value: v })), [label("outcomes"), count]),
+    chart(label("outcomes"), Object.entries(total.outcomes).map(([k, v]) => ({ label: named("outcome", k), value: v })), [label("outcomes"), count]),
     chart(label("by_hour"), data.by.hour.map((r) => ({ label: label("hour_n", { hour: r.label }), value: r.offered })), [label("by_hour"), label("offered")]),
     ...["site", "booth", "topic", "procedure", "clerk"].map((k) => breakdown(`by_${k}`, data.by[k])),
   ];
   $("period-charts").replaceChildren(...charts);
+  fitLabels($("period-charts"));
 }
 
 // ------------------------------------------------------------------ the period
@@ -289,8 +343,15 @@ function todayIso() {
   return parts;
 }
 
+// A day as Catalan and Spanish write it (23/11/2026), from the form's YYYY-MM-DD.
+function dayText(iso) {
+  const [year, month, day] = iso.split("-");
+  return `${day}/${month}/${year}`;
+}
+
 function setLive() {
   S.live = true;
+  $("wb-period-title").textContent = label("today");
   $("period-from").value = todayIso();
   $("period-to").value = todayIso();
   $("wb-period-note").textContent = label("showing_today");
@@ -315,7 +376,10 @@ async function showRange(from, to) {
       return;
     }
     S.figures = body;
-    $("wb-period-note").textContent = label("showing_range", { from, to });
+    $("wb-period-title").textContent = from === to
+      ? label("day_title", { date: dayText(from) })
+      : label("range_title", { from: dayText(from), to: dayText(to) });
+    $("wb-period-note").textContent = label("showing_range");
     renderFigures();
   } catch {
     $("wb-period-note").textContent = label("network");
