@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from finestreta import __version__
@@ -28,6 +28,9 @@ router = APIRouter()
 class HealthAnswer(BaseModel):
     ok: bool
     version: str
+    # "draining": SIGTERM came and the server is closing its sockets (503): a load balancer
+    # sends no one here, and the process stops within FINESTRETA_DRAIN_SECONDS
+    state: Literal["serving", "draining"] = "serving"
 
 
 class AttentionsAnswer(BaseModel):
@@ -35,8 +38,14 @@ class AttentionsAnswer(BaseModel):
     items: list[Attention]
 
 
-@router.get("/api/health")
-def health() -> HealthAnswer:
+@router.get(
+    "/api/health",
+    responses={503: {"model": HealthAnswer, "description": "The server is draining"}},
+)
+def health(request: Request, response: Response) -> HealthAnswer:
+    if ctx_of(request).hub.draining:
+        response.status_code = 503
+        return HealthAnswer(ok=False, version=__version__, state="draining")
     return HealthAnswer(ok=True, version=__version__)
 
 
