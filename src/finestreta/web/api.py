@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from finestreta import __version__
 from finestreta.attention.errors import NO_CALL
+from finestreta.errors import N_, Unavailable, declare
 from finestreta.procedures.texts import merged
 from finestreta.realtime.frames import Attention, Ice
 from finestreta.web import security
@@ -24,13 +25,12 @@ from finestreta.web.security import Staff, ctx_of, require_clerk
 
 router = APIRouter()
 
+DRAINING = declare("draining", Unavailable, N_("The server is restarting. Try again in a moment."))
+
 
 class HealthAnswer(BaseModel):
     ok: bool
     version: str
-    # "draining": SIGTERM came and the server is closing its sockets (503): a load balancer
-    # sends no one here, and the process stops within FINESTRETA_DRAIN_SECONDS
-    state: Literal["serving", "draining"] = "serving"
 
 
 class AttentionsAnswer(BaseModel):
@@ -38,14 +38,12 @@ class AttentionsAnswer(BaseModel):
     items: list[Attention]
 
 
-@router.get(
-    "/api/health",
-    responses={503: {"model": HealthAnswer, "description": "The server is draining"}},
-)
-def health(request: Request, response: Response) -> HealthAnswer:
+@router.get("/api/health", responses=refusals(503))
+def health(request: Request) -> HealthAnswer:
+    # SIGTERM came and the server drains (cli.py): a load balancer sends no one here, and the
+    # process stops within FINESTRETA_DRAIN_SECONDS
     if ctx_of(request).hub.draining:
-        response.status_code = 503
-        return HealthAnswer(ok=False, version=__version__, state="draining")
+        raise DRAINING("Draining before a restart")
     return HealthAnswer(ok=True, version=__version__)
 
 
