@@ -342,11 +342,15 @@ def _serve_draining(app: Any, ctx: Any, settings: Settings) -> None:
                 server.close()
             others = [ctx.wallboard.sockets] if ctx.wallboard is not None else []
             closed = await ctx.hub.drain(window, others)
-            left = window - (time.monotonic() - started)
+            # This process must stop before the grace of the first socket it closed runs out,
+            # or its ticker would abandon that booth's request while the booth cannot come
+            # back (the next process counts the grace afresh from its start: store.load).
+            grace = min(settings.kiosk_grace_seconds, settings.console_grace_seconds)
+            left = min(window, grace - 1) - (time.monotonic() - started)
             log.info(
                 "drain: %d sockets closed with 1012; requests in flight get %.0f s", closed, left
             )
-            self.config.timeout_graceful_shutdown = max(1, math.ceil(left))
+            self.config.timeout_graceful_shutdown = max(1, math.floor(left))
             self.should_exit = True
 
     config = uvicorn.Config(
