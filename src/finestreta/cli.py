@@ -341,7 +341,11 @@ def _serve_draining(app: Any, ctx: Any, settings: Settings) -> None:
             for server in self.servers:  # new connections are refused: a proxy fails over
                 server.close()
             others = [ctx.wallboard.sockets] if ctx.wallboard is not None else []
-            closed = await ctx.hub.drain(window, others)
+            try:
+                closed = await ctx.hub.drain(window, others)
+            except Exception:  # the server must stop all the same
+                log.exception("drain failed; stopping")
+                closed = -1
             # This process must stop before the grace of the first socket it closed runs out,
             # or its ticker would abandon that booth's request while the booth cannot come
             # back (the next process counts the grace afresh from its start: store.load).

@@ -90,3 +90,23 @@ def test_sigterm_drains_and_the_waiting_citizen_keeps_their_place(node: Server) 
     assert console.open()["state"] == "offline"
     kiosk.close()
     console.close()
+
+
+def test_a_second_sigterm_stops_at_once(node: Server) -> None:
+    """The drain would close the booth's socket at some moment of its 10 s spread (one batch, a
+    random moment); the second SIGTERM does not wait for it."""
+    node.env_extra["FINESTRETA_DRAIN_SECONDS"] = "20"
+    node.start()
+    assert node.process is not None
+    kiosk = Party(
+        node.url, "kiosk", ("fs_kiosk", pair_booth(node.url, "sants", node.booths["sants"]))
+    )
+    kiosk.open()
+    node.process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    sent = time.monotonic()
+    node.process.send_signal(signal.SIGTERM)
+    node.process.wait(5)
+    assert time.monotonic() - sent < 3
+    assert "SIGTERM: draining for up to 20 s" in node.log()
+    kiosk.close()
