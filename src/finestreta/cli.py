@@ -284,7 +284,86 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> None:
 
         asyncio.run(_serve_with_sandbox(app, settings))
         return
+    if settings.drain_seconds > 0:
+        _serve_draining(app, ctx, settings)
+        return
     uvicorn.run(app, host=settings.host, port=settings.port, **uvicorn_options(settings))
+
+
+def _serve_draining(app: Any, ctx: Any, settings: Settings) -> None:
+    """uvicorn, where the first SIGTERM drains (docs/operations.md, "Rolling upgrade"): stop
+    listening, health 503, every socket ``closed`` (``draining``) and 1012 in jittered batches
+    over the first half of FINESTRETA_DRAIN_SECONDS, then requests in flight finish within the
+    rest and the server stops as usual (the hub's own stop). A second SIGTERM exits at once;
+    Ctrl-C (SIGINT) stops as uvicorn always did."""
+    import asyncio
+    import contextlib
+    import logging
+    import signal
+    import time
+    from collections.abc import Iterator
+
+    import uvicorn
+
+    log = logging.getLogger("finestreta.serve")
+    window = settings.drain_seconds
+
+    class Draining(uvicorn.Server):
+        drain_requested = False
+        drain_task: asyncio.Task[None] | None = None
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            loop = asyncio.get_running_loop()
+
+            def on_term(signum: int, frame: Any) -> None:
+                if self.drain_requested or self.should_exit:  # the second: at once
+                    self.force_exit = self.should_exit = True
+                    return
+                self.drain_requested = True
+                # a signal handler runs between two bytecodes of whatever the loop was doing:
+                # the drain starts on the loop, not here
+                loop.call_soon_threadsafe(self.start_drain)
+
+            with super().capture_signals():
+                previous = signal.signal(signal.SIGTERM, on_term)
+                try:
+                    yield
+                finally:
+                    signal.signal(signal.SIGTERM, previous)
+
+        def start_drain(self) -> None:
+            self.drain_task = asyncio.get_running_loop().create_task(self.drain())
+
+        async def drain(self) -> None:
+            started = time.monotonic()
+            log.info("SIGTERM: draining for up to %.0f s (a second SIGTERM stops at once)", window)
+            for server in self.servers:  # new connections are refused: a proxy fails over
+                server.close()
+            others = [ctx.wallboard.sockets] if ctx.wallboard is not None else []
+            try:
+                closed = await ctx.hub.drain(window, others)
+            except Exception:  # the server must stop all the same
+                log.exception("drain failed; stopping")
+                closed = -1
+            # This process must stop before the grace of the first socket it closed runs out,
+            # or its ticker would abandon that booth's request while the booth cannot come
+            # back (the next process counts the grace afresh from its start: store.load).
+            grace = min(settings.kiosk_grace_seconds, settings.console_grace_seconds)
+            left = min(window, grace - 1) - (time.monotonic() - started)
+            log.info(
+                "drain: %d sockets closed with 1012; requests in flight get %.0f s", closed, left
+            )
+            self.config.timeout_graceful_shutdown = max(1, math.floor(left))
+            self.should_exit = True
+
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, **uvicorn_options(settings)
+    )
+    server = Draining(config)
+    server.run()
+    if not server.started:  # as uvicorn.run: a port in use, a failed start-up
+        sys.exit(3)
 
 
 async def _serve_with_sandbox(app: Any, settings: Settings) -> None:

@@ -80,6 +80,13 @@ class Settings(BaseSettings):
         le=3600,
         description="How long a clerk console may be disconnected before the clerk goes offline.",
     )
+    drain_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=600,
+        description="On SIGTERM, how long the server drains before it stops: sockets are "
+        "closed with 1012 over the first half, then requests finish (0: stop at once).",
+    )
     heartbeat_seconds: float = Field(
         5.0,
         gt=0,

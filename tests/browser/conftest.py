@@ -80,6 +80,9 @@ class Server:
             "FINESTRETA_HOST": "127.0.0.1",
             "FINESTRETA_LOG_LEVEL": "info",
             "FINESTRETA_PUBLIC_URL": self.url,
+            # stop() sends SIGTERM: a short drain (open pages get 1012 within a second), not
+            # the default 30 s that would outlast stop()'s 10 s wait
+            "FINESTRETA_DRAIN_SECONDS": "2",
             **self.env_extra,
         }
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle

@@ -31,7 +31,7 @@ class FakeServer:
         self.kiosk_code = kiosk_code
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        # normal | reject401 | reject403 | close4401 | close4403 | close4409 | silent
+        # normal | reject401 | reject403 | close4401 | close4403 | close4409 | close1012 | silent
         self.mode = "normal"
         self.jobs: list[Frame] = []  # sent after hello on every connection
         self.documents: dict[str, tuple[bytes, str]] = {}
@@ -143,6 +143,10 @@ class FakeServer:
             if mode == "close4409":
                 await ws.send_json({"type": "closed", "reason": "replaced"})
                 await ws.close(code=4409, message=b"replaced by a newer connection")
+                return ws
+            if mode == "close1012":  # the server drains before a restart
+                await ws.send_json({"type": "closed", "reason": "draining"})
+                await ws.close(code=1012, message=b"draining")
                 return ws
             if mode == "close4403":
                 await ws.send_json({"type": "closed", "reason": "disabled"})

@@ -399,6 +399,32 @@ def test_a_replaced_connection_retries_slowly(
     assert "second agent running with the same secret" in caplog.text
 
 
+def test_a_draining_server_is_rejoined_at_once_without_backoff(
+    server: FakeServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """1012 (the server drains before a restart): back within 0–0.5 s every time, where the
+    backoff would have grown to its cap (0.4 s here: a slow backoff shows the difference)."""
+    server.mode = "close1012"
+    config = make_config(
+        server, f"ipp://127.0.0.1:{closed_port()}/ipp/print", None, tmp_path / "spool"
+    )
+    slow = Backoff(2.0, 30.0)  # without the 1012 rule: 1-2 s, then 2-4 s, 4-8 s…
+    with caplog.at_level(logging.INFO):
+        code, _ = run_agent(config, lambda: len(server.handshakes) >= 6, timeout=10, backoff=slow)
+    assert code == 0
+    gaps = [b - a for a, b in zip(server.handshakes, server.handshakes[1:], strict=False)]
+    assert len(gaps) >= 5 and all(gap < 0.8 for gap in gaps), gaps
+    assert "the server is restarting (close code 1012)" in caplog.text
+    assert "the server is closing this socket to restart" in caplog.text
+
+
+def test_a_restart_delay_is_at_most_half_a_second_and_jittered() -> None:
+    backoff = Backoff()
+    delays = [backoff.restart() for _ in range(200)]
+    assert all(0.0 <= d <= 0.5 for d in delays)
+    assert len({round(d, 6) for d in delays}) > 1
+
+
 def test_a_silent_socket_is_dropped_after_three_heartbeats(
     server: FakeServer, tmp_path: Path
 ) -> None:

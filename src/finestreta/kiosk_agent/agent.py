@@ -3,7 +3,8 @@ health of the booth's devices (``docs/agent-protocol.md``).
 
 * The socket is reopened with exponential backoff and jitter (0.5 s doubling to 30 s) whenever
   it drops, including after a server restart. The agent pings every ``heartbeat_s``; a socket
-  that brings no frame for three heartbeats is taken as dead and reopened.
+  that brings no frame for three heartbeats is taken as dead and reopened. A socket the server
+  closes with 1012 (it drains before a restart) is reopened after 0–0.5 s, without backoff.
 * A booth the server refuses (HTTP 401/403 at the handshake, close codes 4401/4403) stops the
   agent with exit status 3 and a log line that says why: retrying cannot fix a revoked secret.
 * Jobs run one at a time per device (a print and a scan may run side by side). The journal
@@ -44,6 +45,8 @@ EXIT_OK = 0
 EXIT_REFUSED = 3
 REFUSED_CLOSE_CODES = {4401: "unknown booth or wrong secret", 4403: "booth disabled"}
 REPLACED_CLOSE_CODE = 4409
+# Service Restart: the server is draining before a restart (docs/protocol.md, close codes)
+RESTART_CLOSE_CODE = 1012
 MAX_FRAME_BYTES = 64 * 1024
 JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
@@ -110,6 +113,11 @@ class Backoff:
     def delay(self, attempt: int) -> float:
         high = self.ceiling(attempt)
         return (self.rng or random).uniform(high / 2, high)
+
+    def restart(self) -> float:
+        """After 1012 (the server drains for a restart): at once, spread over half a second
+        so that the booths do not come back in the same instant; no backoff."""
+        return (self.rng or random).uniform(0.0, 0.5)
 
 
 class AgentStopped(Exception):
@@ -268,7 +276,7 @@ class Agent:
         ca = self.config.server_ca_file
         ssl = ssl_context(str(ca)) if (url.startswith("wss://") and ca) else None
         while not self._stop.is_set():
-            hold_off = False
+            hold_off = restart = False
             try:
                 async with connect(
                     url,
@@ -301,6 +309,9 @@ class Agent:
                             "second agent running with the same secret? retrying slowly"
                         )
                         hold_off = True
+                    elif code == RESTART_CLOSE_CODE:
+                        log.info("the server is restarting (close code 1012); reconnecting")
+                        restart, attempt = True, 0
             except InvalidStatus as exc:
                 status = exc.response.status_code
                 if status in (401, 403):
@@ -318,8 +329,13 @@ class Agent:
                 log.exception("the connection to the server failed unexpectedly")
             if self._stop.is_set():
                 break
-            delay = self.backoff.cap_s if hold_off else self.backoff.delay(attempt)
-            attempt += 1
+            if hold_off:
+                delay = self.backoff.cap_s
+            elif restart:  # the next attempt that fails backs off from the start again
+                delay = self.backoff.restart()
+            else:
+                delay = self.backoff.delay(attempt)
+                attempt += 1
             log.info("reconnecting in %.1f s", delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), delay)
@@ -418,7 +434,10 @@ class Agent:
             )
         elif kind == "closed":
             self._closed_reason = str(frame.get("reason") or "")
-            log.warning("the server is closing this socket: %s", self._closed_reason or "?")
+            if self._closed_reason == "draining":  # a restart: nothing is wrong
+                log.info("the server is closing this socket to restart")
+            else:
+                log.warning("the server is closing this socket: %s", self._closed_reason or "?")
         elif kind != "pong":
             log.debug("frame of unknown type %r ignored", kind)
         return False

@@ -31,6 +31,8 @@ CLOSE_NOT_READING = 1008
 # message over 4 × FINESTRETA_MAX_FRAME_BYTES is not even read.
 CLOSE_TOO_BIG = 1009
 CLOSE_GOING_AWAY = 1001
+# Service Restart: the server is draining (SIGTERM); reconnect after 0–500 ms, no backoff.
+CLOSE_SERVICE_RESTART = 1012
 
 
 class TokenBucket:

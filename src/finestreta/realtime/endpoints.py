@@ -34,6 +34,7 @@ from finestreta.errors import (
 from finestreta.realtime import frames as f
 from finestreta.realtime.connections import (
     CLOSE_FORBIDDEN,
+    CLOSE_SERVICE_RESTART,
     CLOSE_UNAUTHORISED,
     Connection,
     TokenBucket,
@@ -178,6 +179,9 @@ async def _serve(
     credential: str = "",
 ) -> None:
     ctx = ctx_of(websocket)
+    if ctx.hub.draining:  # a socket that reached a draining server: come back in a moment
+        await _refuse(websocket, CLOSE_SERVICE_RESTART, "draining")
+        return
     settings = ctx.settings
     adapter = ctx.hub.frames.adapter(party)
     await websocket.accept()

@@ -267,7 +267,8 @@ class Closed(Outbound):
 
     parties = (KIOSK, CONSOLE, AGENT, SUPERVISOR)
     type: Literal["closed"] = "closed"
-    reason: Literal["replaced", "disabled", "logged_out"]
+    # draining: the server is restarting (close code 1012); reconnect at once, nothing is lost
+    reason: Literal["replaced", "disabled", "logged_out", "draining"]
 
 
 class IceServer(Wire):

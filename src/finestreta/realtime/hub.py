@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from finestreta.clock import SYSTEM_CLOCK, Clock
 from finestreta.config import Settings
 from finestreta.errors import N_, Conflict, FinestretaError, InvalidInput, declare
 from finestreta.media.ice import ice_configuration
+from finestreta.realtime import drain
 from finestreta.realtime import frames as f
 from finestreta.realtime.connections import (
     CLOSE_FORBIDDEN,
@@ -103,6 +104,8 @@ class Hub:
         self._handle_s = settings.average_handle_seconds
         self._handle_checked = 0.0
         self._ticker: asyncio.Task[None] | None = None
+        # SIGTERM with FINESTRETA_DRAIN_SECONDS: health answers 503, new sockets get 1012
+        self.draining = False
 
     # ------------------------------------------------------------------ wiring
     def subscribe(self, listener: CallListener) -> None:
@@ -140,6 +143,19 @@ class Hub:
         for sockets in (self.kiosks, self.consoles, self.agents):
             for conn in sockets:
                 conn.close(CLOSE_GOING_AWAY, "server going away")
+
+    async def drain(self, window_s: float, others: Iterable[Sockets] = ()) -> int:
+        """Stop taking sockets and close every open one (booths, consoles, agents and
+        ``others``, the wallboards) with ``closed`` (``draining``) and 1012, in jittered
+        batches over the first half of ``window_s``; returns how many were closed. Each close
+        is a leave like any other: the grace periods keep places and calls for the reconnect.
+        The ticker goes on (graces, rings), and :meth:`stop` ends it."""
+        self.draining = True
+        spread = drain.spread_for(
+            window_s, self.settings.kiosk_grace_seconds, self.settings.console_grace_seconds
+        )
+        groups = (self.kiosks, self.consoles, self.agents, *others)
+        return await drain.close_all([conn for group in groups for conn in group], spread)
 
     async def _tick_forever(self) -> None:
         while True:

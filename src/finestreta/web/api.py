@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from finestreta import __version__
 from finestreta.attention.errors import NO_CALL
+from finestreta.errors import N_, Unavailable, declare
 from finestreta.procedures.texts import merged
 from finestreta.realtime.frames import Attention, Ice
 from finestreta.web import security
@@ -24,6 +25,8 @@ from finestreta.web.security import Staff, ctx_of, require_clerk
 
 router = APIRouter()
 
+DRAINING = declare("draining", Unavailable, N_("The server is restarting. Try again in a moment."))
+
 
 class HealthAnswer(BaseModel):
     ok: bool
@@ -35,8 +38,12 @@ class AttentionsAnswer(BaseModel):
     items: list[Attention]
 
 
-@router.get("/api/health")
-def health() -> HealthAnswer:
+@router.get("/api/health", responses=refusals(503))
+def health(request: Request) -> HealthAnswer:
+    # SIGTERM came and the server drains (cli.py): a load balancer sends no one here, and the
+    # process stops within FINESTRETA_DRAIN_SECONDS
+    if ctx_of(request).hub.draining:
+        raise DRAINING("Draining before a restart")
     return HealthAnswer(ok=True, version=__version__)
 
 

@@ -677,6 +677,7 @@ def test_a_key_in_a_log_line_is_redacted_by_the_servers_logging(
         logged.append("ran")
 
     monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setenv("FINESTRETA_DRAIN_SECONDS", "0")  # uvicorn.run itself, not the drainer
     monkeypatch.setenv("FINESTRETA_DATABASE_URL", database_url)
     monkeypatch.setenv("FINESTRETA_LOG_LEVEL", "info")
     monkeypatch.delenv("FINESTRETA_PROCEDURES", raising=False)  # every installed one

@@ -2,6 +2,7 @@
 // hands every frame to onFrame. The server resumes our state on each "hello".
 
 const MAX_BACKOFF_MS = 10000;
+const SERVICE_RESTART = 1012;
 
 export class Channel {
   constructor(path, { onFrame, onStatus = () => {}, heartbeatSeconds = 5 } = {}) {
@@ -45,7 +46,14 @@ export class Channel {
         this.onStatus("refused", event.code);
         return;
       }
-      this.onStatus("closed");
+      this.onStatus("closed", event.code);
+      if (event.code === SERVICE_RESTART) {
+        // The server drains before a restart (docs/protocol.md): back at once, spread over
+        // half a second so that every page does not come in the same instant; no backoff.
+        this.backoff = 500;
+        setTimeout(() => this.connect(), Math.random() * 500);
+        return;
+      }
       setTimeout(() => this.connect(), this.backoff);
       this.backoff = Math.min(MAX_BACKOFF_MS, this.backoff * 2);
     };

@@ -867,6 +867,8 @@ const handlers = {
   },
 
   closed(frame) {
+    // draining: the server restarts; the socket comes back by itself and hello resumes
+    if (frame.reason === "draining") return;
     shutDown(frame.reason || "closed");
   },
 

@@ -1217,7 +1217,9 @@ function onFrame(frame) {
     case "hide_document": clearDocument(); modulesHide(); break;
     case "rated": break;
     case "error": onError(frame); break;
-    case "closed": showUnavailable(); break;
+    // draining: the server restarts and the socket comes back by itself (the call and the
+    // place are kept); the others mean this booth page is done
+    case "closed": if (frame.reason !== "draining") showUnavailable(); break;
     default: moduleFrame(frame); break; // a frame a procedure's booth module handles
   }
 }
