@@ -158,9 +158,9 @@ def refuse_foreign(db: Database) -> None:
             [*(f"booth {c!r}" for c in kiosks[:2]), *(f"user {u!r}" for u in staff[:2])]
         )
         raise ForeignData(
-            f"The database holds {len(kiosks)} booths and {len(staff)} staff that are neither "
-            f"the demo's nor the simulation's ({named}), as a real office's would; --force "
-            "writes the made-up history into it anyway, beside them"
+            "The database holds booths or staff that are neither the demo's nor the "
+            f"simulation's ({named}; {len(kiosks) + len(staff)} in all), as a real office's "
+            "would; --force writes the made-up history into it anyway, beside them"
         )
 
 
