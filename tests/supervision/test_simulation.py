@@ -35,12 +35,14 @@ from finestreta.supervision.simulation import (
     Booth,
     Clerk,
     Day,
+    ForeignData,
     HistoryExists,
     Parameters,
     Simulation,
     simulate,
 )
 from finestreta.supervision.simulation.command import seed_demo
+from finestreta.supervision.simulation.engine import _InLine
 
 TZ = ZoneInfo("Europe/Madrid")
 UNTIL = date(2026, 11, 28)  # a Saturday: the ten days before hold eight working days
@@ -104,11 +106,24 @@ def _moment(item: Any) -> float:
     return float(item[0].at if isinstance(item, list) else item.at)
 
 
+class _Watched(Simulation):
+    """Notes when each citizen arrived and when they asked."""
+
+    asked: list[tuple[int, _InLine, float]]
+
+    def _ask(self, now: float, kiosk_id: int, waiting: _InLine) -> None:
+        self.asked.append((kiosk_id, waiting, now))
+        super()._ask(now, kiosk_id, waiting)
+
+
 def test_arrivals_follow_the_model_by_hour_and_weekday() -> None:
     """Over many weeks the requests per (weekday, hour) come near the model's rates: Monday
-    busier than Tuesday, Friday afternoon quieter than Friday morning."""
+    busier than Tuesday, Friday afternoon quieter than Friday morning; citizens arrive only
+    while open, and ask after closing only if they arrived before it and were waiting in front
+    of a busy booth, within the overtime."""
     parameters = Parameters()
-    simulation = Simulation(parameters, BOOTHS, CLERKS, date(2026, 1, 12), 8 * 7, 11)
+    simulation = _Watched(parameters, BOOTHS, CLERKS, date(2026, 1, 12), 8 * 7, 11)
+    simulation.asked = []
     days: list[Day] = []
     simulation.run(days.append)
     queued = Counter(
@@ -136,6 +151,18 @@ def test_arrivals_follow_the_model_by_hour_and_weekday() -> None:
     # closed, but for a citizen already in front of a booth at closing time
     assert by_hour[8] == by_hour[15] == by_hour[20] == 0
     assert by_hour[14] + by_hour[19] < total / 100
+    assert len(simulation.asked) == total
+    late = 0
+    for _kiosk_id, citizen, asked in simulation.asked:
+        day = datetime.fromtimestamp(citizen.arrived, TZ).date()
+        periods = simulation.open_periods(day)
+        assert (opens_closes := [(o, c) for o, c in periods if o <= citizen.arrived < c])
+        assert opens_closes[0][1] == citizen.closes  # arrived while open
+        if not any(o <= asked < c for o, c in periods):
+            late += 1
+            assert citizen.arrived < citizen.closes <= asked  # was waiting at closing time
+            assert asked < citizen.closes + parameters.overtime
+    assert 0 < late == by_hour[14] + by_hour[19]
 
 
 def test_a_call_that_runs_into_the_afternoon_does_not_end_the_afternoon_shift() -> None:
@@ -159,6 +186,39 @@ def test_a_call_that_runs_into_the_afternoon_does_not_end_the_afternoon_shift() 
         if isinstance(event, ClerkStateChanged) and event.state == "offline":
             local = datetime.fromtimestamp(event.at, TZ).time()
             assert not time(16) <= local < time(19), (event, local)
+
+
+def test_a_few_weeks_have_a_lost_booth_that_folds_as_abandoned(db: Database) -> None:
+    """The booth's connection drops while its citizen waits and stays down past the grace
+    period: the switchboard abandons the request, and the KPIs count it as lost (not as the
+    citizen's cancel). ``booth_lost`` makes a handful in 90 days, about two in four weeks."""
+    _demo_seeded(db)
+    run = simulate(db, days=28, booths=4, clerks=3, seed=3, until=UNTIL)
+    start, end = _local(run.start), _local(run.end)
+    log = read_log(db, start, end)
+    attentions = kpis.in_period(kpis.attentions(log.events, log.steps), start, end)
+    lost = [a for a in attentions if a.left_how == "abandoned"]
+    abandoned_events = {e.request_id for e in log.events if e.kind == "request_abandoned"}
+    assert len(lost) >= 1
+    assert {a.request_id for a in lost} == abandoned_events
+    assert all(not a.answered and a.abandoned for a in lost)
+    figures = kpis.figures(attentions)
+    assert figures.lost == len(lost) == run.totals.abandoned
+    assert figures.cancelled == run.totals.cancelled
+
+
+def test_without_lost_booths_there_are_none() -> None:
+    """The lost booths come from ``booth_lost``, not from elsewhere."""
+    days = _run(3, days=28, parameters=Parameters(booth_lost=0.0))
+    kinds = Counter(
+        e.kind for d in days for item in d.writes if isinstance(item, list) for e in item
+    )
+    assert kinds["request_abandoned"] == 0 and kinds["request_cancelled"] > 0
+    days = _run(3, days=28)
+    kinds = Counter(
+        e.kind for d in days for item in d.writes if isinstance(item, list) for e in item
+    )
+    assert kinds["request_abandoned"] >= 1
 
 
 def test_parameters_out_of_range_are_refused() -> None:
@@ -329,6 +389,39 @@ def test_a_period_with_history_is_refused(db: Database) -> None:
     simulate(db, days=2, booths=2, clerks=2, seed=1, until=UNTIL - timedelta(days=7))
 
 
+def test_a_database_with_its_own_booths_or_staff_is_refused_unless_forced(
+    db: Database, tmp_path: Path
+) -> None:
+    from finestreta.accounts import service as accounts
+
+    _demo_seeded(db)
+    with db.session() as session:
+        accounts.add_kiosk(session, "sants-oac", "Cabina OAC Sants", "OAC Sants")
+    with pytest.raises(ForeignData, match=r"booth 'sants-oac'.*--force"):
+        simulate(db, days=1, booths=2, clerks=2, seed=1, until=UNTIL)
+    with db.session() as session:
+        assert session.scalar(select(AttentionEventRow.id).limit(1)) is None  # nothing written
+    run = simulate(db, days=1, booths=2, clerks=2, seed=1, until=UNTIL, force=True)
+    assert run.totals.requests > 0
+
+
+def test_every_procedures_demo_data_is_the_demos(tmp_path: Path) -> None:
+    """A demo database, every procedure's demo data in it, is not refused."""
+    from finestreta.procedures import registry
+
+    url = f"sqlite:///{tmp_path}/demo.db"
+    procedures = registry.load()
+    upgrade(url, procedures=procedures)
+    db = Database(url)
+    try:
+        with db.session() as session:
+            assert demo.seed_all(session, procedures)
+        run = simulate(db, days=1, booths=4, clerks=3, seed=1, until=UNTIL)
+        assert len(run.booths) == 4
+    finally:
+        db.dispose()
+
+
 def test_booths_and_clerks_are_added_when_missing(db: Database) -> None:
     run = simulate(db, days=1, booths=2, clerks=2, seed=1, until=UNTIL)
     with db.session() as session:
@@ -407,6 +500,28 @@ def test_the_command_writes_a_history_and_refuses_to_write_it_twice(
         main(["simulate", "--days", "2", "--until", "2026-11-26"])
     assert info.value.code == 2
     assert "attention history" in capsys.readouterr().err
+
+
+def test_the_command_refuses_a_real_offices_database_unless_forced(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from finestreta.accounts import service as accounts
+
+    db = Database(db_url)
+    try:
+        with db.session() as session:
+            accounts.add_user(session, "nuria", "a long password 1", "clerk", "Núria", ["ca"], [])
+    finally:
+        db.dispose()
+    argv = ["simulate", "--days", "1", "--booths", "1", "--clerks", "1", "--until", "2026-11-26"]
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("finestreta")]
+    assert len(lines) == 1 and "user 'nuria'" in lines[0] and "--force" in lines[0], err
+    main([*argv, "--force"])
+    assert capsys.readouterr().out.startswith("Simulated 1 days (2026-11-25 to 2026-11-25, 1 open)")
 
 
 def test_the_command_names_a_missing_database(

@@ -3,7 +3,7 @@ simulated days (``docs/simulation.md``): the demo's three-month pilot, and data 
 benchmarks of the supervision figures."""
 
 from finestreta.supervision.simulation.engine import Booth, Clerk, Day, Simulation, Totals
-from finestreta.supervision.simulation.history import HistoryExists, Run, simulate
+from finestreta.supervision.simulation.history import ForeignData, HistoryExists, Run, simulate
 from finestreta.supervision.simulation.parameters import BadParameters, Parameters
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Booth",
     "Clerk",
     "Day",
+    "ForeignData",
     "HistoryExists",
     "Parameters",
     "Run",

@@ -43,6 +43,12 @@ def add_parser(sub: Any) -> None:
         help="the database to write to (default: FINESTRETA_DATABASE_URL); it must have the "
         "schema (finestreta db upgrade)",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a database that holds booths or staff other than the demo's and the "
+        "simulation's own (a real office's?); refused without it",
+    )
     p.set_defaults(func=cmd_simulate)
 
 
@@ -57,7 +63,7 @@ def _bounded(text: str, option: str, low: int, high: int) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> None:
     from finestreta.cli import _database, _fail, _settings
-    from finestreta.supervision.simulation.history import HistoryExists, simulate
+    from finestreta.supervision.simulation.history import ForeignData, HistoryExists, simulate
     from finestreta.supervision.simulation.parameters import BadParameters
 
     days = _bounded(args.days, "--days", 1, MAX_DAYS)
@@ -100,8 +106,9 @@ def cmd_simulate(args: argparse.Namespace) -> None:
             until=until,
             rules=routing_rules(settings),
             on_day=progress,
+            force=args.force,
         )
-    except (HistoryExists, BadParameters) as exc:
+    except (ForeignData, HistoryExists, BadParameters) as exc:
         _fail(str(exc))
     finally:
         db.dispose()

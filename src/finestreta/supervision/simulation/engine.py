@@ -120,11 +120,21 @@ class Totals:
 # ---------------------------------------------------------------------- the simulation
 
 
+@dataclass(frozen=True)
+class _InLine:
+    """A citizen who arrived while the booth was in use and waits in front of it."""
+
+    language: str
+    topic: str
+    arrived: float
+    closes: float  # the closing time of the period they arrived in
+
+
 @dataclass
 class _BoothState:
     booth: Booth
     busy: bool = False  # a citizen is using it
-    line: deque[tuple[str, str]] = field(default_factory=deque)  # (language, topic) waiting
+    line: deque[_InLine] = field(default_factory=deque)  # citizens waiting in front of it
     printer_ok: bool = True
 
 
@@ -181,7 +191,6 @@ class Simulation:
         self._day = Day(start)
         self._citizens: dict[str, _Citizen] = {}
         self._pending_outcome: dict[str, str] = {}  # call id -> its wrap-up outcome
-        self._day_ends = 0.0  # the last closing plus overtime
 
     def report_health(self, reports: Iterable[HealthReport]) -> None:
         """Booth device reports to write on their day (``incidents``)."""
@@ -268,12 +277,11 @@ class Simulation:
 
     # ------------------------------------------------------------------ planning a day
     def _plan_day(self, day: date, periods: list[tuple[float, float]]) -> None:
-        self._day_ends = periods[-1][1] + self.p.overtime
         for booth in self.booths.values():
             self.board.kiosk_connected(booth.booth.id, periods[0][0])
             for opens, closes in periods:
                 for begin, end, rate in self._segments(day, opens, closes, booth.booth):
-                    self._arrivals(begin, end, rate, booth.booth.id)
+                    self._arrivals(begin, end, rate, booth.booth.id, closes)
         for state in self.clerks.values():
             if self.rng.random() < self.p.absence:
                 continue
@@ -297,7 +305,9 @@ class Simulation:
                 scale *= self.p.friday_afternoon_factor
             yield begin, end, rate * scale
 
-    def _arrivals(self, begin: float, end: float, per_hour: float, kiosk_id: int) -> None:
+    def _arrivals(
+        self, begin: float, end: float, per_hour: float, kiosk_id: int, closes: float
+    ) -> None:
         if per_hour <= 0:
             return
         at = begin
@@ -307,7 +317,7 @@ class Simulation:
                 return
             language = _choice(self.rng, self.p.languages)
             topic = _choice(self.rng, self.p.topics)
-            self._at(at, self._arrive, kiosk_id, language, topic)
+            self._at(at, self._arrive, _InLine(language, topic, at, closes), kiosk_id)
 
     def _plan_shift(
         self, day: date, periods: list[tuple[float, float]], state: _ClerkState
@@ -447,8 +457,11 @@ class Simulation:
         return spaced, completed
 
     def _step_done(self, now: float, step: StepDone) -> None:
+        call = self.board.calls.get(step.call_id)
+        if call is None or call.ended_at is not None:
+            return  # the booth's connection dropped the call: the procedure went no further
         if "printed" in step.detail:  # printed at the booth, unless its printer is down now
-            kiosk_id = self.board.calls[step.call_id].kiosk_id
+            kiosk_id = call.kiosk_id
             step = replace(
                 step, detail={**step.detail, "printed": self.booths[kiosk_id].printer_ok}
             )
@@ -487,9 +500,9 @@ class Simulation:
         self._day.writes.append(rating)
 
     # ------------------------------------------------------------------ citizens
-    def _arrive(self, now: float, kiosk_id: int, language: str, topic: str) -> None:
+    def _arrive(self, now: float, citizen: _InLine, kiosk_id: int) -> None:
         booth = self.booths[kiosk_id]
-        booth.line.append((language, topic))
+        booth.line.append(citizen)
         if not booth.busy:
             self._next_citizen(now, kiosk_id)
 
@@ -501,12 +514,21 @@ class Simulation:
         booth = self.booths[kiosk_id]
         if booth.busy or not booth.line:
             return
-        if now >= self._day_ends:
-            booth.line.clear()  # nobody answers any more today: who still queues goes home
-            return
         if not self.board.kiosks[kiosk_id].connected:
             return  # the booth is back later (_reconnect), and takes the next then
-        language, topic = booth.line.popleft()
+        # Who arrived before closing and waited in front of the booth still asks after it, as
+        # an office serves who is already waiting; but only until the clerks of that period
+        # stop answering (its closing plus overtime): then who still waits goes home.
+        while booth.line and now >= booth.line[0].closes + self.p.overtime:
+            booth.line.popleft()
+        if not booth.line:
+            return
+        self._ask(now, kiosk_id, booth.line.popleft())
+
+    def _ask(self, now: float, kiosk_id: int, waiting: _InLine) -> None:
+        """The citizen at the head of the booth's line uses it and asks for a clerk."""
+        language, topic = waiting.language, waiting.topic
+        booth = self.booths[kiosk_id]
         booth.busy = True
         events = self.board.request(kiosk_id, language, topic, now)
         request_id = events[0].request_id  # type: ignore[attr-defined]
@@ -514,7 +536,8 @@ class Simulation:
         self.totals.requests += 1
         patience = self.rng.expovariate(1.0 / self.p.patience)
         if self.rng.random() < self.p.booth_lost:
-            self._at(now + self.rng.uniform(5.0, patience + 5.0), self._lose_booth, request_id)
+            drops = self.rng.uniform(5.0, max(5.0, min(patience, self.p.booth_lost_within)))
+            self._at(now + drops, self._lose_booth, request_id)
         else:
             self._at(now + patience, self._give_up, request_id)
         self._apply(events)

@@ -5,6 +5,7 @@ day written in one transaction through the same code the live server writes with
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from finestreta import demo
 from finestreta.accounts import service as accounts
 from finestreta.accounts.models import Kiosk, StaffUser
 from finestreta.attention.records import AttentionEventRow, AttentionRequestRow
@@ -38,11 +40,21 @@ from finestreta.supervision.simulation.parameters import Parameters
 SIM_KIOSK = "sim-booth-{n}"
 SIM_CLERK = "sim-clerk-{n}"
 LANGUAGES = ("ca", "es", "en")
+_SIM_KIOSK = re.compile(r"sim-booth-[0-9]+")
+_SIM_CLERK = re.compile(r"sim-clerk-[0-9]+")
+# staff the demo's procedures seed beside ``demo.STAFF`` (``Procedure.seed_demo``): the complaints
+# procedure's case handler; a test seeds every procedure's demo data and checks this list
+DEMO_PROCEDURE_STAFF = ("rosa",)
 
 
 class HistoryExists(Exception):
     """The database already holds attentions in the period to simulate (the message says
     when): simulating over them would mix made-up days with real ones."""
+
+
+class ForeignData(Exception):
+    """The database holds booths or staff that are neither the demo's nor the simulation's own:
+    it looks like a real office's, where made-up attentions must not go."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +136,34 @@ def refuse_overlap(db: Database, start: datetime, end: datetime) -> None:
         )
 
 
+def refuse_foreign(db: Database) -> None:
+    """Refuse a database with booths or staff other than the demo's (``demo.KIOSKS``,
+    ``demo.STAFF`` and its procedures' demo staff) and the simulation's own (``sim-booth-N``,
+    ``sim-clerk-N``)."""
+    ours_kiosks = {k.code for k in demo.KIOSKS}
+    ours_staff = {s.username for s in demo.STAFF} | set(DEMO_PROCEDURE_STAFF)
+    with db.session() as session:
+        kiosks = [
+            c
+            for c in session.scalars(select(Kiosk.code).order_by(Kiosk.id))
+            if c not in ours_kiosks and not _SIM_KIOSK.fullmatch(c)
+        ]
+        staff = [
+            u
+            for u in session.scalars(select(StaffUser.username).order_by(StaffUser.id))
+            if u not in ours_staff and not _SIM_CLERK.fullmatch(u)
+        ]
+    if kiosks or staff:
+        named = ", ".join(
+            [*(f"booth {c!r}" for c in kiosks[:2]), *(f"user {u!r}" for u in staff[:2])]
+        )
+        raise ForeignData(
+            "The database holds booths or staff that are neither the demo's nor the "
+            f"simulation's ({named}; {len(kiosks) + len(staff)} in all), as a real office's "
+            "would; --force writes the made-up history into it anyway, beside them"
+        )
+
+
 def simulate(
     db: Database,
     *,
@@ -135,8 +175,12 @@ def simulate(
     parameters: Parameters | None = None,
     rules: RoutingRules | None = None,
     on_day: Callable[[Day], None] | None = None,
+    force: bool = False,
 ) -> Run:
-    """Simulate ``days`` days before ``until`` and write them to ``db``."""
+    """Simulate ``days`` days before ``until`` and write them to ``db`` (refused in a database
+    with booths or staff of its own, unless ``force``)."""
+    if not force:
+        refuse_foreign(db)
     p = parameters or Parameters()
     tz = ZoneInfo(p.timezone)
     start, end = period(days, until, p.timezone)

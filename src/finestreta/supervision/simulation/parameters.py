@@ -113,7 +113,11 @@ class Parameters:
     )
     # ---- the citizen at the booth
     patience: float = 300.0  # mean seconds a citizen waits before cancelling (exponential)
-    booth_lost: float = 0.005  # share of waits in which the booth's connection drops for good
+    # share of waits in which the booth's connection drops for good, at a moment within the
+    # first ``booth_lost_within`` seconds of the wait (if the citizen still waits then); higher
+    # than a civic centre's network drops, so that a 90-day history has a handful of lost booths
+    booth_lost: float = 0.02
+    booth_lost_within: float = 60.0
     booth_back: float = 300.0  # seconds until a lost booth connects again
     rating_rate: float = 0.45  # share of served citizens who rate the attention
     ratings: Mapping[int, float] = field(
@@ -280,5 +284,7 @@ def check(parameters: Parameters) -> None:
         raise BadParameters(f"no script for the topics {', '.join(missing)}")
     if any(rate < 0 for rate in parameters.arrivals_per_booth_hour.values()):
         raise BadParameters("arrival rates cannot be negative")
+    if parameters.booth_lost_within < 5.0:
+        raise BadParameters("booth_lost_within must be at least 5 seconds")
     if parameters.patience <= 0:
         raise BadParameters("patience must be positive")
