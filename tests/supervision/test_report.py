@@ -88,11 +88,24 @@ def test_the_csv_figures_are_the_kpi_functions() -> None:
         row = f"{bucket.lower:g}-{'' if bucket.upper is None else f'{bucket.upper:g}'}"
         value = got[("abandonment", "abandon_histogram.attentions", row)][0]
         assert value == (str(bucket.count) if not 0 < bucket.count < 5 else "<5")
-    # the clerks, anonymised, in order of calls answered
+    # no per-clerk figures unless the model asks for them (a few clerks are known by letter)
+    assert not any(figure.startswith("by_clerk.") for _section, figure, _key in got)
+    # asked for: the clerks, anonymised, in order of calls answered
+    per_clerk = figures_of(to_csv(assemble(data, ReportModel(per_clerk=True), "en")))
     answered = sorted((f.answered for f in by.clerk.values()), reverse=True)
-    assert [number(got[("attentions", "by_clerk.answered", letter)][0]) for letter in "AB"] == (
-        answered
-    )
+    assert [
+        number(per_clerk[("attentions", "by_clerk.answered", letter)][0]) for letter in "AB"
+    ] == answered
+
+
+def test_the_per_clerk_table_is_off_by_default_in_the_pdf_and_set_by_the_model() -> None:
+    data, _chosen = inputs()
+    assert "Clerk A" not in pdf_text(to_pdf(assemble(data, ReportModel(), "en")))
+    model = parse_model({"report": {"per_clerk": True}})
+    assert "Clerk A" in pdf_text(to_pdf(assemble(data, model, "en")))
+    with pytest.raises(InvalidInput) as refused:
+        parse_model({"report": {"per_clerk": "yes"}})
+    assert "report.per_clerk" in refused.value.message
 
 
 def test_the_heat_map_counts_requests_by_weekday_and_local_hour() -> None:
@@ -255,6 +268,9 @@ def test_a_missing_model_file_is_refused(tmp_path: Path) -> None:
         ("2026-03-10", "2026-03-01", "is before"),
         ("2024-01-01", "2026-03-01", "at most 731 days"),
         (None, "2026-03-01", "'from' is missing"),
+        ("9999-12-30", "9999-12-31", "'from' must be between 2000-01-01 and 2099-12-31"),
+        ("2026-03-01", "2100-01-01", "'to' must be between 2000-01-01 and 2099-12-31"),
+        ("0001-01-01", "0001-01-02", "'from' must be between 2000-01-01 and 2099-12-31"),
     ],
 )
 def test_bad_periods_are_refused(first: str | None, last: str, says: str) -> None:
@@ -327,8 +343,14 @@ def test_the_command_refuses_bad_input_in_one_line(
         ["--from", "2026-03-02", "--to", "2026-03-01"],
         ["--from", "2026-03-02", "--to", "2026-03-05", "--model", str(model)],
         ["--from", "2026-03-02", "--to", "2026-03-05", "--lang", "fr"],
+        ["--from", "9999-12-30", "--to", "9999-12-31"],
     ]
-    says = ["is before", "costs.clerk_cost_per_hour", "--lang takes ca, es or en"]
+    says = [
+        "is before",
+        "costs.clerk_cost_per_hour",
+        "--lang takes ca, es or en",
+        "'from' must be between 2000-01-01 and 2099-12-31",
+    ]
     for args, said in zip(runs, says, strict=True):
         with pytest.raises(SystemExit) as stopped:
             cli.main(["report", "pilot", "--out", str(tmp_path / "r.pdf"), *args])
@@ -430,3 +452,36 @@ def test_plan_staffing_refuses_mixed_modes(capsys: pytest.CaptureFixture[str]) -
             cli.main(["plan", "staffing", *args])
         assert stopped.value.code == 2
         assert said in capsys.readouterr().err
+
+
+def test_plan_staffing_refuses_bad_periods_naming_its_own_arguments(
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FINESTRETA_DATABASE_URL", db.engine.url.render_as_string(False))
+    runs = [
+        (["--from", "bad", "--to", "2026-03-08"], "--from must be a date YYYY-MM-DD"),
+        (["--from", "9999-12-30", "--to", "9999-12-31"], "--from must be between 2000-01-01"),
+        (["--from", "2026-03-08", "--to", "2026-03-01"], "--to (2026-03-01) is before --from"),
+    ]
+    for args, said in runs:
+        with pytest.raises(SystemExit) as stopped:
+            cli.main(["plan", "staffing", *args])
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err
+        assert said in err and "report" not in err and "Traceback" not in err, err
+        assert "OverflowError" not in err and err.count("\n") == 1
+
+
+def test_the_service_level_threshold_is_the_wallboards_unless_the_model_sets_one(
+    tmp_path: Path,
+) -> None:
+    assert load_model(None, 30.0).answer_within_s == 30.0
+    toml = tmp_path / "costs.toml"
+    toml.write_text("[report]\nanswer_within_seconds = 45\n")
+    assert load_model(toml, 30.0).answer_within_s == 45.0
+    toml.write_text("[costs]\nclerk_cost_per_hour = 30\n")
+    model = load_model(toml, 30.0)
+    assert model.answer_within_s == 30.0
+    data, _chosen = inputs()
+    text = pdf_text(to_pdf(assemble(data, model, "en")))
+    assert "answered within 30 s" in text and "answered within 20 s" not in text

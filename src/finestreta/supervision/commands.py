@@ -48,7 +48,13 @@ def cmd_plan_week(args: argparse.Namespace) -> None:
     settings = cli._settings()
     db = cli._database(settings)
     try:
-        period = source.parse_period(args.date_from, args.date_to, source.office_zone(db))
+        period = source.parse_period(
+            args.date_from,
+            args.date_to,
+            source.office_zone(db),
+            names=("--from", "--to"),
+            what="the observed period",
+        )
         inputs = source.read_inputs(db, period.first, period.last, period.tz)
     finally:
         db.dispose()
@@ -157,7 +163,7 @@ def cmd_report_pilot(args: argparse.Namespace) -> None:
     lang = args.lang or settings.report_language
     if lang not in ("ca", "es", "en"):
         cli._fail(f"--lang takes ca, es or en, got {lang!r}")
-    model = load_model(args.model or settings.report_model or None)
+    model = load_model(args.model or settings.report_model or None, settings.service_level_seconds)
     db = cli._database(settings)
     try:
         period = source.parse_period(args.date_from, args.date_to, source.office_zone(db))
@@ -173,6 +179,7 @@ def cmd_report_pilot(args: argparse.Namespace) -> None:
     except OSError as exc:
         cli._fail(f"cannot write the report: {exc}")
     print(f"{out}: {len(inputs.attentions)} attentions, {period.first} to {period.last}")
+    print(f"service level: answered within {model.answer_within_s:g} s")
     if args.csv:
         print(f"{args.csv}: every figure, one a row")
 

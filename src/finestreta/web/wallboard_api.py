@@ -26,6 +26,7 @@ from finestreta.procedures.texts import procedure_translator
 from finestreta.supervision.event_log import read_log
 from finestreta.supervision.kpis import attentions as fold_attentions
 from finestreta.supervision.kpis import in_period
+from finestreta.supervision.report.source import EARLIEST, LATEST
 from finestreta.web import csp, security
 from finestreta.web.contract import STAFF, refusals
 from finestreta.web.errors import NOT_FOUND
@@ -138,6 +139,9 @@ def figures(
         raise NOT_FOUND("The wallboard is not running")
     first = start or board.today()
     last = end or (first if start else board.today())
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST <= day <= LATEST:  # beyond, the UTC conversion overflows
+            raise INVALID(f"'{name}' must be between {EARLIEST} and {LATEST}, got {day}")
     if last < first:
         raise INVALID(f"'to' ({last}) is before 'from' ({first})")
     if (last - first).days + 1 > MAX_DAYS:

@@ -85,7 +85,8 @@ class Rollout:
 
 def rollout_of(model: ReportModel, demand: planning.Demand, total: kpis.Figures) -> list[Rollout]:
     """For each booth count: the observed demand per booth scaled to it, planned hour by hour
-    (Erlang C at the model's target), and the weekly cost of that many booths and clerk-hours."""
+    with the finite-source model at the model's target (the booths hold the calls: N booths
+    never need more than N clerks, as Erlang C would say), and the weekly cost of that many booths and clerk-hours."""
     served = total.answered / total.offered if total.offered else 0.0
     weeks_per_year = DAYS_PER_YEAR / 7
     result: list[Rollout] = []
@@ -93,7 +94,7 @@ def rollout_of(model: ReportModel, demand: planning.Demand, total: kpis.Figures)
         return result
     for booths in model.rollout_booths:
         week = planning.plan_week(
-            demand, model.target_sl, model.answer_within_s, "erlang_c", booths=booths
+            demand, model.target_sl, model.answer_within_s, "finite_source", booths=booths
         )
         attentions = week.calls_per_week * served
         per_booth = (

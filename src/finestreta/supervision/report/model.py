@@ -106,6 +106,9 @@ class ReportModel:
     rollout_booths: tuple[int, ...] = ROLLOUT_BOOTHS
     target_sl: float = 0.8
     answer_within_s: float = 20.0
+    # a few clerks are known by name even lettered: the per-clerk table only when asked for
+    per_clerk: bool = False
+    answer_within_set: bool = False  # by the file (else the wallboard's setting applies)
 
     def cost(self, key: str) -> float:
         return self.costs[key].value
@@ -199,20 +202,35 @@ def parse_model(data: Mapping[str, Any]) -> ReportModel:
             ):
                 raise _fail(f"{name} must be a list of booth counts from 1 to 5000, got {value!r}")
             model = replace(model, rollout_booths=tuple(value))
+        elif key == "per_clerk":
+            if not isinstance(value, bool):
+                raise _fail(f"{name} must be true or false, got {value!r}")
+            model = replace(model, per_clerk=value)
         elif key == "target_sl":
             model = replace(model, target_sl=_number(name, value, 0.01, 0.999))
         elif key == "answer_within_seconds":
-            model = replace(model, answer_within_s=_number(name, value, 0, 3600))
+            model = replace(
+                model, answer_within_s=_number(name, value, 0, 3600), answer_within_set=True
+            )
         else:
             raise _fail(
-                f"unknown key {name} (known: answer_within_seconds, resolved_outcomes, "
-                "rollout_booths, suppress_below, target_sl)"
+                f"unknown key {name} (known: answer_within_seconds, per_clerk, "
+                "resolved_outcomes, rollout_booths, suppress_below, target_sl)"
             )
     return model
 
 
-def load_model(path: str | Path | None) -> ReportModel:
-    """The defaults, overridden by the TOML file at ``path`` when one is given."""
+def load_model(path: str | Path | None, answer_within_s: float | None = None) -> ReportModel:
+    """The defaults, overridden by the TOML file at ``path`` when one is given.
+    ``answer_within_s`` is the service level's threshold when the file sets none: the
+    wallboard's (``FINESTRETA_SERVICE_LEVEL_SECONDS``), so that both say the same."""
+    model = _read_model(path)
+    if answer_within_s is not None and not model.answer_within_set:
+        model = replace(model, answer_within_s=answer_within_s)
+    return model
+
+
+def _read_model(path: str | Path | None) -> ReportModel:
     if not path:
         return ReportModel()
     try:

@@ -344,7 +344,9 @@ def attentions_section(
                 "divided by the answered attentions."
             ).format(outcomes=", ".join(model.resolved_outcomes)),
         ),
-        (procedures, outcomes, topics, clerks),
+        (procedures, outcomes, topics, clerks)
+        if model.per_clerk
+        else (procedures, outcomes, topics),
     )
 
 
@@ -722,7 +724,7 @@ def rollout_section(
             rows,
         )
     ]
-    observed = planning.plan_week(demand, model.target_sl, model.answer_within_s, "erlang_c")
+    observed = planning.plan_week(demand, model.target_sl, model.answer_within_s, "finite_source")
     names = _weekday_names(_)
     hours = sorted({s.demand.hour for s in observed.slots})
     by_slot = {(s.demand.weekday, s.demand.hour): s for s in observed.slots}
@@ -753,10 +755,9 @@ def rollout_section(
         (
             _(
                 "The demand observed per booth and hour of the week, scaled to each number of "
-                "booths, planned hour by hour with Erlang C for {target} of calls answered within "
-                "{seconds} s (the model's P(wait ≤ T)). Erlang C overstates the clerks a few "
-                "booths need (a waiting citizen occupies the booth): read the small scales as an "
-                "upper bound."
+                "booths, planned hour by hour with the finite-source model (M/M/N//K: a waiting "
+                "citizen occupies the booth, so N booths never hold more than N calls) for "
+                "{target} of calls answered within {seconds} s (the model's P(wait ≤ T))."
             ).format(target=f"{model.target_sl:.0%}", seconds=f"{model.answer_within_s:g}"),
             _("Requests a week at the observed demand: {calls}.").format(
                 calls=f"{sum(s.offered for s in demand.slots) / demand.weeks:,.1f}"
