@@ -485,3 +485,92 @@ def test_the_service_level_threshold_is_the_wallboards_unless_the_model_sets_one
     data, _chosen = inputs()
     text = pdf_text(to_pdf(assemble(data, model, "en")))
     assert "answered within 30 s" in text and "answered within 20 s" not in text
+
+
+def test_clerk_cost_and_utilisation_count_the_hours_clerks_were_logged_in() -> None:
+    from finestreta.supervision.kpis import LoggedEvent
+
+    monday = datetime(2026, 3, 2, tzinfo=MADRID)
+
+    def state(clerk: int, hour: float, to: str) -> LoggedEvent:
+        at = (monday + timedelta(hours=hour)).astimezone(UTC)
+        return LoggedEvent("clerk_state_changed", at, clerk_id=clerk, data={"state": to})
+
+    # clerk 1 09:00–14:00, clerk 2 10:00–12:00: 7 clerk-hours, 5 staffed hours; the configured
+    # hours (always open, as the demo's) would have said 168 and 168
+    states = [
+        state(1, 9, "available"),
+        state(2, 10, "available"),
+        state(2, 12, "offline"),
+        state(1, 14, "offline"),
+    ]
+    a = kpis.Attention("r1", 1, "general", "ca", (monday + timedelta(hours=10)).astimezone(UTC))
+    a.answered_at = a.queued_at + timedelta(seconds=30)
+    a.ended_at = a.answered_at + timedelta(minutes=30)
+    a.wrapped_at, a.outcome = a.ended_at, "information_given"
+    always = OpeningHours(parse_hours("mon-sun 00:00-24:00"))
+    end = (monday + timedelta(days=7)).astimezone(UTC)
+    model = parse_model({"costs": {"clerk_cost_per_hour": 20, "staffed_clerks": 3}})
+    data = Inputs(monday.astimezone(UTC), end, [a], SITES, always, MADRID, clerk_states=states)
+    report = assemble(data, model, "en")
+    got = figures_of(to_csv(report))
+    assert number(got[("costs", "costs.clerks", "")][0]) == pytest.approx(20 * 7)
+    assert number(got[("costs", "costs.clerk_hours", "")][0]) == pytest.approx(7)
+    assert number(got[("costs", "costs.staffed_hours", "")][0]) == pytest.approx(5)
+    assert got[("costs", "costs.staffed_from_log", "")][0] == "1"
+    assert number(got[("utilisation", "by_booth.open_hours", "1")][0]) == pytest.approx(5)
+    assert number(got[("utilisation", "by_booth.utilisation", "1")][0]) == pytest.approx(0.5 / 5)
+    assert "Basis: what the event log observed" in " ".join(report.section("costs").text)
+    # the heat map holds only the staffed slots: Monday 09–13
+    heat = {k[2] for k in got if k[1].startswith("heat_map.")}
+    assert heat == {"0"} and {k[1] for k in got if k[1].startswith("heat_map.")} == {
+        f"heat_map.{h:02d}" for h in range(9, 14)
+    }
+    # without clerk states: the configured hours × staffed_clerks, and said so
+    fallback = assemble(
+        Inputs(monday.astimezone(UTC), end, [a], SITES, always, MADRID), model, "en"
+    )
+    got = figures_of(to_csv(fallback))
+    assert number(got[("costs", "costs.clerks", "")][0]) == pytest.approx(20 * 3 * 168)
+    assert got[("costs", "costs.staffed_from_log", "")][0] == "0"
+    assert "Basis: the configured opening hours" in " ".join(fallback.section("costs").text)
+
+
+def test_the_clerk_states_read_include_each_clerks_state_when_the_period_began(
+    db: Database,
+) -> None:
+    from sqlalchemy import insert
+
+    from finestreta.attention.records import AttentionEventRow
+    from finestreta.supervision.event_log import read_clerk_states
+    from finestreta.supervision.staffed import staffed_time
+
+    start, end = START.astimezone(UTC), END.astimezone(UTC)
+
+    def row(clerk: int, at: datetime, to: str) -> dict[str, object]:
+        data = {"clerk_id": clerk, "state": to, "previous": "", "reason": ""}
+        return {"at": at, "kind": "clerk_state_changed", "clerk_id": clerk, "data": data}
+
+    with db.session() as session:
+        session.execute(
+            insert(AttentionEventRow),
+            [
+                row(1, start - timedelta(days=3), "available"),
+                row(1, start - timedelta(hours=1), "away"),  # the state when the period began
+                row(2, start - timedelta(days=1), "offline"),
+                row(2, start + timedelta(hours=10), "available"),
+                row(1, start + timedelta(hours=2), "offline"),
+                row(2, start + timedelta(hours=11), "offline"),
+                row(3, end + timedelta(hours=1), "available"),  # after: not read
+            ],
+        )
+    states = read_clerk_states(db, start, end)
+    assert sorted((e.clerk_id, e.data["state"]) for e in states) == [
+        (1, "away"),
+        (1, "offline"),
+        (2, "available"),
+        (2, "offline"),
+        (2, "offline"),
+    ]
+    staffed = staffed_time(states, WEEKDAYS, MADRID, start, end)
+    assert staffed.basis == "logged_in" and staffed.clerk_hours == pytest.approx(3)

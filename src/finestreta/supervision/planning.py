@@ -177,9 +177,12 @@ def observed_demand(
     start: datetime,
     end: datetime,
     thresholds: Thresholds | None = None,
+    opened: OpenTime | None = None,
 ) -> Demand:
-    """The demand of [start, end) per open hour of the week (``attentions`` cut to it)."""
-    opened = open_time(hours, tz, start, end)
+    """The demand of [start, end) per open hour of the week (``attentions`` cut to it).
+    ``opened`` is the time that counts as open (the staffed time, :mod:`.staffed`); the
+    configured opening ``hours`` when not given."""
+    opened = opened or open_time(hours, tz, start, end)
     exposure = slot_exposure(opened, tz)
     by_slot: dict[tuple[int, int], list[Attention]] = {key: [] for key in exposure}
     outside = 0

@@ -34,13 +34,14 @@ class Costs:
 
 
 def period_costs(
-    model: ReportModel, open_hours: float, days: float, booths: int, answered: int
+    model: ReportModel, clerk_hours: float, days: float, booths: int, answered: int
 ) -> Costs:
-    """The pilot's costs: staffed clerk-hours, and per booth the purchase amortised over its
-    life, connectivity and maintenance pro rata of the period, printing per answered attention."""
+    """The pilot's costs: the clerk-hours (logged in, or the fallback of :mod:`..staffed`), and
+    per booth the purchase amortised over its life, connectivity and maintenance pro rata of
+    the period, printing per answered attention."""
     years = days / DAYS_PER_YEAR
     return Costs(
-        clerks=model.cost("clerk_cost_per_hour") * model.cost("staffed_clerks") * open_hours,
+        clerks=model.cost("clerk_cost_per_hour") * clerk_hours,
         amortisation=booths * model.cost("booth_purchase") / model.cost("booth_life_years") * years,
         connectivity=booths * model.cost("connectivity_per_month") * 12 * years,
         maintenance=booths * model.cost("maintenance_per_year") * years,
@@ -118,8 +119,8 @@ def incident_booths(inputs: Inputs) -> list[int]:
 def booth_utilisation(
     attentions: Sequence[kpis.Attention], opened: planning.OpenTime, booths: Sequence[int]
 ) -> dict[int, tuple[float, float]]:
-    """Booth → (seconds in a call within opening hours, open hours). A call runs from answer
-    to hang-up; the part outside opening hours does not count."""
+    """Booth → (seconds in a call within the staffed hours, staffed hours). A call runs from
+    answer to hang-up; the part outside them does not count."""
     seconds: dict[int, float] = dict.fromkeys(booths, 0.0)
     for attention in attentions:
         if attention.answered_at is not None and attention.ended_at is not None:

@@ -42,6 +42,7 @@ from finestreta.supervision.report.sections import (
     utilisation_section,
     waits_section,
 )
+from finestreta.supervision.staffed import staffed_time
 
 __all__ = ["Incident", "Inputs", "assemble"]
 
@@ -58,9 +59,18 @@ def assemble(
     chosen = list(inputs.attentions)
     total = kpis.figures(chosen, limits)
     by = kpis.breakdowns(chosen, inputs.sites, limits, inputs.tz)
-    opened = planning.open_time(inputs.hours, inputs.tz, inputs.start, inputs.end)
+    # staffed time as the log saw it (clerks logged in), else the configured opening hours
+    staffed = staffed_time(
+        inputs.clerk_states,
+        inputs.hours,
+        inputs.tz,
+        inputs.start,
+        inputs.end,
+        model.cost("staffed_clerks"),
+    )
+    opened = staffed.opened
     demand = planning.observed_demand(
-        chosen, inputs.hours, inputs.tz, inputs.start, inputs.end, limits
+        chosen, inputs.hours, inputs.tz, inputs.start, inputs.end, limits, opened
     )
     answered = [a for a in chosen if a.answered]
     resolved = [a for a in answered if a.outcome in model.resolved_outcomes]
@@ -68,7 +78,7 @@ def assemble(
     open_hours = opened.seconds / 3600
     days = (inputs.end - inputs.start).total_seconds() / 86400
 
-    costs = period_costs(model, open_hours, days, len(booths), total.answered)
+    costs = period_costs(model, staffed.clerk_hours, days, len(booths), total.answered)
     impact = impact_of(model, resolved)
     rollout = rollout_of(model, demand, total)
     utilisation = booth_utilisation(chosen, opened, booths)
@@ -84,10 +94,10 @@ def assemble(
         waits_section(_, chosen, total),
         abandon_section(_, total),
         satisfaction_section(_, total),
-        utilisation_section(_, utilisation, inputs.sites, open_hours),
+        utilisation_section(_, utilisation, inputs.sites, open_hours, staffed, lang),
         incidents_section(_, inputs),
         heat_section(_, demand),
-        costs_section(_, model, costs, len(booths), open_hours),
+        costs_section(_, lang, model, costs, len(booths), staffed),
         impact_section(_, model, impact),
         rollout_section(_, model, rollout, demand),
         definitions_section(_, model, limits),

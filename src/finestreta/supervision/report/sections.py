@@ -32,6 +32,7 @@ from finestreta.supervision.report.cells import (
 from finestreta.supervision.report.economics import Costs, Impact, Rollout
 from finestreta.supervision.report.inputs import Inputs
 from finestreta.supervision.report.model import Parameter, ReportModel
+from finestreta.supervision.staffed import Staffed
 
 WAIT_EDGES = (10.0, 20.0, 30.0, 60.0, 120.0, 300.0)  # seconds
 HANDLE_EDGES = (120.0, 240.0, 360.0, 480.0, 600.0, 900.0, 1200.0, 1800.0)  # seconds
@@ -134,7 +135,7 @@ def summary(
         ),
         _one(
             "utilisation",
-            _("Booth utilisation (share of opening hours in a call)"),
+            _("Booth utilisation (share of staffed hours in a call)"),
             Cell(fleet_share, SHARE, total.answered),
         ),
         _one(
@@ -471,6 +472,8 @@ def utilisation_section(
     utilisation: Mapping[int, tuple[float, float]],
     sites: Mapping[int, str],
     open_hours: float,
+    staffed: Staffed,
+    lang: str,
 ) -> Section:
     rows = tuple(
         Row(
@@ -490,16 +493,17 @@ def utilisation_section(
         _("Booth utilisation"),
         (
             _(
-                "The share of the opening hours a booth was in a call (from answer to hang-up; "
-                "the part of a call outside opening hours is not counted)."
+                "The share of the staffed hours a booth was in a call (from answer to hang-up; "
+                "the part of a call outside them is not counted)."
             ),
+            staffed_basis(_, lang, staffed),
         ),
         (
             Table(
                 "by_booth",
                 _("Booth utilisation"),
                 (
-                    Column("open_hours", _("Opening hours")),
+                    Column("open_hours", _("Staffed hours")),
                     Column("in_call_hours", _("Hours in a call")),
                     Column("utilisation", _("Utilisation")),
                 ),
@@ -574,7 +578,7 @@ def heat_section(_: Translate, demand: planning.Demand) -> Section:
     names = _weekday_names(_)
     table = Table(
         "heat_map",
-        _("Requests by weekday and hour (local time, opening hours)"),
+        _("Requests by weekday and hour (local time, staffed hours)"),
         tuple(Column(f"{hour:02d}", f"{hour:02d}") for hour in hours),
         tuple(
             Row(
@@ -599,12 +603,39 @@ def heat_section(_: Translate, demand: planning.Demand) -> Section:
     return Section("heat_map", _("Hourly demand"), tuple(text), (table,))
 
 
+def staffed_basis(_: Translate, lang: str, staffed: Staffed) -> str:
+    """Which basis the staffed hours and clerk-hours were taken from, said with its figures."""
+
+    def hours(value: float) -> str:
+        return shown(Cell(value, HOURS), 1, lang)
+
+    if staffed.basis == "logged_in":
+        return _(
+            "Basis: what the event log observed. The clerks were logged in for {clerk_hours} in "
+            "all (clerk-hours: the clerks' cost), and at least one of them for {staffed_hours} "
+            "(staffed hours: utilisation and the hourly demand count these)."
+        ).format(clerk_hours=hours(staffed.clerk_hours), staffed_hours=hours(staffed.hours))
+    return _(
+        "Basis: the configured opening hours. The event log has no clerk logged in during the "
+        "period, so the staffed hours are the opening hours ({staffed_hours}) and the "
+        "clerk-hours those × staffed_clerks: {clerk_hours}."
+    ).format(clerk_hours=hours(staffed.clerk_hours), staffed_hours=hours(staffed.hours))
+
+
 def costs_section(
-    _: Translate, model: ReportModel, costs: Costs, booths: int, open_hours: float
+    _: Translate, lang: str, model: ReportModel, costs: Costs, booths: int, staffed: Staffed
 ) -> Section:
     value = (Column("value", _("Value")),)
     rows = (
-        _one("clerks", _("Clerks: cost per hour × staffed hours"), Cell(costs.clerks, EUR)),
+        _one("clerk_hours", _("Clerk-hours"), Cell(staffed.clerk_hours, HOURS)),
+        _one("staffed_hours", _("Staffed hours"), Cell(staffed.hours, HOURS)),
+        # 1: both from the clerks' states in the log; 0: the configured opening hours
+        _one(
+            "staffed_from_log",
+            _("Staffed hours from the event log (1) or the opening hours (0)"),
+            Cell(1 if staffed.basis == "logged_in" else 0, NUMBER),
+        ),
+        _one("clerks", _("Clerks: cost per hour × clerk-hours"), Cell(costs.clerks, EUR)),
         _one(
             "amortisation",
             _("Booths: purchase amortised over their life"),
@@ -630,10 +661,11 @@ def costs_section(
         "costs",
         _("Cost per attention"),
         (
+            staffed_basis(_, lang, staffed),
             _(
-                "{booths} booths, {hours} opening hours in the period. Every assumption is "
+                "{booths} booths in the period. Every assumption is "
                 "listed below with its source; a city sets its own in the cost model file."
-            ).format(booths=booths, hours=f"{open_hours:,.1f}"),
+            ).format(booths=booths),
         ),
         (
             Table("costs", _("Costs of the period"), value, rows),

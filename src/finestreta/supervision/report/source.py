@@ -19,7 +19,7 @@ from finestreta.db import Database
 from finestreta.devices.incidents import read_incidents
 from finestreta.errors import N_, InvalidInput, declare
 from finestreta.supervision import kpis
-from finestreta.supervision.event_log import read_log
+from finestreta.supervision.event_log import read_clerk_states, read_log
 from finestreta.supervision.report.pilot import Inputs
 
 BAD_PERIOD = declare(
@@ -97,6 +97,7 @@ def read_inputs(db: Database, first: date, last: date, tz: tzinfo | None = None)
         hours=directory["hours"],
         tz=zone,
         incidents=incidents,
+        clerk_states=read_clerk_states(db, period.start, period.end),
     )
 
 
