@@ -574,3 +574,22 @@ def test_the_clerk_states_read_include_each_clerks_state_when_the_period_began(
     ]
     staffed = staffed_time(states, WEEKDAYS, MADRID, start, end)
     assert staffed.basis == "logged_in" and staffed.clerk_hours == pytest.approx(3)
+
+
+def test_the_catalan_report_names_codes_and_writes_decimal_commas() -> None:
+    import re
+
+    from finestreta.procedures import registry
+    from finestreta.supervision.labels import names
+
+    data, _chosen = inputs()
+    procedures = registry.load(["census", "information", "taxes"])
+    report = assemble(data, ReportModel(), "ca", names=names(procedures, "ca"))
+    text = pdf_text(to_pdf(report))
+    for code in ("information_given", "procedure_completed", "referred_to_office", "census"):
+        assert code not in text, code
+    assert "Informació donada" in text or "Informació facilitada" in text
+    # the assumptions and the CO₂ source in Catalan, numbers with decimal commas
+    assert "Agència Europea" in text and "Medi Ambient" in text and "tòner i paper" in text
+    assert "European Environment Agency" not in text and "assumption" not in text
+    assert re.search(r"\d,\d h\b", text) and not re.search(r"\d\.\d h\b", text)

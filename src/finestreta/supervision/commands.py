@@ -179,7 +179,9 @@ def cmd_report_pilot(args: argparse.Namespace) -> None:
         inputs = source.read_inputs(db, period.first, period.last, period.tz)
     finally:
         db.dispose()
-    report = assemble(inputs, model, lang)
+    from finestreta.supervision.labels import names
+
+    report = assemble(inputs, model, lang, names=names(cli._procedures(settings), lang))
     out = Path(args.out)
     try:
         out.write_bytes(to_pdf(report))

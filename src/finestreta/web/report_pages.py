@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from finestreta.accounts import service
 from finestreta.errors import CODES, N_, FinestretaError, Unavailable, declare
 from finestreta.i18n import translator as base_translator
+from finestreta.supervision.labels import names
 from finestreta.supervision.report import Report, assemble, load_model, source, to_csv, to_pdf
 from finestreta.supervision.report.cells import bar_share, heat_level, shown
 from finestreta.web import csp, security
@@ -84,7 +85,7 @@ def _report(request: Request, staff: Staff, lang: str, what: str) -> tuple[Repor
         service.audit(
             session, staff.username, "report_pilot", f"{period.first}..{period.last}", what
         )
-    return assemble(inputs, model, lang), period
+    return assemble(inputs, model, lang, names=names(ctx.procedures.values(), lang)), period
 
 
 def _problem(exc: FinestretaError, lang: str) -> str:

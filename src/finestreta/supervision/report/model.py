@@ -24,7 +24,15 @@ BAD_MODEL = declare(
     N_("The report's cost model is not valid: {problem}"),
 )
 
-ASSUMPTION = "assumption"
+
+def _(text: str) -> str:
+    """Marks a text for the pages' catalogue (``scripts/i18n`` extracts ``_()``): the report
+    translates the units and sources when it prints them (``sections._assumptions_table``)."""
+    return text
+
+
+ASSUMPTION = _("assumption")
+SET_BY_CITY = _("set by the city")
 
 
 @dataclass(frozen=True)
@@ -46,33 +54,49 @@ COSTS: dict[str, Parameter] = {
     "clerk_cost_per_hour": _p(
         28.0,
         "EUR/h",
-        "assumption: gross salary and employer's social security of a municipal "
-        "administrative clerk (C1), about 1,600 worked hours a year",
+        _(
+            "assumption: gross salary and employer's social security of a municipal "
+            "administrative clerk (C1), about 1,600 worked hours a year"
+        ),
     ),
-    "staffed_clerks": _p(1.0, "clerks", "assumption: clerks on duty every opening hour"),
-    "booth_purchase": _p(15000.0, "EUR", "assumption: booth, screen, camera, printer, scanner"),
-    "booth_life_years": _p(5.0, "years", "assumption: straight-line amortisation"),
-    "connectivity_per_month": _p(60.0, "EUR/month per booth", ASSUMPTION),
-    "maintenance_per_year": _p(1200.0, "EUR/year per booth", ASSUMPTION),
-    "printing_per_page": _p(0.04, "EUR/page", "assumption: toner and paper"),
-    "pages_per_attention": _p(1.0, "pages", "assumption: pages printed per answered attention"),
+    "staffed_clerks": _p(
+        1.0,
+        _("clerks"),
+        _(
+            "assumption: clerks on duty every opening hour (used only when the event log has "
+            "no clerk states for the period)"
+        ),
+    ),
+    "booth_purchase": _p(15000.0, "EUR", _("assumption: booth, screen, camera, printer, scanner")),
+    "booth_life_years": _p(5.0, _("years"), _("assumption: straight-line amortisation")),
+    "connectivity_per_month": _p(60.0, _("EUR/month per booth"), ASSUMPTION),
+    "maintenance_per_year": _p(1200.0, _("EUR/year per booth"), ASSUMPTION),
+    "printing_per_page": _p(0.04, _("EUR/page"), _("assumption: toner and paper")),
+    "pages_per_attention": _p(
+        1.0, _("pages"), _("assumption: pages printed per answered attention")
+    ),
     "counter_cost_per_attention": _p(
         12.0,
         "EUR",
-        "assumption: the in-person counter's full cost (clerk, premises, queue system) "
-        "divided by its attentions; replace with the city's own figure",
+        _(
+            "assumption: the in-person counter's full cost (clerk, premises, queue system) "
+            "divided by its attentions; replace with the city's own figure"
+        ),
     ),
 }
 IMPACT: dict[str, Parameter] = {
-    "distance_km": _p(2.5, "km", "assumption: one way, booth to the nearest citizen office"),
+    "distance_km": _p(2.5, "km", _("assumption: one way, booth to the nearest citizen office")),
     "co2_g_per_km": _p(
         110.0,
         "g CO2/km",
-        "European Environment Agency, average CO2 of new passenger cars registered in the EU "
-        "in 2022, about 110 g/km (WLTP): an upper bound when many would walk or take transit",
+        _(
+            "European Environment Agency, average CO2 of new passenger cars registered in the "
+            "EU in 2022, about 110 g/km (WLTP): an upper bound when many would walk or take "
+            "transit"
+        ),
     ),
-    "travel_speed_kmh": _p(15.0, "km/h", "assumption: urban door to door, any mode"),
-    "office_wait_minutes": _p(20.0, "min", "assumption: waiting at the citizen office"),
+    "travel_speed_kmh": _p(15.0, "km/h", _("assumption: urban door to door, any mode")),
+    "office_wait_minutes": _p(20.0, "min", _("assumption: waiting at the citizen office")),
 }
 BOUNDS: dict[str, tuple[float, float]] = {
     "clerk_cost_per_hour": (0, 10_000),
@@ -150,7 +174,7 @@ def _parameters(
         low, high = BOUNDS[key]
         given = _number(name, value, low, high)
         source = str(table.get(f"{key}_source", "")) if f"{key}_source" in table else ""
-        result[key] = Parameter(given, defaults[key].unit, source or "set by the city")
+        result[key] = Parameter(given, defaults[key].unit, source or SET_BY_CITY)
     return result
 
 

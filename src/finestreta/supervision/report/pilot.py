@@ -12,10 +12,12 @@ calls they answered (not by account), no citizen's anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from finestreta.i18n import translator
 from finestreta.supervision import kpis, planning
+from finestreta.supervision.labels import outcome_names
 from finestreta.supervision.report.cells import (
     Report,
 )
@@ -52,8 +54,12 @@ def assemble(
     model: ReportModel,
     lang: str = "ca",
     thresholds: kpis.Thresholds | None = None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Report:
-    """The report of ``inputs`` under ``model``, in ``lang`` (ca, es or en)."""
+    """The report of ``inputs`` under ``model``, in ``lang`` (ca, es or en). ``names`` are the
+    topics', procedures' and outcomes' names in ``lang`` (``supervision.labels.names``); the
+    outcomes' are the platform's when not given, any other code is shown as it is."""
+    names = {"outcome": outcome_names(lang), **(names or {})}
     _ = translator(lang)
     limits = thresholds or kpis.Thresholds(answer_within=model.answer_within_s)
     chosen = list(inputs.attentions)
@@ -90,7 +96,7 @@ def assemble(
     )
     sections = (
         first_page,
-        attentions_section(_, by, total, resolved, model),
+        attentions_section(_, by, total, resolved, model, names),
         waits_section(_, chosen, total),
         abandon_section(_, total),
         satisfaction_section(_, total),

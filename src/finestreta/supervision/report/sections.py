@@ -252,7 +252,11 @@ def attentions_section(
     total: kpis.Figures,
     resolved: Sequence[kpis.Attention],
     model: ReportModel,
+    names: Mapping[str, Mapping[str, str]],
 ) -> Section:
+    def name(kind: str, code: str) -> str:
+        return names.get(kind, {}).get(code, code)
+
     resolved_by_procedure: Counter[str] = Counter(
         p for a in resolved for p in (a.procedures or [kpis.NO_PROCEDURE])
     )
@@ -268,7 +272,7 @@ def attentions_section(
         tuple(
             Row(
                 key,
-                key or _("(no procedure recorded)"),
+                name("procedure", key) if key else _("(no procedure recorded)"),
                 (
                     count(f.offered),
                     count(f.answered),
@@ -290,7 +294,7 @@ def attentions_section(
         tuple(
             Row(
                 code,
-                code,
+                name("outcome", code),
                 (count(n), Cell(n / total.answered if total.answered else None, SHARE, n)),
             )
             for code, n in total.outcomes.items()
@@ -307,7 +311,7 @@ def attentions_section(
         tuple(
             Row(
                 key,
-                key,
+                name("topic", key),
                 (count(f.offered), count(f.answered), Cell(f.abandon_rate, SHARE, f.offered)),
             )
             for key, f in by.topic.items()
@@ -343,7 +347,7 @@ def attentions_section(
             _(
                 "Resolved on the spot: answered attentions whose wrap-up outcome is one of {outcomes}, "
                 "divided by the answered attentions."
-            ).format(outcomes=", ".join(model.resolved_outcomes)),
+            ).format(outcomes=", ".join(name("outcome", o) for o in model.resolved_outcomes)),
         ),
         (procedures, outcomes, topics, clerks)
         if model.per_clerk
@@ -683,7 +687,8 @@ def _assumptions_table(
         rows.append(
             Row(
                 name,
-                f"{name} ({parameter.unit}) — {parameter.source}",
+                # the defaults' units and sources are in the catalogue; a city's own, as written
+                f"{name} ({_(parameter.unit)}) — {_(parameter.source)}",
                 (Cell(parameter.value, ""),),
             )
         )
