@@ -593,3 +593,26 @@ def test_the_catalan_report_names_codes_and_writes_decimal_commas() -> None:
     assert "Agència Europea" in text and "Medi Ambient" in text and "tòner i paper" in text
     assert "European Environment Agency" not in text and "assumption" not in text
     assert re.search(r"\d,\d h\b", text) and not re.search(r"\d\.\d h\b", text)
+
+
+@pytest.mark.parametrize(
+    ("lang", "one", "many"),
+    [("ca", "1 cabina", "cabines"), ("es", "1 cabina", "cabinas"), ("en", "1 booth", "booths")],
+)
+def test_one_booth_is_singular_and_numbers_follow_the_language(
+    lang: str, one: str, many: str
+) -> None:
+    start = datetime(2026, 3, 2, tzinfo=MADRID)
+    data = Inputs(
+        start.astimezone(UTC), (start + timedelta(days=7)).astimezone(UTC), [], {}, WEEKDAYS, MADRID
+    )
+    model = ReportModel(rollout_booths=(1, 5))
+    single = assemble(data, model, lang)
+    assert single.subtitle.endswith(f"; 0 {many}")
+    a = kpis.Attention("r1", 1, "general", "ca", (start + timedelta(hours=9)).astimezone(UTC))
+    one_booth = assemble(Inputs(data.start, data.end, [a], {}, WEEKDAYS, MADRID), model, lang)
+    assert one_booth.subtitle.endswith(f"; {one}")
+    assert one_booth.section("costs").text[-1].startswith(one + " ")
+    # 25 opening hours: "25,0 h" in ca and es, "25.0 h" in en
+    decimal = "." if lang == "en" else ","
+    assert f"(25{decimal}0 h)" in one_booth.section("costs").text[0]

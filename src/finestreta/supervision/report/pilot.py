@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
-from finestreta.i18n import translator
+from finestreta.i18n import plural_translator, translator
 from finestreta.supervision import kpis, planning
 from finestreta.supervision.labels import outcome_names
 from finestreta.supervision.report.cells import (
@@ -61,6 +61,7 @@ def assemble(
     outcomes' are the platform's when not given, any other code is shown as it is."""
     names = {"outcome": outcome_names(lang), **(names or {})}
     _ = translator(lang)
+    ngettext = plural_translator(lang)
     limits = thresholds or kpis.Thresholds(answer_within=model.answer_within_s)
     chosen = list(inputs.attentions)
     total = kpis.figures(chosen, limits)
@@ -102,16 +103,20 @@ def assemble(
         satisfaction_section(_, total),
         utilisation_section(_, utilisation, inputs.sites, open_hours, staffed, lang),
         incidents_section(_, inputs),
-        heat_section(_, demand),
+        heat_section(_, lang, demand),
         costs_section(_, lang, model, costs, len(booths), staffed),
-        impact_section(_, model, impact),
-        rollout_section(_, model, rollout, demand),
+        impact_section(_, lang, model, impact),
+        rollout_section(_, lang, model, rollout, demand),
         definitions_section(_, model, limits),
     )
     last = inputs.end.astimezone(inputs.tz) - timedelta(days=1)
     return Report(
         title=_("Virtual citizen office: pilot report"),
-        subtitle=_("From {first} to {last}; {booths} booths").format(
+        subtitle=ngettext(
+            "From {first} to {last}; {booths} booth",
+            "From {first} to {last}; {booths} booths",
+            len(booths),
+        ).format(
             first=f"{inputs.start.astimezone(inputs.tz):%Y-%m-%d}",
             last=f"{last:%Y-%m-%d}",
             booths=len(booths),

@@ -8,6 +8,9 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
+from babel.numbers import format_decimal
+
+from finestreta.i18n import plural_translator
 from finestreta.supervision import kpis, planning
 from finestreta.supervision.report.cells import (
     CLERKS,
@@ -575,7 +578,8 @@ def _weekday_names(_: Translate) -> tuple[str, ...]:
     return (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
 
 
-def heat_section(_: Translate, demand: planning.Demand) -> Section:
+def heat_section(_: Translate, lang: str, demand: planning.Demand) -> Section:
+    ngettext = plural_translator(lang)
     slots = {(s.weekday, s.hour): s for s in demand.slots}
     hours = sorted({hour for _day, hour in slots})
     days = sorted({day for day, _hour in slots})
@@ -600,9 +604,11 @@ def heat_section(_: Translate, demand: planning.Demand) -> Section:
     text = [_("Each cell counts the requests queued in that hour of the week over the period.")]
     if demand.outside_hours:
         text.append(
-            _("{count} requests were queued while the office was closed.").format(
-                count=demand.outside_hours
-            )
+            ngettext(
+                "{count} request was queued while the office was closed.",
+                "{count} requests were queued while the office was closed.",
+                demand.outside_hours,
+            ).format(count=format_decimal(demand.outside_hours, locale=lang))
         )
     return Section("heat_map", _("Hourly demand"), tuple(text), (table,))
 
@@ -629,6 +635,7 @@ def staffed_basis(_: Translate, lang: str, staffed: Staffed) -> str:
 def costs_section(
     _: Translate, lang: str, model: ReportModel, costs: Costs, booths: int, staffed: Staffed
 ) -> Section:
+    ngettext = plural_translator(lang)
     value = (Column("value", _("Value")),)
     rows = (
         _one("clerk_hours", _("Clerk-hours"), Cell(staffed.clerk_hours, HOURS)),
@@ -666,9 +673,12 @@ def costs_section(
         _("Cost per attention"),
         (
             staffed_basis(_, lang, staffed),
-            _(
-                "{booths} booths in the period. Every assumption is "
-                "listed below with its source; a city sets its own in the cost model file."
+            ngettext(
+                "{booths} booth in the period. Every assumption is listed below with its "
+                "source; a city sets its own in the cost model file.",
+                "{booths} booths in the period. Every assumption is listed below with its "
+                "source; a city sets its own in the cost model file.",
+                booths,
             ).format(booths=booths),
         ),
         (
@@ -695,7 +705,7 @@ def _assumptions_table(
     return Table(key, title, (Column("value", _("Value")),), tuple(rows))
 
 
-def impact_section(_: Translate, model: ReportModel, impact: Impact) -> Section:
+def impact_section(_: Translate, lang: str, model: ReportModel, impact: Impact) -> Section:
     rows = (
         _one("trips_avoided", _("Trips to the citizen office avoided"), count(impact.trips)),
         _one(
@@ -717,7 +727,8 @@ def impact_section(_: Translate, model: ReportModel, impact: Impact) -> Section:
         text.append(
             _("Distances set per booth: {distances}.").format(
                 distances=", ".join(
-                    f"{booth}: {km:g} km" for booth, km in sorted(model.distance_by_booth.items())
+                    f"{booth}: {format_decimal(km, locale=lang)} km"
+                    for booth, km in sorted(model.distance_by_booth.items())
                 )
             )
         )
@@ -733,12 +744,15 @@ def impact_section(_: Translate, model: ReportModel, impact: Impact) -> Section:
 
 
 def rollout_section(
-    _: Translate, model: ReportModel, rollout: Sequence[Rollout], demand: planning.Demand
+    _: Translate, lang: str, model: ReportModel, rollout: Sequence[Rollout], demand: planning.Demand
 ) -> Section:
+    ngettext = plural_translator(lang)
     rows = tuple(
         Row(
             str(r.booths),
-            _("{booths} booths").format(booths=r.booths),
+            ngettext("{booths} booth", "{booths} booths", r.booths).format(
+                booths=format_decimal(r.booths, locale=lang)
+            ),
             (
                 Cell(r.plan.calls_per_week, NUMBER),
                 Cell(r.plan.peak_clerks, CLERKS),
@@ -797,7 +811,9 @@ def rollout_section(
                 "{target} of calls answered within {seconds} s (the model's P(wait ≤ T))."
             ).format(target=f"{model.target_sl:.0%}", seconds=f"{model.answer_within_s:g}"),
             _("Requests a week at the observed demand: {calls}.").format(
-                calls=f"{sum(s.offered for s in demand.slots) / demand.weeks:,.1f}"
+                calls=format_decimal(
+                    sum(s.offered for s in demand.slots) / demand.weeks, "#,##0.0", locale=lang
+                )
                 if demand.weeks
                 else "–"
             ),
