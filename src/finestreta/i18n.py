@@ -12,6 +12,7 @@ This module imports nothing of the web, so that documents can be rendered withou
 
 from __future__ import annotations
 
+import gettext as _gettext
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -54,3 +55,39 @@ def translator(
         return table.get(message, message)
 
     return gettext
+
+
+@cache
+def _plurals(
+    lang: str, domain: str, locale_dir: Path
+) -> tuple[dict[str, tuple[str, ...]], Callable[[int], int]]:
+    """singular msgid → its translated forms, and the language's rule (``Plural-Forms``)."""
+    path = locale_dir / lang / "LC_MESSAGES" / f"{domain}.po"
+    if not path.exists():
+        return {}, lambda n: int(n != 1)
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    forms = {
+        str(m.id[0]): tuple(str(s) for s in m.string)
+        for m in catalog
+        if isinstance(m.id, tuple) and isinstance(m.string, tuple) and all(m.string)
+        if not m.fuzzy
+    }
+    rule: Callable[[int], int] = _gettext.c2py(catalog.plural_expr)
+    return forms, rule
+
+
+def plural_translator(
+    lang: str, domain: str = "messages", locale_dir: Path = LOCALE_DIR
+) -> Callable[[str, str, int], str]:
+    """The ``ngettext`` of one language and domain ("1 cabina", "3 cabines"): the form the
+    language's rule picks for ``n``, or the English one when the text is not translated."""
+    forms, rule = _plurals(lang, domain, locale_dir)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        found = forms.get(singular)
+        if not found:
+            return singular if n == 1 else plural
+        return found[min(rule(n), len(found) - 1)]
+
+    return ngettext

@@ -7,12 +7,14 @@ import html
 import io
 from datetime import UTC, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from finestreta.accounts.models import AuditEntry
 from finestreta.db import Database
 from finestreta.supervision import kpis
+from finestreta.web import report_pages
 from tests.api.conftest import ClerkBrowser
 from tests.conftest import MakeBooth
 from tests.supervision.pilot_data import START, pilot, store
@@ -88,8 +90,11 @@ def test_bad_periods_get_400_with_the_reason(clerk_browser: ClerkBrowser) -> Non
     cases = [
         ("from=2026-03-10&to=2026-03-01", "is before"),
         ("from=yesterday&to=2026-03-01", "must be a date"),
-        ("from=2023-01-01&to=2026-03-01", "at most 731 days"),
+        ("from=2024-12-31&to=2026-01-01", "at most 366 days"),  # a year on the web
         ("from=2026-03-01", "'to' is missing"),
+        # the UTC conversion of these overflowed (a 500)
+        ("from=9999-12-30&to=9999-12-31", "between 2000-01-01 and 2099-12-31"),
+        ("from=0001-01-01&to=0001-01-02", "between 2000-01-01 and 2099-12-31"),
     ]
     for query, says in cases:
         page = supervisor.get(f"/supervisor/report?{query}&lang=ca")
@@ -102,3 +107,53 @@ def test_bad_periods_get_400_with_the_reason(clerk_browser: ClerkBrowser) -> Non
         assert data.json()["error"]["code"] == "report_bad_period"
         assert says in data.json()["error"]["message"]
         assert supervisor.get(f"/supervisor/report.pdf?{query}").status_code == 400
+
+
+@pytest.mark.settings(service_level_seconds=30)
+def test_the_report_and_the_wallboard_agree_on_the_service_level(
+    db: Database, make_booth: MakeBooth, clerk_browser: ClerkBrowser
+) -> None:
+    chosen = stored(db, make_booth)
+    supervisor, _ = clerk_browser("sue", role="supervisor")
+    board = supervisor.get(
+        "/api/supervision/figures?from=2026-03-02&to=2026-03-15",
+        headers={"accept": "application/json"},
+    ).json()
+    got = {
+        (row["section"], row["figure"], row["breakdown"]): row["value"]
+        for row in csv.DictReader(
+            io.StringIO(supervisor.get(f"/supervisor/report.csv?{PERIOD}").text)
+        )
+    }
+    at_30 = kpis.figures(chosen, kpis.Thresholds(answer_within=30)).service_level
+    at_20 = kpis.figures(chosen, kpis.Thresholds(answer_within=20)).service_level
+    assert at_30 != at_20  # the data tells the two thresholds apart
+    assert board["total"]["service_level"] == at_30
+    assert float(got[("summary", "key_figures.service_level", "")]) == at_30
+    page = supervisor.get(f"/supervisor/report?{PERIOD}&lang=en")
+    assert "Service level (answered within 30 s)" in page.text
+
+
+def test_one_report_at_a_time_a_second_gets_503(
+    db: Database,
+    make_booth: MakeBooth,
+    clerk_browser: ClerkBrowser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stored(db, make_booth)
+    supervisor, _ = clerk_browser("sue", role="supervisor")
+    monkeypatch.setattr(report_pages, "WAIT_SECONDS", 0.2)
+    assert report_pages.BUILDING.acquire(timeout=1)  # a report being made
+    try:
+        busy = supervisor.get(
+            f"/supervisor/report.csv?{PERIOD}", headers={"accept": "application/json"}
+        )
+        assert busy.status_code == 503
+        assert busy.json()["error"]["code"] == "report_busy"
+        assert "being made" in busy.json()["error"]["message"]
+        page = supervisor.get(f"/supervisor/report?{PERIOD}&lang=ca")
+        assert page.status_code == 503 and "torneu-ho a provar" in html.unescape(page.text)
+        assert supervisor.get(f"/supervisor/report.pdf?{PERIOD}").status_code == 503
+    finally:
+        report_pages.BUILDING.release()
+    assert supervisor.get(f"/supervisor/report.csv?{PERIOD}").status_code == 200

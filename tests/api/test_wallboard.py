@@ -228,6 +228,8 @@ def test_the_figures_of_a_range_and_bad_ranges(
         ("from=2024-01-01&to=2026-01-01", "366"),
         ("from=yesterday", "from"),
         ("from=2026-02-30", "from"),
+        ("from=9999-12-31", "between 2000-01-01 and 2099-12-31"),  # overflowed: a 500
+        ("from=0001-01-01&to=0001-01-02", "between 2000-01-01 and 2099-12-31"),
     ):
         refusal = sue.get(f"/api/supervision/figures?{query}", headers=JSON)
         assert refusal.status_code == 422, query

@@ -110,3 +110,22 @@ def test_erlang_a_uses_the_estimated_patience_or_refuses_without_abandons() -> N
     week = planning.plan_week(demand, model="erlang_a")
     assert week.patience_seconds == pytest.approx((10 * 30 + 60) / 1)
     assert week.slots[0].result is not None and week.slots[0].result.model == "erlang_a"
+
+
+def test_one_booth_never_needs_more_than_one_clerk_in_the_roll_out() -> None:
+    from finestreta.supervision import kpis
+    from finestreta.supervision.report.economics import rollout_of
+    from finestreta.supervision.report.model import ReportModel
+
+    # a busy booth: 10 requests an hour of 10 minutes each, 1.7 erlangs offered
+    slot = planning.SlotDemand(0, 9, 10.0, 100, 100, 0, 10.0, 600.0, 100, 1.0)
+    demand = planning.Demand((slot,), 1, 1.0, 600.0, None, 0)
+    erlang_c = planning.plan_week(demand, 0.8, 20.0, "erlang_c", booths=1)
+    assert erlang_c.peak_clerks >= 2  # what the roll-out said before: a booth holds one call
+    finite = planning.plan_week(demand, 0.8, 20.0, "finite_source", booths=1)
+    assert finite.peak_clerks == 1 and finite.model == "finite_source"
+    rollout = rollout_of(ReportModel(rollout_booths=(1, 2, 5)), demand, kpis.figures([]))
+    assert [r.booths for r in rollout] == [1, 2, 5]
+    for scale in rollout:
+        assert 1 <= scale.plan.peak_clerks <= scale.booths
+        assert scale.plan.model == "finite_source"

@@ -88,11 +88,24 @@ def test_the_csv_figures_are_the_kpi_functions() -> None:
         row = f"{bucket.lower:g}-{'' if bucket.upper is None else f'{bucket.upper:g}'}"
         value = got[("abandonment", "abandon_histogram.attentions", row)][0]
         assert value == (str(bucket.count) if not 0 < bucket.count < 5 else "<5")
-    # the clerks, anonymised, in order of calls answered
+    # no per-clerk figures unless the model asks for them (a few clerks are known by letter)
+    assert not any(figure.startswith("by_clerk.") for _section, figure, _key in got)
+    # asked for: the clerks, anonymised, in order of calls answered
+    per_clerk = figures_of(to_csv(assemble(data, ReportModel(per_clerk=True), "en")))
     answered = sorted((f.answered for f in by.clerk.values()), reverse=True)
-    assert [number(got[("attentions", "by_clerk.answered", letter)][0]) for letter in "AB"] == (
-        answered
-    )
+    assert [
+        number(per_clerk[("attentions", "by_clerk.answered", letter)][0]) for letter in "AB"
+    ] == answered
+
+
+def test_the_per_clerk_table_is_off_by_default_in_the_pdf_and_set_by_the_model() -> None:
+    data, _chosen = inputs()
+    assert "Clerk A" not in pdf_text(to_pdf(assemble(data, ReportModel(), "en")))
+    model = parse_model({"report": {"per_clerk": True}})
+    assert "Clerk A" in pdf_text(to_pdf(assemble(data, model, "en")))
+    with pytest.raises(InvalidInput) as refused:
+        parse_model({"report": {"per_clerk": "yes"}})
+    assert "report.per_clerk" in refused.value.message
 
 
 def test_the_heat_map_counts_requests_by_weekday_and_local_hour() -> None:
@@ -255,6 +268,9 @@ def test_a_missing_model_file_is_refused(tmp_path: Path) -> None:
         ("2026-03-10", "2026-03-01", "is before"),
         ("2024-01-01", "2026-03-01", "at most 731 days"),
         (None, "2026-03-01", "'from' is missing"),
+        ("9999-12-30", "9999-12-31", "'from' must be between 2000-01-01 and 2099-12-31"),
+        ("2026-03-01", "2100-01-01", "'to' must be between 2000-01-01 and 2099-12-31"),
+        ("0001-01-01", "0001-01-02", "'from' must be between 2000-01-01 and 2099-12-31"),
     ],
 )
 def test_bad_periods_are_refused(first: str | None, last: str, says: str) -> None:
@@ -327,8 +343,14 @@ def test_the_command_refuses_bad_input_in_one_line(
         ["--from", "2026-03-02", "--to", "2026-03-01"],
         ["--from", "2026-03-02", "--to", "2026-03-05", "--model", str(model)],
         ["--from", "2026-03-02", "--to", "2026-03-05", "--lang", "fr"],
+        ["--from", "9999-12-30", "--to", "9999-12-31"],
     ]
-    says = ["is before", "costs.clerk_cost_per_hour", "--lang takes ca, es or en"]
+    says = [
+        "is before",
+        "costs.clerk_cost_per_hour",
+        "--lang takes ca, es or en",
+        "'from' must be between 2000-01-01 and 2099-12-31",
+    ]
     for args, said in zip(runs, says, strict=True):
         with pytest.raises(SystemExit) as stopped:
             cli.main(["report", "pilot", "--out", str(tmp_path / "r.pdf"), *args])
@@ -430,3 +452,167 @@ def test_plan_staffing_refuses_mixed_modes(capsys: pytest.CaptureFixture[str]) -
             cli.main(["plan", "staffing", *args])
         assert stopped.value.code == 2
         assert said in capsys.readouterr().err
+
+
+def test_plan_staffing_refuses_bad_periods_naming_its_own_arguments(
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FINESTRETA_DATABASE_URL", db.engine.url.render_as_string(False))
+    runs = [
+        (["--from", "bad", "--to", "2026-03-08"], "--from must be a date YYYY-MM-DD"),
+        (["--from", "9999-12-30", "--to", "9999-12-31"], "--from must be between 2000-01-01"),
+        (["--from", "2026-03-08", "--to", "2026-03-01"], "--to (2026-03-01) is before --from"),
+    ]
+    for args, said in runs:
+        with pytest.raises(SystemExit) as stopped:
+            cli.main(["plan", "staffing", *args])
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err
+        assert said in err and "report" not in err and "Traceback" not in err, err
+        assert "OverflowError" not in err and err.count("\n") == 1
+
+
+def test_the_service_level_threshold_is_the_wallboards_unless_the_model_sets_one(
+    tmp_path: Path,
+) -> None:
+    assert load_model(None, 30.0).answer_within_s == 30.0
+    toml = tmp_path / "costs.toml"
+    toml.write_text("[report]\nanswer_within_seconds = 45\n")
+    assert load_model(toml, 30.0).answer_within_s == 45.0
+    toml.write_text("[costs]\nclerk_cost_per_hour = 30\n")
+    model = load_model(toml, 30.0)
+    assert model.answer_within_s == 30.0
+    data, _chosen = inputs()
+    text = pdf_text(to_pdf(assemble(data, model, "en")))
+    assert "answered within 30 s" in text and "answered within 20 s" not in text
+
+
+def test_clerk_cost_and_utilisation_count_the_hours_clerks_were_logged_in() -> None:
+    from finestreta.supervision.kpis import LoggedEvent
+
+    monday = datetime(2026, 3, 2, tzinfo=MADRID)
+
+    def state(clerk: int, hour: float, to: str) -> LoggedEvent:
+        at = (monday + timedelta(hours=hour)).astimezone(UTC)
+        return LoggedEvent("clerk_state_changed", at, clerk_id=clerk, data={"state": to})
+
+    # clerk 1 09:00–14:00, clerk 2 10:00–12:00: 7 clerk-hours, 5 staffed hours; the configured
+    # hours (always open, as the demo's) would have said 168 and 168
+    states = [
+        state(1, 9, "available"),
+        state(2, 10, "available"),
+        state(2, 12, "offline"),
+        state(1, 14, "offline"),
+    ]
+    a = kpis.Attention("r1", 1, "general", "ca", (monday + timedelta(hours=10)).astimezone(UTC))
+    a.answered_at = a.queued_at + timedelta(seconds=30)
+    a.ended_at = a.answered_at + timedelta(minutes=30)
+    a.wrapped_at, a.outcome = a.ended_at, "information_given"
+    always = OpeningHours(parse_hours("mon-sun 00:00-24:00"))
+    end = (monday + timedelta(days=7)).astimezone(UTC)
+    model = parse_model({"costs": {"clerk_cost_per_hour": 20, "staffed_clerks": 3}})
+    data = Inputs(monday.astimezone(UTC), end, [a], SITES, always, MADRID, clerk_states=states)
+    report = assemble(data, model, "en")
+    got = figures_of(to_csv(report))
+    assert number(got[("costs", "costs.clerks", "")][0]) == pytest.approx(20 * 7)
+    assert number(got[("costs", "costs.clerk_hours", "")][0]) == pytest.approx(7)
+    assert number(got[("costs", "costs.staffed_hours", "")][0]) == pytest.approx(5)
+    assert got[("costs", "costs.staffed_from_log", "")][0] == "1"
+    assert number(got[("utilisation", "by_booth.open_hours", "1")][0]) == pytest.approx(5)
+    assert number(got[("utilisation", "by_booth.utilisation", "1")][0]) == pytest.approx(0.5 / 5)
+    assert "Basis: what the event log observed" in " ".join(report.section("costs").text)
+    # the heat map holds only the staffed slots: Monday 09–13
+    heat = {k[2] for k in got if k[1].startswith("heat_map.")}
+    assert heat == {"0"} and {k[1] for k in got if k[1].startswith("heat_map.")} == {
+        f"heat_map.{h:02d}" for h in range(9, 14)
+    }
+    # without clerk states: the configured hours × staffed_clerks, and said so
+    fallback = assemble(
+        Inputs(monday.astimezone(UTC), end, [a], SITES, always, MADRID), model, "en"
+    )
+    got = figures_of(to_csv(fallback))
+    assert number(got[("costs", "costs.clerks", "")][0]) == pytest.approx(20 * 3 * 168)
+    assert got[("costs", "costs.staffed_from_log", "")][0] == "0"
+    assert "Basis: the configured opening hours" in " ".join(fallback.section("costs").text)
+
+
+def test_the_clerk_states_read_include_each_clerks_state_when_the_period_began(
+    db: Database,
+) -> None:
+    from sqlalchemy import insert
+
+    from finestreta.attention.records import AttentionEventRow
+    from finestreta.supervision.event_log import read_clerk_states
+    from finestreta.supervision.staffed import staffed_time
+
+    start, end = START.astimezone(UTC), END.astimezone(UTC)
+
+    def row(clerk: int, at: datetime, to: str) -> dict[str, object]:
+        data = {"clerk_id": clerk, "state": to, "previous": "", "reason": ""}
+        return {"at": at, "kind": "clerk_state_changed", "clerk_id": clerk, "data": data}
+
+    with db.session() as session:
+        session.execute(
+            insert(AttentionEventRow),
+            [
+                row(1, start - timedelta(days=3), "available"),
+                row(1, start - timedelta(hours=1), "away"),  # the state when the period began
+                row(2, start - timedelta(days=1), "offline"),
+                row(2, start + timedelta(hours=10), "available"),
+                row(1, start + timedelta(hours=2), "offline"),
+                row(2, start + timedelta(hours=11), "offline"),
+                row(3, end + timedelta(hours=1), "available"),  # after: not read
+            ],
+        )
+    states = read_clerk_states(db, start, end)
+    assert sorted((e.clerk_id, e.data["state"]) for e in states) == [
+        (1, "away"),
+        (1, "offline"),
+        (2, "available"),
+        (2, "offline"),
+        (2, "offline"),
+    ]
+    staffed = staffed_time(states, WEEKDAYS, MADRID, start, end)
+    assert staffed.basis == "logged_in" and staffed.clerk_hours == pytest.approx(3)
+
+
+def test_the_catalan_report_names_codes_and_writes_decimal_commas() -> None:
+    import re
+
+    from finestreta.procedures import registry
+    from finestreta.supervision.labels import names
+
+    data, _chosen = inputs()
+    procedures = registry.load(["census", "information", "taxes"])
+    report = assemble(data, ReportModel(), "ca", names=names(procedures, "ca"))
+    text = pdf_text(to_pdf(report))
+    for code in ("information_given", "procedure_completed", "referred_to_office", "census"):
+        assert code not in text, code
+    assert "Informació donada" in text or "Informació facilitada" in text
+    # the assumptions and the CO₂ source in Catalan, numbers with decimal commas
+    assert "Agència Europea" in text and "Medi Ambient" in text and "tòner i paper" in text
+    assert "European Environment Agency" not in text and "assumption" not in text
+    assert re.search(r"\d,\d h\b", text) and not re.search(r"\d\.\d h\b", text)
+
+
+@pytest.mark.parametrize(
+    ("lang", "one", "many"),
+    [("ca", "1 cabina", "cabines"), ("es", "1 cabina", "cabinas"), ("en", "1 booth", "booths")],
+)
+def test_one_booth_is_singular_and_numbers_follow_the_language(
+    lang: str, one: str, many: str
+) -> None:
+    start = datetime(2026, 3, 2, tzinfo=MADRID)
+    data = Inputs(
+        start.astimezone(UTC), (start + timedelta(days=7)).astimezone(UTC), [], {}, WEEKDAYS, MADRID
+    )
+    model = ReportModel(rollout_booths=(1, 5))
+    single = assemble(data, model, lang)
+    assert single.subtitle.endswith(f"; 0 {many}")
+    a = kpis.Attention("r1", 1, "general", "ca", (start + timedelta(hours=9)).astimezone(UTC))
+    one_booth = assemble(Inputs(data.start, data.end, [a], {}, WEEKDAYS, MADRID), model, lang)
+    assert one_booth.subtitle.endswith(f"; {one}")
+    assert one_booth.section("costs").text[-1].startswith(one + " ")
+    # 25 opening hours: "25,0 h" in ca and es, "25.0 h" in en
+    decimal = "." if lang == "en" else ","
+    assert f"(25{decimal}0 h)" in one_booth.section("costs").text[0]

@@ -15,6 +15,7 @@ from types import ModuleType
 
 from finestreta.supervision import planning
 from finestreta.supervision.kpis import Thresholds
+from finestreta.supervision.staffed import staffed_time
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -48,17 +49,24 @@ def cmd_plan_week(args: argparse.Namespace) -> None:
     settings = cli._settings()
     db = cli._database(settings)
     try:
-        period = source.parse_period(args.date_from, args.date_to, source.office_zone(db))
+        period = source.parse_period(
+            args.date_from,
+            args.date_to,
+            source.office_zone(db),
+            names=("--from", "--to"),
+            what="the observed period",
+        )
         inputs = source.read_inputs(db, period.first, period.last, period.tz)
     finally:
         db.dispose()
     limits = Thresholds(answer_within=within)
+    staffed = staffed_time(inputs.clerk_states, inputs.hours, inputs.tz, inputs.start, inputs.end)
     demand = planning.observed_demand(
-        inputs.attentions, inputs.hours, inputs.tz, inputs.start, inputs.end, limits
+        inputs.attentions, inputs.hours, inputs.tz, inputs.start, inputs.end, limits, staffed.opened
     )
     week = planning.plan_week(demand, target, within, model, patience)  # type: ignore[arg-type]
     if args.json:
-        print(json.dumps(_week_json(demand, week), indent=2))
+        print(json.dumps(_week_json(demand, week, staffed.basis), indent=2))
         return
     name = (
         "Erlang C"
@@ -67,6 +75,12 @@ def cmd_plan_week(args: argparse.Namespace) -> None:
     )
     print(f"{name}, from {period.first} to {period.last} ({demand.booths} booths)")
     print(f"target: {target:.0%} answered within {within:g} s (the model's P(wait <= T))")
+    print(
+        f"hours counted: those with a clerk logged in (the event log), {staffed.hours:.1f} h"
+        if staffed.basis == "logged_in"
+        else "hours counted: the configured opening hours (no clerk logged in, in the log), "
+        f"{staffed.hours:.1f} h"
+    )
     if model == "erlang_a" and patience is None:
         print(
             "patience estimated from the period: total waiting time of all calls / abandons "
@@ -117,12 +131,13 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
-def _week_json(demand: planning.Demand, week: planning.WeekPlan) -> dict[str, object]:
+def _week_json(demand: planning.Demand, week: planning.WeekPlan, basis: str) -> dict[str, object]:
     return {
         "model": week.model,
         "target_sl": week.target_sl,
         "answer_within_s": week.answer_within_s,
         "patience_seconds": week.patience_seconds,
+        "hours_basis": basis,
         "booths": demand.booths,
         "outside_hours": demand.outside_hours,
         "aht_seconds": demand.aht_seconds,
@@ -157,14 +172,16 @@ def cmd_report_pilot(args: argparse.Namespace) -> None:
     lang = args.lang or settings.report_language
     if lang not in ("ca", "es", "en"):
         cli._fail(f"--lang takes ca, es or en, got {lang!r}")
-    model = load_model(args.model or settings.report_model or None)
+    model = load_model(args.model or settings.report_model or None, settings.service_level_seconds)
     db = cli._database(settings)
     try:
         period = source.parse_period(args.date_from, args.date_to, source.office_zone(db))
         inputs = source.read_inputs(db, period.first, period.last, period.tz)
     finally:
         db.dispose()
-    report = assemble(inputs, model, lang)
+    from finestreta.supervision.labels import names
+
+    report = assemble(inputs, model, lang, names=names(cli._procedures(settings), lang))
     out = Path(args.out)
     try:
         out.write_bytes(to_pdf(report))
@@ -173,6 +190,7 @@ def cmd_report_pilot(args: argparse.Namespace) -> None:
     except OSError as exc:
         cli._fail(f"cannot write the report: {exc}")
     print(f"{out}: {len(inputs.attentions)} attentions, {period.first} to {period.last}")
+    print(f"service level: answered within {model.answer_within_s:g} s")
     if args.csv:
         print(f"{args.csv}: every figure, one a row")
 

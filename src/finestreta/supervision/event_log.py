@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
 from finestreta.accounts.models import Kiosk, Site
@@ -105,6 +105,21 @@ _COLUMNS = (
     AttentionEventRow.kiosk_id,
     AttentionEventRow.data,
 )
+
+
+def read_clerk_states(db: Database, start: datetime, end: datetime) -> list[LoggedEvent]:
+    """The ``clerk_state_changed`` events of [start, end), and each clerk's last one before
+    ``start`` (their state when the period began): what :mod:`.staffed` needs."""
+    kind = AttentionEventRow.kind == "clerk_state_changed"
+    with db.session() as session:
+        before = (
+            select(func.max(AttentionEventRow.id))
+            .where(kind, AttentionEventRow.at < start)
+            .group_by(AttentionEventRow.clerk_id)
+        )
+        earlier = _events(session, AttentionEventRow.id.in_(before))
+        within = _events(session, kind, AttentionEventRow.at >= start, AttentionEventRow.at < end)
+    return earlier + within
 
 
 def _events(session: Session, *where: ColumnElement[bool]) -> list[LoggedEvent]:

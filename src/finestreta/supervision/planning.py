@@ -29,8 +29,11 @@ from finestreta.attention.opening_hours import OpeningHours
 from finestreta.supervision import staffing
 from finestreta.supervision.kpis import Attention, Spread, Thresholds, figures
 
-PlanModel = Literal["erlang_c", "erlang_a"]
-MODELS: tuple[PlanModel, ...] = ("erlang_c", "erlang_a")
+PlanModel = Literal["erlang_c", "erlang_a", "finite_source"]
+MODELS: tuple[PlanModel, ...] = ("erlang_c", "erlang_a")  # what ``plan staffing --model`` takes
+# finite_source: the booths hold the calls (M/M/N//K, a waiting citizen occupies the booth), so
+# K booths never need more than K clerks; the report's roll-out plans with it
+ALL_MODELS: tuple[PlanModel, ...] = (*MODELS, "finite_source")
 MIN_HANDLES = 5
 """A slot's own handle time is used when it has at least this many measured calls; below, the
 period's (a mean of one or two calls says little)."""
@@ -174,9 +177,12 @@ def observed_demand(
     start: datetime,
     end: datetime,
     thresholds: Thresholds | None = None,
+    opened: OpenTime | None = None,
 ) -> Demand:
-    """The demand of [start, end) per open hour of the week (``attentions`` cut to it)."""
-    opened = open_time(hours, tz, start, end)
+    """The demand of [start, end) per open hour of the week (``attentions`` cut to it).
+    ``opened`` is the time that counts as open (the staffed time, :mod:`.staffed`); the
+    configured opening ``hours`` when not given."""
+    opened = opened or open_time(hours, tz, start, end)
     exposure = slot_exposure(opened, tz)
     by_slot: dict[tuple[int, int], list[Attention]] = {key: [] for key in exposure}
     outside = 0
@@ -265,11 +271,12 @@ def plan_week(
     """The clerks each open slot needs to reach ``target_sl`` (the model's P(wait ≤ T)).
 
     ``booths`` scales the observed arrivals to that many booths (the observed per-booth rate
-    times ``booths``); ``erlang_a`` takes ``patience_seconds`` or else the observed estimate,
+    times ``booths``); ``finite_source`` plans for that many booths (or the observed ones)
+    holding the calls; ``erlang_a`` takes ``patience_seconds`` or else the observed estimate,
     and refuses (``staffing_bad_figures``) when the period had no abandons to estimate it."""
-    if model not in MODELS:
+    if model not in ALL_MODELS:
         raise staffing.BAD_FIGURES(
-            f"the model must be one of {', '.join(MODELS)}, got {model!r}", {"model": model}
+            f"the model must be one of {', '.join(ALL_MODELS)}, got {model!r}", {"model": model}
         )
     scale = 1.0
     if booths is not None:
@@ -284,6 +291,7 @@ def plan_week(
                 "Erlang A needs a patience: the period had no abandons to estimate it from",
                 {},
             )
+    sources = (booths or demand.booths or 1) if model == "finite_source" else None
     rows = []
     for slot in demand.slots:
         rate = slot.calls_per_hour * scale
@@ -291,9 +299,16 @@ def plan_week(
             rows.append(SlotPlan(slot, rate, 0, None))
             continue
         clerks = staffing.agents_needed(
-            rate, slot.aht_seconds, target_sl, answer_within_s, patience_seconds=used_patience
+            rate,
+            slot.aht_seconds,
+            target_sl,
+            answer_within_s,
+            patience_seconds=used_patience,
+            booths=sources,
         )
-        result = staffing.staffing(rate, slot.aht_seconds, clerks, answer_within_s, used_patience)
+        result = staffing.staffing(
+            rate, slot.aht_seconds, clerks, answer_within_s, used_patience, sources
+        )
         rows.append(SlotPlan(slot, rate, clerks, result))
     weeks = demand.weeks if demand.weeks > 0 else 1.0
     return WeekPlan(model, target_sl, answer_within_s, used_patience, scale, tuple(rows), weeks)

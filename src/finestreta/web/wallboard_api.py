@@ -11,7 +11,6 @@ than :data:`MAX_DAYS` get 422, each with a clear error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any
 
@@ -20,12 +19,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from finestreta.errors import INVALID
-from finestreta.procedures import registry
-from finestreta.procedures.base import Procedure
-from finestreta.procedures.texts import procedure_translator
 from finestreta.supervision.event_log import read_log
 from finestreta.supervision.kpis import attentions as fold_attentions
 from finestreta.supervision.kpis import in_period
+from finestreta.supervision.labels import names
+from finestreta.supervision.report.source import EARLIEST, LATEST
 from finestreta.web import csp, security
 from finestreta.web.contract import STAFF, refusals
 from finestreta.web.errors import NOT_FOUND
@@ -75,25 +73,6 @@ class PeriodFigures(BaseModel):
     by: Breakdowns
 
 
-def names(procedures: Iterable[Procedure], lang: str) -> dict[str, dict[str, str]]:
-    """What the wallboard shows for the topics and procedures the figures name by key, in
-    ``lang``: the topics' texts the console shows, each procedure's own title (its name when it
-    has none). The page shows a key it does not find here as it is."""
-    procedures = list(procedures)
-    return {
-        "topic": {
-            code: procedure_translator(procedure, lang)(topic.for_clerk)
-            for code, (topic, procedure) in registry.topics(procedures).items()
-        },
-        "procedure": {
-            procedure.name: procedure_translator(procedure, lang)(procedure.title)
-            if procedure.title
-            else procedure.name
-            for procedure in procedures
-        },
-    }
-
-
 @router.get("/supervisor", response_class=HTMLResponse)
 def wallboard_page(request: Request) -> Response:
     staff = security.staff_of(request)
@@ -138,6 +117,9 @@ def figures(
         raise NOT_FOUND("The wallboard is not running")
     first = start or board.today()
     last = end or (first if start else board.today())
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST <= day <= LATEST:  # beyond, the UTC conversion overflows
+            raise INVALID(f"'{name}' must be between {EARLIEST} and {LATEST}, got {day}")
     if last < first:
         raise INVALID(f"'to' ({last}) is before 'from' ({first})")
     if (last - first).days + 1 > MAX_DAYS:

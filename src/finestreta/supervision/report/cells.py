@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from babel.numbers import format_decimal
+
 # Units, as the CSV writes them and the renderers format them.
 # A "count" is of attentions (suppressed when small); a "number" counts anything else.
 COUNT, NUMBER, SHARE, SECONDS, HOURS, EUR, KM, KG, RATING, CLERKS, PER_HOUR, MINUTES = (
@@ -97,12 +99,11 @@ def shown(cell: Cell, below: int, lang: str) -> str:
     value = cell.value
     if value is None:
         return "–"
-    decimal = "." if lang == "en" else ","
-    thousands = "," if lang == "en" else "."
 
     def number(x: float, places: int) -> str:
-        text = f"{x:,.{places}f}"
-        return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+        # the language's separators (CLDR, by Babel): "672,0" in ca and es, "672.0" in en
+        pattern = "#,##0." + "0" * places if places else "#,##0"
+        return format_decimal(x, pattern, locale=lang)
 
     match cell.unit:
         case "count" | "number" | "clerks":

@@ -34,13 +34,14 @@ class Costs:
 
 
 def period_costs(
-    model: ReportModel, open_hours: float, days: float, booths: int, answered: int
+    model: ReportModel, clerk_hours: float, days: float, booths: int, answered: int
 ) -> Costs:
-    """The pilot's costs: staffed clerk-hours, and per booth the purchase amortised over its
-    life, connectivity and maintenance pro rata of the period, printing per answered attention."""
+    """The pilot's costs: the clerk-hours (logged in, or the fallback of :mod:`..staffed`), and
+    per booth the purchase amortised over its life, connectivity and maintenance pro rata of
+    the period, printing per answered attention."""
     years = days / DAYS_PER_YEAR
     return Costs(
-        clerks=model.cost("clerk_cost_per_hour") * model.cost("staffed_clerks") * open_hours,
+        clerks=model.cost("clerk_cost_per_hour") * clerk_hours,
         amortisation=booths * model.cost("booth_purchase") / model.cost("booth_life_years") * years,
         connectivity=booths * model.cost("connectivity_per_month") * 12 * years,
         maintenance=booths * model.cost("maintenance_per_year") * years,
@@ -85,7 +86,8 @@ class Rollout:
 
 def rollout_of(model: ReportModel, demand: planning.Demand, total: kpis.Figures) -> list[Rollout]:
     """For each booth count: the observed demand per booth scaled to it, planned hour by hour
-    (Erlang C at the model's target), and the weekly cost of that many booths and clerk-hours."""
+    with the finite-source model at the model's target (the booths hold the calls: N booths
+    never need more than N clerks, as Erlang C would say), and the weekly cost of that many booths and clerk-hours."""
     served = total.answered / total.offered if total.offered else 0.0
     weeks_per_year = DAYS_PER_YEAR / 7
     result: list[Rollout] = []
@@ -93,7 +95,7 @@ def rollout_of(model: ReportModel, demand: planning.Demand, total: kpis.Figures)
         return result
     for booths in model.rollout_booths:
         week = planning.plan_week(
-            demand, model.target_sl, model.answer_within_s, "erlang_c", booths=booths
+            demand, model.target_sl, model.answer_within_s, "finite_source", booths=booths
         )
         attentions = week.calls_per_week * served
         per_booth = (
@@ -117,8 +119,8 @@ def incident_booths(inputs: Inputs) -> list[int]:
 def booth_utilisation(
     attentions: Sequence[kpis.Attention], opened: planning.OpenTime, booths: Sequence[int]
 ) -> dict[int, tuple[float, float]]:
-    """Booth → (seconds in a call within opening hours, open hours). A call runs from answer
-    to hang-up; the part outside opening hours does not count."""
+    """Booth → (seconds in a call within the staffed hours, staffed hours). A call runs from
+    answer to hang-up; the part outside them does not count."""
     seconds: dict[int, float] = dict.fromkeys(booths, 0.0)
     for attention in attentions:
         if attention.answered_at is not None and attention.ended_at is not None:

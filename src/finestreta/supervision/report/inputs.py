@@ -38,3 +38,5 @@ class Inputs:
     hours: OpeningHours
     tz: tzinfo
     incidents: Sequence[Incident] = ()
+    # the clerks' states (``clerk_state_changed``) bearing on the period: staffed time
+    clerk_states: Sequence[kpis.LoggedEvent] = ()

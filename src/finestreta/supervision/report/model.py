@@ -24,7 +24,15 @@ BAD_MODEL = declare(
     N_("The report's cost model is not valid: {problem}"),
 )
 
-ASSUMPTION = "assumption"
+
+def _(text: str) -> str:
+    """Marks a text for the pages' catalogue (``scripts/i18n`` extracts ``_()``): the report
+    translates the units and sources when it prints them (``sections._assumptions_table``)."""
+    return text
+
+
+ASSUMPTION = _("assumption")
+SET_BY_CITY = _("set by the city")
 
 
 @dataclass(frozen=True)
@@ -46,33 +54,49 @@ COSTS: dict[str, Parameter] = {
     "clerk_cost_per_hour": _p(
         28.0,
         "EUR/h",
-        "assumption: gross salary and employer's social security of a municipal "
-        "administrative clerk (C1), about 1,600 worked hours a year",
+        _(
+            "assumption: gross salary and employer's social security of a municipal "
+            "administrative clerk (C1), about 1,600 worked hours a year"
+        ),
     ),
-    "staffed_clerks": _p(1.0, "clerks", "assumption: clerks on duty every opening hour"),
-    "booth_purchase": _p(15000.0, "EUR", "assumption: booth, screen, camera, printer, scanner"),
-    "booth_life_years": _p(5.0, "years", "assumption: straight-line amortisation"),
-    "connectivity_per_month": _p(60.0, "EUR/month per booth", ASSUMPTION),
-    "maintenance_per_year": _p(1200.0, "EUR/year per booth", ASSUMPTION),
-    "printing_per_page": _p(0.04, "EUR/page", "assumption: toner and paper"),
-    "pages_per_attention": _p(1.0, "pages", "assumption: pages printed per answered attention"),
+    "staffed_clerks": _p(
+        1.0,
+        _("clerks"),
+        _(
+            "assumption: clerks on duty every opening hour (used only when the event log has "
+            "no clerk states for the period)"
+        ),
+    ),
+    "booth_purchase": _p(15000.0, "EUR", _("assumption: booth, screen, camera, printer, scanner")),
+    "booth_life_years": _p(5.0, _("years"), _("assumption: straight-line amortisation")),
+    "connectivity_per_month": _p(60.0, _("EUR/month per booth"), ASSUMPTION),
+    "maintenance_per_year": _p(1200.0, _("EUR/year per booth"), ASSUMPTION),
+    "printing_per_page": _p(0.04, _("EUR/page"), _("assumption: toner and paper")),
+    "pages_per_attention": _p(
+        1.0, _("pages"), _("assumption: pages printed per answered attention")
+    ),
     "counter_cost_per_attention": _p(
         12.0,
         "EUR",
-        "assumption: the in-person counter's full cost (clerk, premises, queue system) "
-        "divided by its attentions; replace with the city's own figure",
+        _(
+            "assumption: the in-person counter's full cost (clerk, premises, queue system) "
+            "divided by its attentions; replace with the city's own figure"
+        ),
     ),
 }
 IMPACT: dict[str, Parameter] = {
-    "distance_km": _p(2.5, "km", "assumption: one way, booth to the nearest citizen office"),
+    "distance_km": _p(2.5, "km", _("assumption: one way, booth to the nearest citizen office")),
     "co2_g_per_km": _p(
         110.0,
         "g CO2/km",
-        "European Environment Agency, average CO2 of new passenger cars registered in the EU "
-        "in 2022, about 110 g/km (WLTP): an upper bound when many would walk or take transit",
+        _(
+            "European Environment Agency, average CO2 of new passenger cars registered in the "
+            "EU in 2022, about 110 g/km (WLTP): an upper bound when many would walk or take "
+            "transit"
+        ),
     ),
-    "travel_speed_kmh": _p(15.0, "km/h", "assumption: urban door to door, any mode"),
-    "office_wait_minutes": _p(20.0, "min", "assumption: waiting at the citizen office"),
+    "travel_speed_kmh": _p(15.0, "km/h", _("assumption: urban door to door, any mode")),
+    "office_wait_minutes": _p(20.0, "min", _("assumption: waiting at the citizen office")),
 }
 BOUNDS: dict[str, tuple[float, float]] = {
     "clerk_cost_per_hour": (0, 10_000),
@@ -106,6 +130,9 @@ class ReportModel:
     rollout_booths: tuple[int, ...] = ROLLOUT_BOOTHS
     target_sl: float = 0.8
     answer_within_s: float = 20.0
+    # a few clerks are known by name even lettered: the per-clerk table only when asked for
+    per_clerk: bool = False
+    answer_within_set: bool = False  # by the file (else the wallboard's setting applies)
 
     def cost(self, key: str) -> float:
         return self.costs[key].value
@@ -147,7 +174,7 @@ def _parameters(
         low, high = BOUNDS[key]
         given = _number(name, value, low, high)
         source = str(table.get(f"{key}_source", "")) if f"{key}_source" in table else ""
-        result[key] = Parameter(given, defaults[key].unit, source or "set by the city")
+        result[key] = Parameter(given, defaults[key].unit, source or SET_BY_CITY)
     return result
 
 
@@ -199,20 +226,35 @@ def parse_model(data: Mapping[str, Any]) -> ReportModel:
             ):
                 raise _fail(f"{name} must be a list of booth counts from 1 to 5000, got {value!r}")
             model = replace(model, rollout_booths=tuple(value))
+        elif key == "per_clerk":
+            if not isinstance(value, bool):
+                raise _fail(f"{name} must be true or false, got {value!r}")
+            model = replace(model, per_clerk=value)
         elif key == "target_sl":
             model = replace(model, target_sl=_number(name, value, 0.01, 0.999))
         elif key == "answer_within_seconds":
-            model = replace(model, answer_within_s=_number(name, value, 0, 3600))
+            model = replace(
+                model, answer_within_s=_number(name, value, 0, 3600), answer_within_set=True
+            )
         else:
             raise _fail(
-                f"unknown key {name} (known: answer_within_seconds, resolved_outcomes, "
-                "rollout_booths, suppress_below, target_sl)"
+                f"unknown key {name} (known: answer_within_seconds, per_clerk, "
+                "resolved_outcomes, rollout_booths, suppress_below, target_sl)"
             )
     return model
 
 
-def load_model(path: str | Path | None) -> ReportModel:
-    """The defaults, overridden by the TOML file at ``path`` when one is given."""
+def load_model(path: str | Path | None, answer_within_s: float | None = None) -> ReportModel:
+    """The defaults, overridden by the TOML file at ``path`` when one is given.
+    ``answer_within_s`` is the service level's threshold when the file sets none: the
+    wallboard's (``FINESTRETA_SERVICE_LEVEL_SECONDS``), so that both say the same."""
+    model = _read_model(path)
+    if answer_within_s is not None and not model.answer_within_set:
+        model = replace(model, answer_within_s=answer_within_s)
+    return model
+
+
+def _read_model(path: str | Path | None) -> ReportModel:
     if not path:
         return ReportModel()
     try:

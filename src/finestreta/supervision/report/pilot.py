@@ -12,10 +12,12 @@ calls they answered (not by account), no citizen's anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
-from finestreta.i18n import translator
+from finestreta.i18n import plural_translator, translator
 from finestreta.supervision import kpis, planning
+from finestreta.supervision.labels import outcome_names
 from finestreta.supervision.report.cells import (
     Report,
 )
@@ -42,6 +44,7 @@ from finestreta.supervision.report.sections import (
     utilisation_section,
     waits_section,
 )
+from finestreta.supervision.staffed import staffed_time
 
 __all__ = ["Incident", "Inputs", "assemble"]
 
@@ -51,16 +54,30 @@ def assemble(
     model: ReportModel,
     lang: str = "ca",
     thresholds: kpis.Thresholds | None = None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Report:
-    """The report of ``inputs`` under ``model``, in ``lang`` (ca, es or en)."""
+    """The report of ``inputs`` under ``model``, in ``lang`` (ca, es or en). ``names`` are the
+    topics', procedures' and outcomes' names in ``lang`` (``supervision.labels.names``); the
+    outcomes' are the platform's when not given, any other code is shown as it is."""
+    names = {"outcome": outcome_names(lang), **(names or {})}
     _ = translator(lang)
+    ngettext = plural_translator(lang)
     limits = thresholds or kpis.Thresholds(answer_within=model.answer_within_s)
     chosen = list(inputs.attentions)
     total = kpis.figures(chosen, limits)
     by = kpis.breakdowns(chosen, inputs.sites, limits, inputs.tz)
-    opened = planning.open_time(inputs.hours, inputs.tz, inputs.start, inputs.end)
+    # staffed time as the log saw it (clerks logged in), else the configured opening hours
+    staffed = staffed_time(
+        inputs.clerk_states,
+        inputs.hours,
+        inputs.tz,
+        inputs.start,
+        inputs.end,
+        model.cost("staffed_clerks"),
+    )
+    opened = staffed.opened
     demand = planning.observed_demand(
-        chosen, inputs.hours, inputs.tz, inputs.start, inputs.end, limits
+        chosen, inputs.hours, inputs.tz, inputs.start, inputs.end, limits, opened
     )
     answered = [a for a in chosen if a.answered]
     resolved = [a for a in answered if a.outcome in model.resolved_outcomes]
@@ -68,7 +85,7 @@ def assemble(
     open_hours = opened.seconds / 3600
     days = (inputs.end - inputs.start).total_seconds() / 86400
 
-    costs = period_costs(model, open_hours, days, len(booths), total.answered)
+    costs = period_costs(model, staffed.clerk_hours, days, len(booths), total.answered)
     impact = impact_of(model, resolved)
     rollout = rollout_of(model, demand, total)
     utilisation = booth_utilisation(chosen, opened, booths)
@@ -80,22 +97,26 @@ def assemble(
     )
     sections = (
         first_page,
-        attentions_section(_, by, total, resolved, model),
+        attentions_section(_, by, total, resolved, model, names),
         waits_section(_, chosen, total),
         abandon_section(_, total),
         satisfaction_section(_, total),
-        utilisation_section(_, utilisation, inputs.sites, open_hours),
+        utilisation_section(_, utilisation, inputs.sites, open_hours, staffed, lang),
         incidents_section(_, inputs),
-        heat_section(_, demand),
-        costs_section(_, model, costs, len(booths), open_hours),
-        impact_section(_, model, impact),
-        rollout_section(_, model, rollout, demand),
+        heat_section(_, lang, demand),
+        costs_section(_, lang, model, costs, len(booths), staffed),
+        impact_section(_, lang, model, impact),
+        rollout_section(_, lang, model, rollout, demand),
         definitions_section(_, model, limits),
     )
     last = inputs.end.astimezone(inputs.tz) - timedelta(days=1)
     return Report(
         title=_("Virtual citizen office: pilot report"),
-        subtitle=_("From {first} to {last}; {booths} booths").format(
+        subtitle=ngettext(
+            "From {first} to {last}; {booths} booth",
+            "From {first} to {last}; {booths} booths",
+            len(booths),
+        ).format(
             first=f"{inputs.start.astimezone(inputs.tz):%Y-%m-%d}",
             last=f"{last:%Y-%m-%d}",
             booths=len(booths),

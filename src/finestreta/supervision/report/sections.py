@@ -8,6 +8,9 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
+from babel.numbers import format_decimal
+
+from finestreta.i18n import plural_translator
 from finestreta.supervision import kpis, planning
 from finestreta.supervision.report.cells import (
     CLERKS,
@@ -32,6 +35,7 @@ from finestreta.supervision.report.cells import (
 from finestreta.supervision.report.economics import Costs, Impact, Rollout
 from finestreta.supervision.report.inputs import Inputs
 from finestreta.supervision.report.model import Parameter, ReportModel
+from finestreta.supervision.staffed import Staffed
 
 WAIT_EDGES = (10.0, 20.0, 30.0, 60.0, 120.0, 300.0)  # seconds
 HANDLE_EDGES = (120.0, 240.0, 360.0, 480.0, 600.0, 900.0, 1200.0, 1800.0)  # seconds
@@ -134,7 +138,7 @@ def summary(
         ),
         _one(
             "utilisation",
-            _("Booth utilisation (share of opening hours in a call)"),
+            _("Booth utilisation (share of staffed hours in a call)"),
             Cell(fleet_share, SHARE, total.answered),
         ),
         _one(
@@ -251,7 +255,11 @@ def attentions_section(
     total: kpis.Figures,
     resolved: Sequence[kpis.Attention],
     model: ReportModel,
+    names: Mapping[str, Mapping[str, str]],
 ) -> Section:
+    def name(kind: str, code: str) -> str:
+        return names.get(kind, {}).get(code, code)
+
     resolved_by_procedure: Counter[str] = Counter(
         p for a in resolved for p in (a.procedures or [kpis.NO_PROCEDURE])
     )
@@ -267,7 +275,7 @@ def attentions_section(
         tuple(
             Row(
                 key,
-                key or _("(no procedure recorded)"),
+                name("procedure", key) if key else _("(no procedure recorded)"),
                 (
                     count(f.offered),
                     count(f.answered),
@@ -289,7 +297,7 @@ def attentions_section(
         tuple(
             Row(
                 code,
-                code,
+                name("outcome", code),
                 (count(n), Cell(n / total.answered if total.answered else None, SHARE, n)),
             )
             for code, n in total.outcomes.items()
@@ -306,7 +314,7 @@ def attentions_section(
         tuple(
             Row(
                 key,
-                key,
+                name("topic", key),
                 (count(f.offered), count(f.answered), Cell(f.abandon_rate, SHARE, f.offered)),
             )
             for key, f in by.topic.items()
@@ -342,9 +350,11 @@ def attentions_section(
             _(
                 "Resolved on the spot: answered attentions whose wrap-up outcome is one of {outcomes}, "
                 "divided by the answered attentions."
-            ).format(outcomes=", ".join(model.resolved_outcomes)),
+            ).format(outcomes=", ".join(name("outcome", o) for o in model.resolved_outcomes)),
         ),
-        (procedures, outcomes, topics, clerks),
+        (procedures, outcomes, topics, clerks)
+        if model.per_clerk
+        else (procedures, outcomes, topics),
     )
 
 
@@ -469,6 +479,8 @@ def utilisation_section(
     utilisation: Mapping[int, tuple[float, float]],
     sites: Mapping[int, str],
     open_hours: float,
+    staffed: Staffed,
+    lang: str,
 ) -> Section:
     rows = tuple(
         Row(
@@ -488,16 +500,17 @@ def utilisation_section(
         _("Booth utilisation"),
         (
             _(
-                "The share of the opening hours a booth was in a call (from answer to hang-up; "
-                "the part of a call outside opening hours is not counted)."
+                "The share of the staffed hours a booth was in a call (from answer to hang-up; "
+                "the part of a call outside them is not counted)."
             ),
+            staffed_basis(_, lang, staffed),
         ),
         (
             Table(
                 "by_booth",
                 _("Booth utilisation"),
                 (
-                    Column("open_hours", _("Opening hours")),
+                    Column("open_hours", _("Staffed hours")),
                     Column("in_call_hours", _("Hours in a call")),
                     Column("utilisation", _("Utilisation")),
                 ),
@@ -565,14 +578,15 @@ def _weekday_names(_: Translate) -> tuple[str, ...]:
     return (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
 
 
-def heat_section(_: Translate, demand: planning.Demand) -> Section:
+def heat_section(_: Translate, lang: str, demand: planning.Demand) -> Section:
+    ngettext = plural_translator(lang)
     slots = {(s.weekday, s.hour): s for s in demand.slots}
     hours = sorted({hour for _day, hour in slots})
     days = sorted({day for day, _hour in slots})
     names = _weekday_names(_)
     table = Table(
         "heat_map",
-        _("Requests by weekday and hour (local time, opening hours)"),
+        _("Requests by weekday and hour (local time, staffed hours)"),
         tuple(Column(f"{hour:02d}", f"{hour:02d}") for hour in hours),
         tuple(
             Row(
@@ -590,19 +604,49 @@ def heat_section(_: Translate, demand: planning.Demand) -> Section:
     text = [_("Each cell counts the requests queued in that hour of the week over the period.")]
     if demand.outside_hours:
         text.append(
-            _("{count} requests were queued while the office was closed.").format(
-                count=demand.outside_hours
-            )
+            ngettext(
+                "{count} request was queued while the office was closed.",
+                "{count} requests were queued while the office was closed.",
+                demand.outside_hours,
+            ).format(count=format_decimal(demand.outside_hours, locale=lang))
         )
     return Section("heat_map", _("Hourly demand"), tuple(text), (table,))
 
 
+def staffed_basis(_: Translate, lang: str, staffed: Staffed) -> str:
+    """Which basis the staffed hours and clerk-hours were taken from, said with its figures."""
+
+    def hours(value: float) -> str:
+        return shown(Cell(value, HOURS), 1, lang)
+
+    if staffed.basis == "logged_in":
+        return _(
+            "Basis: what the event log observed. The clerks were logged in for {clerk_hours} in "
+            "all (clerk-hours: the clerks' cost), and at least one of them for {staffed_hours} "
+            "(staffed hours: utilisation and the hourly demand count these)."
+        ).format(clerk_hours=hours(staffed.clerk_hours), staffed_hours=hours(staffed.hours))
+    return _(
+        "Basis: the configured opening hours. The event log has no clerk logged in during the "
+        "period, so the staffed hours are the opening hours ({staffed_hours}) and the "
+        "clerk-hours those × staffed_clerks: {clerk_hours}."
+    ).format(clerk_hours=hours(staffed.clerk_hours), staffed_hours=hours(staffed.hours))
+
+
 def costs_section(
-    _: Translate, model: ReportModel, costs: Costs, booths: int, open_hours: float
+    _: Translate, lang: str, model: ReportModel, costs: Costs, booths: int, staffed: Staffed
 ) -> Section:
+    ngettext = plural_translator(lang)
     value = (Column("value", _("Value")),)
     rows = (
-        _one("clerks", _("Clerks: cost per hour × staffed hours"), Cell(costs.clerks, EUR)),
+        _one("clerk_hours", _("Clerk-hours"), Cell(staffed.clerk_hours, HOURS)),
+        _one("staffed_hours", _("Staffed hours"), Cell(staffed.hours, HOURS)),
+        # 1: both from the clerks' states in the log; 0: the configured opening hours
+        _one(
+            "staffed_from_log",
+            _("Staffed hours from the event log (1) or the opening hours (0)"),
+            Cell(1 if staffed.basis == "logged_in" else 0, NUMBER),
+        ),
+        _one("clerks", _("Clerks: cost per hour × clerk-hours"), Cell(costs.clerks, EUR)),
         _one(
             "amortisation",
             _("Booths: purchase amortised over their life"),
@@ -628,10 +672,14 @@ def costs_section(
         "costs",
         _("Cost per attention"),
         (
-            _(
-                "{booths} booths, {hours} opening hours in the period. Every assumption is "
-                "listed below with its source; a city sets its own in the cost model file."
-            ).format(booths=booths, hours=f"{open_hours:,.1f}"),
+            staffed_basis(_, lang, staffed),
+            ngettext(
+                "{booths} booth in the period. Every assumption is listed below with its "
+                "source; a city sets its own in the cost model file.",
+                "{booths} booths in the period. Every assumption is listed below with its "
+                "source; a city sets its own in the cost model file.",
+                booths,
+            ).format(booths=booths),
         ),
         (
             Table("costs", _("Costs of the period"), value, rows),
@@ -649,14 +697,15 @@ def _assumptions_table(
         rows.append(
             Row(
                 name,
-                f"{name} ({parameter.unit}) — {parameter.source}",
+                # the defaults' units and sources are in the catalogue; a city's own, as written
+                f"{name} ({_(parameter.unit)}) — {_(parameter.source)}",
                 (Cell(parameter.value, ""),),
             )
         )
     return Table(key, title, (Column("value", _("Value")),), tuple(rows))
 
 
-def impact_section(_: Translate, model: ReportModel, impact: Impact) -> Section:
+def impact_section(_: Translate, lang: str, model: ReportModel, impact: Impact) -> Section:
     rows = (
         _one("trips_avoided", _("Trips to the citizen office avoided"), count(impact.trips)),
         _one(
@@ -678,7 +727,8 @@ def impact_section(_: Translate, model: ReportModel, impact: Impact) -> Section:
         text.append(
             _("Distances set per booth: {distances}.").format(
                 distances=", ".join(
-                    f"{booth}: {km:g} km" for booth, km in sorted(model.distance_by_booth.items())
+                    f"{booth}: {format_decimal(km, locale=lang)} km"
+                    for booth, km in sorted(model.distance_by_booth.items())
                 )
             )
         )
@@ -694,12 +744,15 @@ def impact_section(_: Translate, model: ReportModel, impact: Impact) -> Section:
 
 
 def rollout_section(
-    _: Translate, model: ReportModel, rollout: Sequence[Rollout], demand: planning.Demand
+    _: Translate, lang: str, model: ReportModel, rollout: Sequence[Rollout], demand: planning.Demand
 ) -> Section:
+    ngettext = plural_translator(lang)
     rows = tuple(
         Row(
             str(r.booths),
-            _("{booths} booths").format(booths=r.booths),
+            ngettext("{booths} booth", "{booths} booths", r.booths).format(
+                booths=format_decimal(r.booths, locale=lang)
+            ),
             (
                 Cell(r.plan.calls_per_week, NUMBER),
                 Cell(r.plan.peak_clerks, CLERKS),
@@ -722,7 +775,7 @@ def rollout_section(
             rows,
         )
     ]
-    observed = planning.plan_week(demand, model.target_sl, model.answer_within_s, "erlang_c")
+    observed = planning.plan_week(demand, model.target_sl, model.answer_within_s, "finite_source")
     names = _weekday_names(_)
     hours = sorted({s.demand.hour for s in observed.slots})
     by_slot = {(s.demand.weekday, s.demand.hour): s for s in observed.slots}
@@ -753,13 +806,14 @@ def rollout_section(
         (
             _(
                 "The demand observed per booth and hour of the week, scaled to each number of "
-                "booths, planned hour by hour with Erlang C for {target} of calls answered within "
-                "{seconds} s (the model's P(wait ≤ T)). Erlang C overstates the clerks a few "
-                "booths need (a waiting citizen occupies the booth): read the small scales as an "
-                "upper bound."
+                "booths, planned hour by hour with the finite-source model (M/M/N//K: a waiting "
+                "citizen occupies the booth, so N booths never hold more than N calls) for "
+                "{target} of calls answered within {seconds} s (the model's P(wait ≤ T))."
             ).format(target=f"{model.target_sl:.0%}", seconds=f"{model.answer_within_s:g}"),
             _("Requests a week at the observed demand: {calls}.").format(
-                calls=f"{sum(s.offered for s in demand.slots) / demand.weeks:,.1f}"
+                calls=format_decimal(
+                    sum(s.offered for s in demand.slots) / demand.weeks, "#,##0.0", locale=lang
+                )
                 if demand.weeks
                 else "–"
             ),
