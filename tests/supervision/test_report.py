@@ -427,6 +427,19 @@ def test_device_incidents_by_device_and_reason_with_their_durations(
     assert cell("open", "agent:agent_offline") == 1
     assert cell("total_hours", "agent:agent_offline") == pytest.approx(24)  # to the period's end
 
+    def labels(lang: str) -> dict[str, str]:
+        report = assemble(data, ReportModel(), lang)
+        section = next(s for s in report.sections if s.key == "incidents")
+        return {row.key: row.label for table in section.tables for row in table.rows}
+
+    # the reader's words, not the codes
+    assert labels("ca") == {
+        "agent:agent_offline": "Servei de dispositius: no connectat",
+        "printer:media_empty": "Impressora: sense paper",
+    }
+    assert labels("es")["printer:media_empty"] == "Impresora: sin papel"
+    assert labels("en")["agent:agent_offline"] == "Device agent: not connected"
+
 
 def test_plan_staffing_refuses_mixed_modes(capsys: pytest.CaptureFixture[str]) -> None:
     runs = [

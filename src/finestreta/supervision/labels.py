@@ -4,7 +4,7 @@ the report name them alike (a code not found here is shown as it is)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from finestreta.i18n import translator
 from finestreta.procedures import registry
@@ -42,3 +42,28 @@ def names(procedures: Iterable[Procedure], lang: str) -> dict[str, dict[str, str
         },
         "outcome": outcome_names(lang),
     }
+
+
+def incident_name(_: Callable[[str], str], device: str, reason: str) -> str:
+    """A device incident (``devices/incidents.py``) as a reader names it: "Printer: out of
+    paper" (codes not found here are shown as they are)."""
+    devices = {
+        "printer": _("Printer"),
+        "scanner": _("Scanner"),
+        "camera": _("Camera"),
+        "microphone": _("Microphone"),
+        "agent": _("Device agent"),
+    }
+    reasons = {
+        "media_empty": _("out of paper"),
+        "media_jam": _("paper jam"),
+        "door_open": _("door open"),
+        "toner_empty": _("out of toner"),
+        "printer_stopped": _("stopped"),
+        "printer_unreachable": _("unreachable"),
+        "scanner_missing": _("not found"),
+        "camera_missing": _("not found"),
+        "microphone_missing": _("not found"),
+        "agent_offline": _("not connected"),
+    }
+    return f"{devices.get(device, device)}: {reasons.get(reason, reason)}"

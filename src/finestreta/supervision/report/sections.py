@@ -12,6 +12,7 @@ from babel.numbers import format_decimal
 
 from finestreta.i18n import plural_translator
 from finestreta.supervision import kpis, planning
+from finestreta.supervision.labels import incident_name
 from finestreta.supervision.report.cells import (
     CLERKS,
     COUNT,
@@ -536,7 +537,7 @@ def incidents_section(_: Translate, inputs: Inputs) -> Section:
     rows = tuple(
         Row(
             f"{device}:{reason}",
-            f"{device}: {reason}",
+            incident_name(_, device, reason),
             (
                 Cell(len(minutes), NUMBER),
                 Cell(sum(minutes) / 60, HOURS),
