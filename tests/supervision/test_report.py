@@ -622,6 +622,12 @@ def test_one_booth_is_singular_and_numbers_follow_the_language(
     model = ReportModel(rollout_booths=(1, 5))
     single = assemble(data, model, lang)
     assert single.subtitle.endswith(f"; 0 {many}")
+    # dates as a reader writes them, the period's last day included
+    assert {
+        "ca": "2 de març del 2026 al 8 de març del 2026",
+        "es": "2 de marzo de 2026 al 8 de marzo de 2026",
+        "en": "March 2, 2026 to March 8, 2026",
+    }[lang] in single.subtitle
     a = kpis.Attention("r1", 1, "general", "ca", (start + timedelta(hours=9)).astimezone(UTC))
     one_booth = assemble(Inputs(data.start, data.end, [a], {}, WEEKDAYS, MADRID), model, lang)
     assert one_booth.subtitle.endswith(f"; {one}")

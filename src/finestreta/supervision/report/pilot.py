@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
+from babel.dates import format_date
+
 from finestreta.i18n import plural_translator, translator
 from finestreta.supervision import kpis, planning
 from finestreta.supervision.labels import outcome_names
@@ -117,8 +119,9 @@ def assemble(
             "From {first} to {last}; {booths} booths",
             len(booths),
         ).format(
-            first=f"{inputs.start.astimezone(inputs.tz):%Y-%m-%d}",
-            last=f"{last:%Y-%m-%d}",
+            # "7 de setembre de 2026": a council reads dates, not ISO codes
+            first=format_date(inputs.start.astimezone(inputs.tz).date(), "long", locale=lang),
+            last=format_date(last.date(), "long", locale=lang),
             booths=len(booths),
         ),
         lang=lang,
