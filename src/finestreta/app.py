@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from finestreta.config import Settings, get_settings
 from finestreta.context import AppContext, build_context
 from finestreta.devices import routes as devices_routes
 from finestreta.realtime import endpoints
+from finestreta.singleton import only_one
 from finestreta.web import (
     api,
     catalogue_api,
@@ -60,9 +61,9 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         await ctx.hub.start()
         loop = asyncio.get_running_loop()
         tasks = [
-            loop.create_task(_housekeeping(ctx)),
-            loop.create_task(_payments_upkeep(ctx)),
-            loop.create_task(_procedures_upkeep(ctx)),
+            loop.create_task(_every(ctx, PURGE_EVERY_S, "housekeeping", _housekeeping)),
+            loop.create_task(_every(ctx, PAYMENTS_EVERY_S, "payments", _payments_upkeep)),
+            loop.create_task(_every(ctx, UPKEEP_EVERY_S, "procedures", _procedures_upkeep)),
         ]
         log.info("Finestreta %s ready", __version__)
         try:
@@ -150,53 +151,75 @@ def _templates(ctx: AppContext) -> Jinja2Templates:
     return Jinja2Templates(env=jinja2.Environment(loader=loader, autoescape=True))
 
 
-async def _housekeeping(ctx: AppContext) -> None:
-    """Files past their retention are deleted every hour (rows and hashes stay), and so are
-    signatures' strokes past theirs (the request stays)."""
+async def _every(
+    ctx: AppContext, seconds: float, job: str, round_: Callable[[AppContext], None]
+) -> None:
+    """Run ``round_`` every ``seconds``, off the event loop, and only in the process that holds
+    the job's lock this round (several processes on one database: see ``singleton``)."""
     while True:
         try:
-            count = await asyncio.to_thread(ctx.devices.purge_expired)
-            if count:
-                log.info("%d documents past retention deleted", count)
-        except Exception:  # the next hour tries again
-            log.exception("document purge failed")
-        try:
-            count = await asyncio.to_thread(ctx.signatures.purge_expired)
-            if count:
-                log.info("%d signatures past retention purged", count)
-        except Exception:
-            log.exception("signature purge failed")
-        await asyncio.sleep(PURGE_EVERY_S)
+            await asyncio.to_thread(_once, ctx, job, round_)
+        except Exception:  # e.g. the database is away: the next round tries again
+            log.exception("%s round failed", job)
+        await asyncio.sleep(seconds)
 
 
-async def _payments_upkeep(ctx: AppContext) -> None:
+def _once(ctx: AppContext, job: str, round_: Callable[[AppContext], None]) -> bool:
+    """One round of ``job`` if this process gets its lock (true), else nothing (false)."""
+    with only_one(ctx.db, job) as mine:
+        if mine:
+            round_(ctx)
+        return mine
+
+
+def _housekeeping(ctx: AppContext) -> None:
+    """Every hour: files past their retention are deleted (rows and hashes stay), and so are
+    signatures' strokes past theirs (the request stays); what is kept for calls that ended
+    without their process forgetting it (it died) is forgotten."""
+    try:
+        count = ctx.devices.purge_expired()
+        if count:
+            log.info("%d documents past retention deleted", count)
+    except Exception:  # the next hour tries again
+        log.exception("document purge failed")
+    try:
+        count = ctx.signatures.purge_expired()
+        if count:
+            log.info("%d signatures past retention purged", count)
+    except Exception:
+        log.exception("signature purge failed")
+    try:
+        count = ctx.memory.sweep()
+        if count:
+            log.info("memory of %d ended calls forgotten", count)
+    except Exception:
+        log.exception("call memory sweep failed")
+
+
+def _payments_upkeep(ctx: AppContext) -> None:
     """Every half minute: open orders past their time expire (what they held is payable
     again), and settled orders their procedure has not posted yet are offered again."""
-    while True:
-        try:
-            expired = await asyncio.to_thread(ctx.payments.expire_due)
-            posted = await asyncio.to_thread(ctx.payments.post_pending)
-            if expired or posted:
-                log.info("payments: %d orders expired, %d posted", len(expired), len(posted))
-        except Exception:  # the next round tries again
-            log.exception("payment upkeep failed")
-        await asyncio.sleep(PAYMENTS_EVERY_S)
+    try:
+        expired = ctx.payments.expire_due()
+        posted = ctx.payments.post_pending()
+        if expired or posted:
+            log.info("payments: %d orders expired, %d posted", len(expired), len(posted))
+    except Exception:  # the next round tries again
+        log.exception("payment upkeep failed")
 
 
-async def _procedures_upkeep(ctx: AppContext) -> None:
+def _procedures_upkeep(ctx: AppContext) -> None:
     """Every half minute each procedure's ``upkeep`` (e.g. mail that could not be sent yet is
     tried again); one failing does not keep the others from theirs. Before them, signatures
     sealed whose procedure's ``signature_given`` has not succeeded yet are offered again."""
-    while True:
+    try:
+        count = ctx.signatures.deliver_pending()
+        if count:
+            log.info("%d signatures delivered again to their procedures", count)
+    except Exception:  # the next round tries again
+        log.exception("signature redelivery failed")
+    for procedure in ctx.procedures.values():
         try:
-            count = await asyncio.to_thread(ctx.signatures.deliver_pending)
-            if count:
-                log.info("%d signatures delivered again to their procedures", count)
+            procedure.upkeep()
         except Exception:  # the next round tries again
-            log.exception("signature redelivery failed")
-        for procedure in ctx.procedures.values():
-            try:
-                await asyncio.to_thread(procedure.upkeep)
-            except Exception:  # the next round tries again
-                log.exception("upkeep of %s failed", procedure.name)
-        await asyncio.sleep(UPKEEP_EVERY_S)
+            log.exception("upkeep of %s failed", procedure.name)
