@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from finestreta.accounts import service
 from finestreta.attention import ClerkState, RoutingRules, Switchboard
 from finestreta.attention.events import (
     CallEnded,
@@ -26,12 +27,17 @@ from finestreta.attention.events import (
     RequestCancelled,
     RequestQueued,
 )
-from finestreta.attention.records import AttentionRequestRow, CallRow, OfferRow
+from finestreta.attention.records import (
+    AttentionEventRow,
+    AttentionRequestRow,
+    CallRow,
+    OfferRow,
+)
 from finestreta.attention.states import Party
 from finestreta.attention.store import AttentionStore
 from finestreta.db import Database
 from finestreta.migrate import upgrade
-from tests.conftest import MakeBooth, MakeStaff
+from tests.conftest import PASSWORD, MakeBooth, MakeStaff
 
 T0 = 1_800_000_000.0
 WHEN = datetime.fromtimestamp(T0, UTC)
@@ -268,40 +274,57 @@ def test_the_same_rows_once_ended_are_allowed(
         assert session.scalar(select(func.count()).select_from(CallRow)) == 3
 
 
-def test_the_migration_ends_rows_that_break_the_backstops(tmp_path: object) -> None:
-    from pathlib import Path
-
-    from sqlalchemy import text
-
-    from finestreta.attention.records import AttentionEventRow
-
-    assert isinstance(tmp_path, Path)
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+def test_the_migration_ends_rows_that_break_the_backstops(empty_database_url: str) -> None:
+    url = empty_database_url
     upgrade(url, "0017")
     db = Database(url)
     try:
         with db.session() as session:
-            # foreign keys are not what this is about: ids of no booth and no clerk will do
-            session.execute(text("PRAGMA foreign_keys=OFF"))
-            _request(session, "r1", 1, 7, "waiting")
-            _request(session, "r2", 2, 7, "ringing")  # the same booth: r1 is abandoned
-            _request(session, "r3", 3, 8, "ringing")
+            anna, jordi = (
+                service.add_user(session, name, PASSWORD, "clerk", name, ["ca"], ["general"]).id
+                for name in ("anna", "jordi")
+            )
+            k1, k2, k3 = (
+                service.add_kiosk(session, code, code, "Casa del Mig").kiosk.id
+                for code in ("k1", "k2", "k3")
+            )
+            _request(session, "r1", 1, k1, "in_call")
+            _request(session, "r2", 2, k1, "ringing")  # the same booth, newer
+            _request(session, "r3", 3, k2, "ringing")
+            _request(session, "r4", 4, k3, "waiting")
+            _request(session, "r5", 5, k3, "waiting")  # the same booth, newer
             session.flush()
-            _offer(session, "o1", "r2", 5)
-            _offer(session, "o2", "r3", 5)  # the same clerk, newer (the ids break the tie)
-            _call(session, "c1", "r1", 7, 6, "active")
-            _call(session, "c2", "r3", 8, 6, "active")
+            _offer(session, "o1", "r2", anna)
+            _offer(session, "o2", "r3", anna)  # the same clerk, newer (the ids break the tie)
+            _offer(session, "o3", "r3", jordi)  # the same request, newer still
+            _call(session, "c1", "r1", k1, jordi, "active")
+            _call(session, "c2", "r3", k2, jordi, "active")  # the same clerk, newer
         upgrade(url)
         with db.session() as session:
-            states = dict(session.execute(select(OfferRow.id, OfferRow.state)).all())
-            assert states == {"o1": "expired", "o2": "ringing"}
-            calls = dict(session.execute(select(CallRow.id, CallRow.state)).all())
+            offers = {i: st for i, st in session.execute(select(OfferRow.id, OfferRow.state))}
+            assert offers == {"o1": "expired", "o2": "expired", "o3": "ringing"}
+            calls = {i: st for i, st in session.execute(select(CallRow.id, CallRow.state))}
             assert calls == {"c1": "ended", "c2": "active"}
+            requests = {
+                i: st
+                for i, st in session.execute(
+                    select(AttentionRequestRow.id, AttentionRequestRow.state)
+                )
+            }
+            # r1: abandoned as the older live request of k1, then served as its call ended
+            assert requests == {
+                "r1": "served",
+                "r2": "waiting",  # its offer expired
+                "r3": "ringing",
+                "r4": "abandoned",
+                "r5": "waiting",
+            }
             ended = session.scalars(
                 select(AttentionEventRow).where(AttentionEventRow.kind == "offer_ended")
             ).all()
-            assert [(e.data["offer_id"], e.data["reason"]) for e in ended] == [("o1", "expired")]
-            r1 = session.get(AttentionRequestRow, "r1")
-            assert r1 is not None and r1.state == "served"  # its call was ended
+            assert sorted((e.data["offer_id"], e.data["reason"], e.clerk_id) for e in ended) == [
+                ("o1", "expired", anna),
+                ("o2", "expired", anna),
+            ]
     finally:
         db.dispose()

@@ -11,7 +11,8 @@ switchboard or the projection becomes an integrity error instead of a double ass
 Rows that already break them can only come from such a bug; they are ended first, keeping the
 newest of each group, as start-up would end them:
 - an older ringing offer is ``expired`` now, with its ``offer_ended`` event in the log (what
-  ``AttentionStore.load`` records for every offer that died with the previous process);
+  ``AttentionStore.load`` records for every offer that died with the previous process), and
+  its request waits again unless a newer offer for it still rings;
 - an older active call of the same clerk is ``ended`` by ``system`` and its request ``served``;
 - an older live request of the same booth is ``abandoned``.
 """
@@ -19,7 +20,9 @@ newest of each group, as start-up would end them:
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -73,9 +76,9 @@ _events = sa.table(
 )
 
 
-def _older(rows: list[sa.Row], key: str) -> list[sa.Row]:
+def _older(rows: Sequence[sa.Row[Any]], key: str) -> list[sa.Row[Any]]:
     """All but the last row (rows come oldest first) of each group sharing ``key``."""
-    last: dict[object, sa.Row] = {}
+    last: dict[object, sa.Row[Any]] = {}
     for row in rows:
         last[getattr(row, key)] = row
     kept = {id(row) for row in last.values()}
@@ -126,6 +129,22 @@ def _end_violators() -> None:
     for row in stale.values():
         bind.execute(
             _offers.update().where(_offers.c.id == row.id).values(state="expired", ended_at=now)
+        )
+        # its request waits again, as the projection of ``offer_ended`` has it, unless a newer
+        # offer for it still rings
+        still_ringing = (
+            sa.select(_offers.c.id)
+            .where(_offers.c.request_id == row.request_id, _offers.c.state == "ringing")
+            .exists()
+        )
+        bind.execute(
+            _requests.update()
+            .where(
+                _requests.c.id == row.request_id,
+                _requests.c.state == "ringing",
+                ~still_ringing,
+            )
+            .values(state="waiting")
         )
         data = {
             "offer_id": row.id,
