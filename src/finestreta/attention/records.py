@@ -2,6 +2,11 @@
 
 Rows are projections of the events (``store.apply``); the event log is the history from which
 waits, durations and outcomes are derived.
+
+The partial unique indexes are backstops (migration 0018, docs/design/cluster.md §3.1): a bug
+that would ring one clerk twice, ring two clerks for one request, give a clerk two calls or a
+booth two live requests becomes an integrity error (the transaction rolls back) instead of a
+double assignment.
 """
 
 from __future__ import annotations
@@ -9,10 +14,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from finestreta.db import Base, UTCDateTime
+
+# The conditions of the backstops, shared with migration 0018 (which copies them as text).
+LIVE_REQUEST = "state IN ('waiting', 'ringing', 'in_call')"
+RINGING_OFFER = "state = 'ringing'"
+ACTIVE_CALL = "state = 'active'"
+
+
+def _unique_where(name: str, column: str, condition: str) -> Index:
+    """A unique index over the rows matching ``condition`` only (both backends have them)."""
+    return Index(
+        name, column, unique=True, postgresql_where=text(condition), sqlite_where=text(condition)
+    )
 
 
 class AttentionRequestRow(Base):
@@ -29,6 +46,8 @@ class AttentionRequestRow(Base):
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    __table_args__ = (_unique_where("uq_requests_live_kiosk", "kiosk_id", LIVE_REQUEST),)
+
 
 class OfferRow(Base):
     __tablename__ = "offers"
@@ -41,6 +60,11 @@ class OfferRow(Base):
         String(20)
     )  # ringing | accepted | declined | expired | withdrawn
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        _unique_where("uq_offers_ringing_clerk", "clerk_id", RINGING_OFFER),
+        _unique_where("uq_offers_ringing_request", "request_id", RINGING_OFFER),
+    )
 
 
 class CallRow(Base):
@@ -56,6 +80,8 @@ class CallRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     wrapped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (_unique_where("uq_calls_active_clerk", "clerk_id", ACTIVE_CALL),)
 
 
 class ClerkPresenceRow(Base):
