@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -40,7 +40,7 @@ from finestreta.realtime.connections import (
     TokenBucket,
 )
 from finestreta.web import security
-from finestreta.web.security import CALL_ROLES, SUPERVISOR_ROLES, ctx_of
+from finestreta.web.security import CALL_ROLES, SUPERVISOR_ROLES, Staff, ctx_of
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -80,6 +80,22 @@ async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
     await websocket.close(code, reason)
 
 
+async def _staff_or_refuse(websocket: WebSocket, roles: Collection[str], why: str) -> Staff | None:
+    """The logged-in staff member of a same-site socket whose role is one of ``roles``; or
+    None, the socket refused with the code that tells the page whether to try again."""
+    if not security.same_origin(websocket):
+        await _refuse(websocket, CLOSE_FORBIDDEN, "cross-site socket refused")
+        return None
+    staff = security.staff_of(websocket)
+    if staff is None:
+        await _refuse(websocket, CLOSE_UNAUTHORISED, "not logged in")
+        return None
+    if staff.role not in roles:
+        await _refuse(websocket, CLOSE_FORBIDDEN, why)
+        return None
+    return staff
+
+
 @router.websocket("/ws/kiosk")
 async def kiosk_socket(websocket: WebSocket) -> None:
     if not security.same_origin(websocket):
@@ -103,15 +119,10 @@ async def kiosk_socket(websocket: WebSocket) -> None:
 
 @router.websocket("/ws/console")
 async def console_socket(websocket: WebSocket) -> None:
-    if not security.same_origin(websocket):
-        await _refuse(websocket, CLOSE_FORBIDDEN, "cross-site socket refused")
-        return
-    staff = security.staff_of(websocket)
+    staff = await _staff_or_refuse(
+        websocket, CALL_ROLES, "only clerks and supervisors answer calls"
+    )
     if staff is None:
-        await _refuse(websocket, CLOSE_UNAUTHORISED, "not logged in")
-        return
-    if staff.role not in CALL_ROLES:
-        await _refuse(websocket, CLOSE_FORBIDDEN, "only clerks and supervisors answer calls")
         return
     hub = ctx_of(websocket).hub
     await _serve(
@@ -129,16 +140,13 @@ async def console_socket(websocket: WebSocket) -> None:
 async def supervisor_socket(websocket: WebSocket) -> None:
     """A supervisor's (or admin's) wallboard: watches the hub, is never rung
     (docs/wallboard.md)."""
-    if not security.same_origin(websocket):
-        await _refuse(websocket, CLOSE_FORBIDDEN, "cross-site socket refused")
-        return
-    staff = security.staff_of(websocket)
+    why = "only supervisors and admins watch the board"
+    staff = await _staff_or_refuse(websocket, SUPERVISOR_ROLES, why)
     if staff is None:
-        await _refuse(websocket, CLOSE_UNAUTHORISED, "not logged in")
         return
     board = ctx_of(websocket).wallboard
-    if staff.role not in SUPERVISOR_ROLES or board is None:
-        await _refuse(websocket, CLOSE_FORBIDDEN, "only supervisors and admins watch the board")
+    if board is None:
+        await _refuse(websocket, CLOSE_FORBIDDEN, why)
         return
     await _serve(
         websocket,

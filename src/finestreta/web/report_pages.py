@@ -161,39 +161,35 @@ async def report_page(request: Request) -> Response:
 
 @router.get("/supervisor/report.pdf")
 async def report_pdf(request: Request) -> Response:
-    staff = security.require_supervisor(request)
-    lang = _report_lang(request, ctx_of(request).settings.report_language)
-
-    def make() -> tuple[bytes, source.Period]:
-        report, period = _report(request, staff, lang, "pdf")
-        return to_pdf(report), period
-
-    body, period = await run_in_threadpool(_built, make)
-    name = f"pilot-report-{period.first}-{period.last}.pdf"
-    return csp.private(
-        Response(
-            body,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
-    )
+    return await _download(request, "pdf", to_pdf, "application/pdf", "pilot-report")
 
 
 @router.get("/supervisor/report.csv")
 async def report_csv(request: Request) -> Response:
+    return await _download(request, "csv", to_csv, "text/csv; charset=utf-8", "pilot-figures")
+
+
+async def _download(
+    request: Request,
+    kind: str,
+    render: Callable[[Report], bytes | str],
+    media_type: str,
+    stem: str,
+) -> Response:
+    """The report of the asked period rendered as ``kind``, as an attachment."""
     staff = security.require_supervisor(request)
     lang = _report_lang(request, ctx_of(request).settings.report_language)
 
-    def make() -> tuple[str, source.Period]:
-        report, period = _report(request, staff, lang, "csv")
-        return to_csv(report), period
+    def make() -> tuple[bytes | str, source.Period]:
+        report, period = _report(request, staff, lang, kind)
+        return render(report), period
 
-    text, period = await run_in_threadpool(_built, make)
-    name = f"pilot-figures-{period.first}-{period.last}.csv"
+    body, period = await run_in_threadpool(_built, make)
+    name = f"{stem}-{period.first}-{period.last}.{kind}"
     return csp.private(
         Response(
-            text,
-            media_type="text/csv; charset=utf-8",
+            body,
+            media_type=media_type,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     )
