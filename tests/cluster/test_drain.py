@@ -59,22 +59,21 @@ def test_sigterm_drains_and_the_waiting_citizen_keeps_their_place(node: Server) 
     place = kiosk.expect("queue")
     request_id = place["request_id"]
     # a connection opened before the drain (keep-alive) still gets answers during it
-    http = httpx.Client(base_url=node.url)
-    assert http.get("/api/health").status_code == 200
+    with httpx.Client(base_url=node.url) as http:  # closed even when an assert fails
+        assert http.get("/api/health").status_code == 200
 
-    sent = time.monotonic()
-    node.process.send_signal(signal.SIGTERM)
-    health = http.get("/api/health")
-    assert (health.status_code, health.json()["error"]["code"]) == (503, "draining")
-    # the listening socket is closed at once: a proxy goes to another node
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{node.url}/api/health", timeout=2)
-    for party in (kiosk, console):
-        assert party.expect("closed", timeout=DRAIN_S)["reason"] == "draining"
-        assert closed_with(party, DRAIN_S) == 1012
-    # the closing takes the first half of the window, in batches
-    assert time.monotonic() - sent <= DRAIN_S / 2 + 0.5
-    http.close()
+        sent = time.monotonic()
+        node.process.send_signal(signal.SIGTERM)
+        health = http.get("/api/health")
+        assert (health.status_code, health.json()["error"]["code"]) == (503, "draining")
+        # the listening socket is closed at once: a proxy goes to another node
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{node.url}/api/health", timeout=2)
+        for party in (kiosk, console):
+            assert party.expect("closed", timeout=DRAIN_S)["reason"] == "draining"
+            assert closed_with(party, DRAIN_S) == 1012
+        # the closing takes the first half of the window, in batches
+        assert time.monotonic() - sent <= DRAIN_S / 2 + 0.5
     assert node.process.wait(DRAIN_S) == 0
     assert time.monotonic() - sent <= DRAIN_S
     assert "drain: 2 sockets closed with 1012" in node.log()

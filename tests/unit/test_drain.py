@@ -4,13 +4,15 @@ the spread, never past it, and every socket told ``closed`` (``draining``) and c
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from typing import Any, cast
 
 import pytest
+from starlette.websockets import WebSocket, WebSocketState
 
 from finestreta.realtime import drain
-from finestreta.realtime.connections import CLOSE_SERVICE_RESTART, Connection
+from finestreta.realtime.connections import CLOSE_SERVICE_RESTART, Connection, TokenBucket
 from finestreta.realtime.frames import Closed
 
 
@@ -58,6 +60,10 @@ class FakeConnection:
     def close(self, code: int = 1000, reason: str = "") -> None:
         self.closed_with = (code, reason, self.loop.time())
 
+    async def flushed(self, timeout: float) -> None:
+        assert self.closed_with is not None, "waited for before being closed"
+        self.flushed_at = self.loop.time()
+
 
 def test_every_socket_is_told_and_closed_with_1012_within_the_spread() -> None:
     async def run() -> tuple[list[FakeConnection], float, int]:
@@ -78,3 +84,38 @@ def test_every_socket_is_told_and_closed_with_1012_within_the_spread() -> None:
         moments.append(at - start)
     assert max(moments) <= 0.6 + 0.1
     assert len({round(m, 3) for m in moments}) > 1  # in batches, not all at once
+
+
+class SlowWebSocket:
+    """A peer whose frames take a moment each to write: what the drain sent must be on the wire
+    (the ``closed`` frame, then the close) by the time it returns and the server stops."""
+
+    application_state = WebSocketState.CONNECTED
+
+    def __init__(self) -> None:
+        self.wire: list[Any] = []
+
+    async def send_text(self, text: str) -> None:
+        await asyncio.sleep(0.05)
+        self.wire.append(json.loads(text)["type"])
+
+    async def close(self, code: int, reason: str) -> None:
+        await asyncio.sleep(0.05)
+        self.wire.append(code)
+
+
+def test_the_drain_returns_once_the_frames_and_close_are_written() -> None:
+    async def run() -> list[SlowWebSocket]:
+        peers = [SlowWebSocket() for _ in range(3)]
+        conns = [
+            Connection(cast(WebSocket, ws), "kiosk", i, TokenBucket(10, 10))
+            for i, ws in enumerate(peers)
+        ]
+        for conn in conns:
+            conn.start()
+            conn.send_text('{"type": "queue"}')  # queued before the drain: written first
+        await drain.close_all(conns, 0.0)
+        return peers
+
+    for peer in asyncio.run(run()):
+        assert peer.wire == ["queue", "closed", CLOSE_SERVICE_RESTART]

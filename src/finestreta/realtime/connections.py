@@ -123,6 +123,14 @@ class Connection:
             with contextlib.suppress(Exception):
                 await self.websocket.close(self._close_code, self._close_reason)
 
+    async def flushed(self, timeout: float) -> None:
+        """Waits (at most ``timeout``) until what was queued before :meth:`close` is written
+        and the close frame sent: a server that stops right after would otherwise cut the
+        socket with its own close, the last frames unsent."""
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._writer), timeout=timeout)
+
     async def finish(self) -> None:
         """Flush what is queued and stop the writer (used when the reader ends)."""
         self.close()

@@ -13,6 +13,8 @@ from finestreta.realtime.frames import Closed
 
 # One batch per this many seconds of spread at most: finer steps gain nothing.
 BATCH_EVERY_S = 0.25
+# How long the last batch may take to reach the wire before the server stops anyway.
+FLUSH_S = 1.0
 
 
 def schedule(
@@ -46,7 +48,9 @@ async def close_all(
     rng: random.Random | None = None,
 ) -> int:
     """Tell and close ``connections`` (shuffled) on :func:`schedule`; returns how many were
-    closed (some may have left on their own meanwhile: closing them again does nothing)."""
+    closed (some may have left on their own meanwhile: closing them again does nothing) once
+    their ``closed`` frames and close frames are written (at most :data:`FLUSH_S` more), so
+    that the server stopping next does not cut them short."""
     draw = rng or random.Random()
     pending = list(connections)
     draw.shuffle(pending)
@@ -59,4 +63,5 @@ async def close_all(
             conn.send(Closed(reason="draining"))
             conn.close(CLOSE_SERVICE_RESTART, "draining")
         done += size
+    await asyncio.gather(*(conn.flushed(FLUSH_S) for conn in pending))
     return done
