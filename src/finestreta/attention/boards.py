@@ -1,0 +1,89 @@
+"""Who keeps the switchboard: the seam between the hub and where the board's truth lives.
+
+The hub reads :attr:`BoardKeeper.board` freely on the event loop, but changes it only through
+:meth:`BoardKeeper.execute`. On one node (the embedded default) :class:`LocalBoard` runs the
+command on its board and records the events, as the hub always did. On several nodes
+(``docs/design/cluster.md``) a shared keeper runs each command under the office's one lock on a
+board that has folded every event the other nodes logged, and :meth:`BoardKeeper.refresh` folds
+what they logged since. Pure of web plumbing: the realtime layer holds a keeper, never the
+reverse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from finestreta.attention.events import ClerkRegistered, Event, PresenceChanged
+from finestreta.attention.store import AttentionStore
+from finestreta.attention.switchboard import Switchboard
+
+# A switchboard command: the board to run on and the moment it runs; the events it made.
+Command = Callable[[Switchboard, float], list[Event]]
+
+# Events that only rebuild a replica's presence and registrations: one node rebuilds those from
+# its own sockets at a restart (``AttentionStore.load``), so the embedded log does not keep them.
+REPLICA_ONLY = (PresenceChanged, ClerkRegistered)
+
+
+class BoardKeeper(Protocol):
+    @property
+    def board(self) -> Switchboard:
+        """The board as of :attr:`version`: read it, never change it directly."""
+        ...
+
+    @property
+    def version(self) -> int:
+        """The last board version folded (0 on one node, where there are no versions)."""
+        ...
+
+    def start(self, now: float) -> list[Event]:
+        """Fill the board from the database; the events the loading itself made and recorded
+        (offers that died with the previous process expire)."""
+        ...
+
+    def execute(self, command: Command, now: float) -> list[Event]:
+        """Run ``command`` on a current board and make its events durable before returning
+        them. A refusal (:class:`~finestreta.attention.errors.AttentionError`) propagates with
+        nothing changed; any other failure leaves nothing durable and the board reloaded."""
+        ...
+
+    def refresh(self) -> list[Event]:
+        """Fold what other nodes recorded since :attr:`version`; those events, in order."""
+        ...
+
+    def take_hint(self, first: int, last: int, rows: list[dict[str, Any]]) -> list[Event]:
+        """Another node says it recorded versions ``first``..``last`` (``rows`` as logged): fold
+        them when they follow on, else :meth:`refresh`; the events folded."""
+        ...
+
+
+class LocalBoard:
+    """One node: the board in this process is the truth, the database its durable copy."""
+
+    def __init__(self, board: Switchboard, store: AttentionStore) -> None:
+        self._board = board
+        self.store = store
+
+    @property
+    def board(self) -> Switchboard:
+        return self._board
+
+    @property
+    def version(self) -> int:
+        return 0
+
+    def start(self, now: float) -> list[Event]:
+        expired = self.store.load(self._board, now)
+        self.store.record(expired)
+        return expired
+
+    def execute(self, command: Command, now: float) -> list[Event]:
+        events = command(self._board, now)
+        self.store.record([e for e in events if not isinstance(e, REPLICA_ONLY)])
+        return events
+
+    def refresh(self) -> list[Event]:
+        return []
+
+    def take_hint(self, first: int, last: int, rows: list[dict[str, Any]]) -> list[Event]:
+        return []
