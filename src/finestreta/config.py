@@ -87,6 +87,37 @@ class Settings(BaseSettings):
         description="On SIGTERM, how long the server drains before it stops: sockets are "
         "closed with 1012 over the first half, then requests finish (0: stop at once).",
     )
+    redis_url: SecretStr = Field(
+        SecretStr(""),
+        description="Redis URL (`redis://host:6379/0`) for several nodes on one PostgreSQL "
+        "database: frames for sockets other nodes hold and 'state changed' hints go through it. "
+        "Empty (default): one node, nothing crosses.",
+    )
+    redis_prefix: str = Field(
+        "",
+        description="Prefix of this office's Redis channels; empty: `fin:<database>:<schema>:` "
+        "from the database URL, so two offices on one Redis never mix.",
+    )
+    node_id: str = Field(
+        "",
+        max_length=120,
+        description="This node's name in the cluster (logs, `/api/health`); empty: "
+        "`host:port:pid:random`, a new name at each start.",
+    )
+    node_lease_seconds: float = Field(
+        3.0,
+        gt=0,
+        le=60,
+        description="A node whose heartbeat is older than this is dead: another node ends its "
+        "sockets' presence (grace periods start then).",
+    )
+    cluster_poll_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=30,
+        description="How often each node reads the switchboard's version from the database, "
+        "whatever Redis says: a lost hint costs at most this long.",
+    )
     heartbeat_seconds: float = Field(
         5.0,
         gt=0,
@@ -461,6 +492,26 @@ class Settings(BaseSettings):
                     + " and ".join(f"FINESTRETA_{name}" for name in missing)
                 )
         return self
+
+    @model_validator(mode="after")
+    def _cluster_needs_postgresql(self) -> Settings:
+        url = self.redis_url.get_secret_value()  # may hold a password: never in a message
+        if url:
+            if not url.startswith(("redis://", "rediss://", "unix://")):
+                raise ValueError(
+                    "FINESTRETA_REDIS_URL must start with redis://, rediss:// or unix://"
+                )
+            if not self.database_url.startswith("postgresql"):
+                # every node must see one database, locked row by row: SQLite is one process's
+                raise ValueError(
+                    "FINESTRETA_REDIS_URL (several nodes) needs FINESTRETA_DATABASE_URL on PostgreSQL"
+                )
+        return self
+
+    @property
+    def clustered(self) -> bool:
+        """Several nodes share this office (a Redis URL is set)."""
+        return bool(self.redis_url.get_secret_value())
 
     @model_validator(mode="after")
     def _byte_burst_holds_a_frame(self) -> Settings:
