@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import jinja2
@@ -48,6 +49,11 @@ WEB = Path(__file__).resolve().parent / "web"
 PURGE_EVERY_S = 3600.0
 PAYMENTS_EVERY_S = 30.0
 UPKEEP_EVERY_S = 30.0
+SWEEP_EVERY_S = 30.0
+# A call that ended less than this ago is left to its own end-of-call listeners: they may still
+# be running on the node that ended it, which alone holds the agent's socket (to cancel a job
+# already sent) and whose procedures may still read the call's memory.
+SWEEP_GRACE = timedelta(seconds=60)
 log = logging.getLogger(__name__)
 
 
@@ -57,13 +63,14 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ctx.memory.sweep()  # calls that ended while no server ran keep nothing
         await ctx.hub.start()
         loop = asyncio.get_running_loop()
         tasks = [
             loop.create_task(_every(ctx, PURGE_EVERY_S, "housekeeping", _housekeeping)),
             loop.create_task(_every(ctx, PAYMENTS_EVERY_S, "payments", _payments_upkeep)),
             loop.create_task(_every(ctx, UPKEEP_EVERY_S, "procedures", _procedures_upkeep)),
+            # the first round at once: calls that ended while no server ran keep nothing
+            loop.create_task(_every(ctx, SWEEP_EVERY_S, "calls", _calls_sweep)),
         ]
         log.info("Finestreta %s ready", __version__)
         try:
@@ -174,8 +181,7 @@ def _once(ctx: AppContext, job: str, round_: Callable[[AppContext], None]) -> bo
 
 def _housekeeping(ctx: AppContext) -> None:
     """Every hour: files past their retention are deleted (rows and hashes stay), and so are
-    signatures' strokes past theirs (the request stays); what is kept for calls that ended
-    without their process forgetting it (it died) is forgotten."""
+    signatures' strokes past theirs (the request stays)."""
     try:
         count = ctx.devices.purge_expired()
         if count:
@@ -188,8 +194,29 @@ def _housekeeping(ctx: AppContext) -> None:
             log.info("%d signatures past retention purged", count)
     except Exception:
         log.exception("signature purge failed")
+
+
+def _calls_sweep(ctx: AppContext) -> None:
+    """Every half minute, what the end-of-call listeners leave when the process that ended a
+    call dies between the commit and them (they run only there), for calls that ended more than
+    ``SWEEP_GRACE`` ago: device jobs not started expire, open signature requests are withdrawn,
+    the call memory is forgotten (last, as the listeners do: the others may read it). Each step
+    is a conditional change, so a round that finds nothing changes nothing."""
+    before = ctx.clock.now() - SWEEP_GRACE
     try:
-        count = ctx.memory.sweep()
+        count = ctx.devices.sweep_ended_calls(before)
+        if count:
+            log.info("%d device jobs of ended calls expired", count)
+    except Exception:  # the next round tries again
+        log.exception("device job sweep failed")
+    try:
+        count = ctx.signatures.sweep_ended_calls(before)
+        if count:
+            log.info("%d signature requests of ended calls withdrawn", count)
+    except Exception:
+        log.exception("signature request sweep failed")
+    try:
+        count = ctx.memory.sweep(before)
         if count:
             log.info("memory of %d ended calls forgotten", count)
     except Exception:

@@ -162,7 +162,8 @@ def _context(url: str) -> AppContext:
 @pytest.mark.parametrize(
     ("job", "round_", "step"),
     [
-        ("housekeeping", app_module._housekeeping, "memory"),
+        ("housekeeping", app_module._housekeeping, "documents"),
+        ("calls", app_module._calls_sweep, "jobs"),
         ("payments", app_module._payments_upkeep, "payments"),
         ("procedures", app_module._procedures_upkeep, "signatures"),
     ],
@@ -186,8 +187,18 @@ def test_two_app_instances_run_a_round_once(
         return step_
 
     for name, ctx in (("A", a), ("B", b)):
-        target = {"memory": ctx.memory, "payments": ctx.payments, "signatures": ctx.signatures}
-        method = {"memory": "sweep", "payments": "expire_due", "signatures": "deliver_pending"}
+        target = {
+            "documents": ctx.devices,
+            "jobs": ctx.devices,
+            "payments": ctx.payments,
+            "signatures": ctx.signatures,
+        }
+        method = {
+            "documents": "purge_expired",
+            "jobs": "sweep_ended_calls",
+            "payments": "expire_due",
+            "signatures": "deliver_pending",
+        }
         owner = target[step]
         monkeypatch.setattr(owner, method[step], spy(name, getattr(owner, method[step])))
     try:

@@ -2,18 +2,30 @@
 
 The owner is a layer or a procedure (``screen``, ``census``), so two never overwrite each
 other. Values are forgotten when the call ends (:meth:`CallMemory.forget`, called by the
-hub's end-of-call listeners) and, for calls that ended while no server was running, at
-start-up (:meth:`CallMemory.sweep`). Personal data kept here lives only as long as the call.
+hub's end-of-call listeners) and, for calls whose process died (or no server ran) before
+those listeners did, by the periodic sweep (:meth:`CallMemory.sweep`, ``app.py``). Personal data
+kept here lives only as long as the call.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, or_, select
 
 from finestreta.attention.records import CallMemoryRow, CallRow
 from finestreta.db import Database, utcnow
+
+
+def ended_calls(before: datetime | None = None) -> Select[tuple[str]]:
+    """The ids of calls no longer active; with ``before``, only those that ended before it (the
+    periodic sweep leaves a call that just ended to its own listeners, which may still run on
+    the node that ended it and are the only ones holding the agent's socket)."""
+    query = select(CallRow.id).where(CallRow.state != "active")
+    if before is not None:
+        query = query.where(or_(CallRow.ended_at.is_(None), CallRow.ended_at < before))
+    return query
 
 
 class CallMemory:
@@ -52,9 +64,10 @@ class CallMemory:
         with self.db.session() as session:
             session.execute(delete(CallMemoryRow).where(CallMemoryRow.call_id == call_id))
 
-    def sweep(self) -> int:
-        """Forget what is kept for calls that are no longer active (ended while down)."""
+    def sweep(self, before: datetime | None = None) -> int:
+        """Forget what is kept for calls no longer active (ended before ``before`` if given)
+        whose listeners never forgot it (their process died, or none was running)."""
         with self.db.session() as session:
-            ended = select(CallRow.id).where(CallRow.state != "active")
+            ended = ended_calls(before)
             result = session.execute(delete(CallMemoryRow).where(CallMemoryRow.call_id.in_(ended)))
             return int(result.rowcount or 0)  # type: ignore[attr-defined]

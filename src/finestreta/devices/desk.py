@@ -11,14 +11,17 @@ about calls as a :class:`CallListener`; it holds the agents' sockets itself.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from finestreta.accounts.directory import Directory
 from finestreta.attention.errors import CALL_ENDED, NO_CALL
+from finestreta.attention.memory import ended_calls
 from finestreta.db import Database
 from finestreta.devices import service
 from finestreta.devices.jobs import PRINT_REASONS, SCAN_REASONS, JobState
@@ -528,26 +531,53 @@ class DeviceDesk(CallListener):
     def call_ended(self, call: CallView) -> None:
         """Jobs not yet started expire with the call (the clerk is told); the screen is
         cleared."""
-        moves: list[service.Move] = []
         with self.db.session() as session:
-            for job in service.jobs_of_call(session, call.id):
-                if not JobState(job.state).started and not JobState(job.state).final:
-                    moved = service.move(
-                        session, job.id, JobState.EXPIRED, reason="call_ended", by="server"
-                    )
-                    if moved:
-                        moves.append(moved)
-        agent = self.agents.get(call.kiosk_id)
+            moves = expire_unstarted(session, [call.id])
+        self._expired(moves)
+        self.screen.clear(call)
+        self.outbox.to_kiosk(call.kiosk_id, f.DevicePrompt(prompt=None))
+
+    def sweep_ended_calls(self, before: datetime) -> int:
+        """What ``call_ended`` would have done to the jobs of calls that ended before
+        ``before`` whose process died before its listeners ran (the periodic sweep, on one
+        node): they expire the same way. Only an agent whose socket this process holds is told
+        to cancel; an agent elsewhere learns nothing until its reports (changing nothing, the
+        job being final) or its next connection (final jobs are not delivered again)."""
+        with self.db.session() as session:
+            moves = expire_unstarted(session, ended_calls(before))
+        self._expired(moves)
+        return len(moves)
+
+    def _expired(self, moves: list[service.Move]) -> None:
         for moved in moves:
+            agent = self.agents.get(moved.job.kiosk_id)
             if agent is not None and moved.previous != JobState.QUEUED:
                 agent.send(f.AgentCancel(job_id=moved.job.id))
             self._after_move(moved)
-        self.screen.clear(call)
-        self.outbox.to_kiosk(call.kiosk_id, f.DevicePrompt(prompt=None))
 
     def purge_expired(self) -> int:
         with self.db.session() as session:
             return self.documents.purge(session)
+
+
+def expire_unstarted(
+    session: Session, call_ids: Iterable[str] | Select[tuple[str]]
+) -> list[service.Move]:
+    """The jobs of these calls (ids, or a query of them) that the booth has not started yet
+    expire with reason ``call_ended``: the one move of the end-of-call listener and of the
+    sweep. A job already expired (or started, or final) is not selected again: idempotent."""
+    waiting = [s.value for s in JobState if not s.started and not s.final]
+    jobs = session.scalars(
+        select(DeviceJobRow)
+        .where(DeviceJobRow.call_id.in_(call_ids), DeviceJobRow.state.in_(waiting))
+        .order_by(DeviceJobRow.created_at)
+    ).all()
+    moves: list[service.Move] = []
+    for job in jobs:
+        moved = service.move(session, job.id, JobState.EXPIRED, reason="call_ended", by="server")
+        if moved:
+            moves.append(moved)
+    return moves
 
 
 def _scan_prompt(job: DeviceJobRow) -> f.DevicePrompt:

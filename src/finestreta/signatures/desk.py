@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from finestreta.attention.memory import ended_calls
 from finestreta.clock import Clock
 from finestreta.db import Database
 from finestreta.documents.service import Documents
@@ -479,13 +480,13 @@ class SignatureDesk:
     def call_ended(self, call: Call) -> int:
         """The call is over: its open requests are withdrawn (nobody may sign them later)."""
         with self.db.session() as session:
-            result = session.execute(
-                update(SignatureRequestRow)
-                .where(SignatureRequestRow.call_id == call.id, SignatureRequestRow.state == "open")
-                .values(state="cancelled")
-                .execution_options(synchronize_session=False)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+            return withdraw_open(session, [call.id])
+
+    def sweep_ended_calls(self, before: datetime) -> int:
+        """The open requests of calls that ended before ``before`` whose process died before
+        ``call_ended`` ran are withdrawn the same way (the periodic sweep, on one node)."""
+        with self.db.session() as session:
+            return withdraw_open(session, ended_calls(before))
 
     def purge_expired(self) -> int:
         """The strokes and timing of signatures past their retention go (the housekeeping
@@ -498,3 +499,15 @@ class SignatureDesk:
         with self.db.session() as session:
             row = session.get(SignatureRequestRow, request_id)
             return sealed(row, session) if row is not None and row.sealed_at is not None else None
+
+
+def withdraw_open(session: Session, call_ids: Iterable[str] | Select[tuple[str]]) -> int:
+    """The open requests of these calls (ids, or a query of them) are cancelled; how many. One
+    conditional UPDATE: idempotent, and a request sealed meanwhile stays sealed."""
+    result = session.execute(
+        update(SignatureRequestRow)
+        .where(SignatureRequestRow.call_id.in_(call_ids), SignatureRequestRow.state == "open")
+        .values(state="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
