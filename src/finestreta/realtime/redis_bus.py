@@ -214,6 +214,10 @@ class RedisBus:
                     delay = BACKOFF_FIRST  # a fresh outage starts the backoff over
                 self._healthy = False
                 failed = True
+            except Exception:
+                # a bug here must not end the bus for the node's life: log it, start over
+                log.exception("bus: subscriber failed; reconnecting")
+                failed = True
             finally:
                 self._healthy = False
                 self.subscribed.clear()
