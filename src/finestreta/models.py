@@ -11,6 +11,7 @@ from finestreta.identity import records as identity_records
 from finestreta.padro import records as padro_records
 from finestreta.payments import records as payments_records
 from finestreta.procedures import records as procedures_records
+from finestreta.realtime import records as realtime_records
 from finestreta.registry import records as registry_records
 from finestreta.signatures import records as signatures_records
 from finestreta.streets import records as streets_records
@@ -27,6 +28,7 @@ __all__ = [
     "padro_records",
     "payments_records",
     "procedures_records",
+    "realtime_records",
     "registry_records",
     "signatures_records",
     "streets_records",
