@@ -29,10 +29,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from finestreta.accounts.models import Kiosk, Site, StaffUser
 from finestreta.attention import AttentionError, ClerkState, Switchboard, replica, snapshot
-from finestreta.attention.events import Event, RequestQueued
+from finestreta.attention.events import ClerkRegistered, Event, PresenceChanged, RequestQueued
 from finestreta.attention.records import (
     AttentionEventRow,
     AttentionRequestRow,
@@ -477,3 +478,31 @@ def test_two_nodes_at_once_are_serialised_by_the_lock(pg_url: str) -> None:
     finally:
         for db in dbs:
             db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_node_waits_two_seconds_at_most_for_the_lock(pg_url: str) -> None:
+    """While another transaction holds the office's lock, a command gives up after the
+    ``lock_timeout`` with nothing changed (its board is not even reloaded), and runs once the
+    lock is free."""
+    holder, db = Database(pg_url), Database(pg_url)
+    node = SharedBoard(db, "node0")
+    try:
+        node.start(time.time())
+        board = node.board
+        with holder.session() as session:
+            session.execute(text("UPDATE switchboard_head SET locked_by = 'other' WHERE id = 1"))
+            started = time.monotonic()
+            with pytest.raises(OperationalError):
+                node.execute(_joins(1), time.time())
+            waited = time.monotonic() - started
+        assert 1.5 < waited < 10
+        assert node.board is board and board.clerks == {} and node.version == 0
+        assert [type(e) for e in node.execute(_joins(1), time.time())] == [
+            ClerkRegistered,
+            PresenceChanged,
+        ]
+        assert node.version == 1
+    finally:
+        holder.dispose()
+        db.dispose()

@@ -134,8 +134,10 @@ class SharedBoard:
         """Run ``command`` on the current board under the office's lock and log its events.
 
         A refusal (:class:`AttentionError`) rolls back and propagates; the folds made under the
-        lock stand (they are logged facts). Any other failure rolls back and reloads the board
-        from the database before propagating: nothing of the command is durable."""
+        lock stand (they are logged facts). Any other failure rolls back and, when it came after
+        the board started changing (a fold, the command, the commit), reloads the board from
+        the database before propagating: nothing of the command is durable. A failure to take
+        the lock (``lock_timeout``, the database away) leaves the board as it was."""
         if self._stale:
             self._reload()
         try:
@@ -158,7 +160,8 @@ class SharedBoard:
             self._stale = False  # a refused command changed nothing
             raise
         except BaseException:
-            self._reload_after_failure()
+            if self._stale:  # the fold or the command got to the board: it may be wrong
+                self._reload_after_failure()
             raise
         self._version, self._stale = version, False
         self._hint(version, events)
