@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from finestreta.db import Base, UTCDateTime
@@ -103,13 +103,37 @@ class AttentionEventRow(Base):
     kiosk_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
+    # the shared board's version that logged the row (several nodes); null on one node
+    board_version: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     __table_args__ = (
         Index("ix_attention_events_request", "request_id"),
+        Index("ix_attention_events_board_version", "board_version"),
         Index("ix_attention_events_at", "at"),
         # the wrap-ups of a period's calls are read by call (supervision/event_log.py)
         Index("ix_attention_events_call", "call_id"),
     )
+
+
+class SwitchboardHeadRow(Base):
+    """The one row (id 1) every shared-board command locks: the last version logged, the
+    latest command's time (``now`` never goes backwards across nodes), who holds it."""
+
+    __tablename__ = "switchboard_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    last_at: Mapped[float] = mapped_column(Float)
+    locked_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SwitchboardSnapshotRow(Base):
+    """The whole board as of ``version`` (``snapshot.to_dict``), for a node's cold start."""
+
+    __tablename__ = "switchboard_snapshots"
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    format: Mapped[int] = mapped_column(Integer)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CallMemoryRow(Base):

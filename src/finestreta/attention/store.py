@@ -26,6 +26,7 @@ from finestreta.attention.events import (
     RequestAbandoned,
     RequestCancelled,
     RequestQueued,
+    from_row,
 )
 from finestreta.attention.records import (
     AttentionEventRow,
@@ -53,79 +54,99 @@ class AttentionStore:
             self.record_in(session, events)
 
     @staticmethod
-    def record_in(session: Session, events: Sequence[Event]) -> None:
-        """``record`` inside the caller's transaction (the simulation writes a day at once)."""
+    def record_in(session: Session, events: Sequence[Event], version: int | None = None) -> None:
+        """``record`` inside the caller's transaction (the simulation writes a day at once);
+        ``version``: the shared board's version the rows belong to (several nodes)."""
         for event in events:
             _project(session, event)
-            session.add(event_row(event))
+            row = event_row(event)
+            row.board_version = version
+            session.add(row)
+
+    @staticmethod
+    def events_since(session: Session, version: int) -> list[tuple[int, Event]]:
+        """The switchboard events logged by the shared board after ``version``, in order."""
+        rows = session.execute(
+            select(
+                AttentionEventRow.board_version,
+                AttentionEventRow.kind,
+                AttentionEventRow.data,
+                AttentionEventRow.at,
+                AttentionEventRow.note,
+            )
+            .where(AttentionEventRow.board_version > version)
+            .order_by(AttentionEventRow.board_version, AttentionEventRow.id)
+        ).all()
+        return [(v, from_row(kind, data, at.timestamp(), note)) for v, kind, data, at, note in rows]
 
     # ------------------------------------------------------------------ reading back
     def load(self, board: Switchboard, now: float) -> list[Event]:
         """Fill ``board`` from the database; returns the events of offers that died with the
         previous process (they expire, and are recorded as such by the caller)."""
-        expired: list[Event] = []
         with self.db.session() as session:
-            presence = {p.clerk_id: p for p in session.scalars(select(ClerkPresenceRow))}
-            for user in session.scalars(
-                select(StaffUser).where(StaffUser.active, StaffUser.role.in_(STAFF_WHO_ANSWER))
-            ):
-                row = presence.get(user.id)
-                state = ClerkState(row.state) if row else ClerkState.OFFLINE
-                if state == ClerkState.RINGING:
-                    state = ClerkState.AVAILABLE
-                idle = row.idle_since.timestamp() if row else now
-                clerk = board.register_clerk(
-                    user.id, user.language_set, user.topic_set, state, idle
+            return self.load_in(session, board, now)
+
+    @staticmethod
+    def load_in(session: Session, board: Switchboard, now: float) -> list[Event]:
+        """``load`` inside the caller's transaction (the shared board holds its lock)."""
+        expired: list[Event] = []
+        presence = {p.clerk_id: p for p in session.scalars(select(ClerkPresenceRow))}
+        for user in session.scalars(
+            select(StaffUser).where(StaffUser.active, StaffUser.role.in_(STAFF_WHO_ANSWER))
+        ):
+            row = presence.get(user.id)
+            state = ClerkState(row.state) if row else ClerkState.OFFLINE
+            if state == ClerkState.RINGING:
+                state = ClerkState.AVAILABLE
+            idle = row.idle_since.timestamp() if row else now
+            clerk = board.register_clerk(user.id, user.language_set, user.topic_set, state, idle)
+            # As if every console had just blinked: they have the grace period to come back.
+            clerk.connected, clerk.disconnected_since = False, now
+        for call_row in session.scalars(
+            select(CallRow).where(CallRow.state.in_(("active", "ended")))
+        ):
+            call = Call(
+                call_row.id,
+                call_row.request_id,
+                call_row.kiosk_id,
+                call_row.clerk_id,
+                call_row.started_at.timestamp(),
+                CallState(call_row.state),
+                call_row.ended_at.timestamp() if call_row.ended_at else None,
+            )
+            board.restore_call(call)
+            owner = board.clerks.get(call.clerk_id)
+            if owner is not None:
+                owner.call_id = call.id
+                owner.state = (
+                    ClerkState.IN_CALL if call.state == CallState.ACTIVE else ClerkState.WRAP_UP
                 )
-                # As if every console had just blinked: they have the grace period to come back.
-                clerk.connected, clerk.disconnected_since = False, now
-            for call_row in session.scalars(
-                select(CallRow).where(CallRow.state.in_(("active", "ended")))
-            ):
-                call = Call(
-                    call_row.id,
-                    call_row.request_id,
-                    call_row.kiosk_id,
-                    call_row.clerk_id,
-                    call_row.started_at.timestamp(),
-                    CallState(call_row.state),
-                    call_row.ended_at.timestamp() if call_row.ended_at else None,
-                )
-                board.restore_call(call)
-                owner = board.clerks.get(call.clerk_id)
-                if owner is not None:
-                    owner.call_id = call.id
-                    owner.state = (
-                        ClerkState.IN_CALL if call.state == CallState.ACTIVE else ClerkState.WRAP_UP
-                    )
-            live_calls = {c.request_id: c.id for c in board.calls.values() if c.state == "active"}
-            for req_row in session.scalars(
-                select(AttentionRequestRow)
-                .where(AttentionRequestRow.state.in_(("waiting", "ringing", "in_call")))
-                .order_by(AttentionRequestRow.seq)
-            ):
-                req_state = RequestState(req_row.state)
-                if req_state == RequestState.IN_CALL and req_row.id not in live_calls:
-                    continue  # a call row is the truth for calls
-                request = Request(
-                    req_row.id,
-                    req_row.kiosk_id,
-                    req_row.language,
-                    req_row.topic,
-                    req_row.priority,
-                    req_row.seq,
-                    req_row.created_at.timestamp(),
-                    req_state,
-                    call_id=live_calls.get(req_row.id),
-                )
-                board.restore_request(request)
-                board.kiosk_disconnected(req_row.kiosk_id, now)
-            for offer in session.scalars(select(OfferRow).where(OfferRow.state == "ringing")):
-                expired.append(
-                    OfferEnded(now, offer.id, offer.request_id, offer.clerk_id, "expired")
-                )
-            top = session.scalar(select(func.max(AttentionRequestRow.seq)))
-            board.note_next_seq((top or 0) + 1)
+        live_calls = {c.request_id: c.id for c in board.calls.values() if c.state == "active"}
+        for req_row in session.scalars(
+            select(AttentionRequestRow)
+            .where(AttentionRequestRow.state.in_(("waiting", "ringing", "in_call")))
+            .order_by(AttentionRequestRow.seq)
+        ):
+            req_state = RequestState(req_row.state)
+            if req_state == RequestState.IN_CALL and req_row.id not in live_calls:
+                continue  # a call row is the truth for calls
+            request = Request(
+                req_row.id,
+                req_row.kiosk_id,
+                req_row.language,
+                req_row.topic,
+                req_row.priority,
+                req_row.seq,
+                req_row.created_at.timestamp(),
+                req_state,
+                call_id=live_calls.get(req_row.id),
+            )
+            board.restore_request(request)
+            board.kiosk_disconnected(req_row.kiosk_id, now)
+        for offer in session.scalars(select(OfferRow).where(OfferRow.state == "ringing")):
+            expired.append(OfferEnded(now, offer.id, offer.request_id, offer.clerk_id, "expired"))
+        top = session.scalar(select(func.max(AttentionRequestRow.seq)))
+        board.note_next_seq((top or 0) + 1)
         return expired
 
     # ------------------------------------------------------------------ questions
