@@ -195,6 +195,26 @@ def test_events_folded_while_catching_up_before_a_command_are_delivered_first(
     assert node.seen == asked + node.counted
 
 
+def test_whose_call_it_is_is_checked_on_the_board_caught_up(
+    db: Database, settings: Settings, make_staff: MakeStaff, make_booth: MakeBooth
+) -> None:
+    node = Node(db, settings, make_staff("anna"), make_booth("k1").id)
+    node.clerk_available()
+    asked, accepted = _logged_elsewhere(node)
+    (started,) = _of(accepted, CallStarted)
+    hang_up = f.HangUp(type="hang_up", call_id=started.call_id, ref="h1")
+    booth = Socket(f.KIOSK, node.booth, node.clock)
+    node.hub.kiosk_frame(booth, hang_up)  # nothing to catch up: a call unknown here
+    assert [(x["type"], x["code"], x["ref"]) for x in booth.frames] == [("error", "no_call", "h1")]
+    node.keeper.before = asked + accepted
+    # Anna hangs up a call another node started, which this node has not folded yet
+    node.hub.console_frame(node.console, hang_up)
+    assert node.console.types()[:4] == ["ring", "state", "call_started", "state"]
+    assert "call_ended" in node.console.types()
+    assert node.told.calls == [("ended", started.call_id)]
+    assert [e.kind for e in node.counted] == ["call_ended", "clerk_state_changed"]
+
+
 def test_executed_commands_are_told_counted_and_recorded_without_presence(
     db: Database, settings: Settings, make_staff: MakeStaff, make_booth: MakeBooth
 ) -> None:

@@ -668,19 +668,11 @@ class Hub:
                 )
                 self._queue_dirty = True
             case f.Cancel():
-                request = self.board.live_request_of(kiosk_id)
-                if request is None or (frame.request_id and frame.request_id != request.id):
-                    conn.send(f.error_frame(NO_REQUEST(), frame.ref))
-                    return
-                self._run(conn, lambda b, t: b.cancel(request.id, t), frame.ref)
+                self._run(conn, _cancel_own(kiosk_id, frame.request_id), frame.ref)
             case f.Signal():
                 self._relay(conn, frame, Party.KIOSK)
             case f.HangUp():
-                call = self.board.calls.get(frame.call_id)
-                if call is None or call.kiosk_id != kiosk_id:
-                    conn.send(f.error_frame(NO_CALL("That call is not yours"), frame.ref))
-                    return
-                self._run(conn, lambda b, t: b.hang_up(call.id, Party.KIOSK, t), frame.ref)
+                self._run(conn, _hang_up_own(Party.KIOSK, kiosk_id, frame.call_id), frame.ref)
             case f.Rate():
                 rated_at = self.clock.now()
                 clerk_id = self.store.rate(frame.request_id, kiosk_id, frame.rating, rated_at)
@@ -771,11 +763,7 @@ class Hub:
             case f.Signal():
                 self._relay(conn, frame, Party.CLERK)
             case f.HangUp():
-                call = self.board.calls.get(frame.call_id)
-                if call is None or call.clerk_id != clerk_id:
-                    conn.send(f.error_frame(NO_CALL("That call is not yours"), frame.ref))
-                    return
-                self._run(conn, lambda b, t: b.hang_up(call.id, Party.CLERK, t), frame.ref)
+                self._run(conn, _hang_up_own(Party.CLERK, clerk_id, frame.call_id), frame.ref)
             case f.WrapUp():
                 if frame.outcome not in self.settings.outcomes:
                     refused = BAD_OUTCOME(f"Unknown outcome {frame.outcome!r}")
@@ -830,3 +818,26 @@ class Hub:
         """The booth was disabled or unpaired: its page and its agent are shut out (4403)."""
         for sockets in (self.kiosks, self.agents):
             sockets.close(kiosk_id, "disabled", CLOSE_FORBIDDEN, "kiosk disabled")
+
+
+# Commands that check whose the request or call is on the board they run on: a shared keeper
+# brings that board up to date first, the hub's own may lag what other nodes did.
+def _cancel_own(kiosk_id: int, request_id: str | None) -> Command:
+    def command(board: Switchboard, now: float) -> list[ev.Event]:
+        request = board.live_request_of(kiosk_id)
+        if request is None or (request_id and request_id != request.id):
+            raise NO_REQUEST()
+        return board.cancel(request.id, now)
+
+    return command
+
+
+def _hang_up_own(party: Party, party_id: int, call_id: str) -> Command:
+    def command(board: Switchboard, now: float) -> list[ev.Event]:
+        call = board.calls.get(call_id)
+        whose = None if call is None else call.kiosk_id if party == Party.KIOSK else call.clerk_id
+        if call is None or whose != party_id:
+            raise NO_CALL("That call is not yours")
+        return board.hang_up(call.id, party, now)
+
+    return command
