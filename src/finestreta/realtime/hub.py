@@ -222,9 +222,7 @@ class Hub:
             self.refresh()
         for sockets in (self.kiosks, self.consoles, self.agents):
             if sockets.party == party:
-                conn = sockets.get(party_id)
-                if conn is not None:
-                    conn.send_text(text)
+                sockets.forward(party_id, text)
 
     def refresh(self) -> None:
         """Fold what other nodes logged since this one's version, and deliver it here."""
@@ -322,7 +320,7 @@ class Hub:
     def _deliver(self, event: ev.Event, executed: bool) -> None:
         """Frames for this node's own sockets (a socket on another node gets its frames from
         that node's fold of the same event, never across the bus)."""
-        kiosk, clerk = self.kiosks.send, self.consoles.send
+        kiosk, clerk = self._to_local_kiosk, self._to_local_clerk
         match event:
             # folded in a batch, an offer or a call may be over already: nothing to show
             case ev.OfferMade() if event.offer_id in self.board.offers:
@@ -366,6 +364,14 @@ class Hub:
                 )
             case _:
                 pass  # a queued request's place follows with the next queue push
+
+    def _to_local_kiosk(self, kiosk_id: int, frame: f.Outbound) -> None:
+        if kiosk_id in self.kiosks:
+            self.to_kiosk(kiosk_id, frame)
+
+    def _to_local_clerk(self, clerk_id: int, frame: f.Outbound) -> None:
+        if clerk_id in self.consoles:
+            self.to_clerk(clerk_id, frame)
 
     # ------------------------------------------------------------------ frames
     def _ring_frame(self, offer_id: str) -> f.Ring:
