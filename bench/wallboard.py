@@ -40,6 +40,7 @@ import _harness as h
 from finestreta.accounts.directory import Directory, load_directory
 from finestreta.attention import ClerkState, RoutingRules, Switchboard
 from finestreta.attention import events as ev
+from finestreta.attention.boards import LocalBoard
 from finestreta.attention.states import Party
 from finestreta.attention.store import AttentionStore
 from finestreta.clock import ManualClock
@@ -66,16 +67,13 @@ def build(tmp: Path, name: str, booths: int, clerks: int) -> tuple[Hub, Database
     settings = Settings(_env_file=None, database_url=url)
     db = Database(url)
     start = time.time()
-    hub = Hub(
-        settings,
-        Switchboard(RoutingRules(ring_timeout=20)),
-        AttentionStore(db),
-        Directory(lambda: load_directory(db)),
-        ManualClock(start),
-    )
-    hub.store.load(hub.board, start)
+    store = AttentionStore(db)
+    board = Switchboard(RoutingRules(ring_timeout=20))
+    directory = Directory(lambda: load_directory(db))
+    hub = Hub(settings, LocalBoard(board, store), store, directory, ManualClock(start))
+    store.load(board, start)
     for clerk in seeded.clerks:
-        hub.board.register_clerk(clerk.id, {"ca", "es", "en"}, {"general"}, idle_since=start)
+        board.register_clerk(clerk.id, {"ca", "es", "en"}, {"general"}, idle_since=start)
     return hub, db, [b.id for b in seeded.booths]
 
 

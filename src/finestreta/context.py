@@ -16,6 +16,7 @@ from finestreta.accounts.models import Kiosk, KioskSession, StaffSession, StaffU
 from finestreta.accounts.service import LAST_USE_EVERY
 from finestreta.accounts.throttle import LoginGuard
 from finestreta.attention import RoutingRules, Switchboard
+from finestreta.attention.boards import LocalBoard
 from finestreta.attention.memory import CallMemory
 from finestreta.attention.store import AttentionStore
 from finestreta.clock import SYSTEM_CLOCK, Clock
@@ -145,10 +146,11 @@ def build_context(
         console_grace=settings.console_grace_seconds,
     )
     directory = Directory(lambda: load_directory(db))
+    store = AttentionStore(db)
     hub = Hub(
         settings,
-        Switchboard(rules),
-        AttentionStore(db),
+        LocalBoard(Switchboard(rules), store),
+        store,
         directory,
         clock=clock,
         revoked=lambda kiosks, clerks: revoked_parties(
@@ -219,7 +221,7 @@ def build_context(
     metrics = Metrics(hub, db)
     hub.observe(metrics.observe)
     wallboard = Wallboard(hub, db)
-    hub.observe(wallboard.observe)
+    hub.observe(wallboard.observe, folded=True)  # every event of the office, wherever made
     hub.observe_ratings(wallboard.rated)
     hub.on_frame(f.CONSOLE, "ask_help", wallboard.ask_help)
     return AppContext(

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 
 from finestreta.accounts.directory import Directory, load_directory
 from finestreta.attention import ClerkState, RoutingRules, Switchboard
+from finestreta.attention.boards import LocalBoard
 from finestreta.attention.events import CallStarted, Event, OfferMade, RequestQueued
 from finestreta.attention.states import Party
 from finestreta.attention.store import AttentionStore
@@ -139,7 +140,9 @@ def test_today_folded_event_by_event_equals_the_kpis_over_the_log_read_back(
     steps = StepLog(db, clock)
     board = Switchboard(RoutingRules(ring_timeout=20))
     store.load(board, T0)
-    hub = Hub(settings, board, store, Directory(lambda: load_directory(db)), clock)
+    hub = Hub(
+        settings, LocalBoard(board, store), store, Directory(lambda: load_directory(db)), clock
+    )
     wallboard = Wallboard(hub, db)
     # yesterday, before the wallboard read today's log: not today's
     early = _one(board.request(k2, "ca", "general", T0 - 86400), RequestQueued)

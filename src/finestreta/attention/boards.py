@@ -5,8 +5,9 @@ The hub reads :attr:`BoardKeeper.board` freely on the event loop, but changes it
 command on its board and records the events, as the hub always did. On several nodes
 (``docs/design/cluster.md``) a shared keeper runs each command under the office's one lock on a
 board that has folded every event the other nodes logged, and :meth:`BoardKeeper.refresh` folds
-what they logged since. Pure of web plumbing: the realtime layer holds a keeper, never the
-reverse."""
+what they logged since (what it folds while catching up before a command goes to the callback
+given to :meth:`BoardKeeper.on_folded`). Pure of web plumbing: the realtime layer holds a
+keeper, never the reverse."""
 
 from __future__ import annotations
 
@@ -56,6 +57,14 @@ class BoardKeeper(Protocol):
         them when they follow on, else :meth:`refresh`; the events folded."""
         ...
 
+    def on_folded(self, callback: Callable[[list[Event]], None]) -> None:
+        """Hand ``callback`` the events other nodes logged that this keeper folds on its own
+        initiative: catching up in :meth:`execute` before running the command (and in
+        :meth:`start`), as soon as each is folded (one event a call is best: the hub builds
+        its frames from the board as it stands). What :meth:`refresh` and :meth:`take_hint`
+        fold they return instead, never through ``callback``. The hub registers one, once."""
+        ...
+
 
 class LocalBoard:
     """One node: the board in this process is the truth, the database its durable copy."""
@@ -87,3 +96,6 @@ class LocalBoard:
 
     def take_hint(self, first: int, last: int, rows: list[dict[str, Any]]) -> list[Event]:
         return []
+
+    def on_folded(self, callback: Callable[[list[Event]], None]) -> None:
+        return None  # nothing is ever folded from elsewhere

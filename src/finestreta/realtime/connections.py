@@ -169,6 +169,12 @@ class Sockets:
         if conn is not None:
             conn.send(frame)
 
+    def forward(self, party_id: int, text: str) -> None:
+        """A frame another node made from its model and sent over the bus, as it came."""
+        conn = self._open.get(party_id)
+        if conn is not None:
+            conn.send_text(text)
+
     def broadcast(self, frame: Outbound) -> int:
         """``frame`` to every open socket, serialised once (the wallboard's pushes); returns
         how many sockets it was queued for."""

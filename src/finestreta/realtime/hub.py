@@ -22,8 +22,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from finestreta.accounts.directory import Directory
-from finestreta.attention import AttentionError, ClerkState, Switchboard
+from finestreta.attention import AttentionError, ClerkState, Switchboard, replica
 from finestreta.attention import events as ev
+from finestreta.attention.boards import REPLICA_ONLY, BoardKeeper, Command
 from finestreta.attention.errors import NO_CALL, NO_REQUEST
 from finestreta.attention.states import CallState, Party
 from finestreta.attention.store import AttentionStore
@@ -35,6 +36,7 @@ from finestreta.errors import N_, Conflict, FinestretaError, InvalidInput, decla
 from finestreta.media.ice import ice_configuration
 from finestreta.realtime import drain
 from finestreta.realtime import frames as f
+from finestreta.realtime.bus import Bus, LocalBus
 from finestreta.realtime.connections import (
     CLOSE_FORBIDDEN,
     CLOSE_GOING_AWAY,
@@ -52,6 +54,8 @@ TICK_SECONDS = 0.1
 CREDENTIALS_EVERY_S = 2.0
 OFFICE_EVERY_S = 5.0
 HANDLE_TIME_EVERY_S = 60.0
+# How often a node folds what the others logged, whatever the bus's hints said (several nodes).
+POLL_EVERY_S = 1.0
 
 OFFICE_CLOSED = declare(
     "closed",
@@ -71,7 +75,7 @@ class Hub:
     def __init__(
         self,
         settings: Settings,
-        board: Switchboard,
+        keeper: BoardKeeper,
         store: AttentionStore,
         directory: Directory,
         clock: Clock = SYSTEM_CLOCK,
@@ -79,10 +83,14 @@ class Hub:
         | None = None,
         topics: tuple[str, ...] = ("general",),
         frames: f.FrameSet | None = None,
+        bus: Bus | None = None,
     ) -> None:
         self.settings = settings
-        self.board = board
+        # every change of the board goes through the keeper; the store is read for ratings,
+        # the clerks' lists of the day and the handle time
+        self.keeper = keeper
         self.store = store
+        self.bus: Bus = bus or LocalBus()
         self.directory = directory
         self.clock = clock
         self.topics = topics
@@ -92,7 +100,8 @@ class Hub:
         self.consoles = Sockets(f.CONSOLE)
         self.agents = Sockets(f.AGENT)  # held by the device desk; watched here
         self._listeners: list[CallListener] = []
-        self._observers: list[Callable[[list[ev.Event]], None]] = []
+        # (observer, whether it also sees the events folded from other nodes)
+        self._observers: list[tuple[Callable[[list[ev.Event]], None], bool]] = []
         self._rating_observers: list[Callable[[str, int, int, datetime], None]] = []
         self._handlers: dict[tuple[str, str], FrameHandler] = {}
         self._sent_places: dict[int, tuple[object, ...]] = {}
@@ -103,17 +112,26 @@ class Hub:
         self._credentials_checked = 0.0
         self._handle_s = settings.average_handle_seconds
         self._handle_checked = 0.0
+        self._polled = 0.0
         self._ticker: asyncio.Task[None] | None = None
         # SIGTERM with FINESTRETA_DRAIN_SECONDS: health answers 503, new sockets get 1012
         self.draining = False
+        keeper.on_folded(lambda events: self._apply(events, executed=False))
+
+    @property
+    def board(self) -> Switchboard:
+        """The board as this node last saw it: read it, change it only through the keeper."""
+        return self.keeper.board
 
     # ------------------------------------------------------------------ wiring
     def subscribe(self, listener: CallListener) -> None:
         self._listeners.append(listener)
 
-    def observe(self, observer: Callable[[list[ev.Event]], None]) -> None:
-        """Hand every batch of switchboard events, once recorded, to ``observer`` (metrics)."""
-        self._observers.append(observer)
+    def observe(self, observer: Callable[[list[ev.Event]], None], folded: bool = False) -> None:
+        """Hand every batch of switchboard events this node executes, once recorded, to
+        ``observer`` (metrics); with ``folded`` also those folded from other nodes (the
+        wallboard, which must see the whole office's)."""
+        self._observers.append((observer, folded))
 
     def observe_ratings(self, observer: Callable[[str, int, int, datetime], None]) -> None:
         """Hand every rating, once stored, to ``observer`` (request id, kiosk id, rating, when):
@@ -131,8 +149,8 @@ class Hub:
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
-        expired = self.store.load(self.board, self.clock.time())
-        self.store.record(expired)
+        self.keeper.start(self.clock.time())
+        await self.bus.start(self.from_bus, self._closed_elsewhere, self._hinted)
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
 
     async def stop(self) -> None:
@@ -143,6 +161,7 @@ class Hub:
         for sockets in (self.kiosks, self.consoles, self.agents):
             for conn in sockets:
                 conn.close(CLOSE_GOING_AWAY, "server going away")
+        await self.bus.stop()
 
     async def drain(self, window_s: float, others: Iterable[Sockets] = ()) -> int:
         """Stop taking sockets and close every open one (booths, consoles, agents and
@@ -167,7 +186,10 @@ class Hub:
 
     def tick(self) -> None:
         now = self.clock.time()
-        self._apply(self.board.tick(now))
+        if self.bus.mode != "none" and now - self._polled >= POLL_EVERY_S:
+            self._polled = now  # a lost hint costs at most this long
+            self.refresh()
+        self._apply(self.keeper.execute(replica.tick, now))
         self._drop_silent(now)
         self._check_credentials(now)
         self._check_office(now)
@@ -177,10 +199,45 @@ class Hub:
 
     # ------------------------------------------------------------------ Outbox and Calls
     def to_kiosk(self, kiosk_id: int, frame: f.Outbound) -> None:
-        self.kiosks.send(kiosk_id, frame)
+        self._send(self.kiosks, kiosk_id, frame)
 
     def to_clerk(self, clerk_id: int, frame: f.Outbound) -> None:
-        self.consoles.send(clerk_id, frame)
+        self._send(self.consoles, clerk_id, frame)
+
+    def _send(self, sockets: Sockets, party_id: int, frame: f.Outbound) -> None:
+        """To the socket if this node holds it, else to whichever node does (on one node
+        nobody does: the frame is dropped, as a frame for a booth that is not connected)."""
+        conn = sockets.get(party_id)
+        if conn is not None:
+            conn.send(frame)
+        else:
+            self.bus.send(sockets.party, party_id, frame.to_json(), self.keeper.version)
+
+    # ------------------------------------------------------------------ other nodes
+    def from_bus(self, party: str, party_id: int, text: str, version: int) -> None:
+        """A frame another node sent for a socket held here, made at its board ``version``:
+        fold up to that first, so that what it refers to (a call started there) was
+        delivered here before it."""
+        if version > self.keeper.version:
+            self.refresh()
+        for sockets in (self.kiosks, self.consoles, self.agents):
+            if sockets.party == party:
+                sockets.forward(party_id, text)
+
+    def refresh(self) -> None:
+        """Fold what other nodes logged since this one's version, and deliver it here."""
+        self._apply(self.keeper.refresh(), executed=False)
+
+    def _hinted(self, first: int, last: int, rows: list[dict[str, Any]]) -> None:
+        self._apply(self.keeper.take_hint(first, last, rows), executed=False)
+
+    def _closed_elsewhere(
+        self, party: str, party_id: int, seq: int, reason: str, code: int
+    ) -> None:
+        # Which of two sockets of a party is the older needs the cluster's party registry and
+        # its seq (docs/design/cluster.md §4.1), not built yet: closing here on a guess could
+        # close the newer one. Nothing sends these before the registry exists.
+        log.warning("close of %s %s from another node ignored (no party registry)", party, party_id)
 
     def get(self, call_id: str) -> CallView | None:
         call = self.board.calls.get(call_id)
@@ -214,24 +271,39 @@ class Hub:
         )
 
     # ------------------------------------------------------------------ applying events
-    def _apply(self, events: list[ev.Event]) -> None:
-        if not events:
+    def _execute(self, command: Command) -> None:
+        self._apply(self.keeper.execute(command, self.clock.time()))
+
+    def _apply(self, events: list[ev.Event], executed: bool = True) -> None:
+        """Events this node executed (recorded by the keeper), or ``executed=False`` folded
+        from what another node executed: frames go to this node's sockets either way (each
+        node delivers to the sockets it holds), but the listeners and the counting run once,
+        on the node that executed."""
+        # presence and registrations move no request: no count, no queue push (as before they
+        # had events); their frames are the hellos
+        moved = [e for e in events if not isinstance(e, REPLICA_ONLY)]
+        if not moved:
             return
-        self.store.record(events)
-        for observer in self._observers:
+        for observer, folded_too in self._observers:
+            if not (executed or folded_too):
+                continue
             try:
-                observer(events)
+                observer(moved)
             except Exception:  # counting must never cost a call
                 log.exception("event observer %r failed", observer)
-        for event in events:
-            self._deliver(event)
+        for event in moved:
+            if executed:
+                self._deliver(event, executed)
+                continue
+            try:
+                self._deliver(event, executed)
+            except Exception:  # a batch folded at once: what the event names may be gone
+                log.exception("could not deliver folded %s", event.kind)
         self._queue_dirty = True
 
-    def _run(
-        self, conn: Connection, command: Callable[[], list[ev.Event]], ref: str | None
-    ) -> bool:
+    def _run(self, conn: Connection, command: Command, ref: str | None) -> bool:
         try:
-            events = command()
+            events = self.keeper.execute(command, self.clock.time())
         except AttentionError as exc:  # refused: nothing changed
             conn.send(f.error_frame(exc, ref))
             return False
@@ -245,18 +317,24 @@ class Hub:
             except Exception:  # one listener's bug must not cost the others (or the call)
                 log.exception("%s.%s failed for call %s", type(listener).__name__, method, call.id)
 
-    def _deliver(self, event: ev.Event) -> None:
+    def _deliver(self, event: ev.Event, executed: bool) -> None:
+        """Frames for this node's own sockets (a socket on another node gets its frames from
+        that node's fold of the same event, never across the bus)."""
+        kiosk, clerk = self._to_local_kiosk, self._to_local_clerk
         match event:
-            case ev.OfferMade():
-                self.to_clerk(event.clerk_id, self._ring_frame(event.offer_id))
+            # folded in a batch, an offer or a call may be over already: nothing to show
+            case ev.OfferMade() if event.offer_id in self.board.offers:
+                if event.clerk_id in self.consoles:
+                    clerk(event.clerk_id, self._ring_frame(event.offer_id))
             case ev.OfferEnded():
-                self.to_clerk(
-                    event.clerk_id, f.RingEnded(offer_id=event.offer_id, reason=event.reason)
-                )
-            case ev.CallStarted():
-                self.to_kiosk(event.kiosk_id, self._kiosk_call_frame(event.call_id))
-                self.to_clerk(event.clerk_id, self._console_call_frame(event.call_id))
-                self._tell("call_started", self._view(self.board.calls[event.call_id]))
+                clerk(event.clerk_id, f.RingEnded(offer_id=event.offer_id, reason=event.reason))
+            case ev.CallStarted() if event.call_id in self.board.calls:
+                if event.kiosk_id in self.kiosks:
+                    kiosk(event.kiosk_id, self._kiosk_call_frame(event.call_id))
+                if event.clerk_id in self.consoles:
+                    clerk(event.clerk_id, self._console_call_frame(event.call_id))
+                if executed:
+                    self._tell("call_started", self._view(self.board.calls[event.call_id]))
             case ev.CallEnded():
                 ended = f.CallEnded(
                     call_id=event.call_id,
@@ -264,25 +342,36 @@ class Hub:
                     ended_by=event.ended_by,
                 )
                 # the clerk left (logged out): the booth may ask again, first in the queue
-                rejoin = event.kiosk_id in self.board.rejoin
-                self.to_kiosk(event.kiosk_id, ended.model_copy(update={"rejoin": rejoin}))
-                self.to_clerk(event.clerk_id, ended.model_copy(update={"wrap_up": True}))
+                rejoin = event.rejoin_until is not None
+                kiosk(event.kiosk_id, ended.model_copy(update={"rejoin": rejoin}))
+                clerk(event.clerk_id, ended.model_copy(update={"wrap_up": True}))
                 # the call joins the day's list when it ends (as a fresh hello would list it)
-                self.to_clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
-                self._tell("call_ended", self._view(self.board.calls[event.call_id]))
+                if event.clerk_id in self.consoles:
+                    clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
+                if executed:
+                    self._tell("call_ended", self._view(self.board.calls[event.call_id]))
             case ev.CallWrappedUp():
-                self.to_clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
+                if event.clerk_id in self.consoles:
+                    clerk(event.clerk_id, self.attentions_frame(event.clerk_id))
             case ev.ClerkStateChanged():
-                self.to_clerk(event.clerk_id, f.State(state=event.state, reason=event.reason))
+                clerk(event.clerk_id, f.State(state=event.state, reason=event.reason))
             case ev.RequestCancelled() | ev.RequestAbandoned():
                 self._sent_places.pop(event.kiosk_id, None)
                 reason = "cancelled" if isinstance(event, ev.RequestCancelled) else "abandoned"
-                self.to_kiosk(
+                kiosk(
                     event.kiosk_id,
                     f.RequestEnded(request_id=event.request_id, reason=reason),
                 )
             case _:
                 pass  # a queued request's place follows with the next queue push
+
+    def _to_local_kiosk(self, kiosk_id: int, frame: f.Outbound) -> None:
+        if kiosk_id in self.kiosks:
+            self.to_kiosk(kiosk_id, frame)
+
+    def _to_local_clerk(self, clerk_id: int, frame: f.Outbound) -> None:
+        if clerk_id in self.consoles:
+            self.to_clerk(clerk_id, frame)
 
     # ------------------------------------------------------------------ frames
     def _ring_frame(self, offer_id: str) -> f.Ring:
@@ -477,7 +566,7 @@ class Hub:
         for clerk_id in clerks:
             # a clerk who logged out will not come back to the call: end it now (the booth
             # would show a frozen picture through the console's grace period)
-            self._apply(self.board.clerk_left(clerk_id, now))
+            self.clerk_logged_out(clerk_id)
             self.consoles.close(clerk_id, "logged_out", CLOSE_UNAUTHORISED, "session ended")
 
     def _drop_silent(self, now: float) -> None:
@@ -545,8 +634,9 @@ class Hub:
     def kiosk_joined(self, conn: Connection) -> None:
         kiosk_id = conn.party_id
         self.kiosks.join(conn)
+        self.bus.listen(f.KIOSK, kiosk_id)
         self._sent_places.pop(kiosk_id, None)
-        self.board.kiosk_connected(kiosk_id, self.clock.time())
+        self._execute(lambda b, t: replica.kiosk_joined(b, kiosk_id, t))
         hello = self.kiosk_hello(kiosk_id)
         conn.send(hello)
         conn.send(self.office_frame())
@@ -561,11 +651,11 @@ class Hub:
 
     def kiosk_left(self, conn: Connection) -> None:
         if self.kiosks.leave(conn):
-            self.board.kiosk_disconnected(conn.party_id, self.clock.time())
+            self.bus.unlisten(f.KIOSK, conn.party_id)
+            self._execute(lambda b, t: replica.kiosk_gone(b, conn.party_id, t))
 
     def kiosk_frame(self, conn: Connection, frame: Any) -> None:
         kiosk_id = conn.party_id
-        now = self.clock.time()
         match frame:
             case f.Ping():
                 conn.send(f.Pong(t=frame.t))
@@ -579,24 +669,16 @@ class Hub:
                     return
                 self._run(
                     conn,
-                    lambda: self.board.request(kiosk_id, frame.language, frame.topic, now),
+                    lambda b, t: b.request(kiosk_id, frame.language, frame.topic, t),
                     frame.ref,
                 )
                 self._queue_dirty = True
             case f.Cancel():
-                request = self.board.live_request_of(kiosk_id)
-                if request is None or (frame.request_id and frame.request_id != request.id):
-                    conn.send(f.error_frame(NO_REQUEST(), frame.ref))
-                    return
-                self._run(conn, lambda: self.board.cancel(request.id, now), frame.ref)
+                self._run(conn, _cancel_own(kiosk_id, frame.request_id), frame.ref)
             case f.Signal():
                 self._relay(conn, frame, Party.KIOSK)
             case f.HangUp():
-                call = self.board.calls.get(frame.call_id)
-                if call is None or call.kiosk_id != kiosk_id:
-                    conn.send(f.error_frame(NO_CALL("That call is not yours"), frame.ref))
-                    return
-                self._run(conn, lambda: self.board.hang_up(call.id, Party.KIOSK, now), frame.ref)
+                self._run(conn, _hang_up_own(Party.KIOSK, kiosk_id, frame.call_id), frame.ref)
             case f.Rate():
                 rated_at = self.clock.now()
                 clerk_id = self.store.rate(frame.request_id, kiosk_id, frame.rating, rated_at)
@@ -647,13 +729,17 @@ class Hub:
     ) -> None:
         clerk_id = conn.party_id
         self.consoles.join(conn)
-        now = self.clock.time()
-        self.board.register_clerk(clerk_id, languages, topics, idle_since=now)
+        self.bus.listen(f.CONSOLE, clerk_id)
+        # known (idle from now if new) before the hello, connected after it: a ring that the
+        # connection makes follows the hello, as it would follow any later hello
+        self._execute(
+            lambda b, t: replica.register_clerk(b, clerk_id, languages, topics, t, idle_since=t)
+        )
         hello = self.console_hello(clerk_id)
         conn.send(hello)
         conn.send(self.attentions_frame(clerk_id))
-        conn.send(self.queue_summary(now))
-        self._apply(self.board.console_connected(clerk_id, now))
+        conn.send(self.queue_summary(self.clock.time()))
+        self._execute(lambda b, t: replica.console_joined(b, clerk_id, languages, topics, t))
         if hello.call is not None:
             call = self.get(hello.call.call_id)
             assert call is not None
@@ -662,34 +748,28 @@ class Hub:
 
     def clerk_left(self, conn: Connection) -> None:
         if self.consoles.leave(conn):
-            self.board.console_disconnected(conn.party_id, self.clock.time())
+            self.bus.unlisten(f.CONSOLE, conn.party_id)
+            self._execute(lambda b, t: replica.console_gone(b, conn.party_id, t))
 
     def console_frame(self, conn: Connection, frame: Any) -> None:
         clerk_id = conn.party_id
-        now = self.clock.time()
         match frame:
             case f.Ping():
                 conn.send(f.Pong(t=frame.t))
             case f.SetState():
                 self._run(
                     conn,
-                    lambda: self.board.set_clerk_state(clerk_id, ClerkState(frame.state), now),
+                    lambda b, t: b.set_clerk_state(clerk_id, ClerkState(frame.state), t),
                     frame.ref,
                 )
             case f.Accept():
-                self._run(conn, lambda: self.board.accept(clerk_id, frame.offer_id, now), frame.ref)
+                self._run(conn, lambda b, t: b.accept(clerk_id, frame.offer_id, t), frame.ref)
             case f.Decline():
-                self._run(
-                    conn, lambda: self.board.decline(clerk_id, frame.offer_id, now), frame.ref
-                )
+                self._run(conn, lambda b, t: b.decline(clerk_id, frame.offer_id, t), frame.ref)
             case f.Signal():
                 self._relay(conn, frame, Party.CLERK)
             case f.HangUp():
-                call = self.board.calls.get(frame.call_id)
-                if call is None or call.clerk_id != clerk_id:
-                    conn.send(f.error_frame(NO_CALL("That call is not yours"), frame.ref))
-                    return
-                self._run(conn, lambda: self.board.hang_up(call.id, Party.CLERK, now), frame.ref)
+                self._run(conn, _hang_up_own(Party.CLERK, clerk_id, frame.call_id), frame.ref)
             case f.WrapUp():
                 if frame.outcome not in self.settings.outcomes:
                     refused = BAD_OUTCOME(f"Unknown outcome {frame.outcome!r}")
@@ -697,9 +777,7 @@ class Hub:
                     return
                 self._run(
                     conn,
-                    lambda: self.board.wrap_up(
-                        clerk_id, frame.call_id, frame.outcome, frame.note, now
-                    ),
+                    lambda b, t: b.wrap_up(clerk_id, frame.call_id, frame.outcome, frame.note, t),
                     frame.ref,
                 )
             case _:
@@ -727,7 +805,7 @@ class Hub:
         """The clerk logged out: they will not come back to a call they were in, so it ends now
         instead of after the console's grace period (the booth meanwhile showed a frozen
         picture), and its citizen may ask again first in the queue."""
-        self._apply(self.board.clerk_left(clerk_id, self.clock.time()))
+        self._execute(lambda b, t: b.clerk_left(clerk_id, t))
 
     def revoked_staff(self, sessions: dict[int, str]) -> set[int]:
         """Which of these staff sockets (staff id -> session token hash) may no longer be
@@ -740,9 +818,32 @@ class Hub:
         """Someone else (a supervisor, from the wallboard) sets a clerk's state: the clerk's own
         command, recorded with ``reason``; raises ``AttentionError`` when the switchboard refuses
         (a clerk ringing, in a call or in wrap-up is ``busy``)."""
-        self._apply(self.board.set_clerk_state(clerk_id, state, self.clock.time(), reason))
+        self._execute(lambda b, t: b.set_clerk_state(clerk_id, state, t, reason))
 
     def kiosk_disabled(self, kiosk_id: int) -> None:
         """The booth was disabled or unpaired: its page and its agent are shut out (4403)."""
         for sockets in (self.kiosks, self.agents):
             sockets.close(kiosk_id, "disabled", CLOSE_FORBIDDEN, "kiosk disabled")
+
+
+# Commands that check whose the request or call is on the board they run on: a shared keeper
+# brings that board up to date first, the hub's own may lag what other nodes did.
+def _cancel_own(kiosk_id: int, request_id: str | None) -> Command:
+    def command(board: Switchboard, now: float) -> list[ev.Event]:
+        request = board.live_request_of(kiosk_id)
+        if request is None or (request_id and request_id != request.id):
+            raise NO_REQUEST()
+        return board.cancel(request.id, now)
+
+    return command
+
+
+def _hang_up_own(party: Party, party_id: int, call_id: str) -> Command:
+    def command(board: Switchboard, now: float) -> list[ev.Event]:
+        call = board.calls.get(call_id)
+        whose = None if call is None else call.kiosk_id if party == Party.KIOSK else call.clerk_id
+        if call is None or whose != party_id:
+            raise NO_CALL("That call is not yours")
+        return board.hang_up(call.id, party, now)
+
+    return command
