@@ -64,6 +64,8 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ctx.hub.start()
+        if ctx.node is not None:
+            await ctx.node.start()
         loop = asyncio.get_running_loop()
         tasks = [
             loop.create_task(_every(ctx, PURGE_EVERY_S, "housekeeping", _housekeeping)),
@@ -83,6 +85,8 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
                     await task
             if ctx.wallboard is not None:
                 await ctx.wallboard.stop()
+            if ctx.node is not None:
+                await ctx.node.stop()
             await ctx.hub.stop()
 
     app = FastAPI(

@@ -340,6 +340,8 @@ def _serve_draining(app: Any, ctx: Any, settings: Settings) -> None:
             log.info("SIGTERM: draining for up to %.0f s (a second SIGTERM stops at once)", window)
             for server in self.servers:  # new connections are refused: a proxy fails over
                 server.close()
+            if ctx.node is not None:  # the next heartbeat says so to the other nodes
+                ctx.node.draining = True
             others = [ctx.wallboard.sockets] if ctx.wallboard is not None else []
             try:
                 closed = await ctx.hub.drain(window, others)

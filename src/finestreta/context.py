@@ -16,8 +16,9 @@ from finestreta.accounts.models import Kiosk, KioskSession, StaffSession, StaffU
 from finestreta.accounts.service import LAST_USE_EVERY
 from finestreta.accounts.throttle import LoginGuard
 from finestreta.attention import RoutingRules, Switchboard
-from finestreta.attention.boards import LocalBoard
+from finestreta.attention.boards import BoardKeeper, LocalBoard
 from finestreta.attention.memory import CallMemory
+from finestreta.attention.shared import SharedBoard
 from finestreta.attention.store import AttentionStore
 from finestreta.clock import SYSTEM_CLOCK, Clock
 from finestreta.config import Settings
@@ -37,8 +38,11 @@ from finestreta.procedures.base import Procedure
 from finestreta.procedures.platform import Platform
 from finestreta.procedures.steps import StepLog
 from finestreta.realtime import frames as f
+from finestreta.realtime.cluster import ClusterNode, new_node_id
 from finestreta.realtime.hub import Hub
 from finestreta.realtime.ports import CallListener, CallView
+from finestreta.realtime.redis_bus import RedisBus, default_prefix
+from finestreta.realtime.registry import NodeRoster, PartyRegistry
 from finestreta.signatures.desk import SignatureDesk, SignatureGiven
 from finestreta.streets.factory import street_register
 from finestreta.supervision.live import Wallboard
@@ -66,6 +70,7 @@ class AppContext:
     extra: dict[str, Any] = field(default_factory=dict)
     metrics: Metrics | None = None  # GET /metrics (None: not counted, e.g. some tests)
     wallboard: Wallboard | None = None  # /ws/supervisor (None: no wallboard, e.g. some tests)
+    node: ClusterNode | None = None  # several nodes (FINESTRETA_REDIS_URL); None: one node
 
     def procedure(self, name: str) -> Procedure:
         return self.procedures[name]
@@ -147,9 +152,16 @@ def build_context(
     )
     directory = Directory(lambda: load_directory(db))
     store = AttentionStore(db)
+    keeper: BoardKeeper = LocalBoard(Switchboard(rules), store)
+    bus: RedisBus | None = None
+    node_id = settings.node_id or new_node_id(settings.host, settings.port)
+    if settings.clustered:  # several nodes: the board is the database's log, frames cross Redis
+        prefix = settings.redis_prefix or default_prefix(settings.database_url)
+        bus = RedisBus(settings.redis_url.get_secret_value(), prefix, node_id)
+        keeper = SharedBoard(db, node_id, rules, publish=bus.hint, clock=clock.time)
     hub = Hub(
         settings,
-        LocalBoard(Switchboard(rules), store),
+        keeper,
         store,
         directory,
         clock=clock,
@@ -158,7 +170,22 @@ def build_context(
         ),
         topics=topics,
         frames=frames,
+        bus=bus,
     )
+    node: ClusterNode | None = None
+    if bus is not None:
+        hub.poll_s = settings.cluster_poll_seconds
+        bus.on_reconnect = hub.refresh  # hints were lost while Redis was away
+        node = ClusterNode(
+            hub,
+            bus,
+            PartyRegistry(db),
+            NodeRoster(db),
+            node_id,
+            f"{settings.host}:{settings.port}",
+            settings.node_lease_seconds,
+        )
+        hub.parties = node
     retention = Retention.from_settings(settings, [p.retention for p in chosen])
     decoding = DecodeBudget(
         int(settings.max_image_decode_mib * 1024 * 1024), settings.image_decodes_at_once
@@ -245,6 +272,7 @@ def build_context(
         signatures=signatures,
         metrics=metrics,
         wallboard=wallboard,
+        node=node,
     )
 
 

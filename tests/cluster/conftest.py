@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import Server, seed
-from tests.cluster.harness import Nginx, nginx_binary
+from tests.cluster.harness import Nginx, RedisServer, nginx_binary
 from tests.conftest import need, postgres_schema
 
 # the proxy's address as the node sees it (nginx connects to the node from loopback)
@@ -50,3 +50,13 @@ def behind_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Behind]:
                 nginx.stop()
         finally:
             node.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.conftest import need
+
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "deploy" / "nginx" / "finestreta.conf"
 
@@ -173,3 +175,47 @@ class Nginx:
     def log(self) -> str:
         logs = [self.directory / "stderr.log", self.directory / "error.log"]
         return "".join(p.read_text(errors="replace") for p in logs if p.exists())
+
+
+class RedisServer:
+    """``redis-server`` on a free loopback port, without persistence; restartable on that port."""
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        need(Path(binary).exists(), "redis-server is not installed")
+        self.binary = binary
+        self.workdir = workdir
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *(self.binary, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.workdir)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.02)
+        raise RuntimeError("redis-server did not start")
+
+    def pause(self, paused: bool) -> None:
+        """SIGSTOP/SIGCONT: a hung broker whose kernel still holds the connections open."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP if paused else signal.SIGCONT)
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(5)
+            self.process = None

@@ -4,76 +4,17 @@ kills and starts again (the machine's shared Redis is never touched)."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-import signal
-import socket
-import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from finestreta.realtime.redis_bus import RedisBus, default_prefix
-from tests.cluster.harness import free_port
-from tests.conftest import need
+from tests.cluster.harness import RedisServer
 
 pytestmark = pytest.mark.cluster
-
-
-class RedisServer:
-    """``redis-server`` on a free loopback port, without persistence; restartable on that port."""
-
-    def __init__(self, workdir: Path) -> None:
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        need(Path(binary).exists(), "redis-server is not installed")
-        self.binary = binary
-        self.workdir = workdir
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                *(self.binary, "--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--dir", str(self.workdir)),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def pause(self, paused: bool) -> None:
-        """SIGSTOP/SIGCONT: a hung broker whose kernel still holds the connections open."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP if paused else signal.SIGCONT)
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(5)
-            self.process = None
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 class Node:

@@ -74,6 +74,7 @@ class SharedBoard:
         self._board = Switchboard(self.rules, new_id=new_id)
         self._version = 0
         self._folded: list[Event] = []
+        self._on_folded: Callable[[list[Event]], None] | None = None
         # the replica may be wrong (a failure mid-command or mid-fold): reload before using it
         self._stale = False
         self._snapshot_version = -1
@@ -138,6 +139,20 @@ class SharedBoard:
         the board started changing (a fold, the command, the commit), reloads the board from
         the database before propagating: nothing of the command is durable. A failure to take
         the lock (``lock_timeout``, the database away) leaves the board as it was."""
+        try:
+            return self._execute(command, now)
+        finally:  # what was folded on the way is delivered first, whether it ran or not
+            if self._on_folded is not None:
+                folded = self.drain_folded()
+                if folded:
+                    self._on_folded(folded)
+
+    def on_folded(self, callback: Callable[[list[Event]], None]) -> None:
+        """``callback`` gets what :meth:`execute` folds on its way (before the command's own
+        events are returned); :meth:`refresh` and :meth:`take_hint` return theirs instead."""
+        self._on_folded = callback
+
+    def _execute(self, command: Command, now: float) -> list[Event]:
         if self._stale:
             self._reload()
         try:

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -79,6 +80,10 @@ class Connection:
         # unpairing ends the session, and the socket is closed too ("" for the kiosk agent,
         # which proves the device secret itself).
         self.credential = ""
+        # which socket of the party this is, cluster-wide (realtime/cluster.py): the registry
+        # row names it, and of two sockets of one party the higher seq is the newer
+        self.conn_id = uuid.uuid4().hex
+        self.seq = 0
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self.closed = False

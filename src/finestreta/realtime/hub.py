@@ -37,6 +37,7 @@ from finestreta.media.ice import ice_configuration
 from finestreta.realtime import drain
 from finestreta.realtime import frames as f
 from finestreta.realtime.bus import Bus, LocalBus
+from finestreta.realtime.cluster import LocalParties, Parties
 from finestreta.realtime.connections import (
     CLOSE_FORBIDDEN,
     CLOSE_GOING_AWAY,
@@ -91,6 +92,9 @@ class Hub:
         self.keeper = keeper
         self.store = store
         self.bus: Bus = bus or LocalBus()
+        # who else must know of a socket (the cluster's party registry; nobody on one node)
+        self.parties: Parties = LocalParties()
+        self.poll_s = POLL_EVERY_S
         self.directory = directory
         self.clock = clock
         self.topics = topics
@@ -186,10 +190,12 @@ class Hub:
 
     def tick(self) -> None:
         now = self.clock.time()
-        if self.bus.mode != "none" and now - self._polled >= POLL_EVERY_S:
+        if self.bus.mode != "none" and now - self._polled >= self.poll_s:
             self._polled = now  # a lost hint costs at most this long
             self.refresh()
-        self._apply(self.keeper.execute(replica.tick, now))
+        due = self.board.next_due() if self.bus.mode != "none" else now
+        if due is not None and due <= now:  # several nodes: the lock only when something is due
+            self._apply(self.keeper.execute(replica.tick, now))
         self._drop_silent(now)
         self._check_credentials(now)
         self._check_office(now)
@@ -234,10 +240,18 @@ class Hub:
     def _closed_elsewhere(
         self, party: str, party_id: int, seq: int, reason: str, code: int
     ) -> None:
-        # Which of two sockets of a party is the older needs the cluster's party registry and
-        # its seq (docs/design/cluster.md §4.1), not built yet: closing here on a guess could
-        # close the newer one. Nothing sends these before the registry exists.
-        log.warning("close of %s %s from another node ignored (no party registry)", party, party_id)
+        self.parties.close_older(party, party_id, seq, reason, code)
+
+    def sockets_of(self, party: str) -> Sockets | None:
+        return {f.KIOSK: self.kiosks, f.CONSOLE: self.consoles, f.AGENT: self.agents}.get(party)
+
+    def party_gone(self, party: str, party_id: int) -> None:
+        """A socket another node held is gone with that node (its lease ran out): the party
+        left, unless it is back here already."""
+        if party == f.KIOSK and party_id not in self.kiosks:
+            self._execute(lambda b, t: replica.kiosk_gone(b, party_id, t))
+        elif party == f.CONSOLE and party_id not in self.consoles:
+            self._execute(lambda b, t: replica.console_gone(b, party_id, t))
 
     def get(self, call_id: str) -> CallView | None:
         call = self.board.calls.get(call_id)
@@ -634,6 +648,7 @@ class Hub:
     def kiosk_joined(self, conn: Connection) -> None:
         kiosk_id = conn.party_id
         self.kiosks.join(conn)
+        self.parties.joined(conn)
         self.bus.listen(f.KIOSK, kiosk_id)
         self._sent_places.pop(kiosk_id, None)
         self._execute(lambda b, t: replica.kiosk_joined(b, kiosk_id, t))
@@ -652,7 +667,8 @@ class Hub:
     def kiosk_left(self, conn: Connection) -> None:
         if self.kiosks.leave(conn):
             self.bus.unlisten(f.KIOSK, conn.party_id)
-            self._execute(lambda b, t: replica.kiosk_gone(b, conn.party_id, t))
+            if self.parties.left(conn):  # else a newer socket on another node replaced it
+                self._execute(lambda b, t: replica.kiosk_gone(b, conn.party_id, t))
 
     def kiosk_frame(self, conn: Connection, frame: Any) -> None:
         kiosk_id = conn.party_id
@@ -729,6 +745,7 @@ class Hub:
     ) -> None:
         clerk_id = conn.party_id
         self.consoles.join(conn)
+        self.parties.joined(conn)
         self.bus.listen(f.CONSOLE, clerk_id)
         # known (idle from now if new) before the hello, connected after it: a ring that the
         # connection makes follows the hello, as it would follow any later hello
@@ -749,7 +766,8 @@ class Hub:
     def clerk_left(self, conn: Connection) -> None:
         if self.consoles.leave(conn):
             self.bus.unlisten(f.CONSOLE, conn.party_id)
-            self._execute(lambda b, t: replica.console_gone(b, conn.party_id, t))
+            if self.parties.left(conn):  # else a newer socket on another node replaced it
+                self._execute(lambda b, t: replica.console_gone(b, conn.party_id, t))
 
     def console_frame(self, conn: Connection, frame: Any) -> None:
         clerk_id = conn.party_id

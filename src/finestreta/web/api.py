@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
@@ -31,6 +31,11 @@ DRAINING = declare("draining", Unavailable, N_("The server is restarting. Try ag
 class HealthAnswer(BaseModel):
     ok: bool
     version: str
+    mode: Literal["embedded", "cluster"] = "embedded"
+    # the bus between nodes: "none" on one node; "down" while Redis is away (this node still
+    # serves the sockets it holds and catches up from the database: not a reason to eject it)
+    bus: Literal["none", "ok", "down"] = "none"
+    board_version: int = 0
 
 
 class AttentionsAnswer(BaseModel):
@@ -44,7 +49,16 @@ def health(request: Request) -> HealthAnswer:
     # process stops within FINESTRETA_DRAIN_SECONDS
     if ctx_of(request).hub.draining:
         raise DRAINING("Draining before a restart")
-    return HealthAnswer(ok=True, version=__version__)
+    hub = ctx_of(request).hub
+    if hub.bus.mode == "none":
+        return HealthAnswer(ok=True, version=__version__)
+    return HealthAnswer(
+        ok=True,
+        version=__version__,
+        mode="cluster",
+        bus="ok" if hub.bus.healthy else "down",
+        board_version=hub.keeper.version,
+    )
 
 
 @router.get("/api/calls/{call_id}/ice", responses=refusals(401, 404))
