@@ -279,3 +279,30 @@ def test_a_frame_from_a_node_ahead_waits_for_the_fold_it_follows(
     assert node.keeper.refreshed == 1
     node.hub.from_bus(f.KIOSK, node.booth, signal, 0)  # not held here (any more): dropped
     assert node.console.types().count("signal") == 2
+
+
+def test_a_call_not_folded_yet_is_read_from_the_database_on_several_nodes_only(
+    db: Database, settings: Settings, make_staff: MakeStaff, make_booth: MakeBooth
+) -> None:
+    """An HTTP request (the call's ICE servers, a document) lands on any node: one that has not
+    folded a call started elsewhere a moment ago reads it from the database (§4.4)."""
+    node = Node(db, settings, make_staff("anna"), make_booth("k1").id)
+    node.clerk_available()
+    asked, accepted = _logged_elsewhere(node)
+    (started,) = _of(accepted, CallStarted)
+    node.keeper.store.record(asked + accepted)  # logged by the other node, not folded here
+    assert started.call_id not in node.hub.board.calls
+    view = node.hub.get(started.call_id)
+    assert view is not None
+    assert (view.kiosk_id, view.clerk_id, view.active, view.topic) == (
+        node.booth,
+        node.anna,
+        True,
+        "general",
+    )
+    assert node.hub.active_of_kiosk(node.booth) == view
+    assert node.hub.active_of_clerk(node.anna) == view
+    assert node.hub.get("nope") is None
+    node.bus.mode = "none"  # one node: the board is the truth
+    assert node.hub.get(started.call_id) is None
+    assert node.hub.active_of_kiosk(node.booth) is None

@@ -179,6 +179,43 @@ class AttentionStore:
         clerk_id = session.scalar(select(CallRow.clerk_id).where(CallRow.request_id == request_id))
         return clerk_id if clerk_id is not None else 0
 
+    def stored_call(
+        self,
+        call_id: str | None = None,
+        *,
+        kiosk_id: int | None = None,
+        clerk_id: int | None = None,
+    ) -> dict[str, Any] | None:
+        """A call as the database has it: by id, or the active call of a booth or a clerk.
+        Several nodes: another node may have started it a moment ago, before this node folded
+        it (an HTTP request lands on any node)."""
+        query = select(CallRow, AttentionRequestRow).join(
+            AttentionRequestRow, AttentionRequestRow.id == CallRow.request_id
+        )
+        if call_id is not None:
+            query = query.where(CallRow.id == call_id)
+        else:
+            query = query.where(CallRow.state == CallState.ACTIVE.value)
+            if kiosk_id is not None:
+                query = query.where(CallRow.kiosk_id == kiosk_id)
+            if clerk_id is not None:
+                query = query.where(CallRow.clerk_id == clerk_id)
+        with self.db.session() as session:
+            found = session.execute(query.limit(1)).first()
+            if found is None:
+                return None
+            call, request = found
+            return {
+                "id": call.id,
+                "request_id": call.request_id,
+                "kiosk_id": call.kiosk_id,
+                "clerk_id": call.clerk_id,
+                "active": call.state == CallState.ACTIVE.value,
+                "topic": request.topic,
+                "language": request.language,
+                "started_at": call.started_at.timestamp(),
+            }
+
     def attentions_of_day(self, clerk_id: int, day_start: datetime) -> list[dict[str, Any]]:
         """The clerk's calls since ``day_start`` that are over (wrapped up or waiting for the
         wrap-up): time, topic, language, wait, duration, outcome. The call in progress is not

@@ -255,21 +255,34 @@ class Hub:
 
     def get(self, call_id: str) -> CallView | None:
         call = self.board.calls.get(call_id)
-        return self._view(call) if call is not None else None
+        if call is not None:
+            return self._view(call)
+        return self._stored(call_id=call_id)
 
     def active_of_kiosk(self, kiosk_id: int) -> CallView | None:
         request = self.board.live_request_of(kiosk_id)
         call = self.board.calls.get(request.call_id) if request and request.call_id else None
-        if call is None or call.state != CallState.ACTIVE:
-            return None
-        return self._view(call)
+        if call is None:
+            return self._stored(kiosk_id=kiosk_id)
+        return self._view(call) if call.state == CallState.ACTIVE else None
 
     def active_of_clerk(self, clerk_id: int) -> CallView | None:
         clerk = self.board.clerks.get(clerk_id)
         call = self.board.calls.get(clerk.call_id) if clerk and clerk.call_id else None
-        if call is None or call.state != CallState.ACTIVE:
+        if call is None:
+            return self._stored(clerk_id=clerk_id)
+        return self._view(call) if call.state == CallState.ACTIVE else None
+
+    def _stored(
+        self, call_id: str | None = None, kiosk_id: int | None = None, clerk_id: int | None = None
+    ) -> CallView | None:
+        """Several nodes: a call this node has not folded yet (started elsewhere a moment ago;
+        these are read from HTTP requests, which land on any node) is read from the database.
+        One node: the board is the truth, a miss is a miss."""
+        if self.bus.mode == "none":
             return None
-        return self._view(call)
+        row = self.store.stored_call(call_id, kiosk_id=kiosk_id, clerk_id=clerk_id)
+        return CallView(**row) if row is not None else None
 
     def _view(self, call: Call) -> CallView:
         request = self.board.requests.get(call.request_id)
