@@ -57,6 +57,7 @@ def office(tmp_path: Path, redis_server: RedisServer) -> Iterator[Office]:
             "FINESTRETA_NODE_LEASE_SECONDS": str(LEASE_S),
             "FINESTRETA_CLUSTER_POLL_SECONDS": "0.5",
             "FINESTRETA_KIOSK_GRACE_SECONDS": "30",
+            "FINESTRETA_RING_TIMEOUT_SECONDS": "3",
         }
         nodes = []
         for name in ("a", "b"):
@@ -212,3 +213,73 @@ def test_redis_away_is_said_and_the_queue_goes_on(office: Office) -> None:
         data = candidate("cle1", 9)
         console.send({"type": "signal", "call_id": call_id, "data": data})
         assert kiosk.expect("signal", timeout=5)["data"] == data
+
+
+def test_an_offer_made_on_a_dead_node_expires_and_rings_the_next_clerk(office: Office) -> None:
+    """Anna's console is on node A and is rung; A dies and Anna does not come back: any node
+    expires the offer at its deadline (it is a row with a deadline, not a node's timer), and
+    the citizen rings Jordi on node B."""
+    kiosk = Party(
+        office.b.url,
+        "kiosk",
+        ("fs_kiosk", pair_booth(office.b.url, "sants", office.booths["sants"])),
+    )
+    anna = Party(office.a.url, "console", ("fs_staff", log_in(office.a.url, "anna", PASSWORD)))
+    jordi = Party(office.b.url, "console", ("fs_staff", log_in(office.b.url, "jordi", PASSWORD)))
+    with kiosk, anna, jordi:
+        kiosk.open()
+        anna.open()
+        anna.send({"type": "set_state", "state": "available"})
+        anna.expect("state", state="available")
+        kiosk.send({"type": "request_attention", "language": "ca", "topic": "general"})
+        ring = anna.expect("ring", timeout=5)  # Anna waited longest: she is rung first
+        office.a.kill()
+        anna.ws = None
+        jordi.open()
+        jordi.send({"type": "set_state", "state": "available"})
+        jordi.expect("state", state="available")
+        # the ring timeout (3 s here) runs out on node B, which rings Jordi for the citizen
+        again = jordi.expect("ring", timeout=10)
+        assert again["request_id"] == ring["request_id"]
+        assert again["offer_id"] != ring["offer_id"]
+        jordi.send({"type": "accept", "offer_id": again["offer_id"]})
+        call_id = jordi.expect("call_started")["call_id"]
+        assert kiosk.expect("call_started", timeout=5)["call_id"] == call_id
+
+
+def test_a_rolling_upgrade_moves_the_sockets_to_the_other_node(office: Office) -> None:
+    """SIGTERM drains node A: its booth and console are told ``draining`` (1012), reconnect to
+    B and find their call there; A leaves the cluster (``gone``) without waiting for its lease,
+    and the call goes on through B."""
+    kiosk, console, kiosk_id, clerk_id = _parties(office)
+    with kiosk, console:
+        console.send({"type": "set_state", "state": "available"})
+        console.expect("state", state="available")
+        kiosk.send({"type": "request_attention", "language": "ca", "topic": "general"})
+        ring = console.expect("ring", timeout=5)
+        console.send({"type": "accept", "offer_id": ring["offer_id"]})
+        call_id = console.expect("call_started")["call_id"]
+        kiosk.expect("call_started", timeout=5)
+        assert office.a.process is not None
+        office.a.process.terminate()  # SIGTERM: drain (2 s in these nodes)
+        assert kiosk.expect("closed", timeout=5)["reason"] == "draining"
+        kiosk.ws = None
+        kiosk.base_url = office.b.url
+        hello = kiosk.open()
+        assert hello["call"]["call_id"] == call_id
+        assert office.a.process.wait(10) == 0
+        assert office.holder("kiosk", kiosk_id) == str(office.b.port)
+        assert office.holder("console", clerk_id) == str(office.b.port)
+        engine = create_engine(office.db_url)
+        try:
+            with engine.connect() as conn:
+                state = conn.execute(
+                    text("SELECT state FROM cluster_nodes WHERE node_id = :a"),
+                    {"a": f"node-a:{office.a.port}"},
+                ).scalar()
+        finally:
+            engine.dispose()
+        assert state == "gone"
+        offer = sdp("offer", "boo9")
+        kiosk.send({"type": "signal", "call_id": call_id, "data": offer})
+        assert console.expect("signal", timeout=5)["data"] == offer
