@@ -11,12 +11,15 @@ keeper, never the reverse."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from finestreta.attention.events import ClerkRegistered, Event, PresenceChanged
 from finestreta.attention.store import AttentionStore
-from finestreta.attention.switchboard import Switchboard
+from finestreta.attention.switchboard import KioskPresence, Switchboard
+
+log = logging.getLogger(__name__)
 
 # A switchboard command: the board to run on and the moment it runs; the events it made.
 Command = Callable[[Switchboard, float], list[Event]]
@@ -72,6 +75,7 @@ class LocalBoard:
     def __init__(self, board: Switchboard, store: AttentionStore) -> None:
         self._board = board
         self.store = store
+        self._on_folded: Callable[[list[Event]], None] | None = None
 
     @property
     def board(self) -> Switchboard:
@@ -88,8 +92,41 @@ class LocalBoard:
 
     def execute(self, command: Command, now: float) -> list[Event]:
         events = command(self._board, now)
-        self.store.record([e for e in events if not isinstance(e, REPLICA_ONLY)])
+        try:
+            self.store.record([e for e in events if not isinstance(e, REPLICA_ONLY)])
+        except Exception:
+            # The board moved but the database refused (a schema backstop caught a switchboard
+            # bug, or the database is away): the board is reloaded from what is durable, so the
+            # two agree again, instead of deciding on a state nobody recorded until a restart.
+            self._reload(now)
+            raise
         return events
+
+    def _reload(self, now: float) -> None:
+        old = self._board
+        board = Switchboard(old.rules, new_id=old._new_id)
+        try:
+            expired = self.store.load(board, now)
+            self.store.record(expired)
+        except Exception:  # still away: keep the board; the next failure tries again
+            log.exception("could not reload the switchboard from the database")
+            return
+        # who is connected to this process is not in the database: carry it over, so that no
+        # grace period starts for sockets that never closed
+        for clerk_id, was in old.clerks.items():
+            clerk = board.clerks.get(clerk_id)
+            if clerk is not None:
+                clerk.languages, clerk.topics = was.languages, was.topics
+                clerk.connected, clerk.disconnected_since = was.connected, was.disconnected_since
+        for kiosk_id, presence in old.kiosks.items():
+            board.kiosks[kiosk_id] = KioskPresence(
+                kiosk_id, presence.connected, presence.disconnected_since
+            )
+        board.rejoin = dict(old.rejoin)
+        self._board = board
+        log.error("the switchboard was reloaded from the database after a failed write")
+        if expired and self._on_folded is not None:  # the rings that were on end, said so
+            self._on_folded(expired)
 
     def refresh(self) -> list[Event]:
         return []
@@ -98,4 +135,5 @@ class LocalBoard:
         return []
 
     def on_folded(self, callback: Callable[[list[Event]], None]) -> None:
-        return None  # nothing is ever folded from elsewhere
+        # nothing is folded from elsewhere; a reload's expired offers come this way
+        self._on_folded = callback
