@@ -199,6 +199,7 @@ def build_context(
         outbox=hub,
         calls=hub,
         agents=hub.agents,
+        link=hub,
         screen=screen,
         directory=directory,
         db=db,
@@ -206,6 +207,8 @@ def build_context(
         health_interval_s=settings.health_interval_seconds,
         timezone=settings.city_timezone,
     )
+    if node is not None:  # a clerk on another node may queue jobs for an agent held here
+        node.every_second(devices.deliver_queued)
     hub.on_frame(f.KIOSK, "media_status", devices.media_status)
     hub.on_frame(f.KIOSK, "scan_ready", devices.scan_ready_frame)
     hub.subscribe(devices)

@@ -5,7 +5,10 @@ Jobs live in the database (``devices.service``); this desk delivers them to the 
 the agent's reports, and tells the clerk (``job``, ``devices``, ``document`` frames) and the
 citizen (``device_prompt``, ``show_document``, ``hide_document``) what is going on. It sees
 calls through the hub's read-only :class:`Calls`, sends through its :class:`Outbox` and hears
-about calls as a :class:`CallListener`; it holds the agents' sockets itself.
+about calls as a :class:`CallListener`. The agents' sockets are registered, looked up and
+written to through the hub's :class:`AgentLink` (on several nodes the agent may be connected to
+another node than the clerk's: a frame for it crosses the bus, and the jobs queued elsewhere are
+delivered by its node's :meth:`deliver_queued`, about once a second).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from finestreta.documents.service import Documents
 from finestreta.errors import N_, NotFound, declare
 from finestreta.realtime import frames as f
 from finestreta.realtime.connections import Connection, Sockets
-from finestreta.realtime.ports import CallListener, Calls, CallView, Outbox
+from finestreta.realtime.ports import AgentLink, CallListener, Calls, CallView, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,7 @@ class DeviceDesk(CallListener):
         outbox: Outbox,
         calls: Calls,
         agents: Sockets,
+        link: AgentLink,
         screen: BoothScreen,
         directory: Directory,
         db: Database,
@@ -70,7 +74,8 @@ class DeviceDesk(CallListener):
     ) -> None:
         self.outbox = outbox
         self.calls = calls
-        self.agents = agents
+        self.agents = agents  # the sockets this node holds (jobs are sent on them)
+        self.link = link
         self.screen = screen
         self.directory = directory
         self.db = db
@@ -112,7 +117,7 @@ class DeviceDesk(CallListener):
         with self.db.session() as session:
             row = session.get(DeviceHealthRow, kiosk_id)
             agent = dict(row.agent) if row else {}
-        ready, reason = service.printer_can_print(agent, kiosk_id in self.agents)
+        ready, reason = service.printer_can_print(agent, self.link.agent_online(kiosk_id))
         return {"printer_ready": ready, "printer_reason": reason}
 
     def devices_frame(self, kiosk_id: int) -> f.Devices:
@@ -122,7 +127,7 @@ class DeviceDesk(CallListener):
             page = dict(row.page) if row else {}
             last_error = row.last_error if row else ""
             reported = row.reported_at.isoformat() if row else None
-        online = kiosk_id in self.agents
+        online = self.link.agent_online(kiosk_id)
         can_print, print_reason = service.printer_can_print(agent, online)
         scanner = agent.get("scanner") or {}
         can_scan = online and bool(scanner.get("present"))
@@ -179,7 +184,7 @@ class DeviceDesk(CallListener):
     # ------------------------------------------------------------------ agent socket
     def agent_joined(self, conn: Connection) -> None:
         kiosk_id = conn.party_id
-        self.agents.join(conn)
+        self.link.agent_joined(conn)
         with self.db.session() as session:
             service.record_agent_presence(session, kiosk_id, connected=True)
         kiosk = self.directory.kiosk(kiosk_id)
@@ -196,7 +201,7 @@ class DeviceDesk(CallListener):
         """Jobs the agent had not started go back to the queue (delivered again when it comes
         back); the clerk sees each of them move and the devices panel says the agent is gone."""
         kiosk_id = conn.party_id
-        if not self.agents.leave(conn):
+        if not self.link.agent_left(conn):  # replaced by a newer socket, here or elsewhere
             return
         moves: list[service.Move] = []
         with self.db.session() as session:
@@ -209,6 +214,25 @@ class DeviceDesk(CallListener):
         for moved in moves:
             self._after_move(moved)
         self._tell_clerk_of_kiosk(kiosk_id, self.devices_frame(kiosk_id))
+
+    def deliver_queued(self) -> None:
+        """Deliver the jobs waiting in the queue for the agents this node holds: one query,
+        then each booth's delivery. Several nodes: a clerk on another node queued them (its
+        node cannot reach this socket), so each node runs this about once a second."""
+        held = self.agents.ids()
+        if not held:
+            return
+        with self.db.session() as session:
+            rows = session.execute(
+                select(DeviceJobRow.kiosk_id, DeviceJobRow.params).where(
+                    DeviceJobRow.kiosk_id.in_(held),
+                    DeviceJobRow.state == JobState.QUEUED.value,
+                )
+            ).all()
+        # a scan that waits for the citizen's "scan" is not due yet
+        due = sorted({kiosk_id for kiosk_id, params in rows if (params or {}).get("ready", True)})
+        for kiosk_id in due:
+            self._deliver_pending(kiosk_id)
 
     def _deliver_pending(self, kiosk_id: int) -> None:
         conn = self.agents.get(kiosk_id)
@@ -540,9 +564,10 @@ class DeviceDesk(CallListener):
     def sweep_ended_calls(self, before: datetime) -> int:
         """What ``call_ended`` would have done to the jobs of calls that ended before
         ``before`` whose process died before its listeners ran (the periodic sweep, on one
-        node): they expire the same way. Only an agent whose socket this process holds is told
-        to cancel; an agent elsewhere learns nothing until its reports (changing nothing, the
-        job being final) or its next connection (final jobs are not delivered again)."""
+        node): they expire the same way. A connected agent is told to cancel (through the bus
+        when another node holds it); one not connected learns nothing until its reports
+        (changing nothing, the job being final) or its next connection (final jobs are not
+        delivered again)."""
         with self.db.session() as session:
             moves = expire_unstarted(session, ended_calls(before))
         self._expired(moves)
@@ -550,9 +575,8 @@ class DeviceDesk(CallListener):
 
     def _expired(self, moves: list[service.Move]) -> None:
         for moved in moves:
-            agent = self.agents.get(moved.job.kiosk_id)
-            if agent is not None and moved.previous != JobState.QUEUED:
-                agent.send(f.AgentCancel(job_id=moved.job.id))
+            if moved.previous != JobState.QUEUED:  # sent: the agent may be working on it
+                self.link.to_agent(moved.job.kiosk_id, f.AgentCancel(job_id=moved.job.id))
             self._after_move(moved)
 
     def purge_expired(self) -> int:

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 UPKEEP_EVERY_S = 0.25
 HEARTBEAT_EVERY_S = 1.0
 RECONCILE_EVERY_S = 2.0
+EVERY_SECOND_S = 1.0
 
 
 class Parties(Protocol):
@@ -51,6 +52,10 @@ class Parties(Protocol):
         """Another node took ``party``'s socket with ``seq``: close ours if older."""
         ...
 
+    def held_anywhere(self, party: str, party_id: int) -> bool:
+        """Whether any node holds ``party``'s socket (asked when this node holds none)."""
+        ...
+
 
 class LocalParties:
     """One node: a party's socket is the one in the hub's ``Sockets``; nothing else to keep."""
@@ -63,6 +68,9 @@ class LocalParties:
 
     def close_older(self, party: str, party_id: int, seq: int, reason: str, code: int) -> None:
         return None
+
+    def held_anywhere(self, party: str, party_id: int) -> bool:
+        return False  # this node's sockets are all there are
 
 
 def new_node_id(host: str, port: int) -> str:
@@ -92,7 +100,8 @@ class ClusterNode:
         self.clock = clock
         self.draining = False
         self._task: asyncio.Task[None] | None = None
-        self._beat_at = self._reap_at = self._reconcile_at = 0.0
+        self._beat_at = self._reap_at = self._reconcile_at = self._second_at = 0.0
+        self._every_second: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ the hub's hooks
     def joined(self, conn: Connection) -> None:
@@ -112,6 +121,14 @@ class ClusterNode:
         if sockets is not None and conn is not None and conn.seq < seq:
             log.info("%s %s connected on another node; closing this one", party, party_id)
             sockets.close(party_id, reason, code, "replaced by a newer connection")
+
+    def held_anywhere(self, party: str, party_id: int) -> bool:
+        return self.registry.holds_any(party, party_id)
+
+    def every_second(self, task: Callable[[], None]) -> None:
+        """Run ``task`` about once a second with the upkeep (the device desk delivers the jobs
+        queued on other nodes for the agents this node holds)."""
+        self._every_second.append(task)
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
@@ -155,6 +172,13 @@ class ClusterNode:
         if now - self._reconcile_at >= RECONCILE_EVERY_S:
             self._reconcile_at = now
             self.reconcile()
+        if now - self._second_at >= EVERY_SECOND_S:
+            self._second_at = now
+            for task in self._every_second:
+                try:
+                    task()
+                except Exception:  # one task's failure must not stop the heartbeats
+                    log.exception("cluster task %r failed", task)
 
     def _end_node(self, node_id: str) -> None:
         with self.registry.db.session() as session:
@@ -168,7 +192,7 @@ class ClusterNode:
         newer one elsewhere (4409, the "replaced" message was lost), or dropped because this
         node was thought dead (1012: reconnect, and be counted again)."""
         mine = {(s.party, s.party_id): s.conn_id for s in self.registry.of_node(self.node_id)}
-        for party in ("kiosk", "console"):  # agents are not in the registry yet
+        for party in ("kiosk", "console", "agent"):
             sockets = self.hub.sockets_of(party)
             if sockets is None:
                 continue

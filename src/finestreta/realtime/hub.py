@@ -219,6 +219,25 @@ class Hub:
         else:
             self.bus.send(sockets.party, party_id, frame.to_json(), self.keeper.version)
 
+    # ------------------------------------------------------------------ AgentLink
+    def agent_joined(self, conn: Connection) -> None:
+        self.agents.join(conn)
+        self.parties.joined(conn)
+        self.bus.listen(f.AGENT, conn.party_id)
+
+    def agent_left(self, conn: Connection) -> bool:
+        if not self.agents.leave(conn):
+            return False
+        self.bus.unlisten(f.AGENT, conn.party_id)
+        return self.parties.left(conn)  # False: a newer socket on another node replaced it
+
+    def agent_online(self, kiosk_id: int) -> bool:
+        """Connected here, or (several nodes) on another node: one registry read."""
+        return kiosk_id in self.agents or self.parties.held_anywhere(f.AGENT, kiosk_id)
+
+    def to_agent(self, kiosk_id: int, frame: f.Outbound) -> None:
+        self._send(self.agents, kiosk_id, frame)
+
     # ------------------------------------------------------------------ other nodes
     def from_bus(self, party: str, party_id: int, text: str, version: int) -> None:
         """A frame another node sent for a socket held here, made at its board ``version``:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from finestreta.realtime.connections import Connection
 from finestreta.realtime.frames import Outbound
 
 
@@ -43,6 +44,25 @@ class Outbox(Protocol):
     def to_kiosk(self, kiosk_id: int, frame: Outbound) -> None: ...
 
     def to_clerk(self, clerk_id: int, frame: Outbound) -> None: ...
+
+
+class AgentLink(Protocol):
+    """The kiosk agents' sockets as the device desk needs them, whichever node holds them: the
+    hub registers them (the cluster's party registry and bus too), says whether a booth's agent
+    is connected anywhere and sends frames to it (through the bus when another node holds
+    it). On one node only this process's sockets count."""
+
+    def agent_joined(self, conn: Connection) -> None:
+        """``conn`` is the booth's agent socket now (an older one anywhere is replaced)."""
+        ...
+
+    def agent_left(self, conn: Connection) -> bool:
+        """``conn`` closed; whether the agent left (False: a newer socket replaced it)."""
+        ...
+
+    def agent_online(self, kiosk_id: int) -> bool: ...
+
+    def to_agent(self, kiosk_id: int, frame: Outbound) -> None: ...
 
 
 class CallListener:
