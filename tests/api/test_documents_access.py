@@ -87,3 +87,27 @@ def test_documents_stay_with_their_attention(
         kiosk.send({"type": "hang_up", "call_id": call_id})
         kiosk.expect("hide_document")
         assert sants.get(f"/api/kiosk/documents/{document_id}").status_code == 404
+
+
+def test_a_file_missing_on_this_server_is_a_clear_503_not_a_crash(
+    clerk_browser: ClerkBrowser, booth_browser: BoothBrowser, ctx: AppContext
+) -> None:
+    """Several nodes with storage directories that are not shared (or a disk gone): the row
+    exists, the file is not here; the clerk gets a clear answer, and the row is kept."""
+    anna, _ = clerk_browser("anna")
+    sants, _ = booth_browser("sants")
+    with open_socket(anna, "/ws/console") as console, open_socket(sants, "/ws/kiosk") as kiosk:
+        console.expect("hello")
+        kiosk.expect("hello")
+        _, call, _ = start_call(console, kiosk)
+        made = upload(anna, call["call_id"], png())
+        document_id = made.json()["document_id"]
+        with ctx.db.session() as session:
+            sha256 = session.get(DocumentRow, document_id).sha256  # type: ignore[union-attr]
+        ctx.documents.blobs.path(sha256).unlink()
+        answer = anna.get(f"/api/documents/{document_id}")
+        assert answer.status_code == 503
+        assert answer.json()["error"]["code"] == "document_file_missing"
+        assert "Traceback" not in answer.text
+        with ctx.db.session() as session:
+            assert session.get(DocumentRow, document_id) is not None

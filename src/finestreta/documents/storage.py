@@ -11,6 +11,16 @@ import os
 import tempfile
 from pathlib import Path
 
+from finestreta.errors import N_, Unavailable, declare
+
+# The row says the file exists but this server cannot read it: on several nodes, a storage
+# directory that is not shared (docs/operations.md, "Several nodes"), or a disk gone away.
+FILE_MISSING = declare(
+    "document_file_missing",
+    Unavailable,
+    N_("The document's file cannot be read on this server. Try again, or tell the IT team."),
+)
+
 
 class BlobStore:
     def __init__(self, root: Path) -> None:
@@ -40,7 +50,10 @@ class BlobStore:
         return digest
 
     def get(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
+        try:
+            return self.path(sha256).read_bytes()
+        except FileNotFoundError:
+            raise FILE_MISSING(f"no file {sha256[:12]}… under {self.root}") from None
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
