@@ -40,10 +40,10 @@ def client(origin: str, source: str = "0.0.0.0") -> httpx.Client:
 class TlsParty(Party):
     """``tests.protocol.client.Party`` (frames checked against the protocol) over wss://."""
 
-    def open(self) -> dict[str, Any]:
+    def open(self, query: str = "") -> dict[str, Any]:
         name, value = self.cookie
         self.ws = connect(
-            self.base_url.replace("https://", "wss://", 1) + f"/ws/{self.party}",
+            self.base_url.replace("https://", "wss://", 1) + f"/ws/{self.party}{query}",
             origin=Origin(self.base_url),
             additional_headers={"Cookie": f"{name}={value}"},
             # one full-suite run (right after the browser tests) waited more than 10 s for this

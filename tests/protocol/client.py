@@ -68,9 +68,10 @@ class Party:
         self._beat: threading.Thread | None = None
 
     # ------------------------------------------------------------------ the socket
-    def open(self) -> dict[str, Any]:
-        """A new socket; returns its first frame, the ``hello``."""
-        url = self.base_url.replace("http://", "ws://", 1) + f"/ws/{self.party}"
+    def open(self, query: str = "") -> dict[str, Any]:
+        """A new socket (``query``: e.g. ``?media=<call_id>``); returns its first frame, the
+        ``hello``."""
+        url = self.base_url.replace("http://", "ws://", 1) + f"/ws/{self.party}{query}"
         name, value = self.cookie
         self.ws = connect(
             url,

@@ -80,6 +80,9 @@ class Connection:
         # unpairing ends the session, and the socket is closed too ("" for the kiosk agent,
         # which proves the device secret itself).
         self.credential = ""
+        # the call whose peer connection the page kept connected across this reconnection
+        # (``?media=`` on /ws/kiosk and /ws/console, validated at the edge): None if it has none
+        self.media: str | None = None
         # which socket of the party this is, cluster-wide (realtime/cluster.py): the registry
         # row names it, and of two sockets of one party the higher seq is the newer
         self.conn_id = uuid.uuid4().hex

@@ -12,6 +12,7 @@ the citizen's place and the call stay as they were.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Collection
 from typing import Any
@@ -73,6 +74,19 @@ UNKNOWN_TYPE = declare(
 )
 
 
+# ``?media=<call_id>``: a call id as frames carry it (docs/protocol.md, "Starting over")
+_MEDIA = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def media_of(websocket: WebSocket) -> str | None:
+    """The call whose peer connection the page still has connected, from ``?media=``; None
+    when absent or not a call id (a bad one is ignored: the reconnection goes on as without)."""
+    value = websocket.query_params.get("media")
+    if value is None or not _MEDIA.fullmatch(value):
+        return None
+    return value
+
+
 async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
     """Accept, then close with our code: a browser refused at the handshake only sees 1006 and
     cannot tell "not allowed" (stop reconnecting) from "network trouble" (try again)."""
@@ -114,6 +128,7 @@ async def kiosk_socket(websocket: WebSocket) -> None:
         on_frame=hub.kiosk_frame,
         on_leave=hub.kiosk_left,
         credential=token_hash(websocket.cookies.get(security.KIOSK_COOKIE, "")),
+        media=media_of(websocket),
     )
 
 
@@ -133,6 +148,7 @@ async def console_socket(websocket: WebSocket) -> None:
         on_frame=hub.console_frame,
         on_leave=hub.clerk_left,
         credential=token_hash(websocket.cookies.get(security.STAFF_COOKIE, "")),
+        media=media_of(websocket),
     )
 
 
@@ -185,6 +201,7 @@ async def _serve(
     on_frame: Callable[[Connection, Any], None],
     on_leave: Callable[[Connection], None],
     credential: str = "",
+    media: str | None = None,
 ) -> None:
     ctx = ctx_of(websocket)
     if ctx.hub.draining:  # a socket that reached a draining server: come back in a moment
@@ -202,6 +219,7 @@ async def _serve(
         byte_bucket=TokenBucket(settings.frame_bytes_per_second, settings.frame_bytes_burst),
     )
     conn.credential = credential
+    conn.media = media
     conn.start()
     on_join(conn)
     try:

@@ -353,6 +353,9 @@ class KioskHello(Outbound):
     topics: list[str]
     request: LiveRequest | None
     call: KioskCallStarted | None
+    # true when the socket came with ?media= naming this call: the page keeps its peer
+    # connection, and the clerk was not sent call_restart (docs/protocol.md, "Starting over")
+    media_kept: bool | None = None
 
 
 class OpeningSpan(Wire):
@@ -512,6 +515,8 @@ class ConsoleHello(Outbound):
     offer: Ring | None
     call: ConsoleCallStarted | None
     wrap_up: WrapUpPending | None
+    # as the booth's hello: the booth was not sent call_restart
+    media_kept: bool | None = None
 
 
 class State(Outbound):

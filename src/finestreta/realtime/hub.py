@@ -18,7 +18,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from finestreta.accounts.directory import Directory
@@ -70,6 +70,7 @@ BAD_OUTCOME = declare("bad_outcome", InvalidInput, N_("Choose one of the outcome
 
 # A handler of a frame type that a layer or procedure adds: (socket, validated frame).
 FrameHandler = Callable[[Connection, Any], None]
+Hello = TypeVar("Hello", f.KioskHello, f.ConsoleHello)
 
 
 class Hub:
@@ -684,7 +685,7 @@ class Hub:
         self.bus.listen(f.KIOSK, kiosk_id)
         self._sent_places.pop(kiosk_id, None)
         self._execute(lambda b, t: replica.kiosk_joined(b, kiosk_id, t))
-        hello = self.kiosk_hello(kiosk_id)
+        hello = _media_kept(self.kiosk_hello(kiosk_id), conn.media)
         conn.send(hello)
         conn.send(self.office_frame())
         if hello.request is not None and hello.call is None:
@@ -693,7 +694,8 @@ class Hub:
                 conn.send(place)
         call = self.active_of_kiosk(kiosk_id)
         if call is not None:
-            self.to_clerk(call.clerk_id, f.CallRestart(call_id=call.id))
+            if not (hello.media_kept and hello.call and hello.call.call_id == call.id):
+                self.to_clerk(call.clerk_id, f.CallRestart(call_id=call.id))
             self._tell("kiosk_back", call)
 
     def kiosk_left(self, conn: Connection) -> None:
@@ -784,7 +786,7 @@ class Hub:
         self._execute(
             lambda b, t: replica.register_clerk(b, clerk_id, languages, topics, t, idle_since=t)
         )
-        hello = self.console_hello(clerk_id)
+        hello = _media_kept(self.console_hello(clerk_id), conn.media)
         conn.send(hello)
         conn.send(self.attentions_frame(clerk_id))
         conn.send(self.queue_summary(self.clock.time()))
@@ -792,7 +794,8 @@ class Hub:
         if hello.call is not None:
             call = self.get(hello.call.call_id)
             assert call is not None
-            self.to_kiosk(call.kiosk_id, f.CallRestart(call_id=call.id))
+            if not hello.media_kept:
+                self.to_kiosk(call.kiosk_id, f.CallRestart(call_id=call.id))
             self._tell("console_back", call)
 
     def clerk_left(self, conn: Connection) -> None:
@@ -897,3 +900,12 @@ def _hang_up_own(party: Party, party_id: int, call_id: str) -> Command:
         return board.hang_up(call.id, party, now)
 
     return command
+
+
+def _media_kept(hello: Hello, media: str | None) -> Hello:
+    """``hello`` saying ``media_kept`` when the page came back with its peer connection of the
+    call still connected (``?media=`` naming the hello's call): it keeps that connection and the
+    other side gets no ``call_restart``. Any other ``media`` (an ended call's) changes nothing."""
+    if media is None or hello.call is None or hello.call.call_id != media:
+        return hello
+    return hello.model_copy(update={"media_kept": True})

@@ -28,6 +28,14 @@ function expired(ice) {
   return Boolean(ice && ice.expiresAt && ice.expiresAt * 1000 <= Date.now());
 }
 
+// What a page's socket adds to its URL when it reconnects: "?media=<call>" while the call's peer
+// connection is connected, so that the server lets both sides keep it (docs/protocol.md,
+// "Starting over"); "" otherwise.
+export function mediaQuery(session) {
+  const pc = session && !session.closed && session.pc;
+  return pc && pc.connectionState === "connected" ? `?media=${encodeURIComponent(session.callId)}` : "";
+}
+
 // Signals are this object's to keep: the page hands every one of its call to handleSignal as
 // it arrives, at any time (before start() has resolved too: the camera may still be opening),
 // and they are applied one at a time, in arrival order, to the peer connection of the moment.
@@ -206,9 +214,15 @@ export class CallSession {
   // TURN credentials), or the other side's did (call_restart: the ice we have). Signals still
   // waiting belong to the old connection: dropped. Before start() there is nothing to close, and
   // start() connects with the freshest configuration.
-  restart(ice = null) {
-    this.pending = [];
+  // kept: the hello's media_kept (we came back with ?media=, the other side was told nothing):
+  // a connection still connected goes on; one lost meanwhile is restarted on both sides.
+  restart(ice = null, kept = false) {
     if (ice) this.ice = ice;
+    if (kept) {
+      if (this.pc && this.pc.connectionState === "connected") return Promise.resolve();
+      this.sendSignal({ restart: true });
+    }
+    this.pending = [];
     return this.startOver();
   }
 

@@ -5,8 +5,10 @@ const MAX_BACKOFF_MS = 10000;
 const SERVICE_RESTART = 1012;
 
 export class Channel {
-  constructor(path, { onFrame, onStatus = () => {}, heartbeatSeconds = 5 } = {}) {
+  // query: what to add to the URL at each connection (e.g. "?media=<call>", common/call.js)
+  constructor(path, { onFrame, onStatus = () => {}, heartbeatSeconds = 5, query = () => "" } = {}) {
     this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`;
+    this.query = query;
     this.onFrame = onFrame;
     this.onStatus = onStatus;
     this.heartbeatMs = heartbeatSeconds * 1000;
@@ -18,7 +20,7 @@ export class Channel {
 
   connect() {
     if (this.stopped) return;
-    const ws = new WebSocket(this.url);
+    const ws = new WebSocket(this.url + this.query());
     this.ws = ws;
     this.onStatus("connecting");
     ws.onopen = () => {

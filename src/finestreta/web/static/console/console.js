@@ -3,7 +3,7 @@
 // common/call.js. The page skeleton (and its static texts) comes from templates/console.html.
 
 import { Channel } from "/static/common/socket.js";
-import { CallSession, openMedia } from "/static/common/call.js";
+import { CallSession, mediaQuery, openMedia } from "/static/common/call.js";
 import { t, lang, errorText, formatClock, formatSpan, formatTimer, parseTime } from "./i18n.js";
 import { languageLabel, outcomeLabel, stateLabel, topicLabel } from "./labels.js";
 import { Ringer } from "./ring.js";
@@ -601,12 +601,12 @@ function takeWarmMedia() {
   return entry ? entry.promise : openMedia();
 }
 
-async function joinCall(info) {
+async function joinCall(info, mediaKept = false) {
   setDeviceCall(info.call_id);
   setPanelsCall(info);
   if (S.session && S.session.callId === info.call_id) {
     S.call = info;
-    S.session.restart(info.ice || null);  // we came back: start afresh
+    S.session.restart(info.ice || null, mediaKept);  // we came back: start afresh (or keep it)
     return;
   }
   if (S.session) dropSession();
@@ -720,7 +720,7 @@ const handlers = {
     else if (S.offer) clearRing();
 
     if (frame.call) {
-      joinCall(frame.call);
+      joinCall(frame.call, Boolean(frame.media_kept));
     } else if (S.call && frame.wrap_up && frame.wrap_up.call_id === S.call.call_id) {
       endCall({ call_id: S.call.call_id, ended_by: null });  // it ended while we were away
     } else if (S.call || S.session) {
@@ -1060,4 +1060,5 @@ channel = new Channel("/ws/console", {
     }
   },
   onStatus,
+  query: () => mediaQuery(S.session),
 });

@@ -9,7 +9,7 @@
 // the video, which the clerk's documents use too.
 
 import { Channel } from "/static/common/socket.js";
-import { CallSession, openMedia } from "/static/common/call.js";
+import { CallSession, mediaQuery, openMedia } from "/static/common/call.js";
 import { errorText, loadTexts, setLanguage, t, textsLoaded } from "/static/common/i18n.js";
 import { LABELS, PROMPTS, TEXTS } from "./texts.js";
 import { describeHours } from "./hours.js";
@@ -601,8 +601,9 @@ async function startCall(call) {
   closeStillThere();
   const existing = state.session;
   if (existing && existing.callId === call.call_id) {
-    // Our socket came back during the call: the clerk starts a fresh connection, so do we.
-    existing.restart(call.ice || null);
+    // Our socket came back during the call: the clerk starts a fresh connection, so do we
+    // (unless the server kept the media: the connection we have goes on).
+    existing.restart(call.ice || null, Boolean(call.media_kept));
     if (state.screen !== "call") show("call");
     return;
   }
@@ -1168,7 +1169,11 @@ function onHello(frame) {
       state.topic = (request && request.topic) || state.topic;
       state.chosen = true;
     }
-    startCall({ ...call, request_id: call.request_id || (request && request.request_id) });
+    startCall({
+      ...call,
+      request_id: call.request_id || (request && request.request_id),
+      media_kept: frame.media_kept,
+    });
     return;
   }
   state.pendingHangUp = null;
@@ -1377,6 +1382,7 @@ async function boot() {
       }
     },
     onStatus,
+    query: () => mediaQuery(state.session),
   });
   // Texts missing (server restarting?): keep the English ids on screen and try again later.
   const retry = async () => {
