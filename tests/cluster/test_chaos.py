@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from tests.browser.conftest import Server
 from tests.cluster import checks
 from tests.cluster.clients import Client, open_all
 from tests.cluster.conftest import PROXY
-from tests.cluster.harness import ROOT, Nginx, RedisServer, nginx_binary
+from tests.cluster.harness import ROOT, Nginx, RedisServer, nginx_binary, start_all
 from tests.conftest import need, postgres_schema
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -38,25 +37,6 @@ pytestmark = [pytest.mark.cluster, pytest.mark.postgres, pytest.mark.slow, pytes
 WAITING, CALLS = 100, 10
 RESUME_S = 5.0
 WAIT_TOPIC, CALL_TOPIC = "taxes", "general"
-
-
-def start_all(servers: list[Server]) -> None:
-    """Start nodes in parallel (each takes seconds to boot); raise the first failure."""
-    errors: list[BaseException] = []
-
-    def one(server: Server) -> None:
-        try:
-            server.start()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=one, args=(s,)) for s in servers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
 
 
 def holders(db_url: str) -> dict[tuple[str, int], int]:
