@@ -63,6 +63,7 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     booths: dict[str, str] = field(default_factory=dict)  # code -> secret
+    start_timeout: float = 30.0  # several nodes booting at once on a busy machine take longer
 
     @property
     def url(self) -> str:
@@ -93,7 +94,7 @@ class Server:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 break

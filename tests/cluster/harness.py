@@ -14,9 +14,12 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -219,3 +222,26 @@ class RedisServer:
             self.process.kill()
             self.process.wait(5)
             self.process = None
+
+
+class Startable(Protocol):
+    def start(self) -> None: ...
+
+
+def start_all(servers: Sequence[Startable]) -> None:
+    """Start nodes in parallel (each takes seconds to boot); raise the first failure."""
+    errors: list[BaseException] = []
+
+    def one(server: Startable) -> None:
+        try:
+            server.start()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=one, args=(s,)) for s in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]

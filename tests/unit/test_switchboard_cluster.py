@@ -506,3 +506,29 @@ def test_a_node_waits_two_seconds_at_most_for_the_lock(pg_url: str) -> None:
     finally:
         holder.dispose()
         db.dispose()
+
+
+@pytest.mark.postgres
+def test_nodes_starting_together_on_a_fresh_cluster_share_the_first_snapshot(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by tests/cluster/test_concurrency.py: two nodes both saw no snapshot, took the lock
+    one after the other, and the second failed its start writing snapshot 0 again. Here the
+    second looked before the first wrote (its first look is made to find nothing)."""
+    dbs = [Database(pg_url) for _ in range(2)]
+    first, second = (SharedBoard(db, f"node{k}") for k, db in enumerate(dbs))
+    try:
+        assert first.start(time.time()) == []
+        looks = iter([False])
+        real = SharedBoard._from_snapshot
+        monkeypatch.setattr(
+            SharedBoard, "_from_snapshot", lambda self: next(looks, None) or real(self)
+        )
+        assert second.start(time.time()) == []
+        assert second.version == first.version == 0
+        with dbs[0].session() as session:
+            count = session.execute(text("SELECT count(*) FROM switchboard_snapshots")).scalar()
+        assert count == 1
+    finally:
+        for db in dbs:
+            db.dispose()

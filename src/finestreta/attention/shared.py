@@ -99,35 +99,49 @@ class SharedBoard:
         return self._load(now)
 
     def _load(self, now: float) -> list[Event]:
-        with self.db.session() as session:
-            row = session.scalars(
-                select(SwitchboardSnapshotRow)
-                .order_by(SwitchboardSnapshotRow.version.desc())
-                .limit(1)
-            ).first()
-            if row is not None and row.format == snapshot.FORMAT:
-                board = snapshot.from_dict(row.state, self.rules, self._new_id)
-                version = row.version
-                for v, event in AttentionStore.events_since(session, version):
-                    replica.fold(board, event)
-                    version = v
-                self._board, self._version, self._stale = board, version, False
-                self._snapshot_version, self._snapshot_at = row.version, self._clock()
-                return []
+        if self._from_snapshot():
+            return []
         # no snapshot this code can read: the lossy load, once, under the lock
         with self.db.session() as session:
             version, last_at = self._lock(session)
-            now = max(now, last_at)
-            board = Switchboard(self.rules, new_id=self._new_id)
-            expired = AttentionStore.load_in(session, board, now)
-            if expired:
-                version = self._log(session, expired, version, now)
-            self._write_snapshot(session, board, version)
+            if _newest_readable(session) is not None:
+                # nodes starting together on a fresh cluster: another one wrote it while this
+                # one waited for the lock (writing version 0 again would fail the start)
+                session.rollback()
+                loaded = None
+            else:
+                now = max(now, last_at)
+                board = Switchboard(self.rules, new_id=self._new_id)
+                expired = AttentionStore.load_in(session, board, now)
+                if expired:
+                    version = self._log(session, expired, version, now)
+                self._write_snapshot(session, board, version)
+                loaded = board, version, expired
+        if loaded is None:
+            if not self._from_snapshot():
+                raise RuntimeError("the switchboard snapshot seen under the lock is gone")
+            return []
+        board, version, expired = loaded
         self._board, self._version, self._stale = board, version, False
         self._snapshot_version, self._snapshot_at = version, self._clock()
         if expired:
             self._hint(version, expired)
         return expired
+
+    def _from_snapshot(self) -> bool:
+        """The board from the newest readable snapshot and the log after it, if there is one."""
+        with self.db.session() as session:
+            row = _newest_readable(session)
+            if row is None:
+                return False
+            board = snapshot.from_dict(row.state, self.rules, self._new_id)
+            version = row.version
+            for v, event in AttentionStore.events_since(session, version):
+                replica.fold(board, event)
+                version = v
+            self._board, self._version, self._stale = board, version, False
+            self._snapshot_version, self._snapshot_at = row.version, self._clock()
+            return True
 
     # ------------------------------------------------------------------ commands
 
@@ -340,3 +354,11 @@ class SharedBoard:
 def _hint_row(event: Event) -> dict[str, Any]:
     row = event_row(event)
     return {"kind": row.kind, "data": row.data, "note": row.note}
+
+
+def _newest_readable(session: Session) -> SwitchboardSnapshotRow | None:
+    """The newest snapshot, when this code knows its format."""
+    row = session.scalars(
+        select(SwitchboardSnapshotRow).order_by(SwitchboardSnapshotRow.version.desc()).limit(1)
+    ).first()
+    return row if row is not None and row.format == snapshot.FORMAT else None
