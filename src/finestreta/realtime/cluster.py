@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -36,6 +37,11 @@ log = logging.getLogger(__name__)
 UPKEEP_EVERY_S = 0.25
 HEARTBEAT_EVERY_S = 1.0
 RECONCILE_EVERY_S = 2.0
+# A node whose event loop is busy for a moment (waiting for the office's lock, a machine short
+# of CPU) is alive: the heartbeat beats from a thread of its own, as long as the loop went round
+# within this long. Beating from the loop made short freezes look like deaths, and the sockets
+# a "dead" node held reconnected all at once, freezing the others in turn.
+LOOP_STUCK_S = 10.0
 EVERY_SECOND_S = 1.0
 
 
@@ -100,8 +106,11 @@ class ClusterNode:
         self.clock = clock
         self.draining = False
         self._task: asyncio.Task[None] | None = None
-        self._beat_at = self._reap_at = self._reconcile_at = self._second_at = 0.0
+        self._reap_at = self._reconcile_at = self._second_at = 0.0
         self._every_second: list[Callable[[], None]] = []
+        self._loop_seen = 0.0
+        self._stop_beating = threading.Event()
+        self._beater: threading.Thread | None = None
 
     # ------------------------------------------------------------------ the hub's hooks
     def joined(self, conn: Connection) -> None:
@@ -133,12 +142,36 @@ class ClusterNode:
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
         self.roster.heartbeat(self.node_id, self.address)
-        self._beat_at = self.clock()
+        self._loop_seen = self.clock()
+        self._stop_beating.clear()
+        self._beater = threading.Thread(
+            target=self._beat_forever, name="cluster-heartbeat", daemon=True
+        )
+        self._beater.start()
         self._task = asyncio.get_running_loop().create_task(self._upkeep_forever())
+
+    def _beat_forever(self) -> None:
+        stuck = False
+        while not self._stop_beating.wait(HEARTBEAT_EVERY_S):
+            if self.clock() - self._loop_seen > LOOP_STUCK_S:
+                if not stuck:
+                    log.error("event loop stuck for %.0f s: no more heartbeats", LOOP_STUCK_S)
+                stuck = True
+                continue
+            stuck = False
+            try:
+                self.roster.heartbeat(
+                    self.node_id, self.address, "draining" if self.draining else "serving"
+                )
+            except Exception:  # the database away: the next beat tries again
+                log.exception("heartbeat failed")
 
     async def stop(self) -> None:
         """Leave the cluster: this node's sockets are gone now (those that reconnected
         elsewhere have newer rows, untouched), and its lease is given up at once."""
+        self._stop_beating.set()
+        if self._beater is not None:
+            await asyncio.to_thread(self._beater.join, 5)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -157,12 +190,7 @@ class ClusterNode:
                 log.exception("cluster upkeep failed")
 
     def upkeep(self) -> None:
-        now = self.clock()
-        if now - self._beat_at >= HEARTBEAT_EVERY_S:
-            self._beat_at = now
-            self.roster.heartbeat(
-                self.node_id, self.address, "draining" if self.draining else "serving"
-            )
+        now = self._loop_seen = self.clock()
         if now - self._reap_at >= self.lease_s / 2:
             self._reap_at = now
             for dead in self.roster.expired(self.lease_s):
