@@ -38,7 +38,7 @@ import _harness  # bench/ is a directory of scripts, not a package
 
 pytestmark = [pytest.mark.cluster, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(400)]
 
-NODES, CLERKS, BOOTHS = 4, 100, 100
+NODES, CLERKS, BOOTHS = 4, 100, 1000
 RING_S = 2.0
 LATE, CANCELLING = 0.10, 0.05
 SERVE_BOUND_S = 120.0
