@@ -307,6 +307,7 @@ def start_finestreta(
     db_url: str,
     extra_env: dict[str, str] | None = None,
     stall_file: Path | None = None,
+    name: str = "server",
 ) -> Child:
     """``finestreta serve`` on 127.0.0.1:port against db_url; returns once /api/health is 200.
     With ``stall_file``, the same command runs under the stall watchdog (``_stallwatch_serve``)."""
@@ -324,7 +325,7 @@ def start_finestreta(
         argv = [str(VENV_BIN / "python"), str(Path(__file__)), "stallwatch-serve", *serve]
     else:
         argv = [str(VENV_BIN / "finestreta"), *serve]
-    child = ws.spawn("server", argv, env)
+    child = ws.spawn(name, argv, env)  # its log: <name>.log in the workspace
     try:
         wait_for_http(f"http://{LOOPBACK}:{port}/api/health", child.proc, 60)
     except RuntimeError as exc:

@@ -383,7 +383,11 @@ async def call_phase(
             result.cap_waits += 1
         while not slots.locked() and not idle:  # more clerks than idle booths
             await asyncio.sleep(0.001)
-        await slots.acquire()
+        try:  # bounded: calls that failed keep their slot, and may take them all
+            await asyncio.wait_for(slots.acquire(), max(0.01, deadline - time.monotonic()))
+        except TimeoutError:
+            result.cut_short = True
+            break
         now = time.monotonic()
         if progress is not None and now >= next_report:
             next_report = now + 10.0
