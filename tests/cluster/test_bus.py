@@ -171,8 +171,10 @@ def test_a_hung_redis_is_noticed_by_ping(redis_server: RedisServer) -> None:
             await listening(node, "agent", 4)
             redis_server.pause(True)
             started = time.monotonic()
+            await asyncio.sleep(3.0)
+            assert node.bus.healthy  # a PONG late by a loop's stall is not Redis down
             await until(lambda: not node.bus.healthy, timeout=4.0)
-            assert time.monotonic() - started < 3.5  # PING every 1 s, PONG within 2 s
+            assert time.monotonic() - started < 6.5  # PING every 1 s, PONG within 5 s
             redis_server.pause(False)
             await until(lambda: node.bus.healthy, timeout=4.0)
             assert node.reconnects == 1

@@ -47,10 +47,12 @@ BACKOFF_MAX = 2.0
 # How long the subscriber waits for a message before looking at new (un)subscriptions: the
 # latency of ``listen``.
 POLL = 0.02
-# A PING every second on the subscribing connection; no PONG within 2 s counts as Redis down
-# (a hung broker, or a peer gone without a reset, would otherwise look healthy forever).
+# A PING every second on the subscribing connection; no PONG within 5 s counts as Redis down
+# (a hung broker, or a peer gone without a reset, would otherwise look healthy forever). Not
+# less: the PONG is read on the event loop, and a loop stalled for a moment (a command waiting
+# for the office's lock on a busy machine) read it late and dropped signalling for nothing.
 PING_EVERY = 1.0
-PONG_WITHIN = 2.0
+PONG_WITHIN = 5.0
 # Messages waiting for the publisher beyond this are dropped (Redis far slower than the hub).
 QUEUE_MAX = 10_000
 
